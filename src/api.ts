@@ -1,0 +1,191 @@
+/**
+ * The top-level API: `get` (low-level graphs), `compute`, `persist` and `visualize` (Delayed
+ * values), wired to the schedulers. This module sits above every layer and installs itself
+ * as the backend of `Delayed` members.
+ */
+import { checkNumWorkers, checkSchedulerSpec, resolveScheduler } from './config.js';
+import { setDelayedBackend } from './delayed/backend.js';
+import { isDelayed, makeDelayed, nodeOf } from './delayed/delayed.js';
+import { collectGraph, DelayedNode } from './delayed/node.js';
+import type { ComputedArgs, ComputeOptions, VisualizeOptions } from './delayed/types.js';
+import { renderGraph } from './diagnostics/visualize.js';
+import { BaskError } from './errors.js';
+import { viewGraph, type GraphView } from './graph/analyze.js';
+import { isPlainObject, type Graph, type KeySpec } from './graph/spec.js';
+import { collectCallbacks } from './hooks.js';
+
+/** Options of `get`: the same as `compute`'s. */
+export type GetOptions = ComputeOptions;
+
+const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'signal', 'timeout', 'callbacks', 'fuse']);
+
+function checkOptions(options: ComputeOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new BaskError('ERR_INVALID_ARGUMENT', 'options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) {
+      throw new BaskError('ERR_INVALID_ARGUMENT', `Unknown option '${key}'; known options: ${[...OPTION_KEYS].join(', ')}`);
+    }
+  }
+  if (options.scheduler !== undefined) checkSchedulerSpec(options.scheduler);
+  if (options.numWorkers !== undefined) checkNumWorkers(options.numWorkers, 'numWorkers');
+  if (options.timeout !== undefined && !(typeof options.timeout === 'number' && options.timeout > 0)) {
+    throw new BaskError('ERR_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(options.timeout)}`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new BaskError('ERR_INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  }
+}
+
+async function run(graph: GraphView, keys: readonly string[], options: ComputeOptions): Promise<Map<string, unknown>> {
+  checkOptions(options);
+  if (options.signal?.aborted === true) {
+    throw new BaskError('ERR_ABORTED', 'The computation was aborted before it started', { cause: options.signal.reason });
+  }
+  const scheduler = resolveScheduler(options.scheduler);
+  return scheduler.run({
+    graph,
+    keys,
+    callbacks: collectCallbacks(options.callbacks),
+    signal: options.signal,
+    timeout: options.timeout,
+    fuse: options.fuse,
+    numWorkers: options.numWorkers,
+  });
+}
+
+/**
+ * Computes keys of a low-level graph. `keys` is a key or (nested) arrays of keys; the result
+ * has the same shape.
+ *
+ * ```ts
+ * const graph = { x: 1, y: task(inc, ref('x')), z: task(add, ref('x'), ref('y')) };
+ * await get(graph, 'z');            // 3
+ * await get(graph, [['x', 'y'], 'z']); // [[1, 2], 3]
+ * ```
+ */
+export async function get(graph: Graph, keys: KeySpec, options: GetOptions = {}): Promise<unknown> {
+  const flat: string[] = [];
+  flattenKeys(keys, flat);
+  const results = await run(viewGraph(graph), [...new Set(flat)], options);
+  return shapeLike(keys, results);
+}
+
+function flattenKeys(keys: KeySpec, out: string[]): void {
+  const stack: KeySpec[] = [keys];
+  while (stack.length > 0) {
+    const k = stack.pop() as KeySpec;
+    if (typeof k === 'string') out.push(k);
+    else if (Array.isArray(k)) for (let i = k.length - 1; i >= 0; i--) stack.push(k[i] as KeySpec);
+    else throw new BaskError('ERR_INVALID_ARGUMENT', `Keys must be strings or arrays of keys, got ${typeof k}`);
+  }
+}
+
+function shapeLike(keys: KeySpec, results: ReadonlyMap<string, unknown>): unknown {
+  if (typeof keys === 'string') return results.get(keys);
+  return keys.map((k) => shapeLike(k, results));
+}
+
+// ---- compute over Delayed values ----------------------------------------------------------------
+
+/** Splits `compute(...values, options)`: the last argument is options when it looks like them. */
+function splitOptions(args: readonly unknown[]): [readonly unknown[], ComputeOptions] {
+  const last = args[args.length - 1];
+  if (isPlainObject(last) && Object.keys(last).length > 0 && Object.keys(last).every((k) => OPTION_KEYS.has(k))) {
+    return [args.slice(0, -1), last as ComputeOptions];
+  }
+  return [args, {}];
+}
+
+function findDelayed(value: unknown, out: DelayedNode[], seen: Set<unknown>): void {
+  const node = nodeOf(value);
+  if (node !== undefined) {
+    out.push(node);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) for (const v of value) findDelayed(v, out, seen);
+  else if (isPlainObject(value)) for (const k of Object.keys(value)) findDelayed(value[k], out, seen);
+}
+
+function substitute(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
+  const node = nodeOf(value);
+  if (node !== undefined) return results.get(node.key);
+  if (Array.isArray(value)) return value.map((v) => substitute(v, results));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) out[k] = substitute(value[k], results);
+    return out;
+  }
+  return value;
+}
+
+async function computeValues(values: readonly unknown[], options: ComputeOptions): Promise<unknown[]> {
+  const roots: DelayedNode[] = [];
+  for (const v of values) findDelayed(v, roots, new Set());
+  if (roots.length === 0) {
+    checkOptions(options);
+    return values.map((v) => substitute(v, new Map()));
+  }
+  const keys = [...new Set(roots.map((r) => r.key))];
+  const results = await run(collectGraph(roots), keys, options);
+  return values.map((v) => substitute(v, results));
+}
+
+/**
+ * Computes Delayed values, in arrays and plain objects at any depth, together: shared
+ * intermediates run once. Resolves to one result per argument, in its argument's shape;
+ * options go last.
+ *
+ * ```ts
+ * const [spreads, days] = await compute(spreads, days, { scheduler: 'sync' });
+ * ```
+ */
+export function compute<const A extends readonly unknown[]>(...args: A): Promise<ComputedArgs<A>> {
+  const [values, options] = splitOptions(args);
+  return computeValues(values, options) as Promise<ComputedArgs<A>>;
+}
+
+/**
+ * Computes Delayed values and returns Delayed values that hold the results under the same
+ * keys: later computations that use them do not recompute them.
+ */
+export async function persist<const A extends readonly unknown[]>(...args: A): Promise<unknown[]> {
+  const [values, options] = splitOptions(args);
+  const computed = await computeValues(values, options);
+  return values.map((v, i) => rewrap(v, computed[i]));
+}
+
+function rewrap(original: unknown, value: unknown): unknown {
+  const node = nodeOf(original);
+  if (node !== undefined) return makeDelayed(new DelayedNode(node.key, value, [], node.nout));
+  if (Array.isArray(original) && Array.isArray(value)) return original.map((o, i) => rewrap(o, value[i]));
+  if (isPlainObject(original) && isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(original)) out[k] = rewrap(original[k], value[k]);
+    return out;
+  }
+  return value;
+}
+
+/** The task graph of Delayed values as SVG (default) or DOT text. */
+export function visualize(...args: [...unknown[], VisualizeOptions] | unknown[]): string {
+  const last = args[args.length - 1];
+  const hasOptions = isPlainObject(last) && Object.keys(last).every((k) => k === 'format' || k === 'rankdir') && !isDelayed(last);
+  const values = hasOptions ? args.slice(0, -1) : args;
+  const options = (hasOptions ? last : {}) as VisualizeOptions;
+  const roots: DelayedNode[] = [];
+  for (const v of values) findDelayed(v, roots, new Set());
+  return renderGraph(collectGraph(roots), [...new Set(roots.map((r) => r.key))], options);
+}
+
+setDelayedBackend({
+  compute: computeValues,
+  persist: async (values, options) => {
+    const computed = await computeValues(values, options);
+    return values.map((v, i) => rewrap(v, computed[i]));
+  },
+  visualize: (values, options) => visualize(...values, options),
+});

@@ -1,0 +1,113 @@
+/**
+ * Scheduling policies as small pure functions: how much work a worker may hold (queue depth
+ * and backpressure), whether a task may run on a worker (restrictions, resources), and which
+ * worker gets a ready task (data locality against load, Dask's `worker_objective`).
+ */
+import type { TaskGroup, TaskRecord, WorkerRecord } from './types.js';
+
+/** Tunables of the policies; drivers pick values that fit their transport. */
+export interface Policy {
+  /** Keep about this many seconds of estimated work queued per thread beyond the running task. */
+  readonly targetQueueSeconds: number;
+  /** Never queue more than this many tasks per thread (bounds message and memory cost). */
+  readonly maxQueuePerThread: number;
+  /** Estimated duration of a task whose group has no measurement yet (seconds). */
+  readonly defaultDuration: number;
+  /** Cost of one task beyond its own run time: messaging, arguments (seconds). */
+  readonly perTaskOverhead: number;
+  /** Bytes per second between workers on different hosts (10x that on the same host). */
+  readonly bandwidth: number;
+  /** One task per thread at a time, in strict priority order (the sync scheduler). */
+  readonly exact: boolean;
+}
+
+/** Defaults for a local pool or a cluster. */
+export const DEFAULT_POLICY: Policy = {
+  targetQueueSeconds: 0.005,
+  maxQueuePerThread: 1000,
+  defaultDuration: 0.5,
+  perTaskOverhead: 2e-6,
+  bandwidth: 100e6,
+  exact: false,
+};
+
+/** The expected duration of a task of `group` (seconds), overhead included. */
+export function estimateDuration(group: TaskGroup, policy: Policy): number {
+  return (group.duration < 0 ? policy.defaultDuration : group.duration) + policy.perTaskOverhead;
+}
+
+/**
+ * Whether a worker can take one more task: a free thread, or queued work below the target
+ * (so tiny tasks go in large batches and long tasks are not hoarded). A worker running a
+ * suspicious task alone takes nothing else.
+ */
+export function hasRoom(worker: WorkerRecord, policy: Policy): boolean {
+  if (worker.isolating !== null) return false;
+  const count = worker.processing.size;
+  if (count < worker.nthreads) return true;
+  if (policy.exact) return false;
+  return (
+    worker.occupancy < worker.nthreads * policy.targetQueueSeconds &&
+    count < worker.nthreads * (policy.maxQueuePerThread + 1)
+  );
+}
+
+/** Whether `worker` satisfies the task's worker and resource restrictions. */
+export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
+  const options = task.options;
+  if (options === null) return true;
+  if (options.workers !== undefined && !options.workers.includes(worker.id)) return false;
+  if (options.resources !== undefined) {
+    for (const [name, need] of Object.entries(options.resources)) {
+      const total = worker.resources[name] ?? 0;
+      if (total - (worker.usedResources.get(name) ?? 0) < need) return false;
+    }
+  }
+  return true;
+}
+
+/** Seconds to bring the task's dependencies to `worker`. */
+export function transferCost(task: TaskRecord, worker: WorkerRecord, policy: Policy): number {
+  let local = 0;
+  let remote = 0;
+  for (const dep of task.dependencies) {
+    const holders = dep.holders;
+    if (holders === null || holders.includes(worker)) continue;
+    if (holders.some((h) => h.host === worker.host)) local += dep.nbytes;
+    else remote += dep.nbytes;
+  }
+  return (remote + local / 10) / policy.bandwidth;
+}
+
+/**
+ * The worker for a ready task among those with room, or undefined when none has room.
+ * Tasks without dependencies stay on `previous` while it has room (neighbours in priority
+ * order share dependents, so they belong together); others minimise transfer time plus the
+ * time until the worker is free.
+ */
+export function pickWorker(
+  task: TaskRecord,
+  workers: readonly WorkerRecord[],
+  previous: WorkerRecord | undefined,
+  policy: Policy,
+): WorkerRecord | undefined {
+  const suspicious = task.suspicious > 0;
+  const fits = (w: WorkerRecord): boolean =>
+    (suspicious ? w.processing.size === 0 && w.isolating === null : hasRoom(w, policy)) && isAllowed(task, w);
+  if (workers.length === 1) {
+    const only = workers[0] as WorkerRecord;
+    return fits(only) ? only : undefined;
+  }
+  if (task.dependencies.length === 0 && previous !== undefined && fits(previous)) return previous;
+  let best: WorkerRecord | undefined;
+  let bestCost = Infinity;
+  for (const w of workers) {
+    if (!fits(w)) continue;
+    const cost = transferCost(task, w, policy) + w.occupancy / w.nthreads + w.processing.size * 1e-9;
+    if (cost < bestCost) {
+      best = w;
+      bestCost = cost;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,184 @@
+/**
+ * The engine's vocabulary: the events it takes, the instructions it gives, and the records of
+ * its state. Types and small classes only; the transitions live in `engine.ts`.
+ *
+ * Every driver (sync, pool, cluster) speaks exactly this: it turns what happens (a worker
+ * finished a task, a socket closed) into events, and carries out the instructions.
+ */
+import type { GraphBatch } from '../graph/prepare.js';
+
+/** The states of a task in the engine (Dask's scheduler states). */
+export type TaskState =
+  | 'released' // known, not needed now, no data
+  | 'waiting' // needed; waits for dependencies
+  | 'queued' // ready; waits for a worker with room
+  | 'processing' // sent to a worker
+  | 'memory' // done; data held by one or more workers
+  | 'erred' // failed (or a dependency failed)
+  | 'forgotten'; // dropped from the engine
+
+/** Identifies a worker (a pool thread, a cluster worker thread, the sync inline worker). */
+export type WorkerId = string;
+/** Identifies a client (one `get` call, one `Client` connection). */
+export type ClientId = string;
+
+/** Per-task options that a submission may set (sparse: most tasks have none). */
+export interface TaskOptions {
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** How many times to retry after an error (default 0). */
+  retries?: number;
+  /** Only these workers may run the task. */
+  workers?: readonly WorkerId[];
+  /** Abstract resources the task holds while it runs (`{ GPU: 1 }`). */
+  resources?: Readonly<Record<string, number>>;
+}
+
+/** A submission: a graph batch, the keys the client wants, and per-task options. */
+export interface GraphSubmitted {
+  type: 'graph-submitted';
+  client: ClientId;
+  batch: GraphBatch;
+  /** Keys whose results the client wants reported (and kept until it releases them). */
+  wanted: readonly string[];
+  /** Options by key, for the tasks that have any. */
+  options?: ReadonlyMap<string, TaskOptions>;
+  /** Options for every task of this batch (per-key options win). */
+  defaults?: TaskOptions;
+}
+
+/** What drivers tell the engine. */
+export type EngineEvent =
+  | GraphSubmitted
+  | { type: 'task-finished'; key: string; worker: WorkerId; nbytes: number; duration: number }
+  | { type: 'task-erred'; key: string; worker: WorkerId; error: unknown; duration?: number }
+  | {
+      type: 'task-missing-data';
+      key: string;
+      worker: WorkerId;
+      /** The dependencies that could not be fetched, and from whom. */
+      missing: readonly { key: string; from: WorkerId }[];
+    }
+  | {
+      type: 'worker-added';
+      worker: WorkerId;
+      nthreads: number;
+      resources?: Readonly<Record<string, number>>;
+      /** Workers on the same host move data cheaply (same process or machine). */
+      host?: string;
+    }
+  | {
+      type: 'worker-removed';
+      worker: WorkerId;
+      /** Keys known to have been running when it died; undefined when unknown. */
+      running?: readonly string[];
+      /** Why: 'closed' does not count against tasks, 'crashed' does (default 'crashed'). */
+      reason?: 'crashed' | 'closed';
+    }
+  | {
+      type: 'data-scattered';
+      client: ClientId;
+      key: string;
+      worker: WorkerId;
+      nbytes: number;
+    }
+  | { type: 'keys-released'; client: ClientId; keys: readonly string[] }
+  | { type: 'client-removed'; client: ClientId };
+
+/** A dependency that the worker must fetch before it runs a task. */
+export interface Fetch {
+  readonly key: string;
+  /** A worker that holds it. */
+  readonly from: WorkerId;
+  /** True when this task is its last consumer: the holder may give it away (transfer). */
+  readonly move: boolean;
+}
+
+/** What the engine tells drivers to do. */
+export type Instruction =
+  | {
+      type: 'execute';
+      worker: WorkerId;
+      key: string;
+      spec: unknown;
+      /** Dependencies held elsewhere (empty when all are local). */
+      fetch: readonly Fetch[];
+      /** A client wants this result: send the value back with the completion. */
+      report: boolean;
+    }
+  | { type: 'free-keys'; worker: WorkerId; keys: string[] }
+  | { type: 'cancel-task'; worker: WorkerId; key: string }
+  | { type: 'report'; client: ClientId; key: string; state: 'memory'; worker: WorkerId; nbytes: number }
+  | { type: 'report'; client: ClientId; key: string; state: 'erred'; error: unknown; blame: string }
+  | { type: 'report'; client: ClientId; key: string; state: 'lost' };
+
+/** Average duration of the tasks of a group (key prefix), for placement and queue depth. */
+export class TaskGroup {
+  count = 0;
+  /** Mean duration in seconds, or -1 before the first task finished. */
+  duration = -1;
+  constructor(readonly name: string) {}
+
+  /** Folds in one more measured duration (seconds). */
+  observe(seconds: number): void {
+    this.count++;
+    // A running mean for the first few, then an exponential moving average.
+    const weight = this.count < 10 ? 1 / this.count : 0.1;
+    this.duration = this.duration < 0 ? seconds : this.duration + weight * (seconds - this.duration);
+  }
+}
+
+/** The engine's record of one task. */
+export class TaskRecord {
+  state: TaskState = 'released';
+  dependents: TaskRecord[] = [];
+  /** Dependents not forgotten (the array may hold forgotten ones until compacted). */
+  liveDependents = 0;
+  /** Dependencies not in memory (while waiting). */
+  waitingOn = 0;
+  /** Dependents in waiting, queued or processing: they will still read this task's data. */
+  waiters = 0;
+  /** Clients that want the result, or null. */
+  wantedBy: ClientId[] | null = null;
+  processingOn: WorkerRecord | null = null;
+  holders: WorkerRecord[] | null = null;
+  nbytes = 0;
+  /** Estimated seconds, added to the worker's occupancy while processing. */
+  estimate = 0;
+  suspicious = 0;
+  error: unknown = undefined;
+  /** Key of the task whose failure this task shares. */
+  blame = '';
+  options: TaskOptions | null = null;
+  retriesLeft = 0;
+
+  constructor(
+    readonly key: string,
+    /** What to run: opaque to the engine, passed on in `execute`. */
+    public spec: unknown,
+    public dependencies: TaskRecord[],
+    /** Lower runs first among equal user priorities: generation and static order. */
+    public rank: number,
+    readonly group: TaskGroup,
+  ) {}
+}
+
+/** The engine's record of one worker. */
+export class WorkerRecord {
+  readonly processing = new Set<TaskRecord>();
+  readonly hasWhat = new Set<TaskRecord>();
+  /** Estimated seconds of work assigned and not finished. */
+  occupancy = 0;
+  nbytes = 0;
+  /** A suspicious task running alone on this worker, if any. */
+  isolating: TaskRecord | null = null;
+  readonly usedResources = new Map<string, number>();
+  tasksDone = 0;
+
+  constructor(
+    readonly id: WorkerId,
+    readonly nthreads: number,
+    readonly resources: Readonly<Record<string, number>>,
+    readonly host: string,
+  ) {}
+}

@@ -1,0 +1,88 @@
+/**
+ * `validateState`: checks every invariant of the engine's state and throws on the first
+ * broken one. Tests call it after every event (EngineOptions.validate); it is O(tasks + edges).
+ */
+import type { Engine } from './engine.js';
+import type { TaskRecord } from './types.js';
+
+const ACTIVE = new Set(['waiting', 'queued', 'processing']);
+
+function fail(message: string): never {
+  throw new Error(`Engine state invalid: ${message}`);
+}
+
+/** Throws when any invariant of the engine's state is broken. */
+export function validateState(engine: Engine): void {
+  const queued = new Set(engine.queue.values());
+  for (const [key, t] of engine.tasks) {
+    if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
+    validateTask(engine, t, queued);
+  }
+  for (const [id, w] of engine.workers) {
+    let occupancy = 0;
+    for (const t of w.processing) {
+      if (t.state !== 'processing' || t.processingOn !== w) fail(`worker ${id} lists '${t.key}' (${t.state}) as processing`);
+      occupancy += t.estimate;
+    }
+    if (Math.abs(occupancy - w.occupancy) > 1e-6 * Math.max(1, occupancy)) {
+      fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
+    }
+    for (const t of w.hasWhat) {
+      if (t.holders === null || !t.holders.includes(w)) fail(`worker ${id} has '${t.key}' but is not its holder`);
+    }
+    if (w.isolating !== null && !w.processing.has(w.isolating)) fail(`worker ${id} isolates a task it does not process`);
+  }
+  for (const [client, wants] of engine.clientWants) {
+    for (const t of wants) {
+      if (t.wantedBy === null || !t.wantedBy.includes(client)) fail(`client ${client} index lists '${t.key}'`);
+    }
+  }
+}
+
+function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): void {
+  const key = t.key;
+  if (t.state === 'forgotten') fail(`'${key}' is forgotten but still stored`);
+  let waiters = 0;
+  let live = 0;
+  for (const d of t.dependents) {
+    if (d.state === 'forgotten') continue;
+    live++;
+    if (ACTIVE.has(d.state)) waiters++;
+    if (!d.dependencies.includes(t)) fail(`'${d.key}' is a dependent of '${key}' but does not depend on it`);
+  }
+  if (waiters !== t.waiters) fail(`'${key}' has waiters=${t.waiters}, counted ${waiters}`);
+  if (live !== t.liveDependents) fail(`'${key}' has liveDependents=${t.liveDependents}, counted ${live}`);
+  for (const dep of t.dependencies) {
+    if (dep.state === 'forgotten') fail(`'${key}' depends on forgotten '${dep.key}'`);
+    if (engine.tasks.get(dep.key) !== dep) fail(`'${key}' depends on a stale record of '${dep.key}'`);
+  }
+  const notInMemory = t.dependencies.filter((d) => d.state !== 'memory').length;
+  switch (t.state) {
+    case 'waiting':
+      if (t.waitingOn !== notInMemory || notInMemory === 0) fail(`'${key}' waits on ${t.waitingOn}, counted ${notInMemory}`);
+      break;
+    case 'queued':
+      if (notInMemory !== 0) fail(`'${key}' is queued with ${notInMemory} dependencies not in memory`);
+      if (!queued.has(t)) fail(`'${key}' is queued but not in the queue`);
+      break;
+    case 'processing':
+      if (notInMemory !== 0) fail(`'${key}' is processing with ${notInMemory} dependencies not in memory`);
+      if (t.processingOn === null || !t.processingOn.processing.has(t)) fail(`'${key}' processing on no worker`);
+      if (!engine.workers.has(t.processingOn.id)) fail(`'${key}' processing on removed worker`);
+      break;
+    case 'memory':
+      if (t.holders === null || t.holders.length === 0) fail(`'${key}' in memory without holders`);
+      for (const w of t.holders) if (!w.hasWhat.has(t)) fail(`'${key}' holder ${w.id} does not list it`);
+      if (t.waiters === 0 && t.wantedBy === null) fail(`'${key}' in memory but nobody needs it`);
+      break;
+    case 'released':
+    case 'erred':
+      if (t.holders !== null) fail(`'${key}' is ${t.state} but has holders`);
+      if (t.wantedBy === null && t.liveDependents === 0) fail(`'${key}' should have been forgotten`);
+      break;
+  }
+  if (t.state !== 'processing' && t.processingOn !== null) fail(`'${key}' is ${t.state} but on a worker`);
+  if (!ACTIVE.has(t.state) && t.state !== 'memory' && t.state !== 'released' && t.state !== 'erred') {
+    fail(`'${key}' has unknown state ${String(t.state)}`);
+  }
+}

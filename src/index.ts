@@ -1,0 +1,38 @@
+/**
+ * bask: lazy task graphs computed on a sync scheduler, a worker pool or a cluster.
+ *
+ * This module holds the public API shared by every runtime; `index.node.ts` and
+ * `index.browser.ts` add the runtime's worker pool and are what the package exports.
+ */
+import './api.js';
+
+export { get, compute, persist, visualize, type GetOptions } from './api.js';
+export { delayed, isDelayed, type DelayedOptions, type DelayedTuple } from './delayed/delayed.js';
+export type {
+  Delayed,
+  DelayedMembers,
+  Computed,
+  ComputedArgs,
+  ComputeOptions,
+  VisualizeOptions,
+  MaybeDelayed,
+  DelayedArgs,
+} from './delayed/types.js';
+export { task, ref, alias, Task, Ref, Alias, type Graph, type KeySpec } from './graph/spec.js';
+export { tokenize } from './graph/tokenize.js';
+export { getDependencies, toposort, cull, order, fuse } from './graph/algorithms.js';
+export { defineTasks, describeFunction, type FnRef, type TaskModule } from './graph/fnref.js';
+export { config, type ConfigOptions, type SchedulerName, type SchedulerSpec } from './config.js';
+export type { Scheduler, RunRequest } from './scheduler.js';
+export { BaskError, isBaskError, type ErrorCode } from './errors.js';
+export {
+  registerCallbacks,
+  type Callbacks,
+  type StartEvent,
+  type TaskStartEvent,
+  type TaskEndEvent,
+  type FinishEvent,
+} from './hooks.js';
+export { SyncScheduler } from './local/sync.js';
+export { Engine, type EngineOptions } from './engine/engine.js';
+export type { EngineEvent, Instruction, TaskState } from './engine/types.js';
