@@ -15,8 +15,8 @@
  */
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import { Heap } from './heap.js';
-import { DEFAULT_POLICY, estimateDuration, pickWorker, type Policy } from './policy.js';
+import { ReadyQueue } from './queue.js';
+import { DEFAULT_POLICY, estimateMicros, pickWorker, type Policy } from './policy.js';
 import {
   TaskGroup,
   TaskRecord,
@@ -67,7 +67,6 @@ export const SCATTERED: unique symbol = Symbol('bask.scattered');
 
 const NO_FETCH: readonly Fetch[] = Object.freeze([]);
 const NO_TASKS: TaskRecord[] = [];
-const RANK_STRIDE = 2 ** 26;
 
 function runsBefore(a: TaskRecord, b: TaskRecord): boolean {
   const pa = a.options?.priority ?? 0;
@@ -79,16 +78,17 @@ function runsBefore(a: TaskRecord, b: TaskRecord): boolean {
 export class Engine {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workers = new Map<WorkerId, WorkerRecord>();
-  readonly queue = new Heap<TaskRecord>(runsBefore);
+  readonly queue = new ReadyQueue<TaskRecord>(runsBefore);
   readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
   readonly policy: Policy;
   private workerList: WorkerRecord[] = [];
   private readonly groups = new Map<string, TaskGroup>();
-  private generation = 0;
+  private nextRank = 0;
   private out: Instruction[] = [];
   private readonly freeing = new Map<WorkerRecord, string[]>();
   private readonly releaseChecks: TaskRecord[] = [];
   private previousRootWorker: WorkerRecord | undefined;
+  private lastGroup: TaskGroup | undefined;
   private readonly validate: boolean;
   private readonly allowedFailures: number;
 
@@ -148,7 +148,8 @@ export class Engine {
 
   private graphSubmitted(event: GraphSubmitted): void {
     const { batch, client } = event;
-    const base = ++this.generation * RANK_STRIDE;
+    const base = this.nextRank;
+    this.nextRank += batch.keys.length;
     const records = this.createRecords(batch, base, event);
     for (const key of event.wanted) {
       const t = this.tasks.get(key);
@@ -168,9 +169,11 @@ export class Engine {
   private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
     const { keys, specs, depStart, depList, external } = batch;
     const records = new Array<TaskRecord>(keys.length);
+    // A batch's keys are unique: an empty engine needs no lookup for existing records.
+    const fresh = this.tasks.size === 0;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      const existing = this.tasks.get(key);
+      const existing = fresh ? undefined : this.tasks.get(key);
       if (existing !== undefined) {
         records[i] = existing;
         continue;
@@ -186,8 +189,8 @@ export class Engine {
       const options = event.options?.get(key) ?? event.defaults;
       if (options !== undefined) this.setOptions(t, options);
       for (const dep of deps) {
-        dep.dependents.push(t);
-        dep.liveDependents++;
+        if (dep.liveDependents++ === 0 && dep.dependents.length === 0) dep.dependents = [t];
+        else dep.dependents.push(t);
       }
       this.tasks.set(key, t);
       records[i] = t;
@@ -210,12 +213,16 @@ export class Engine {
 
   private groupOf(key: string): TaskGroup {
     const dash = key.lastIndexOf('-');
+    const last = this.lastGroup;
+    // Keys of one group usually come in runs: skip the slice and the lookup.
+    if (last !== undefined && dash === last.name.length && key.startsWith(last.name)) return last;
     const name = dash > 0 ? key.slice(0, dash) : key;
     let group = this.groups.get(name);
     if (group === undefined) {
       group = new TaskGroup(name);
       this.groups.set(name, group);
     }
+    this.lastGroup = group;
     return group;
   }
 
@@ -298,8 +305,8 @@ export class Engine {
   private toProcessing(t: TaskRecord, w: WorkerRecord): void {
     t.state = 'processing';
     t.processingOn = w;
-    w.processing.add(t);
-    t.estimate = estimateDuration(t.group, this.policy);
+    w.nprocessing++;
+    t.estimate = estimateMicros(t.group, this.policy);
     w.occupancy += t.estimate;
     if (t.suspicious > 0) w.isolating = t;
     this.holdResources(t, w, 1);
@@ -329,8 +336,8 @@ export class Engine {
   private leaveWorker(t: TaskRecord): WorkerRecord | null {
     const w = t.processingOn;
     if (w !== null) {
-      w.processing.delete(t);
-      w.occupancy = w.processing.size === 0 ? 0 : w.occupancy - t.estimate;
+      w.nprocessing--;
+      w.occupancy = w.nprocessing === 0 ? 0 : w.occupancy - t.estimate;
       if (w.isolating === t) w.isolating = null;
       this.holdResources(t, w, -1);
       t.processingOn = null;
@@ -355,13 +362,13 @@ export class Engine {
     t.state = 'memory';
     t.nbytes = nbytes;
     t.holders = [w];
-    w.hasWhat.add(t);
+    w.nkeys++;
     w.nbytes += nbytes;
     for (const dep of t.dependencies) {
       const holders = dep.holders;
       if (holders !== null && !holders.includes(w)) {
         holders.push(w);
-        w.hasWhat.add(dep);
+        w.nkeys++;
         w.nbytes += dep.nbytes;
       }
       if (--dep.waiters === 0) this.releaseChecks.push(dep);
@@ -447,7 +454,13 @@ export class Engine {
     this.workerList = [...this.workers.values()];
     if (this.previousRootWorker === w) this.previousRootWorker = undefined;
     this.freeing.delete(w);
-    for (const t of [...w.processing]) {
+    const processing: TaskRecord[] = [];
+    const held: TaskRecord[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.processingOn === w) processing.push(t);
+      else if (t.holders !== null && t.holders.includes(w)) held.push(t);
+    }
+    for (const t of processing) {
       this.leaveWorker(t);
       if (reason === 'crashed' && (running === undefined || running.includes(t.key))) t.suspicious++;
       if (t.suspicious >= this.allowedFailures) {
@@ -462,14 +475,13 @@ export class Engine {
         this.rewait(t);
       }
     }
-    for (const t of w.hasWhat) {
+    for (const t of held) {
       const holders = t.holders;
       if (holders === null) continue;
       const i = holders.indexOf(w);
       if (i >= 0) holders.splice(i, 1);
       if (holders.length === 0 && t.state === 'memory') this.lost(t);
     }
-    w.hasWhat.clear();
     this.drainReleaseChecks();
   }
 
@@ -512,8 +524,11 @@ export class Engine {
       const holder = this.workers.get(m.from);
       if (dep === undefined || holder === undefined || dep.holders === null) continue;
       const i = dep.holders.indexOf(holder);
-      if (i >= 0) dep.holders.splice(i, 1);
-      holder.hasWhat.delete(dep);
+      if (i >= 0) {
+        dep.holders.splice(i, 1);
+        holder.nkeys--;
+        holder.nbytes -= dep.nbytes;
+      }
       if (dep.holders.length === 0 && dep.state === 'memory') this.lost(dep);
     }
     if (t !== undefined && w !== undefined && t.state === 'processing' && t.processingOn === w) {
@@ -528,7 +543,7 @@ export class Engine {
     if (w === undefined) throw new BaskError('ERR_NO_WORKERS', `Cannot scatter '${key}' to unknown worker '${workerId}'`);
     let t = this.tasks.get(key);
     if (t === undefined) {
-      t = new TaskRecord(key, SCATTERED, NO_TASKS, ++this.generation * RANK_STRIDE, this.groupOf(key));
+      t = new TaskRecord(key, SCATTERED, NO_TASKS, this.nextRank++, this.groupOf(key));
       this.tasks.set(key, t);
     }
     if (t.state === 'released' || t.state === 'erred') {
@@ -537,10 +552,10 @@ export class Engine {
       t.holders = [];
     }
     if (t.state === 'memory' && t.holders !== null && !t.holders.includes(w)) {
+      if (t.holders.length === 0) t.nbytes = nbytes;
       t.holders.push(w);
-      t.nbytes = nbytes;
-      w.hasWhat.add(t);
-      w.nbytes += nbytes;
+      w.nkeys++;
+      w.nbytes += t.nbytes;
     }
     this.want(client, t);
   }
@@ -578,7 +593,7 @@ export class Engine {
   /** memory -> released: the holders drop the data. */
   private freeData(t: TaskRecord): void {
     for (const w of t.holders ?? NO_WORKERS) {
-      w.hasWhat.delete(t);
+      w.nkeys--;
       w.nbytes -= t.nbytes;
       this.freeOn(w, t.key);
     }
@@ -599,7 +614,7 @@ export class Engine {
     t.state = 'forgotten';
     for (const dep of t.dependencies) {
       if (--dep.liveDependents === 0) {
-        dep.dependents = [];
+        dep.dependents = NO_TASKS;
         this.releaseChecks.push(dep);
       } else if (dep.dependents.length > 2 * dep.liveDependents + 16) {
         dep.dependents = dep.dependents.filter((d) => d.state !== 'forgotten');

@@ -31,10 +31,16 @@ export const DEFAULT_POLICY: Policy = {
   exact: false,
 };
 
-/** The expected duration of a task of `group` (seconds), overhead included. */
-export function estimateDuration(group: TaskGroup, policy: Policy): number {
-  return (group.duration < 0 ? policy.defaultDuration : group.duration) + policy.perTaskOverhead;
+/**
+ * The expected duration of a task of `group`, overhead included, in whole microseconds (a
+ * small integer is stored unboxed on the task record; a float would cost an allocation).
+ */
+export function estimateMicros(group: TaskGroup, policy: Policy): number {
+  const seconds = (group.duration < 0 ? policy.defaultDuration : group.duration) + policy.perTaskOverhead;
+  return Math.min(MAX_ESTIMATE_US, Math.max(1, Math.round(seconds * 1e6)));
 }
+
+const MAX_ESTIMATE_US = 2 ** 30 - 1;
 
 /**
  * Whether a worker can take one more task: a free thread, or queued work below the target
@@ -43,11 +49,11 @@ export function estimateDuration(group: TaskGroup, policy: Policy): number {
  */
 export function hasRoom(worker: WorkerRecord, policy: Policy): boolean {
   if (worker.isolating !== null) return false;
-  const count = worker.processing.size;
+  const count = worker.nprocessing;
   if (count < worker.nthreads) return true;
   if (policy.exact) return false;
   return (
-    worker.occupancy < worker.nthreads * policy.targetQueueSeconds &&
+    worker.occupancy < worker.nthreads * policy.targetQueueSeconds * 1e6 &&
     count < worker.nthreads * (policy.maxQueuePerThread + 1)
   );
 }
@@ -91,23 +97,30 @@ export function pickWorker(
   previous: WorkerRecord | undefined,
   policy: Policy,
 ): WorkerRecord | undefined {
-  const suspicious = task.suspicious > 0;
-  const fits = (w: WorkerRecord): boolean =>
-    (suspicious ? w.processing.size === 0 && w.isolating === null : hasRoom(w, policy)) && isAllowed(task, w);
   if (workers.length === 1) {
     const only = workers[0] as WorkerRecord;
-    return fits(only) ? only : undefined;
+    return fits(task, only, policy) ? only : undefined;
   }
-  if (task.dependencies.length === 0 && previous !== undefined && fits(previous)) return previous;
+  if (task.dependencies.length === 0 && previous !== undefined && fits(task, previous, policy)) return previous;
   let best: WorkerRecord | undefined;
   let bestCost = Infinity;
   for (const w of workers) {
-    if (!fits(w)) continue;
-    const cost = transferCost(task, w, policy) + w.occupancy / w.nthreads + w.processing.size * 1e-9;
+    if (!fits(task, w, policy)) continue;
+    const cost = transferCost(task, w, policy) + w.occupancy / 1e6 / w.nthreads + w.nprocessing * 1e-9;
     if (cost < bestCost) {
       best = w;
       bestCost = cost;
     }
   }
   return best;
+}
+
+/** Whether `worker` may take `task` now: room (or, for a suspicious task, an idle worker) and restrictions. */
+function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy): boolean {
+  if (task.suspicious > 0) {
+    if (worker.nprocessing !== 0 || worker.isolating !== null) return false;
+  } else if (!hasRoom(worker, policy)) {
+    return false;
+  }
+  return task.options === null || isAllowed(task, worker);
 }

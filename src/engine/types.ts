@@ -128,10 +128,13 @@ export class TaskGroup {
   }
 }
 
+const NO_DEPENDENTS: TaskRecord[] = [];
+
 /** The engine's record of one task. */
 export class TaskRecord {
   state: TaskState = 'released';
-  dependents: TaskRecord[] = [];
+  /** Dependents (a shared empty array until the first one arrives; never mutate that one). */
+  dependents: TaskRecord[] = NO_DEPENDENTS;
   /** Dependents not forgotten (the array may hold forgotten ones until compacted). */
   liveDependents = 0;
   /** Dependencies not in memory (while waiting). */
@@ -143,7 +146,7 @@ export class TaskRecord {
   processingOn: WorkerRecord | null = null;
   holders: WorkerRecord[] | null = null;
   nbytes = 0;
-  /** Estimated seconds, added to the worker's occupancy while processing. */
+  /** Estimated microseconds (integer), added to the worker's occupancy while processing. */
   estimate = 0;
   suspicious = 0;
   error: unknown = undefined;
@@ -165,9 +168,11 @@ export class TaskRecord {
 
 /** The engine's record of one worker. */
 export class WorkerRecord {
-  readonly processing = new Set<TaskRecord>();
-  readonly hasWhat = new Set<TaskRecord>();
-  /** Estimated seconds of work assigned and not finished. */
+  /** Tasks assigned and not finished (counted; removal scans the tasks instead of a set). */
+  nprocessing = 0;
+  /** Keys whose data it holds. */
+  nkeys = 0;
+  /** Estimated microseconds of work assigned and not finished. */
   occupancy = 0;
   nbytes = 0;
   /** A suspicious task running alone on this worker, if any. */

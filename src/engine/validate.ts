@@ -20,17 +20,24 @@ export function validateState(engine: Engine): void {
   }
   for (const [id, w] of engine.workers) {
     let occupancy = 0;
-    for (const t of w.processing) {
-      if (t.state !== 'processing' || t.processingOn !== w) fail(`worker ${id} lists '${t.key}' (${t.state}) as processing`);
-      occupancy += t.estimate;
+    let processing = 0;
+    let keys = 0;
+    let bytes = 0;
+    for (const t of engine.tasks.values()) {
+      if (t.processingOn === w) {
+        processing++;
+        occupancy += t.estimate;
+      }
+      if (t.holders !== null && t.holders.includes(w)) {
+        keys++;
+        bytes += t.nbytes;
+      }
     }
-    if (Math.abs(occupancy - w.occupancy) > 1e-6 * Math.max(1, occupancy)) {
-      fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
-    }
-    for (const t of w.hasWhat) {
-      if (t.holders === null || !t.holders.includes(w)) fail(`worker ${id} has '${t.key}' but is not its holder`);
-    }
-    if (w.isolating !== null && !w.processing.has(w.isolating)) fail(`worker ${id} isolates a task it does not process`);
+    if (processing !== w.nprocessing) fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
+    if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
+    if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
+    if (bytes !== w.nbytes) fail(`worker ${id} nbytes=${w.nbytes}, counted ${bytes}`);
+    if (w.isolating !== null && w.isolating.processingOn !== w) fail(`worker ${id} isolates a task it does not process`);
   }
   for (const [client, wants] of engine.clientWants) {
     for (const t of wants) {
@@ -67,12 +74,12 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
       break;
     case 'processing':
       if (notInMemory !== 0) fail(`'${key}' is processing with ${notInMemory} dependencies not in memory`);
-      if (t.processingOn === null || !t.processingOn.processing.has(t)) fail(`'${key}' processing on no worker`);
+      if (t.processingOn === null) fail(`'${key}' processing on no worker`);
       if (!engine.workers.has(t.processingOn.id)) fail(`'${key}' processing on removed worker`);
       break;
     case 'memory':
       if (t.holders === null || t.holders.length === 0) fail(`'${key}' in memory without holders`);
-      for (const w of t.holders) if (!w.hasWhat.has(t)) fail(`'${key}' holder ${w.id} does not list it`);
+      for (const w of t.holders) if (!engine.workers.has(w.id)) fail(`'${key}' held by removed worker ${w.id}`);
       if (t.waiters === 0 && t.wantedBy === null) fail(`'${key}' in memory but nobody needs it`);
       break;
     case 'released':

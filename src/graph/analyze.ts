@@ -30,9 +30,18 @@ export function viewGraph(graph: Graph | GraphView): GraphView {
     throw new BaskError('ERR_INVALID_GRAPH', `A graph must be an object or a Map from key to node, got ${typeof graph}`);
   }
   const obj = graph as Readonly<Record<string, unknown>>;
+  const proto = Object.prototype as unknown as Record<string, unknown>;
+  const own = (k: string): boolean => Object.prototype.hasOwnProperty.call(obj, k);
   return {
-    get: (k) => obj[k],
-    has: (k) => Object.prototype.hasOwnProperty.call(obj, k),
+    // One property read in the common case; inherited members ('toString') are not nodes.
+    get: (k) => {
+      const v = obj[k];
+      return v !== undefined && v === proto[k] && !own(k) ? undefined : v;
+    },
+    has: (k) => {
+      const v = obj[k];
+      return v === undefined || v === proto[k] ? own(k) : true;
+    },
     deps: (_k, n) => nodeDependencies(n),
   };
 }
@@ -83,7 +92,8 @@ export function indexGraph(view: GraphView, outputs: readonly string[], options:
   const idOf = (key: string, neededBy: string | undefined): number => {
     const id = ids.get(key);
     if (id !== undefined) return id;
-    if (!view.has(key)) {
+    const node = view.get(key);
+    if (node === undefined && !view.has(key)) {
       if (options.isExternal?.(key) === true) {
         let ext = externalIds.get(key);
         if (ext === undefined) {
@@ -98,7 +108,7 @@ export function indexGraph(view: GraphView, outputs: readonly string[], options:
     const fresh = keys.length;
     ids.set(key, fresh);
     keys.push(key);
-    nodes.push(view.get(key));
+    nodes.push(node);
     return fresh;
   };
 

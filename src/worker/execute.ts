@@ -31,10 +31,23 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** Evaluates a spec; returns its value, or a promise of it when something in it is async. */
 export function evaluate(spec: unknown, store: DataStore): unknown {
   if (!(spec instanceof Task)) return spec;
+  const args = spec.args;
+  // Fast path: flat args of literals and refs (no containers, no nested tasks).
+  let flat: unknown[] | undefined = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === null || typeof a !== 'object') flat[i] = a;
+    else if (a instanceof Ref) flat[i] = lookup(store, a.key);
+    else {
+      flat = undefined;
+      break;
+    }
+  }
+  if (flat !== undefined) return invoke(spec.fn, flat);
   const pending: Pending[] = [];
-  const args = resolveArgs(spec.args, store, pending);
-  if (pending.length > 0) return settle(pending).then(() => invoke(spec.fn, args));
-  return invoke(spec.fn, args);
+  const resolved = resolveArgs(args, store, pending);
+  if (pending.length > 0) return settle(pending).then(() => invoke(spec.fn, resolved));
+  return invoke(spec.fn, resolved);
 }
 
 function invoke(fn: (...args: never[]) => unknown, args: unknown[]): unknown {

@@ -1,0 +1,4 @@
+import '../../src/index.node.js';
+import { conformanceSuite } from './suite.js';
+
+conformanceSuite('sync', () => ({ scheduler: 'sync' }));

@@ -1,0 +1,186 @@
+/** The graph layer's pure algorithms: dependencies, toposort, cull, order, fuse, tokenize, refs. */
+import { describe, expect, it } from 'vitest';
+import { cull, fuse, getDependencies, order, toposort } from '../../src/graph/algorithms.js';
+import { describeFunction, defineTasks } from '../../src/graph/fnref.js';
+import { nodeDependencies } from '../../src/graph/deps.js';
+import { binaryOps, getattr } from '../../src/graph/ops.js';
+import { alias, ref, task, Task } from '../../src/graph/spec.js';
+import { tokenize } from '../../src/graph/tokenize.js';
+import { isBaskError } from '../../src/errors.js';
+
+const f = (...args: unknown[]): unknown => args;
+const inc = (x: number): number => x + 1;
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('dependencies', () => {
+  it('finds refs in args, nested arrays, objects and nested tasks, once each', () => {
+    const node = task(f, ref('a'), [ref('b'), { c: ref('c'), again: ref('a') }], task(f, ref('d')), 'a');
+    expect(nodeDependencies(node)).toEqual(['a', 'b', 'c', 'd']);
+    expect(nodeDependencies(alias('z'))).toEqual(['z']);
+    expect(nodeDependencies({ list: [ref('x')] })).toEqual(['x']);
+    expect(nodeDependencies('a')).toEqual([]);
+    expect(nodeDependencies(new Float64Array(3))).toEqual([]);
+  });
+
+  it('lists the direct dependencies of every key', () => {
+    const graph = { a: 1, b: task(f, ref('a')), c: task(f, ref('a'), ref('b')) };
+    expect(getDependencies(graph)).toEqual(new Map([['a', []], ['b', ['a']], ['c', ['a', 'b']]]));
+  });
+});
+
+describe('toposort', () => {
+  it('puts every key after its dependencies', () => {
+    const graph = { c: task(f, ref('b')), b: task(f, ref('a')), a: 1, d: task(f, ref('a'), ref('c')) };
+    const sorted = toposort(graph);
+    expect(sorted).toHaveLength(4);
+    for (const [key, deps] of getDependencies(graph)) {
+      for (const d of deps) expect(sorted.indexOf(d)).toBeLessThan(sorted.indexOf(key));
+    }
+  });
+
+  it('names the cycle', () => {
+    const error = thrown(() => toposort({ a: task(f, ref('b')), b: task(f, ref('a')) }, ['a']));
+    expect(isBaskError(error, 'ERR_GRAPH_CYCLE')).toBe(true);
+    expect((error as Error).message).toContain('a -> b -> a');
+    const self = thrown(() => toposort({ a: task(f, ref('a')) }));
+    expect((self as Error).message).toContain('a -> a');
+  });
+
+  it('handles a 100,000-long chain without recursion', () => {
+    const graph: Record<string, unknown> = { 'k-0': 0 };
+    for (let i = 1; i < 100_000; i++) graph[`k-${i}`] = task(inc, ref(`k-${i - 1}`));
+    const sorted = toposort(graph, ['k-99999']);
+    expect(sorted[0]).toBe('k-0');
+    expect(sorted[99_999]).toBe('k-99999');
+  });
+});
+
+describe('cull', () => {
+  it('keeps only what the keys need', () => {
+    const graph = { a: 1, b: task(f, ref('a')), c: 3, d: task(f, ref('c')) };
+    const culled = cull(graph, ['b']);
+    expect([...culled.graph.keys()].sort()).toEqual(['a', 'b']);
+    expect(culled.dependencies.get('b')).toEqual(['a']);
+  });
+
+  it('reports a missing key with who needed it', () => {
+    const error = thrown(() => cull({ b: task(f, ref('a')) }, ['b']));
+    expect(isBaskError(error, 'ERR_MISSING_KEY')).toBe(true);
+    expect((error as Error).message).toContain("needed by 'b'");
+  });
+});
+
+describe('order', () => {
+  it('finishes the left half of a tree reduction before starting the right', () => {
+    const graph = {
+      l0: 1, l1: 2, r0: 3, r1: 4,
+      left: task(f, ref('l0'), ref('l1')),
+      right: task(f, ref('r0'), ref('r1')),
+      root: task(f, ref('left'), ref('right')),
+    };
+    const p = order(graph, ['root']);
+    expect(p.get('left')).toBeLessThan(p.get('r0') as number);
+    expect(p.get('root')).toBe(6);
+  });
+
+  it('reduces each file before reading the next (seed shape)', () => {
+    const graph: Record<string, unknown> = {};
+    const spreads: string[] = [];
+    const days: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      graph[`read-${i}`] = task(f, i);
+      graph[`high-${i}`] = task(getattr, ref(`read-${i}`), 'high');
+      graph[`spread-${i}`] = task(f, ref(`high-${i}`));
+      graph[`day-${i}`] = task(getattr, ref(`read-${i}`), 'index');
+      spreads.push(`spread-${i}`);
+      days.push(`day-${i}`);
+    }
+    const p = order(graph, [...spreads, ...days]);
+    // The day of file 0 runs before file 1 is read, so file 0's frame can be released.
+    expect(p.get('day-0')).toBeLessThan(p.get('read-1') as number);
+  });
+});
+
+describe('fuse', () => {
+  it('inlines a linear chain into its last task, keeping requested keys', () => {
+    const graph = { a: task(inc, 1), b: task(inc, ref('a')), c: task(inc, ref('b')), d: task(f, ref('c')) };
+    const fused = fuse(graph, ['d']);
+    expect([...fused.keys()]).toEqual(['d']);
+    const node = fused.get('d') as Task;
+    expect(node).toBeInstanceOf(Task);
+    expect(nodeDependencies(node)).toEqual([]);
+    expect([...fuse(graph, ['d', 'b']).keys()].sort()).toEqual(['b', 'd']);
+  });
+
+  it('does not fuse a task with two dependents or a dependent with two inputs', () => {
+    const graph = { a: task(inc, 1), b: task(inc, ref('a')), c: task(inc, ref('a')), d: task(f, ref('b'), ref('c')) };
+    expect([...fuse(graph, ['d']).keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('caps the height of a fused task', () => {
+    const graph: Record<string, unknown> = { 'k-0': task(inc, 0) };
+    for (let i = 1; i < 100; i++) graph[`k-${i}`] = task(inc, ref(`k-${i - 1}`));
+    const fused = fuse(graph, ['k-99'], { maxHeight: 10 });
+    expect(fused.size).toBe(10);
+  });
+});
+
+describe('tokenize', () => {
+  it('is deterministic across runs (pinned values) and sensitive to every part', () => {
+    expect(tokenize(1, 'a', [true, null])).toBe(tokenize(1, 'a', [true, null]));
+    expect(tokenize({ b: 1, a: 2 })).toBe(tokenize({ a: 2, b: 1 }));
+    expect(tokenize(1, 'a')).not.toBe(tokenize('1', 'a'));
+    expect(tokenize([1, 2])).not.toBe(tokenize([2, 1]));
+    expect(tokenize(new Float64Array([1, 2]))).not.toBe(tokenize(new Float64Array([1, 3])));
+    expect(tokenize(ref('x'))).not.toBe(tokenize('x'));
+    expect(tokenize('seed')).toBe('b2f5bef7812b0833');
+  });
+
+  it('tokenizes functions by reference: ops by name, sources by text', () => {
+    const g1 = (x: number): number => x * 2;
+    const g2 = (x: number): number => x * 2;
+    expect(tokenize(task(g1, 1))).toBe(tokenize(task(g2, 1)));
+    expect(tokenize(task(binaryOps.add, 1, 2))).not.toBe(tokenize(task(binaryOps.sub, 1, 2)));
+  });
+
+  it('survives cycles in values', () => {
+    const a: Record<string, unknown> = { x: 1 };
+    a['self'] = a;
+    expect(tokenize(a)).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('function references', () => {
+  it('describes ops, task-module exports and self-contained source', () => {
+    expect(describeFunction(getattr)).toEqual({ kind: 'op', op: 'getattr' });
+    const mod = defineTasks('file:///tmp/tasks.js', { double: (x: number) => x * 2 });
+    expect(describeFunction(mod.double)).toEqual({ kind: 'module', url: 'file:///tmp/tasks.js', name: 'double' });
+    const ref1 = describeFunction(inc);
+    expect(ref1.kind).toBe('source');
+    const method = { triple(x: number): number { return x * 3; } };
+    const ref2 = describeFunction(method.triple);
+    expect(ref2.kind === 'source' && ref2.source.startsWith('({')).toBe(true);
+  });
+
+  it('refuses native and bound functions with ERR_UNSHIPPABLE_FUNCTION', () => {
+    const bound = thrown(() => describeFunction(inc.bind(null)));
+    expect(isBaskError(bound, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
+    expect((bound as Error).message).toContain('inc');
+    const native = thrown(() => describeFunction(Math.max));
+    expect(isBaskError(native, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
+    expect((native as Error).message).toContain('defineTasks');
+  });
+
+  it('validates defineTasks arguments', () => {
+    expect(isBaskError(thrown(() => defineTasks('tasks.js', {})), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(isBaskError(thrown(() => defineTasks('file:///x.js', { a: 1 as never })), 'ERR_INVALID_ARGUMENT')).toBe(true);
+  });
+});
