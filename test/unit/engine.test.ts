@@ -189,7 +189,7 @@ describe('engine', () => {
       ['pinned', { workers: ['cpu'] }],
     ]);
     let ins = engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: ['g1', 'g2', 'pinned'], options });
-    const placed = executes(ins).map((i) => [i.key, i.worker]);
+    const placed = executes(ins).map((i): [string, string] => [i.key, i.worker]);
     expect(placed).toContainEqual(['pinned', 'cpu']);
     expect(placed.filter(([, w]) => w === 'gpu')).toHaveLength(1);
     const first = placed.find(([k]) => k.startsWith('g'))?.[0] as string;
