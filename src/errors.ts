@@ -118,7 +118,14 @@ export function deserializeError(data: SerializedError): Error {
 
 /** Wraps a task's own exception: `ERR_TASK_FAILED`, naming the key, the original as `cause`. */
 export function taskFailed(key: string, error: unknown): BaskError {
-  if (error instanceof BaskError && error.key === key) return error;
+  if (error instanceof BaskError) {
+    // Already blamed on a task (itself, or a task fused into it): keep that key.
+    if (error.key === key || (error.code === 'ERR_TASK_FAILED' && error.key !== undefined)) return error;
+    // bask's own failures (unshippable function, timeout, killed worker) keep their code.
+    const own = new BaskError(error.code, error.message, { cause: error.cause, key });
+    if (error.stack !== undefined) own.stack = error.stack;
+    return own;
+  }
   const inner = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const wrapped = new BaskError('ERR_TASK_FAILED', `Task '${key}' failed: ${inner}`, {
     cause: error,

@@ -1,8 +1,7 @@
-/** The package entry for browsers: the shared API plus the browser's schedulers. */
-import { setSchedulerFactory } from './config.js';
-import { SyncScheduler } from './local/sync.js';
+/** The package entry for browsers: the shared API plus the browser's schedulers (Web Workers). */
+import { installSchedulers } from './install.js';
+import { webRuntime } from './local/runtime-web.js';
 
 export * from './index.js';
 
-const sync = new SyncScheduler();
-setSchedulerFactory(() => sync);
+installSchedulers(webRuntime);

@@ -1,8 +1,7 @@
-/** The package entry for Node: the shared API plus Node's schedulers. */
-import { setSchedulerFactory } from './config.js';
-import { SyncScheduler } from './local/sync.js';
+/** The package entry for Node: the shared API plus Node's schedulers (worker_threads pool). */
+import { installSchedulers } from './install.js';
+import { nodeRuntime } from './local/runtime-node.js';
 
 export * from './index.js';
 
-const sync = new SyncScheduler();
-setSchedulerFactory(() => sync);
+installSchedulers(nodeRuntime);

@@ -34,5 +34,24 @@ export {
   type FinishEvent,
 } from './hooks.js';
 export { SyncScheduler } from './local/sync.js';
+export { Pool, type PoolOptions } from './local/pool.js';
+export { defaultPool, DefaultPools } from './local/pools.js';
+export { registerType, type TypeCodec } from './wire/registry.js';
+export { Diagnostic, type Registration } from './diagnostics/base.js';
+export { ProgressBar, type ProgressBarOptions } from './diagnostics/progress.js';
+export type { ProgressSnapshot, ProgressStream } from './diagnostics/progress-views.js';
+export {
+  Profiler,
+  type ProfilerOptions,
+  type GroupSummary,
+  type TaskRecord as ProfiledTask,
+  type TaskStreamOptions,
+} from './diagnostics/profiler.js';
+export {
+  ResourceProfiler,
+  type ResourceProfilerOptions,
+  type ResourceSample,
+  type ResourceChartOptions,
+} from './diagnostics/resources.js';
 export { Engine, type EngineOptions } from './engine/engine.js';
 export type { EngineEvent, Instruction, TaskState } from './engine/types.js';

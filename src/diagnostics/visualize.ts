@@ -13,6 +13,34 @@ import { opName } from '../graph/fnref.js';
 import { Task } from '../graph/spec.js';
 import type { VisualizeOptions } from '../delayed/types.js';
 
+/**
+ * The part of dagre's API used here. dagre 3.1.3 ships `.d.ts` files with extensionless relative
+ * imports in a `"type": "module"` package, which NodeNext cannot resolve: its types arrive as
+ * error types (tsc is quiet under skipLibCheck; typescript-eslint is not). Remove this facade
+ * when dagre's declarations resolve.
+ */
+interface DagreBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+interface DagreEdgeId {
+  v: string;
+  w: string;
+}
+interface DagreGraph {
+  setGraph(label: { rankdir: string; nodesep: number; ranksep: number; marginx: number; marginy: number }): void;
+  setDefaultEdgeLabel(label: () => object): void;
+  setNode(id: string, label: { width: number; height: number }): void;
+  setEdge(from: string, to: string): void;
+  graph(): { width?: number; height?: number };
+  edges(): DagreEdgeId[];
+  edge(e: DagreEdgeId): { points?: { x: number; y: number }[] };
+  node(id: string): DagreBox;
+}
+const layoutLib = dagre as unknown as { graphlib: { Graph: new () => DagreGraph }; layout(g: DagreGraph): void };
+
 const MAX_NODES = 1500;
 const CHAR_WIDTH = 7;
 
@@ -101,7 +129,7 @@ function escapeXml(text: string): string {
 }
 
 function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeOptions): string {
-  const g = new dagre.graphlib.Graph();
+  const g = new layoutLib.graphlib.Graph();
   g.setGraph({ rankdir: options.rankdir === 'LR' ? 'LR' : 'BT', nodesep: 16, ranksep: 28, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) {
@@ -109,7 +137,7 @@ function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeO
     g.setNode(node.id, { width, height: 38 });
   }
   for (const [from, to] of edges) g.setEdge(from, to);
-  dagre.layout(g);
+  layoutLib.layout(g);
   const graph = g.graph();
   const width = Math.ceil(graph.width ?? 0);
   const height = Math.ceil(graph.height ?? 0);
@@ -119,7 +147,7 @@ function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeO
   ];
   for (const e of g.edges()) {
     const points = g.edge(e).points ?? [];
-    const d = points.map((p: { x: number; y: number }, i: number) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
+    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="#555" stroke-width="1" marker-end="url(#bask-arrow)"/>`);
   }
   for (const node of nodes) {

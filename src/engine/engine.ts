@@ -321,7 +321,15 @@ export class Engine {
       const move = dep.waiters === 1 && dep.wantedBy === null && holders.length === 1;
       fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move });
     }
-    this.out.push({ type: 'execute', worker: w.id, key: t.key, spec: t.spec, fetch, report: t.wantedBy !== null });
+    this.out.push({
+      type: 'execute',
+      worker: w.id,
+      key: t.key,
+      spec: t.spec,
+      fetch,
+      report: t.wantedBy !== null,
+      lastUse: t.liveDependents === 0,
+    });
   }
 
   private holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {

@@ -105,6 +105,8 @@ export type Instruction =
       fetch: readonly Fetch[];
       /** A client wants this result: send the value back with the completion. */
       report: boolean;
+      /** No other task will read the result (no live dependents when dispatched). */
+      lastUse: boolean;
     }
   | { type: 'free-keys'; worker: WorkerId; keys: string[] }
   | { type: 'cancel-task'; worker: WorkerId; key: string }

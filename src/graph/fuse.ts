@@ -41,7 +41,9 @@ export function fuseIndex(index: GraphIndex, ordering: Ordering, options: FuseOp
     if (!(jNode instanceof Task)) continue;
     if ((depStart[j + 1] as number) - (depStart[j] as number) !== 1) continue;
     if (height[i]! + height[j]! > maxHeight) continue;
-    const inlined = inlineRef(jNode, index.keys[i] as string, nodes[i] as Task);
+    const inner = nodes[i] as Task;
+    const labelled = inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
+    const inlined = inlineRef(jNode, index.keys[i] as string, labelled);
     if (inlined === undefined) continue;
     nodes[j] = inlined;
     height[j] = height[i]! + height[j]!;
@@ -60,7 +62,7 @@ function inlineRef(node: Task, key: string, inner: Task): Task | undefined {
       count++;
       return inner;
     }
-    if (value instanceof Task) return new Task(value.fn, value.args.map(replace));
+    if (value instanceof Task) return new Task(value.fn, value.args.map(replace), value.key);
     if (Array.isArray(value)) return value.map(replace);
     if (isPlainObject(value)) {
       const out: Record<string, unknown> = {};
@@ -70,7 +72,7 @@ function inlineRef(node: Task, key: string, inner: Task): Task | undefined {
     return value;
   };
   const args = node.args.map(replace);
-  return count === 1 ? new Task(node.fn, args) : undefined;
+  return count === 1 ? new Task(node.fn, args, node.key) : undefined;
 }
 
 function compact(index: GraphIndex, nodes: unknown[], removed: Uint8Array): GraphIndex {

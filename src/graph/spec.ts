@@ -17,10 +17,13 @@ export class Task<R = unknown> {
   readonly fn: (...args: never[]) => R | PromiseLike<R>;
   /** The arguments, possibly holding `Ref`s and nested `Task`s. */
   readonly args: readonly unknown[];
+  /** For a task nested by fusion: the key it had, so that its errors still name it. */
+  readonly key: string | undefined;
 
-  constructor(fn: (...args: never[]) => R | PromiseLike<R>, args: readonly unknown[]) {
+  constructor(fn: (...args: never[]) => R | PromiseLike<R>, args: readonly unknown[], key?: string) {
     this.fn = fn;
     this.args = args;
+    this.key = key;
   }
 }
 

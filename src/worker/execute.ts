@@ -7,7 +7,7 @@
  * either are copied with the values in place. Anything else is a literal. The result may be a
  * promise when the function is async; the caller awaits it.
  */
-import { BaskError } from '../errors.js';
+import { BaskError, taskFailed } from '../errors.js';
 import { Ref, Task, isPlainObject } from '../graph/spec.js';
 
 /** What a worker holds: key -> value. */
@@ -86,18 +86,30 @@ function resolveArgs(args: readonly unknown[], store: DataStore, pending: Pendin
 function resolve(value: unknown, store: DataStore, pending: Pending[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Ref) return lookup(store, value.key);
-  if (value instanceof Task) {
-    // Nested tasks (from fusion or written by hand) run first; a promise is awaited later.
-    const inner = resolveArgs(value.args, store, pending);
-    if (pending.length > 0) {
-      const mine = pending.splice(0);
-      return settle(mine).then(() => invoke(value.fn, inner));
-    }
-    return invoke(value.fn, inner);
-  }
+  if (value instanceof Task) return evaluateNested(value, store, pending);
   if (Array.isArray(value)) return resolveArray(value, store, pending);
   if (isPlainObject(value)) return resolveObject(value, store, pending);
   return value;
+}
+
+/** Nested tasks (from fusion or written by hand) run first; a promise is awaited later. */
+function evaluateNested(task: Task, store: DataStore, pending: Pending[]): unknown {
+  const key = task.key;
+  const blame = (error: unknown): never => {
+    // A fused task's error names the task that failed, not the one it was fused into.
+    throw key === undefined ? error : taskFailed(key, error);
+  };
+  try {
+    const inner = resolveArgs(task.args, store, pending);
+    if (pending.length > 0) {
+      const mine = pending.splice(0);
+      return settle(mine).then(() => invoke(task.fn, inner)).then(undefined, blame);
+    }
+    const value = invoke(task.fn, inner);
+    return key !== undefined && isThenable(value) ? Promise.resolve(value).then(undefined, blame) : value;
+  } catch (error) {
+    return blame(error);
+  }
 }
 
 function resolveArray(value: readonly unknown[], store: DataStore, pending: Pending[]): unknown {

@@ -1,0 +1,298 @@
+/**
+ * `parseCsv`: CSV text to a DataFrame, pandas' `read_csv` for the cases bask needs.
+ *
+ * Papa Parse splits the text into cells (comma-separated, quotes as RFC 4180, line ends
+ * detected once); everything after is here: blank lines are skipped (pandas'
+ * skip_blank_lines), the first non-blank line is the header, and each column becomes
+ * - timestamps (epoch ms) when named by `parseDates` or `indexCol`,
+ * - numbers (`Float64Array`) when its first non-missing cell is a number,
+ * - otherwise text, which frames do not keep (the frame lists it in `omitted`).
+ * Missing cells (empty, `NaN`, `NA`, `N/A`, `null`, ...) are NaN.
+ *
+ * Every error is an ERR_CSV naming the file and the 1-based line. Line numbers cost nothing
+ * on the way: a text without quotes has one row per line, and a quoted one is re-scanned only
+ * when there is an error to report.
+ */
+import Papa from 'papaparse';
+import { BaskError } from '../errors.js';
+import { cleanHeader, planColumns, type ColumnPlan } from './columns.js';
+import { DataFrame, type Frame } from './dataframe.js';
+import { parseTimestamp } from './dates.js';
+import { DatetimeIndex, RangeIndex, type FrameIndex } from './indexes.js';
+import { Series } from './series.js';
+import { csvError, lineAt, toCsvText, type CsvInput } from './text.js';
+
+/** The columns of the seed workload's minute bars. */
+export type StockColumn = 'open' | 'high' | 'low' | 'close' | 'volume';
+
+/** Options of `parseCsv` and `readCsv` (pandas' names in camelCase). Names match case-insensitively. */
+export interface ReadCsvOptions {
+  /** Columns to parse as timestamps (pandas' `parse_dates`). */
+  parseDates?: string[];
+  /** The column to index the rows by; it is parsed as timestamps (pandas' `index_col`). */
+  indexCol?: string;
+  /** The file name for error messages (default: the path, URL or File name when known). */
+  name?: string;
+  /** Renames: wanted name -> name in the file, e.g. `{ high: 'High Price' }`. */
+  columns?: Record<string, string>;
+}
+
+const OPTION_KEYS = new Set(['parseDates', 'indexCol', 'name', 'columns']);
+const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', '#n/a', '-nan', '<na>', 'nat']);
+
+interface Table {
+  readonly text: string;
+  readonly newline: '\n' | '\r\n' | '\r';
+  readonly rows: readonly string[][];
+  /** Positions in `rows` of the data rows (blank rows left out). */
+  readonly body: readonly number[];
+  readonly header: readonly string[];
+}
+
+/**
+ * Parses CSV text (or UTF-8 bytes) into a DataFrame, synchronously. `C` names the numeric
+ * columns you read as properties (default: the stock columns); with `indexCol` the index is a
+ * DatetimeIndex, else a RangeIndex.
+ */
+export function parseCsv<C extends string = StockColumn>(
+  input: CsvInput,
+  options: ReadCsvOptions & { indexCol: string },
+): Frame<C, DatetimeIndex>;
+export function parseCsv<C extends string = StockColumn, I extends FrameIndex = FrameIndex>(
+  input: CsvInput,
+  options?: ReadCsvOptions,
+): Frame<C, I>;
+export function parseCsv(input: CsvInput, options: ReadCsvOptions = {}): Frame {
+  checkReadCsvOptions(options);
+  const text = toCsvText(input, options.name);
+  const table = tokenize(text, options.name);
+  const plan = planColumns(table.header, options, options.name);
+  return buildFrame(table, plan, options.name);
+}
+
+/**
+ * The cleaned header and the first `rows` data rows of a CSV, without converting any cell:
+ * for sniffing which column is which before parsing.
+ */
+export function previewCsv(
+  input: CsvInput,
+  options: { name?: string; rows?: number } = {},
+): {
+  header: string[];
+  rows: string[][];
+} {
+  const text = toCsvText(input, options.name);
+  const count = options.rows ?? 5;
+  // Papa splits the whole input before `preview` applies, so hand it only the first lines.
+  const head = text.slice(0, nthLineEnd(text, count + 16));
+  const result = Papa.parse<string[]>(head, {
+    delimiter: ',',
+    newline: detectNewline(text),
+    preview: count + 16,
+  });
+  const rows = result.data.filter((row) => !isBlank(row));
+  return { header: cleanHeader(rows[0] ?? []), rows: rows.slice(1, count + 1) };
+}
+
+/** The offset just past the `n`th line feed of `text`, or its length. */
+function nthLineEnd(text: string, n: number): number {
+  let end = 0;
+  for (let i = 0; i < n; i++) {
+    const next = text.indexOf('\n', end);
+    if (next === -1) return text.length;
+    end = next + 1;
+  }
+  return end;
+}
+
+function checkReadCsvOptions(options: ReadCsvOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'readCsv(source, options): options must be an object',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) {
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `readCsv: unknown option '${key}'; known options: ${[...OPTION_KEYS].join(', ')}`,
+      );
+    }
+  }
+  const { parseDates, indexCol, name, columns } = options;
+  if (
+    parseDates !== undefined &&
+    !(Array.isArray(parseDates) && parseDates.every((d) => typeof d === 'string'))
+  ) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      "readCsv: parseDates must be an array of column names, e.g. ['timestamp']",
+    );
+  }
+  if (indexCol !== undefined && typeof indexCol !== 'string') {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'readCsv: indexCol must be a column name (a string)',
+    );
+  }
+  if (name !== undefined && typeof name !== 'string') {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'readCsv: name must be a string (the file name for messages)',
+    );
+  }
+  const isNameMap =
+    columns !== null &&
+    typeof columns === 'object' &&
+    Object.values(columns).every((v) => typeof v === 'string');
+  if (columns !== undefined && !isNameMap) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      "readCsv: columns must map wanted names to names in the file, e.g. { high: 'High' }",
+    );
+  }
+}
+
+function detectNewline(text: string): '\n' | '\r\n' | '\r' {
+  const lf = text.indexOf('\n');
+  if (lf > 0 && text.charCodeAt(lf - 1) === 13) return '\r\n';
+  return lf === -1 && text.includes('\r') ? '\r' : '\n';
+}
+
+function isBlank(row: readonly string[]): boolean {
+  return row.length === 1 && (row[0] as string).trim() === '';
+}
+
+function tokenize(text: string, name: string | undefined): Table {
+  const newline = detectNewline(text);
+  const result = Papa.parse<string[]>(text, { delimiter: ',', newline, skipEmptyLines: false });
+  const rows = result.data;
+  const quoteError = result.errors.find((e) => e.type === 'Quotes');
+  if (quoteError !== undefined) {
+    const line =
+      quoteError.index !== undefined ? lineAt(text, quoteError.index, newline) : undefined;
+    const what =
+      quoteError.code === 'MissingQuotes'
+        ? 'a quoted field is never closed'
+        : 'a quote is misplaced';
+    throw csvError(
+      name,
+      line,
+      `${what} (${quoteError.message}). Inside quotes, write a quote as "".`,
+    );
+  }
+  let first = 0;
+  while (first < rows.length && isBlank(rows[first] as string[])) first++;
+  const body: number[] = [];
+  for (let r = first + 1; r < rows.length; r++) if (!isBlank(rows[r] as string[])) body.push(r);
+  return { text, newline, rows, body, header: cleanHeader(rows[first] ?? []) };
+}
+
+/** The 1-based line where row `row` of the table starts. */
+function lineOfRow(table: Table, row: number): number {
+  // Without quotes Papa splits on line ends, so rows and lines coincide.
+  if (!table.text.includes('"')) return row + 1;
+  let start = 0;
+  let seen = 0;
+  Papa.parse<string[]>(table.text, {
+    delimiter: ',',
+    newline: table.newline,
+    step: (result, parser) => {
+      if (seen === row) return parser.abort();
+      start = result.meta.cursor;
+      seen++;
+    },
+  });
+  return lineAt(table.text, start, table.newline);
+}
+
+type ColumnKind = 'number' | 'date' | 'text' | 'displaced';
+
+function columnKind(table: Table, plan: ColumnPlan, j: number): ColumnKind {
+  if (plan.names[j] === undefined) return 'displaced';
+  if (plan.dates.has(j)) return 'date';
+  for (const r of table.body) {
+    const cell = (table.rows[r] as string[])[j];
+    if (cell === undefined || isMissing(cell)) continue;
+    return Number.isNaN(+cell) ? 'text' : 'number';
+  }
+  return 'number';
+}
+
+function isMissing(cell: string): boolean {
+  return cell.length < 12 && MISSING.has(cell.trim().toLowerCase());
+}
+
+function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): DataFrame {
+  const width = table.header.length;
+  const kinds = table.header.map((_, j) => columnKind(table, plan, j));
+  const values = kinds.map((kind) =>
+    kind === 'number' || kind === 'date' ? new Float64Array(table.body.length) : undefined,
+  );
+  const { rows, body } = table;
+  for (let k = 0; k < body.length; k++) {
+    const row = rows[body[k] as number] as string[];
+    if (row.length !== width) {
+      throw csvError(
+        name,
+        lineOfRow(table, body[k] as number),
+        `expected ${width} fields like the header, found ${row.length}. ` +
+          'Quote fields that contain commas ("a,b"), or add the missing fields (empty is fine).',
+      );
+    }
+    for (let j = 0; j < width; j++) {
+      const out = values[j];
+      if (out === undefined) continue;
+      const cell = row[j] as string;
+      const x = kinds[j] === 'number' ? readNumber(cell) : parseTimestamp(cell);
+      if (x !== x && !isMissing(cell))
+        throw badCell(table, plan, name, body[k] as number, j, kinds[j] as ColumnKind);
+      out[k] = x;
+    }
+  }
+  return assemble(plan, kinds, values, body.length);
+}
+
+/** The number in a cell, or NaN (blank cells are NaN, not 0 as `+' '` would give). */
+function readNumber(cell: string): number {
+  const x = +cell;
+  return x === 0 && cell.trim() === '' ? NaN : x;
+}
+
+function badCell(
+  table: Table,
+  plan: ColumnPlan,
+  name: string | undefined,
+  row: number,
+  j: number,
+  kind: ColumnKind,
+): BaskError {
+  const cell = JSON.stringify((table.rows[row] as string[])[j]);
+  const column = plan.names[j] as string;
+  const message =
+    kind === 'number'
+      ? `column '${column}' holds numbers, but this cell is ${cell}. Fix the cell, or leave it empty for a missing value.`
+      : `cannot read ${cell} in column '${column}' as a date and time. Use ISO 8601, such as 2023-01-02 09:30:00, or leave it empty.`;
+  return csvError(name, lineOfRow(table, row), message);
+}
+
+function assemble(
+  plan: ColumnPlan,
+  kinds: ColumnKind[],
+  values: (Float64Array | undefined)[],
+  length: number,
+): DataFrame {
+  const columns: Series[] = [];
+  const omitted: string[] = [];
+  let index: FrameIndex = new RangeIndex(length);
+  kinds.forEach((kind, j) => {
+    const name = plan.names[j];
+    const data = values[j];
+    if (name === undefined) return;
+    if (kind === 'text' || data === undefined) omitted.push(name);
+    else if (j === plan.index) index = new DatetimeIndex(data, name);
+    else columns.push(new Series(name, data));
+  });
+  return new DataFrame(columns, { index, omitted });
+}

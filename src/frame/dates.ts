@@ -1,0 +1,105 @@
+/**
+ * Timestamp parsing for CSV cells, to epoch milliseconds.
+ *
+ * Policy: `YYYY-MM-DD`, optionally followed by `[ T]HH:MM[:SS[.fff...]]` and nothing else, is
+ * read by hand as a naive time treated as UTC (pandas' naive datetime64): that is what minute
+ * bars look like, and it is several times faster than `Date.parse`. Anything else goes to
+ * `Date.parse` (ISO with a zone, RFC 2822, ...), whose naive forms are engine-local time.
+ * A cell that looks like the fast form but is out of range (month 13, Feb 30) is NaN, never
+ * rolled over into another day.
+ */
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const DASH = 45;
+const COLON = 58;
+const DOT = 46;
+const SPACE = 32;
+const UPPER_T = 84;
+
+/** Epoch milliseconds (UTC for naive times) of a timestamp cell, or NaN if unparseable. */
+export function parseTimestamp(cell: string): number {
+  const fast = parseIsoNaive(cell);
+  if (fast !== undefined) return fast;
+  const trimmed = cell.trim();
+  if (trimmed !== cell) {
+    const again = parseIsoNaive(trimmed);
+    if (again !== undefined) return again;
+  }
+  return trimmed === '' ? NaN : Date.parse(trimmed);
+}
+
+/** The fast path; undefined when `s` is not of its form (NaN when of its form but invalid). */
+function parseIsoNaive(s: string): number | undefined {
+  const len = s.length;
+  if (len < 10 || s.charCodeAt(4) !== DASH || s.charCodeAt(7) !== DASH) return undefined;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  if (year < 0 || month < 0 || day < 0) return undefined;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let ms = 0;
+  if (len > 10) {
+    const sep = s.charCodeAt(10);
+    if ((sep !== SPACE && sep !== UPPER_T) || len < 16 || s.charCodeAt(13) !== COLON)
+      return undefined;
+    hour = digits(s, 11, 2);
+    minute = digits(s, 14, 2);
+    if (hour < 0 || minute < 0) return undefined;
+    if (len > 16) {
+      if (len < 19 || s.charCodeAt(16) !== COLON) return undefined;
+      second = digits(s, 17, 2);
+      if (second < 0) return undefined;
+      if (len > 19) {
+        ms = fractionMs(s, 19);
+        if (ms < 0) return undefined;
+      }
+    }
+  }
+  if (!isValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return NaN;
+  return utc(year, month, day, hour, minute, second, ms);
+}
+
+/** The non-negative integer in s[start, start+count), or -1 if any char is not a digit. */
+function digits(s: string, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** Milliseconds of `.fff...` at s[start]; -1 if malformed. Digits past the third are rounded. */
+function fractionMs(s: string, start: number): number {
+  if (s.charCodeAt(start) !== DOT || s.length === start + 1) return -1;
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return Math.round(Number(s.slice(start)) * 1000);
+}
+
+function isValidDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (DAYS_IN_MONTH[month - 1] as number) + (leap ? 1 : 0);
+}
+
+function utc(
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  m: number,
+  s: number,
+  ms: number,
+): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, h, m, s, ms);
+  // Date.UTC maps years 0..99 to 1900..1999; set the year explicitly instead.
+  const date = new Date(Date.UTC(2000, month - 1, day, h, m, s, ms));
+  date.setUTCFullYear(year);
+  return date.getTime();
+}

@@ -1,0 +1,67 @@
+/**
+ * One `get`/`compute` call running on a pool: its promise, the results delivered so far, its
+ * hooks and limits. It settles exactly once: all wanted keys delivered, the first task error,
+ * an abort, or the pool closing.
+ */
+import { BaskError } from '../errors.js';
+import { emit, now, type Callbacks } from '../hooks.js';
+
+/** The state of one computation on a pool. */
+export class Computation {
+  readonly results = new Map<string, unknown>();
+  readonly promise: Promise<Map<string, unknown>>;
+  settled = false;
+  private remaining: number;
+  private resolvePromise!: (results: Map<string, unknown>) => void;
+  private rejectPromise!: (error: unknown) => void;
+  readonly started = now();
+  /** Emit performance.measure entries in workers (a Profiler listens). */
+  readonly measure: boolean;
+
+  constructor(
+    readonly client: string,
+    /** Every task key of the computation (for attributing hook events). */
+    readonly keys: ReadonlySet<string>,
+    readonly wanted: readonly string[],
+    readonly hooks: readonly Callbacks[],
+    readonly timeout: number | undefined,
+    readonly schedulerName: string,
+  ) {
+    this.remaining = wanted.length;
+    this.measure = hooks.some((h) => (h as { measureInWorkers?: boolean }).measureInWorkers === true);
+    this.promise = new Promise((resolve, reject) => {
+      this.resolvePromise = resolve;
+      this.rejectPromise = reject;
+    });
+    emit(hooks, 'start', { scheduler: schedulerName, ntasks: keys.size, keys: wanted, time: this.started });
+    if (this.remaining === 0) this.succeed();
+  }
+
+  /** Records a wanted key's value; resolves when it was the last one. */
+  deliver(key: string, value: unknown): void {
+    if (this.settled || this.results.has(key)) return;
+    this.results.set(key, value);
+    if (--this.remaining === 0) this.succeed();
+  }
+
+  /** Rejects (once). */
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    const end = now();
+    emit(this.hooks, 'finish', { scheduler: this.schedulerName, time: end, elapsed: end - this.started, error });
+    this.rejectPromise(error);
+  }
+
+  /** Rejects with ERR_ABORTED. */
+  abort(reason: unknown): void {
+    this.fail(new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: reason }));
+  }
+
+  private succeed(): void {
+    this.settled = true;
+    const end = now();
+    emit(this.hooks, 'finish', { scheduler: this.schedulerName, time: end, elapsed: end - this.started });
+    this.resolvePromise(this.results);
+  }
+}

@@ -1,0 +1,399 @@
+/**
+ * The worker pool: the engine driven with N workers (worker_threads in Node, Web Workers in
+ * browsers). This file is the I/O shell around the engine: it starts workers, turns their
+ * messages into engine events, and carries out the engine's instructions in batches.
+ *
+ * Policies: one engine for the pool's life (concurrent computations share workers and equal
+ * keys); tasks go out in one batch per worker per engine step; results a client wants travel
+ * back with their completion (moved, not copied, on their last use); a worker that dies is
+ * replaced and the engine reschedules its work; nothing is left hanging on close, abort,
+ * timeout or crash. Idle workers do not keep a Node process alive.
+ */
+import * as Comlink from 'comlink';
+import { Engine } from '../engine/engine.js';
+import type { EngineEvent, Instruction } from '../engine/types.js';
+import { BaskError, deserializeError, taskFailed } from '../errors.js';
+import { prepareGraph } from '../graph/prepare.js';
+import { emit, now } from '../hooks.js';
+import type { RunRequest, Scheduler } from '../scheduler.js';
+import { decodeWithImports } from '../wire/clone.js';
+import type { FromWorker, TaskResult } from '../wire/pool-protocol.js';
+import { Computation } from './computation.js';
+import type { PoolRuntime } from './runtime.js';
+import { WorkerHandle } from './worker-handle.js';
+
+/** Options of a {@link Pool}. */
+export interface PoolOptions {
+  /** How many workers (default: the machine's cores). */
+  numWorkers?: number;
+  /** The runtime to spawn workers with (default: the package entry's). */
+  runtime?: PoolRuntime;
+  /** Prefix of worker ids (default 'threads'). */
+  name?: string;
+}
+
+let defaultRuntime: PoolRuntime | undefined;
+
+/** Sets the runtime pools use by default (the package entry does this once). */
+export function setPoolRuntime(runtime: PoolRuntime): void {
+  defaultRuntime = runtime;
+}
+
+/** The default runtime, or an error telling how to get one. */
+export function getPoolRuntime(): PoolRuntime {
+  if (defaultRuntime === undefined) throw new BaskError('ERR_UNKNOWN_SCHEDULER', "No worker runtime installed: import from 'bask'");
+  return defaultRuntime;
+}
+
+const MAX_START_FAILURES = 3;
+const importModule = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
+
+/** A pool of workers behind the engine; a `Scheduler` for `get`/`compute`. */
+export class Pool implements Scheduler, AsyncDisposable {
+  readonly schedulerName = 'threads';
+  readonly numWorkers: number;
+  /** Counters for tests and diagnostics. */
+  readonly stats = { batches: 0, tasksSent: 0, valuesReturned: 0, gathers: 0, workersStarted: 0, workersLost: 0 };
+  private readonly runtime: PoolRuntime;
+  private readonly prefix: string;
+  private readonly engine = new Engine();
+  private readonly workers = new Map<string, WorkerHandle>();
+  private readonly runs = new Map<string, Computation>();
+  private readonly values = new Map<string, unknown>();
+  private starting: Promise<void> | undefined;
+  private closed = false;
+  private spawnCount = 0;
+  private startFailures = 0;
+  private nextClient = 0;
+  private events: EngineEvent[] = [];
+  private draining = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private decoding = new Map<WorkerHandle, Promise<void>>();
+
+  constructor(options: PoolOptions = {}) {
+    this.runtime = options.runtime ?? getPoolRuntime();
+    const n = options.numWorkers ?? this.runtime.cores();
+    if (!Number.isInteger(n) || n < 1) {
+      throw new BaskError('ERR_INVALID_ARGUMENT', `numWorkers must be a positive integer, got ${String(n)}`);
+    }
+    this.numWorkers = n;
+    this.prefix = options.name ?? 'threads';
+  }
+
+  /** Ids of the live workers. */
+  get workerIds(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  async run(request: RunRequest): Promise<Map<string, unknown>> {
+    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
+    const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? true });
+    await this.start();
+    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
+    const client = `run-${this.nextClient++}`;
+    const comp = new Computation(client, new Set(batch.keys), request.keys, request.callbacks, request.timeout, this.schedulerName);
+    this.runs.set(client, comp);
+    this.setActive(true);
+    const signal = request.signal;
+    const onAbort = (): void => {
+      comp.abort(signal?.reason);
+      this.endRun(comp);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (request.timeout !== undefined) this.watchTimeouts();
+    try {
+      this.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
+      return await comp.promise;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.endRun(comp);
+    }
+  }
+
+  /** Stops every worker; running computations reject with ERR_POOL_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const comp of this.runs.values()) comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
+    this.runs.clear();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const h of this.workers.values()) this.retire(h, new BaskError('ERR_POOL_CLOSED', 'pool closed'));
+    this.workers.clear();
+    await this.starting?.catch(() => undefined);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ---- workers ------------------------------------------------------------------------------
+
+  private start(): Promise<void> {
+    this.starting ??= Promise.all(Array.from({ length: this.numWorkers }, () => this.spawnWorker())).then(() => undefined);
+    return this.starting;
+  }
+
+  private async spawnWorker(): Promise<void> {
+    const id = `${this.prefix}-${this.spawnCount++}`;
+    const spawned = this.runtime.spawn(id);
+    const { port1, port2 } = this.runtime.channel();
+    const handle = new WorkerHandle(id, spawned, port1, (h, m) => this.onWorkerMessage(h, m));
+    const exited = new Promise<never>((_, reject) => {
+      spawned.onExit((error) => {
+        reject(new BaskError('ERR_WORKER_CRASHED', `Pool worker '${id}' exited while starting: ${error?.message ?? 'no reason given'}`, { cause: error }));
+        this.onWorkerExit(handle, error);
+      });
+    });
+    exited.catch(() => undefined);
+    try {
+      await Promise.race([handle.remote.init(id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])), exited]);
+      const others = [...this.workers.values()];
+      this.workers.set(id, handle);
+      await Promise.race([Promise.all(others.map((o) => this.link(handle, o))), exited]);
+    } catch (error) {
+      this.workers.delete(id);
+      if (++this.startFailures >= MAX_START_FAILURES && this.workers.size === 0) {
+        for (const comp of this.runs.values()) comp.fail(error);
+      }
+      throw error;
+    }
+    if (this.closed || !this.workers.has(id)) return;
+    this.startFailures = 0;
+    this.stats.workersStarted++;
+    handle.spawned.setActive(this.runs.size > 0);
+    if (this.runs.size === 0) port1.unref?.();
+    this.submit([{ type: 'worker-added', worker: id, nthreads: 1 }]);
+  }
+
+  private async link(a: WorkerHandle, b: WorkerHandle): Promise<void> {
+    const { port1, port2 } = this.runtime.channel();
+    await Promise.all([
+      a.remote.connect(b.id, Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable])),
+      b.remote.connect(a.id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])),
+    ]);
+  }
+
+  private onWorkerExit(handle: WorkerHandle, error: Error | undefined): void {
+    if (this.closed || handle.retired || this.workers.get(handle.id) !== handle) return;
+    this.workers.delete(handle.id);
+    this.stats.workersLost++;
+    const running = handle.running();
+    handle.dispose(new BaskError('ERR_WORKER_CRASHED', `Pool worker '${handle.id}' died`, { cause: error }));
+    this.disconnectPeers(handle.id);
+    this.submit([{ type: 'worker-removed', worker: handle.id, running: running === undefined ? [] : [running], reason: 'crashed' }]);
+    this.spawnWorker().catch(() => undefined);
+  }
+
+  /** Ends a worker on purpose (close, timeout): its exit is not a crash. */
+  private retire(handle: WorkerHandle, reason: Error): void {
+    handle.retired = true;
+    handle.spawned.terminate();
+    handle.dispose(reason);
+    if (!this.closed) this.disconnectPeers(handle.id);
+  }
+
+  private disconnectPeers(id: string): void {
+    for (const other of this.workers.values()) {
+      if (!other.retired) other.remote.disconnect(id).catch(() => undefined);
+    }
+  }
+
+  private setActive(active: boolean): void {
+    for (const h of this.workers.values()) {
+      h.spawned.setActive(active);
+      if (active) h.taskPort.ref?.();
+      else h.taskPort.unref?.();
+    }
+  }
+
+  // ---- the engine loop ----------------------------------------------------------------------
+
+  private submit(events: EngineEvent[]): void {
+    for (const e of events) this.events.push(e);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.events.length > 0) {
+        const batch = this.events;
+        this.events = [];
+        this.apply(this.engine.handleMany(batch));
+      }
+    } finally {
+      this.draining = false;
+      this.values.clear();
+    }
+    const measure = [...this.runs.values()].some((r) => r.measure);
+    for (const h of this.workers.values()) h.flush(measure);
+  }
+
+  private apply(instructions: Instruction[]): void {
+    const t = now();
+    for (const ins of instructions) {
+      switch (ins.type) {
+        case 'execute':
+          this.dispatch(ins, t);
+          break;
+        case 'free-keys':
+          this.workers.get(ins.worker)?.freeKeys(ins.keys);
+          break;
+        case 'cancel-task':
+          this.workers.get(ins.worker)?.cancelTask(ins.key);
+          break;
+        case 'report':
+          this.report(ins);
+          break;
+      }
+    }
+  }
+
+  private dispatch(ins: Extract<Instruction, { type: 'execute' }>, t: number): void {
+    const handle = this.workers.get(ins.worker);
+    if (handle === undefined) return;
+    try {
+      handle.enqueue(ins, ins.report ? (ins.lastUse ? 2 : 1) : 0, t);
+    } catch (error) {
+      this.events.push({ type: 'task-erred', key: ins.key, worker: ins.worker, error });
+      return;
+    }
+    this.stats.tasksSent++;
+    for (const comp of this.runs.values()) {
+      if (comp.hooks.length > 0 && comp.keys.has(ins.key)) emit(comp.hooks, 'taskStart', { key: ins.key, worker: ins.worker, time: t });
+    }
+  }
+
+  private report(ins: Extract<Instruction, { type: 'report' }>): void {
+    const comp = this.runs.get(ins.client);
+    if (comp === undefined || comp.settled) return;
+    if (ins.state === 'erred') {
+      comp.fail(taskFailed(ins.blame, ins.error));
+      this.endRun(comp);
+      return;
+    }
+    if (ins.state === 'lost') return;
+    if (this.values.has(ins.key)) {
+      this.stats.valuesReturned++;
+      this.deliver(comp, ins.key, this.values.get(ins.key));
+      return;
+    }
+    const handle = this.workers.get(ins.worker);
+    this.stats.gathers++;
+    handle?.gather([ins.key], false).then(
+      (values) => {
+        if (values.has(ins.key)) this.deliver(comp, ins.key, values.get(ins.key));
+      },
+      // The holder died: the engine recomputes the key and reports it again.
+      () => undefined,
+    );
+  }
+
+  private deliver(comp: Computation, key: string, value: unknown): void {
+    comp.deliver(key, value);
+    this.events.push({ type: 'keys-released', client: comp.client, keys: [key] });
+    if (comp.settled) this.endRun(comp);
+    else if (!this.draining) this.submit([]);
+  }
+
+  private endRun(comp: Computation): void {
+    if (this.runs.get(comp.client) !== comp) return;
+    this.runs.delete(comp.client);
+    this.submit([{ type: 'client-removed', client: comp.client }]);
+    if (this.runs.size === 0) this.setActive(false);
+  }
+
+  // ---- worker messages ----------------------------------------------------------------------
+
+  private onWorkerMessage(handle: WorkerHandle, message: FromWorker): void {
+    if (message.type !== 'results' || this.workers.get(handle.id) !== handle) return;
+    const previous = this.decoding.get(handle);
+    if (!message.marked && previous === undefined) {
+      this.takeResults(handle, message.results);
+      return;
+    }
+    // Values with registered types may need imports: keep this worker's results in order.
+    const next = (previous ?? Promise.resolve())
+      .then(() => decodeWithImports(message.results.map((r) => r.value), importModule))
+      .then(
+        (values) => {
+          message.results.forEach((r, i) => {
+            r.value = (values as unknown[])[i];
+          });
+          this.takeResults(handle, message.results);
+        },
+        (error: unknown) => {
+          for (const r of message.results) if (r.hasValue === true) r.error = { name: 'BaskError', message: String(error), code: 'ERR_SERIALIZE' };
+          this.takeResults(handle, message.results);
+        },
+      )
+      .finally(() => {
+        if (this.decoding.get(handle) === next) this.decoding.delete(handle);
+      });
+    this.decoding.set(handle, next);
+  }
+
+  private takeResults(handle: WorkerHandle, results: TaskResult[]): void {
+    if (this.workers.get(handle.id) !== handle) return;
+    const t = now();
+    const events: EngineEvent[] = [];
+    for (const r of results) {
+      handle.answered(r.key, t);
+      const duration = (r.end - r.start) / 1000;
+      if (r.error !== undefined) {
+        events.push({ type: 'task-erred', key: r.key, worker: handle.id, error: deserializeError(r.error), duration });
+      } else if (r.missing !== undefined) {
+        events.push({ type: 'task-missing-data', key: r.key, worker: handle.id, missing: r.missing });
+      } else {
+        if (r.hasValue === true) this.values.set(r.key, r.value);
+        events.push({ type: 'task-finished', key: r.key, worker: handle.id, nbytes: r.nbytes ?? 0, duration });
+      }
+      this.taskEndHooks(handle.id, r);
+    }
+    this.submit(events);
+  }
+
+  private taskEndHooks(worker: string, r: TaskResult): void {
+    for (const comp of this.runs.values()) {
+      if (comp.hooks.length === 0 || !comp.keys.has(r.key) || r.missing !== undefined) continue;
+      const event = { key: r.key, worker, start: r.start, end: r.end, duration: r.end - r.start };
+      emit(comp.hooks, 'taskEnd', r.error === undefined ? event : { ...event, error: deserializeError(r.error) });
+    }
+  }
+
+  // ---- timeouts -----------------------------------------------------------------------------
+
+  private watchTimeouts(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.checkTimeouts(), 20);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private checkTimeouts(): void {
+    const t = now();
+    let anyLimit = false;
+    for (const h of [...this.workers.values()]) {
+      const key = h.running();
+      if (key === undefined) continue;
+      let limit: number | undefined;
+      for (const comp of this.runs.values()) {
+        if (comp.timeout === undefined) continue;
+        anyLimit = true;
+        if (comp.keys.has(key)) limit = Math.min(limit ?? Infinity, comp.timeout);
+      }
+      if (limit !== undefined && t - h.headSince > limit) this.timeOut(h, key, limit);
+    }
+    if (!anyLimit && ![...this.runs.values()].some((c) => c.timeout !== undefined) && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private timeOut(handle: WorkerHandle, key: string, limit: number): void {
+    this.workers.delete(handle.id);
+    this.retire(handle, new BaskError('ERR_TIMEOUT', `worker stopped: task '${key}' timed out`));
+    const error = new BaskError('ERR_TIMEOUT', `Task '${key}' ran longer than its ${limit} ms timeout; its worker was stopped`, { key });
+    this.submit([
+      { type: 'task-erred', key, worker: handle.id, error },
+      { type: 'worker-removed', worker: handle.id, reason: 'closed' },
+    ]);
+    this.spawnWorker().catch(() => undefined);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The pool's Node runtime: workers are worker_threads running `pool-worker`. Idle workers are
+ * unref'd so that a script that has finished computing exits by itself. When this module runs
+ * from TypeScript sources (tests, `tsx`), workers load the sources through tsx as well.
+ */
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { MainPort, PoolRuntime, SpawnedWorker } from './runtime.js';
+
+const fromSources = import.meta.url.endsWith('.ts');
+const entry = new URL(fromSources ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
+
+/** From sources, a worker first registers tsx's loader, then imports the TypeScript entry. */
+function bootstrap(): string {
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+}
+
+function spawn(name: string): SpawnedWorker {
+  const worker = fromSources ? new Worker(bootstrap(), { name, eval: true }) : new Worker(entry, { name });
+  let exited = false;
+  const listeners: ((error: Error | undefined) => void)[] = [];
+  let lastError: Error | undefined;
+  worker.on('error', (error: Error) => {
+    lastError = error;
+  });
+  worker.on('exit', (code: number) => {
+    exited = true;
+    const error = lastError ?? (code === 0 ? undefined : new Error(`worker exited with code ${code}`));
+    for (const l of listeners) l(error);
+  });
+  return {
+    endpoint: nodeEndpoint(worker as unknown as Parameters<typeof nodeEndpoint>[0]),
+    terminate: () => {
+      if (!exited) void worker.terminate();
+    },
+    onExit: (listener) => {
+      listeners.push(listener);
+    },
+    setActive: (active) => {
+      if (active) worker.ref();
+      else worker.unref();
+    },
+  };
+}
+
+/** worker_threads as a pool runtime. */
+export const nodeRuntime: PoolRuntime = {
+  kind: 'node',
+  cores: () => availableParallelism(),
+  spawn,
+  channel: () => {
+    const { port1, port2 } = new MessageChannel();
+    return { port1: port1 as unknown as MainPort, port2: port2 as unknown as MainPort };
+  },
+};

@@ -1,0 +1,165 @@
+/**
+ * The main thread's side of one pool worker: its comlink control proxy, its task port, the
+ * batch being assembled for it, and the tasks it was sent and has not answered.
+ *
+ * Invariants: tasks run in the order they were sent, so the first key in `inflight` is the one
+ * running (what a crash or a timeout blames); a function's source is sent to a worker once,
+ * later references carry only its hash; every pending gather settles when the worker dies.
+ */
+import * as Comlink from 'comlink';
+import type { Instruction } from '../engine/types.js';
+import { BaskError } from '../errors.js';
+import { describeFunction, type FnRef } from '../graph/fnref.js';
+import { Task } from '../graph/spec.js';
+import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
+import type { FromWorker, ReportMode, ToWorker, WireTask, WorkerApi } from '../wire/pool-protocol.js';
+import type { MainPort, SpawnedWorker } from './runtime.js';
+
+type Execute = Extract<Instruction, { type: 'execute' }>;
+
+const importModule = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
+
+interface Gather {
+  keys: string[];
+  resolve: (values: Map<string, unknown>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One pool worker, seen from the main thread. */
+export class WorkerHandle {
+  readonly remote: Comlink.Remote<WorkerApi>;
+  /** Keys sent and not answered, in the order they run. */
+  readonly inflight = new Map<string, number>();
+  /** When the current first in-flight task started (approximately). */
+  headSince = 0;
+  /** Set when the pool ended this worker on purpose (timeout, close). */
+  retired = false;
+  private readonly knownSources = new Map<string, FnRef>();
+  private run: WireTask[] = [];
+  private free: string[] = [];
+  private cancel: string[] = [];
+  private readonly gathers = new Map<number, Gather>();
+  private nextGather = 1;
+
+  constructor(
+    readonly id: string,
+    readonly spawned: SpawnedWorker,
+    readonly taskPort: MainPort,
+    onMessage: (handle: WorkerHandle, message: FromWorker) => void,
+  ) {
+    this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
+    taskPort.addEventListener('message', (event: MessageEvent) => {
+      const message = event.data as FromWorker;
+      if (message.type === 'gathered') void this.settleGather(message);
+      else onMessage(this, message);
+    });
+    taskPort.start?.();
+  }
+
+  /** Adds a task to the next batch; throws ERR_UNSHIPPABLE_FUNCTION before sending it. */
+  enqueue(ins: Execute, report: ReportMode, now: number): void {
+    const task = this.encode(ins, report);
+    if (this.inflight.size === 0) this.headSince = now;
+    this.inflight.set(ins.key, now);
+    this.run.push(task);
+  }
+
+  /** Drops data the engine released. */
+  freeKeys(keys: readonly string[]): void {
+    for (const k of keys) this.free.push(k);
+  }
+
+  /** Drops a queued task nobody needs any more. */
+  cancelTask(key: string): void {
+    if (this.inflight.delete(key)) this.cancel.push(key);
+  }
+
+  /** Records an answer for `key`; the next in-flight task is now the running one. */
+  answered(key: string, now: number): void {
+    const first = this.inflight.keys().next().value;
+    this.inflight.delete(key);
+    if (first === key) this.headSince = now;
+  }
+
+  /** The task running now, if any. */
+  running(): string | undefined {
+    return this.inflight.keys().next().value;
+  }
+
+  /** Sends the pending batch, if any. */
+  flush(measure: boolean): void {
+    if (this.run.length === 0 && this.free.length === 0 && this.cancel.length === 0) return;
+    const message: ToWorker = { type: 'batch', run: this.run, free: this.free, cancel: this.cancel, measure };
+    this.run = [];
+    this.free = [];
+    this.cancel = [];
+    this.taskPort.postMessage(message);
+  }
+
+  /** Asks for values held by this worker; missing ones are left out of the result. */
+  gather(keys: string[], move: boolean): Promise<Map<string, unknown>> {
+    const id = this.nextGather++;
+    return new Promise((resolve, reject) => {
+      this.gathers.set(id, { keys, resolve, reject });
+      this.taskPort.postMessage({ type: 'gather', id, keys, move } satisfies ToWorker);
+    });
+  }
+
+  private async settleGather(message: Extract<FromWorker, { type: 'gathered' }>): Promise<void> {
+    const g = this.gathers.get(message.id);
+    if (g === undefined) return;
+    this.gathers.delete(message.id);
+    try {
+      const values = message.marked ? ((await decodeWithImports(message.values, importModule)) as unknown[]) : message.values;
+      const lost = new Set(message.missing);
+      const out = new Map<string, unknown>();
+      g.keys.forEach((k, i) => {
+        if (!lost.has(k)) out.set(k, values[i]);
+      });
+      g.resolve(out);
+    } catch (error) {
+      g.reject(error);
+    }
+  }
+
+  /** Settles everything pending: the worker is gone. */
+  dispose(reason: Error): void {
+    for (const g of this.gathers.values()) g.reject(reason);
+    this.gathers.clear();
+    this.taskPort.close?.();
+    this.remote[Comlink.releaseProxy]();
+  }
+
+  private encode(ins: Execute, report: ReportMode): WireTask {
+    const spec = ins.spec;
+    if (!(spec instanceof Task)) {
+      const encoder = new CloneEncoder(false, (fn) => this.ship(describeFunction(fn)));
+      const value = encoder.encode(spec);
+      return { key: ins.key, fn: null, args: [value], marked: encoder.marked, fetch: ins.fetch, report };
+    }
+    const fn = this.ship(describeFunction(spec.fn));
+    let args = spec.args;
+    let marked = false;
+    for (const a of args) {
+      if (a !== null && typeof a === 'object') {
+        const encoder = new CloneEncoder(false, (f) => this.ship(describeFunction(f)));
+        args = args.map((x) => encoder.encode(x));
+        marked = encoder.marked;
+        break;
+      }
+      if (typeof a === 'function') {
+        throw new BaskError('ERR_SERIALIZE', `Task '${ins.key}' has a function argument ('${a.name}'): functions are not data between workers`);
+      }
+    }
+    return { key: ins.key, fn, args, marked, fetch: ins.fetch, report };
+  }
+
+  /** The reference to send: full source the first time, then only the hash. */
+  private ship(ref: FnRef): FnRef {
+    if (ref.kind !== 'source') return ref;
+    const known = this.knownSources.get(ref.hash);
+    if (known !== undefined) return known;
+    this.knownSources.set(ref.hash, { kind: 'source', hash: ref.hash, name: ref.name, source: '' });
+    return ref;
+  }
+}

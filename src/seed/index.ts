@@ -1,0 +1,9 @@
+/**
+ * bask/seed: the seed workload (the Dask tutorial's stock spreads), for demos, tests and
+ * benchmarks. Runs in Node, browsers and Web Workers; the Node-only file helpers are in
+ * `./node.js`.
+ */
+export { generateStocks, type GenerateStocksOptions, type CsvText } from './generate.js';
+export { readPrices, parsePrices, type PricesOptions, type PriceFrame } from './prices.js';
+export { buildSpreads, spreadsPlain, type SpreadGraph, type SpreadsOptions } from './spreads.js';
+export { tasks } from './tasks.js';

@@ -1,0 +1,11 @@
+/**
+ * The seed workload's task module: the functions workers import by name (module URL + export
+ * name) instead of receiving their source. Importable anywhere: no DOM or Node access at its
+ * top level.
+ */
+import { defineTasks } from '../graph/fnref.js';
+import { readCsv } from '../frame/read.js';
+import { readPrices } from './prices.js';
+
+/** `readPrices` and `readCsv` as shippable task functions: `delayed(tasks.readPrices)(file)`. */
+export const tasks = defineTasks(import.meta.url, { readPrices, readCsv });

@@ -1,0 +1,188 @@
+/**
+ * Values across local worker boundaries (structured clone + transfer lists).
+ *
+ * Structured clone copies plain data, typed arrays, Maps, Dates... but turns class instances
+ * into plain objects and rejects functions. Before posting, `encodeValue` replaces instances of
+ * registered types by envelopes and task specs' `Ref`/`Task` by markers; after receiving,
+ * `decodeValue` restores them. Markers are plain objects with a NUL-prefixed key no user data
+ * has. When a value changes owner (`move`), the ArrayBuffers it owns whole go in the transfer
+ * list (zero copy); buffers shared with other views are copied, never detached.
+ */
+import { BaskError } from '../errors.js';
+import { describeFunction, type FnRef } from '../graph/fnref.js';
+import { Ref, Task, isPlainObject } from '../graph/spec.js';
+import { typeNamed, typeOf } from './registry.js';
+
+/** The key of every marker object. */
+export const MARK = '\u0000bask';
+
+type Marker =
+  | { [MARK]: 'type'; name: string; data: unknown; module?: string }
+  | { [MARK]: 'ref'; key: string }
+  | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string };
+
+/** An encoded value and what to transfer with it. */
+export interface Encoded {
+  value: unknown;
+  /** Whether any marker is inside (the receiver must decode). */
+  marked: boolean;
+}
+
+/** Encodes values for postMessage; collects transferables when moving. */
+export class CloneEncoder {
+  marked = false;
+  readonly transfer: Transferable[] = [];
+  private seen: Map<object, unknown> | undefined;
+
+  constructor(
+    /** Give buffers away (the sender will not use the value again). */
+    private readonly move: boolean,
+    /** How functions in task specs are named on the wire. */
+    private readonly fnRef: (fn: (...args: never[]) => unknown) => FnRef = describeFunction,
+  ) {}
+
+  /** Encodes one value (a result, or a spec's args). */
+  encode(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'function') {
+        throw new BaskError('ERR_SERIALIZE', `A function ('${value.name || 'anonymous'}') cannot be sent as data between workers`);
+      }
+      return value;
+    }
+    if (ArrayBuffer.isView(value)) {
+      if (this.move) this.give(value.buffer, value.byteOffset === 0 && value.byteLength === value.buffer.byteLength);
+      return value;
+    }
+    if (value instanceof ArrayBuffer) {
+      if (this.move) this.give(value, true);
+      return value;
+    }
+    const seen = (this.seen ??= new Map());
+    const prior = seen.get(value);
+    if (prior !== undefined) return prior;
+    return this.encodeObject(value, seen);
+  }
+
+  private encodeObject(value: object, seen: Map<object, unknown>): unknown {
+    if (value instanceof Ref) return this.mark({ [MARK]: 'ref', key: value.key });
+    if (value instanceof Task) {
+      const marker: Marker = { [MARK]: 'task', fn: this.fnRef(value.fn), args: value.args.map((a) => this.encode(a)) };
+      if (value.key !== undefined) marker.key = value.key;
+      return this.mark(marker);
+    }
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const e = this.encode(item);
+        if (e !== item && out === undefined) out = value.slice(0, i);
+        if (out !== undefined) out.push(e);
+      }
+      seen.set(value, out ?? value);
+      return out ?? value;
+    }
+    if (isPlainObject(value)) {
+      let out: Record<string, unknown> | undefined;
+      for (const k of Object.keys(value)) {
+        const item = value[k];
+        const e = this.encode(item);
+        if (e !== item && out === undefined) out = { ...value };
+        if (out !== undefined) out[k] = e;
+      }
+      seen.set(value, out ?? value);
+      return out ?? value;
+    }
+    const type = typeOf(value);
+    if (type !== undefined) {
+      const marker: Marker = { [MARK]: 'type', name: type.name, data: this.encode(type.encode(value)) };
+      if (type.moduleUrl !== undefined) marker.module = type.moduleUrl;
+      seen.set(value, marker);
+      return this.mark(marker);
+    }
+    // Maps, Sets, Dates, Errors...: structured clone handles them (instances of registered
+    // types inside Maps and Sets arrive as plain objects).
+    return value;
+  }
+
+  private mark(marker: Marker): Marker {
+    this.marked = true;
+    return marker;
+  }
+
+  private give(buffer: ArrayBufferLike, whole: boolean): void {
+    if (!whole || !(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
+    if (!this.transfer.includes(buffer)) this.transfer.push(buffer);
+  }
+}
+
+/** Decodes markers back into Refs, Tasks and instances; `fn` resolves a function reference. */
+export class CloneDecoder {
+  /** Modules that must be imported before decoding can finish. */
+  readonly missingModules = new Set<string>();
+
+  constructor(private readonly fn?: (ref: FnRef) => (...args: never[]) => unknown) {}
+
+  decode(value: unknown): unknown {
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (item !== null && typeof item === 'object') value[i] = this.decode(item);
+      }
+      return value;
+    }
+    if (!isPlainObject(value)) return value;
+    const kind = value[MARK];
+    if (kind === undefined) {
+      for (const k of Object.keys(value)) {
+        const item = value[k];
+        if (item !== null && typeof item === 'object') value[k] = this.decode(item);
+      }
+      return value;
+    }
+    return this.decodeMarker(value as Marker);
+  }
+
+  private decodeMarker(marker: Marker): unknown {
+    switch (marker[MARK]) {
+      case 'ref':
+        return new Ref(marker.key);
+      case 'task': {
+        if (this.fn === undefined) throw new BaskError('ERR_SERIALIZE', 'A task spec arrived where data was expected');
+        return new Task(this.fn(marker.fn), marker.args.map((a) => this.decode(a)), marker.key);
+      }
+      case 'type': {
+        const type = typeNamed(marker.name);
+        if (type === undefined) {
+          if (marker.module !== undefined) {
+            this.missingModules.add(marker.module);
+            return marker;
+          }
+          throw new BaskError(
+            'ERR_SERIALIZE',
+            `Received an instance of '${marker.name}', which is not registered here: call registerType(${marker.name}, ...) in a module the worker imports (or pass moduleUrl)`,
+          );
+        }
+        return type.decode(this.decode(marker.data));
+      }
+      default:
+        return marker;
+    }
+  }
+}
+
+/** Decodes, importing the modules of registered types first when needed. */
+export async function decodeWithImports(value: unknown, importModule: (url: string) => Promise<unknown>): Promise<unknown> {
+  let decoder = new CloneDecoder();
+  let decoded = decoder.decode(value);
+  while (decoder.missingModules.size > 0) {
+    const modules = [...decoder.missingModules];
+    await Promise.all(modules.map((m) => importModule(m)));
+    decoder = new CloneDecoder();
+    decoded = decoder.decode(decoded);
+    if (modules.every((m) => decoder.missingModules.has(m))) {
+      throw new BaskError('ERR_SERIALIZE', `Importing ${modules.join(', ')} did not register the types it carries`);
+    }
+  }
+  return decoded;
+}

@@ -1,0 +1,80 @@
+/**
+ * The pool's messages (types only). Two planes:
+ *
+ * - control (comlink calls): `WorkerApi` — start a worker, connect it to peers, close it;
+ * - data (raw MessagePorts, for speed): batches of tasks main -> worker and their results
+ *   worker -> main on each worker's task port; fetch requests and data between two workers on
+ *   a port of their own (never through the main thread).
+ *
+ * comlink makes one call per message with a fresh listener and id; a tiny task would pay that
+ * many times over, so the hot path is a plain port carrying batches.
+ */
+import type { SerializedError } from '../errors.js';
+import type { Fetch } from '../engine/types.js';
+import type { FnRef } from '../graph/fnref.js';
+
+/** How a result goes back to the caller with its completion. */
+export type ReportMode = 0 | 1 | 2; // 0: keep only; 1: send a copy; 2: give it away (transfer)
+
+/** One task as a worker receives it. */
+export interface WireTask {
+  readonly key: string;
+  /** The function, or null for a literal value (then `args[0]` is the value). */
+  readonly fn: FnRef | null;
+  /** Encoded args (markers for refs, nested tasks and registered types). */
+  readonly args: readonly unknown[];
+  /** Whether args hold markers to decode. */
+  readonly marked: boolean;
+  readonly fetch: readonly Fetch[];
+  readonly report: ReportMode;
+}
+
+/** main -> worker on the task port. */
+export type ToWorker =
+  | {
+      type: 'batch';
+      run: WireTask[];
+      free: string[];
+      cancel: string[];
+      /** Emit performance.measure entries for each task (a Profiler is listening). */
+      measure: boolean;
+    }
+  | { type: 'gather'; id: number; keys: string[]; move: boolean };
+
+/** One finished (or failed, or blocked) task. */
+export interface TaskResult {
+  key: string;
+  /** Epoch milliseconds. */
+  start: number;
+  end: number;
+  nbytes?: number;
+  /** The value, when a report was asked for. */
+  value?: unknown;
+  hasValue?: boolean;
+  error?: SerializedError;
+  /** Dependencies that could not be fetched. */
+  missing?: { key: string; from: string }[];
+}
+
+/** worker -> main on the task port. */
+export type FromWorker =
+  | { type: 'results'; results: TaskResult[]; marked: boolean }
+  | { type: 'gathered'; id: number; values: unknown[]; missing: string[]; marked: boolean }
+  | { type: 'fatal'; error: SerializedError };
+
+/** Between two workers on their peer port. */
+export type PeerMessage =
+  | { type: 'fetch'; id: number; keys: string[]; move: boolean[] }
+  | { type: 'data'; id: number; values: unknown[]; missing: string[]; marked: boolean };
+
+/** The control API a pool worker exposes through comlink. */
+export interface WorkerApi {
+  /** Starts the worker: its id and the port of its task plane. */
+  init(id: string, taskPort: MessagePort): void;
+  /** Connects a peer's data port. */
+  connect(peer: string, port: MessagePort): void;
+  /** Forgets a peer (it died). */
+  disconnect(peer: string): void;
+  /** Round trip for readiness checks. */
+  ping(): string;
+}

@@ -1,0 +1,273 @@
+/**
+ * The worker runtime: what runs inside every pool thread (and, later, every cluster worker).
+ * It holds the data its tasks made, runs the batches it is sent in order, fetches missing
+ * inputs straight from the peer that holds them, and drops data when told.
+ *
+ * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
+ * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs
+ * one message and a slow task does not hold back the results before it. The loop is
+ * synchronous until a task needs something asynchronous (a module import, a fetch, a promise).
+ */
+import { now } from '../hooks.js';
+import { serializeError } from '../errors.js';
+import type { FromWorker, TaskResult, ToWorker, WireTask } from '../wire/pool-protocol.js';
+import { CloneDecoder, CloneEncoder, MARK, decodeWithImports } from '../wire/clone.js';
+import { Task } from '../graph/spec.js';
+import type { FnRef } from '../graph/fnref.js';
+import { typeNamed } from '../wire/registry.js';
+import { evaluate, isThenable } from './execute.js';
+import { FunctionCache } from './functions.js';
+import { PeerLink, type PortLike } from './peer.js';
+import { sizeof } from './sizeof.js';
+
+const FLUSH_MS = 2;
+
+/** A worker's state and task loop, independent of the transport that feeds it. */
+export class WorkerRuntime {
+  readonly store = new Map<string, unknown>();
+  readonly functions: FunctionCache;
+  private readonly peers = new Map<string, PeerLink>();
+  private queue: WireTask[] = [];
+  private head = 0;
+  private busy = false;
+  private results: TaskResult[] = [];
+  private encoder = new CloneEncoder(false);
+  private lastFlush = 0;
+  private measure = false;
+  tasksDone = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly send: (message: FromWorker, transfer: Transferable[]) => void,
+    functions?: FunctionCache,
+  ) {
+    this.functions = functions ?? new FunctionCache();
+  }
+
+  /** Handles a message from the main thread. */
+  receive(message: ToWorker): void {
+    if (message.type === 'gather') {
+      this.gather(message.id, message.keys, message.move);
+      return;
+    }
+    this.measure = message.measure;
+    if (message.cancel.length > 0) this.cancel(message.cancel);
+    for (const key of message.free) this.store.delete(key);
+    if (message.run.length > 0) {
+      if (this.head === this.queue.length) {
+        this.queue = message.run;
+        this.head = 0;
+      } else {
+        for (const t of message.run) this.queue.push(t);
+      }
+      this.pump();
+    }
+  }
+
+  /** Connects the data port shared with another worker. */
+  connectPeer(peer: string, port: PortLike): void {
+    this.peers.get(peer)?.close();
+    this.peers.set(peer, new PeerLink(port, this.store, (url) => this.functions.load(url)));
+  }
+
+  /** Forgets a peer; its pending fetches fail as missing data. */
+  disconnectPeer(peer: string): void {
+    this.peers.get(peer)?.close();
+    this.peers.delete(peer);
+  }
+
+  private cancel(keys: readonly string[]): void {
+    const drop = new Set(keys);
+    const kept = this.queue.slice(this.head).filter((t) => !drop.has(t.key));
+    // The task in progress (if any) is at `head - 1`, already taken; it finishes and is ignored.
+    this.queue = kept;
+    this.head = 0;
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.head < this.queue.length) {
+      const task = this.queue[this.head++] as WireTask;
+      const pending = this.step(task);
+      if (pending !== undefined) {
+        this.flush();
+        void pending.then(() => {
+          this.busy = false;
+          this.pump();
+        });
+        return;
+      }
+      if (now() - this.lastFlush > FLUSH_MS) this.flush();
+    }
+    this.busy = false;
+    this.flush();
+  }
+
+  /** Runs one task; returns a promise only when it had to wait for something. */
+  private step(task: WireTask): Promise<void> | undefined {
+    const start = now();
+    try {
+      const needed = this.modulesNeeded(task);
+      if (needed.length > 0) return this.afterLoading(needed, task, start);
+      if (task.fetch.length > 0 && task.fetch.some((f) => !this.store.has(f.key))) {
+        return this.fetchThenRun(task, start);
+      }
+      const value = evaluate(this.decodeSpec(task), this.store);
+      if (isThenable(value)) {
+        return Promise.resolve(value).then(
+          (v) => this.finish(task, start, v),
+          (e: unknown) => this.fail(task, start, e),
+        );
+      }
+      this.finish(task, start, value);
+    } catch (error) {
+      this.fail(task, start, error);
+    }
+    return undefined;
+  }
+
+  private async afterLoading(urls: string[], task: WireTask, start: number): Promise<void> {
+    try {
+      await Promise.all(urls.map((u) => this.functions.load(u)));
+    } catch (error) {
+      this.fail(task, start, error);
+      return;
+    }
+    const again = this.step(task);
+    if (again !== undefined) await again;
+  }
+
+  private async fetchThenRun(task: WireTask, start: number): Promise<void> {
+    const byPeer = new Map<string, { keys: string[]; move: boolean[] }>();
+    for (const f of task.fetch) {
+      if (this.store.has(f.key)) continue;
+      let group = byPeer.get(f.from);
+      if (group === undefined) byPeer.set(f.from, (group = { keys: [], move: [] }));
+      group.keys.push(f.key);
+      group.move.push(f.move);
+    }
+    const missing: { key: string; from: string }[] = [];
+    await Promise.all(
+      [...byPeer].map(async ([from, group]) => {
+        const link = this.peers.get(from);
+        if (link === undefined) {
+          for (const key of group.keys) missing.push({ key, from });
+          return;
+        }
+        const got = await link.request(group.keys, group.move);
+        for (const key of got.missing) missing.push({ key, from });
+        for (const [key, value] of got.values) this.store.set(key, value);
+      }),
+    );
+    if (missing.length > 0) {
+      this.results.push({ key: task.key, start, end: now(), missing });
+      return;
+    }
+    const again = this.step(task);
+    if (again !== undefined) await again;
+  }
+
+  private decodeSpec(task: WireTask): unknown {
+    const decoder = new CloneDecoder((ref) => this.functions.resolve(ref));
+    const args = task.marked ? task.args.map((a) => decoder.decode(a)) : task.args;
+    if (task.fn === null) return args[0];
+    return new Task(this.functions.resolve(task.fn), args);
+  }
+
+  /** Module URLs a task needs before it can be decoded: task modules and types' modules. */
+  private modulesNeeded(task: WireTask): string[] {
+    const urls: string[] = [];
+    if (task.fn !== null && !this.functions.isReady(task.fn)) urls.push((task.fn as { url: string }).url);
+    if (task.marked) scanMarkers(task.args, this.functions, urls);
+    return urls;
+  }
+
+  private finish(task: WireTask, start: number, value: unknown): void {
+    const end = now();
+    this.tasksDone++;
+    if (this.measure) measureTask(task.key, start, end);
+    const result: TaskResult = { key: task.key, start, end, nbytes: sizeof(value) };
+    try {
+      if (task.report === 2) {
+        // Its last use: give the value away (transfer its buffers) instead of keeping it.
+        const encoder = new CloneEncoder(true);
+        result.value = encoder.encode(value);
+        if (encoder.marked) this.encoder.marked = true;
+        for (const t of encoder.transfer) this.encoder.transfer.push(t);
+        result.hasValue = true;
+      } else {
+        this.store.set(task.key, value);
+        if (task.report === 1) {
+          result.value = this.encoder.encode(value);
+          result.hasValue = true;
+        }
+      }
+    } catch (error) {
+      this.fail(task, start, error);
+      return;
+    }
+    this.results.push(result);
+  }
+
+  private fail(task: WireTask, start: number, error: unknown): void {
+    const end = now();
+    if (this.measure) measureTask(task.key, start, end);
+    this.results.push({ key: task.key, start, end, error: serializeError(error) });
+  }
+
+  private flush(): void {
+    this.lastFlush = now();
+    if (this.results.length === 0) return;
+    const message: FromWorker = { type: 'results', results: this.results, marked: this.encoder.marked };
+    const transfer = this.encoder.transfer;
+    this.results = [];
+    this.encoder = new CloneEncoder(false);
+    this.send(message, transfer);
+  }
+
+  private gather(id: number, keys: string[], move: boolean): void {
+    const encoder = new CloneEncoder(move);
+    const values: unknown[] = [];
+    const missing: string[] = [];
+    for (const key of keys) {
+      if (!this.store.has(key)) {
+        missing.push(key);
+        values.push(undefined);
+        continue;
+      }
+      values.push(encoder.encode(this.store.get(key)));
+      if (move) this.store.delete(key);
+    }
+    this.send({ type: 'gathered', id, values, missing, marked: encoder.marked }, encoder.transfer);
+  }
+}
+
+function scanMarkers(value: unknown, functions: FunctionCache, urls: string[]): void {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
+  if (Array.isArray(value)) {
+    for (const v of value) scanMarkers(v, functions, urls);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const kind = record[MARK];
+  if (kind === 'task') {
+    const fn = record['fn'] as FnRef;
+    if (!functions.isReady(fn) && fn.kind === 'module') urls.push(fn.url);
+  } else if (kind === 'type') {
+    const module = record['module'];
+    if (typeof module === 'string' && typeNamed(record['name'] as string) === undefined) urls.push(module);
+  }
+  for (const k of Object.keys(record)) scanMarkers(record[k], functions, urls);
+}
+
+function measureTask(key: string, start: number, end: number): void {
+  const origin = performance.timeOrigin;
+  try {
+    performance.measure(key, { start: start - origin, end: end - origin });
+  } catch {
+    // Runtimes without User Timing level 3 just do not get the entries.
+  }
+}
+
+export { decodeWithImports };
