@@ -25,23 +25,38 @@ function checkOptions(options: ComputeOptions): void {
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) {
-      throw new BaskError('ERR_INVALID_ARGUMENT', `Unknown option '${key}'; known options: ${[...OPTION_KEYS].join(', ')}`);
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `Unknown option '${key}'; known options: ${[...OPTION_KEYS].join(', ')}`,
+      );
     }
   }
   if (options.scheduler !== undefined) checkSchedulerSpec(options.scheduler);
   if (options.numWorkers !== undefined) checkNumWorkers(options.numWorkers, 'numWorkers');
-  if (options.timeout !== undefined && !(typeof options.timeout === 'number' && options.timeout > 0)) {
-    throw new BaskError('ERR_INVALID_ARGUMENT', `timeout must be a positive number of milliseconds, got ${String(options.timeout)}`);
+  if (
+    options.timeout !== undefined &&
+    !(typeof options.timeout === 'number' && options.timeout > 0)
+  ) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `timeout must be a positive number of milliseconds, got ${String(options.timeout)}`,
+    );
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new BaskError('ERR_INVALID_ARGUMENT', 'signal must be an AbortSignal');
   }
 }
 
-async function run(graph: GraphView, keys: readonly string[], options: ComputeOptions): Promise<Map<string, unknown>> {
+async function run(
+  graph: GraphView,
+  keys: readonly string[],
+  options: ComputeOptions,
+): Promise<Map<string, unknown>> {
   checkOptions(options);
   if (options.signal?.aborted === true) {
-    throw new BaskError('ERR_ABORTED', 'The computation was aborted before it started', { cause: options.signal.reason });
+    throw new BaskError('ERR_ABORTED', 'The computation was aborted before it started', {
+      cause: options.signal.reason,
+    });
   }
   const scheduler = resolveScheduler(options.scheduler);
   return scheduler.run({
@@ -78,7 +93,11 @@ function flattenKeys(keys: KeySpec, out: string[]): void {
     const k = stack.pop() as KeySpec;
     if (typeof k === 'string') out.push(k);
     else if (Array.isArray(k)) for (let i = k.length - 1; i >= 0; i--) stack.push(k[i] as KeySpec);
-    else throw new BaskError('ERR_INVALID_ARGUMENT', `Keys must be strings or arrays of keys, got ${typeof k}`);
+    else
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `Keys must be strings or arrays of keys, got ${typeof k}`,
+      );
   }
 }
 
@@ -92,8 +111,12 @@ function shapeLike(keys: KeySpec, results: ReadonlyMap<string, unknown>): unknow
 /** Splits `compute(...values, options)`: the last argument is options when it looks like them. */
 function splitOptions(args: readonly unknown[]): [readonly unknown[], ComputeOptions] {
   const last = args[args.length - 1];
-  if (isPlainObject(last) && Object.keys(last).length > 0 && Object.keys(last).every((k) => OPTION_KEYS.has(k))) {
-    return [args.slice(0, -1), last as ComputeOptions];
+  if (
+    isPlainObject(last) &&
+    Object.keys(last).length > 0 &&
+    Object.keys(last).every((k) => OPTION_KEYS.has(k))
+  ) {
+    return [args.slice(0, -1), last];
   }
   return [args, {}];
 }
@@ -107,7 +130,8 @@ function findDelayed(value: unknown, out: DelayedNode[], seen: Set<unknown>): vo
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if (Array.isArray(value)) for (const v of value) findDelayed(v, out, seen);
-  else if (isPlainObject(value)) for (const k of Object.keys(value)) findDelayed(value[k], out, seen);
+  else if (isPlainObject(value))
+    for (const k of Object.keys(value)) findDelayed(value[k], out, seen);
 }
 
 function substitute(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
@@ -122,7 +146,10 @@ function substitute(value: unknown, results: ReadonlyMap<string, unknown>): unkn
   return value;
 }
 
-async function computeValues(values: readonly unknown[], options: ComputeOptions): Promise<unknown[]> {
+async function computeValues(
+  values: readonly unknown[],
+  options: ComputeOptions,
+): Promise<unknown[]> {
   const roots: DelayedNode[] = [];
   for (const v of values) findDelayed(v, roots, new Set());
   if (roots.length === 0) {
@@ -161,7 +188,8 @@ export async function persist<const A extends readonly unknown[]>(...args: A): P
 function rewrap(original: unknown, value: unknown): unknown {
   const node = nodeOf(original);
   if (node !== undefined) return makeDelayed(new DelayedNode(node.key, value, [], node.nout));
-  if (Array.isArray(original) && Array.isArray(value)) return original.map((o, i) => rewrap(o, value[i]));
+  if (Array.isArray(original) && Array.isArray(value))
+    return original.map((o, i) => rewrap(o, value[i]));
   if (isPlainObject(original) && isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(original)) out[k] = rewrap(original[k], value[k]);
@@ -173,7 +201,10 @@ function rewrap(original: unknown, value: unknown): unknown {
 /** The task graph of Delayed values as SVG (default) or DOT text. */
 export function visualize(...args: [...unknown[], VisualizeOptions] | unknown[]): string {
   const last = args[args.length - 1];
-  const hasOptions = isPlainObject(last) && Object.keys(last).every((k) => k === 'format' || k === 'rankdir') && !isDelayed(last);
+  const hasOptions =
+    isPlainObject(last) &&
+    Object.keys(last).every((k) => k === 'format' || k === 'rankdir') &&
+    !isDelayed(last);
   const values = hasOptions ? args.slice(0, -1) : args;
   const options = (hasOptions ? last : {}) as VisualizeOptions;
   const roots: DelayedNode[] = [];

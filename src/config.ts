@@ -14,12 +14,7 @@ import { isScheduler, type Scheduler } from './scheduler.js';
 
 /** Scheduler names, as Dask spells them. */
 export type SchedulerName =
-  | 'sync'
-  | 'synchronous'
-  | 'single-threaded'
-  | 'threads'
-  | 'processes'
-  | 'distributed';
+  'sync' | 'synchronous' | 'single-threaded' | 'threads' | 'processes' | 'distributed';
 
 /** A scheduler by name, or a scheduler object (a `Client`). */
 export type SchedulerSpec = SchedulerName | Scheduler;
@@ -37,7 +32,14 @@ export interface ConfigOptions {
 }
 
 const KNOWN = new Set<keyof ConfigOptions>(['scheduler', 'numWorkers', 'fuse', 'delayedPure']);
-const NAMES = new Set<string>(['sync', 'synchronous', 'single-threaded', 'threads', 'processes', 'distributed']);
+const NAMES = new Set<string>([
+  'sync',
+  'synchronous',
+  'single-threaded',
+  'threads',
+  'processes',
+  'distributed',
+]);
 
 let current: ConfigOptions = {};
 
@@ -70,7 +72,10 @@ export function checkSchedulerSpec(spec: unknown): asserts spec is SchedulerSpec
 /** Throws ERR_INVALID_ARGUMENT unless `n` is a positive integer. */
 export function checkNumWorkers(n: unknown, name: string): asserts n is number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new BaskError('ERR_INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(n)}`);
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `${name} must be a positive integer, got ${String(n)}`,
+    );
   }
 }
 
@@ -155,7 +160,10 @@ export function resolveScheduler(option: SchedulerSpec | undefined): Scheduler {
     return client;
   }
   if (factory === undefined) {
-    throw new BaskError('ERR_UNKNOWN_SCHEDULER', 'No schedulers installed: import from the bask package entry');
+    throw new BaskError(
+      'ERR_UNKNOWN_SCHEDULER',
+      'No schedulers installed: import from the bask package entry',
+    );
   }
   return factory(spec);
 }

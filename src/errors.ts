@@ -91,7 +91,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   }
   let message: string;
   try {
-    message = typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+    message = typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
   } catch {
     message = String(error);
   }
@@ -120,7 +120,8 @@ export function deserializeError(data: SerializedError): Error {
 export function taskFailed(key: string, error: unknown): BaskError {
   if (error instanceof BaskError) {
     // Already blamed on a task (itself, or a task fused into it): keep that key.
-    if (error.key === key || (error.code === 'ERR_TASK_FAILED' && error.key !== undefined)) return error;
+    if (error.key === key || (error.code === 'ERR_TASK_FAILED' && error.key !== undefined))
+      return error;
     // bask's own failures (unshippable function, timeout, killed worker) keep their code.
     const own = new BaskError(error.code, error.message, { cause: error.cause, key });
     if (error.stack !== undefined) own.stack = error.stack;

@@ -12,5 +12,7 @@ import type { PoolRuntime } from './local/runtime.js';
 export function installSchedulers(runtime: PoolRuntime): void {
   const sync = new SyncScheduler();
   setPoolRuntime(runtime);
-  setSchedulerFactory((name) => (name === 'sync' || name === 'synchronous' || name === 'single-threaded' ? sync : defaultPool));
+  setSchedulerFactory((name) =>
+    name === 'sync' || name === 'synchronous' || name === 'single-threaded' ? sync : defaultPool,
+  );
 }

@@ -22,7 +22,10 @@ export function setDelayedBackend(value: DelayedBackend): void {
 /** The installed backend; throws when the package entry was not loaded. */
 export function getDelayedBackend(): DelayedBackend {
   if (backend === undefined) {
-    throw new BaskError('ERR_UNKNOWN_SCHEDULER', "No schedulers installed: import from 'bask', not from its internal modules");
+    throw new BaskError(
+      'ERR_UNKNOWN_SCHEDULER',
+      "No schedulers installed: import from 'bask', not from its internal modules",
+    );
   }
   return backend;
 }

@@ -65,11 +65,17 @@ function checkOptions(options: DelayedOptions): void {
     throw new BaskError('ERR_INVALID_ARGUMENT', 'delayed options.name must be a non-empty string');
   }
   if (options.nout !== undefined && !(Number.isInteger(options.nout) && options.nout >= 0)) {
-    throw new BaskError('ERR_INVALID_ARGUMENT', `delayed options.nout must be a non-negative integer, got ${String(options.nout)}`);
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `delayed options.nout must be a non-negative integer, got ${String(options.nout)}`,
+    );
   }
 }
 
-function delayedFunction(fn: AnyFunction, options: DelayedOptions): (...args: unknown[]) => unknown {
+function delayedFunction(
+  fn: AnyFunction,
+  options: DelayedOptions,
+): (...args: unknown[]) => unknown {
   const pure = options.pure ?? config.get('delayedPure') ?? false;
   const prefix = fn.name === '' ? 'lambda' : fn.name;
   const wrapper = (...args: unknown[]): unknown => {
@@ -87,7 +93,13 @@ function wrapValue(value: unknown, options: DelayedOptions): unknown {
   const deps: DelayedNode[] = [];
   const lifted = lift(value, deps);
   const node = deps.length > 0 ? new Task(identity, [lifted]) : value;
-  const typeName = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'object').toLowerCase() : typeof value;
+  const typeName = Array.isArray(value)
+    ? 'array'
+    : value === null
+      ? 'null'
+      : typeof value === 'object'
+        ? (value.constructor?.name ?? 'object').toLowerCase()
+        : typeof value;
   const key = options.name ?? `${typeName}-${tokenize(node)}`;
   return makeDelayed(new DelayedNode(key, node, deps, options.nout));
 }
@@ -149,7 +161,7 @@ export function nodeOf(value: unknown): DelayedNode | undefined {
 
 /** Makes a Delayed proxy for a node. */
 export function makeDelayed(node: DelayedNode): unknown {
-  return new Proxy((() => node) as Target, valueHandler);
+  return new Proxy(() => node, valueHandler);
 }
 
 function makeAttribute(parent: DelayedNode, name: string): unknown {
@@ -164,7 +176,12 @@ function attributeNode(parent: DelayedNode, name: string): DelayedNode {
   const isIndex = /^(0|[1-9]\d*)$/.test(name);
   const arg = isIndex ? Number(name) : name;
   const task = new Task(getattr, [new Ref(parent.key), arg]);
-  return new DelayedNode(`${isIndex ? 'getitem' : name}-${tokenize(parent.key, arg)}`, task, [parent], undefined);
+  return new DelayedNode(
+    `${isIndex ? 'getitem' : name}-${tokenize(parent.key, arg)}`,
+    task,
+    [parent],
+    undefined,
+  );
 }
 
 function methodNode(parent: DelayedNode, name: string, args: unknown[]): DelayedNode {
@@ -175,7 +192,9 @@ function methodNode(parent: DelayedNode, name: string, args: unknown[]): Delayed
 }
 
 function operatorNode(name: string, operands: unknown[]): DelayedNode {
-  const op = (binaryOps as Record<string, AnyFunction>)[name] ?? (unaryOps as Record<string, AnyFunction>)[name];
+  const op =
+    (binaryOps as Record<string, AnyFunction>)[name] ??
+    (unaryOps as Record<string, AnyFunction>)[name];
   const deps: DelayedNode[] = [];
   const task = new Task(op as AnyFunction, liftArgs(operands, deps));
   return new DelayedNode(`${name}-${tokenize(task)}`, task, deps, undefined);
@@ -184,7 +203,9 @@ function operatorNode(name: string, operands: unknown[]): DelayedNode {
 const OPERATORS = new Set([...Object.keys(binaryOps), ...Object.keys(unaryOps)]);
 
 function immutable(): never {
-  throw new TypeError('Delayed objects are immutable: compute the new value with a delayed function instead');
+  throw new TypeError(
+    'Delayed objects are immutable: compute the new value with a delayed function instead',
+  );
 }
 
 function ownMember(node: () => DelayedNode, prop: string, receiver: unknown): unknown {
@@ -202,7 +223,8 @@ function ownMember(node: () => DelayedNode, prop: string, receiver: unknown): un
           .persist([receiver], options ?? {})
           .then((r) => r[0]);
     case 'visualize':
-      return (options?: VisualizeOptions) => getDelayedBackend().visualize([receiver], options ?? {});
+      return (options?: VisualizeOptions) =>
+        getDelayedBackend().visualize([receiver], options ?? {});
     case 'toString':
       return () => `Delayed('${node().key}')`;
     case 'then':
@@ -210,7 +232,9 @@ function ownMember(node: () => DelayedNode, prop: string, receiver: unknown): un
         `Delayed('${node().key}') is not a promise: use 'await d.compute()' or 'await compute(d)' to get its value`,
       );
     case 'toJSON':
-      throw new TypeError(`Delayed('${node().key}') has no value to serialize yet: compute it first`);
+      throw new TypeError(
+        `Delayed('${node().key}') has no value to serialize yet: compute it first`,
+      );
     default:
       return NOT_OWN;
   }
@@ -249,7 +273,8 @@ const baseHandler: ProxyHandler<Target> = {
     if (typeof prop === 'symbol') return symbolMember(target, prop);
     const own = ownMember(target, prop, receiver);
     if (own !== NOT_OWN) return own;
-    if (OPERATORS.has(prop)) return (...operands: unknown[]) => makeDelayed(operatorNode(prop, [receiver, ...operands]));
+    if (OPERATORS.has(prop))
+      return (...operands: unknown[]) => makeDelayed(operatorNode(prop, [receiver, ...operands]));
     return makeAttribute(target(), prop);
   },
   set: immutable,

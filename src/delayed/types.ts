@@ -60,9 +60,14 @@ export type DeepMaybeDelayed<T> =
   | T
   | Delayed<T>
   | (T extends readonly (infer E)[] ? readonly DeepMaybeDelayed<E>[] : never)
-  | (T extends Primitive | Function | Date ? never : T extends object ? { [K in keyof T]: DeepMaybeDelayed<T[K]> } : never);
+  | (T extends Primitive | AnyFunction | Date
+      ? never
+      : T extends object
+        ? { [K in keyof T]: DeepMaybeDelayed<T[K]> }
+        : never);
 
 type Primitive = string | number | bigint | boolean | symbol | null | undefined;
+type AnyFunction = (...args: never[]) => unknown;
 
 /** Arithmetic and comparisons, as methods (JavaScript has no operator overloading). */
 export interface NumericMethods<T> {
@@ -116,7 +121,9 @@ type Extras<T> = [T] extends [number]
         ? Pick<NumericMethods<Date>, 'lt' | 'le' | 'gt' | 'ge'>
         : unknown;
 
-type Iteration<T> = T extends readonly unknown[] ? { [Symbol.iterator](): Iterator<Delayed<T[number]>> } : unknown;
+type Iteration<T> = T extends readonly unknown[]
+  ? { [Symbol.iterator](): Iterator<Delayed<T[number]>> }
+  : unknown;
 
 /**
  * A lazy value of type T: attribute access, method calls, index access and arithmetic methods
@@ -127,7 +134,15 @@ export type Delayed<T> = DelayedMembers<T> & Attributes<T> & Extras<T> & Iterati
 /** The concrete value of T once computed (Delayed values replaced, in arrays and objects). */
 export type Computed<T> = T extends { readonly [DELAYED_VALUE]: infer U }
   ? U
-  : T extends Primitive | Function | Date | RegExp | Map<unknown, unknown> | Set<unknown> | ArrayBufferView | ArrayBuffer
+  : T extends
+        | Primitive
+        | AnyFunction
+        | Date
+        | RegExp
+        | Map<unknown, unknown>
+        | Set<unknown>
+        | ArrayBufferView
+        | ArrayBuffer
     ? T
     : T extends readonly unknown[]
       ? { -readonly [K in keyof T]: Computed<T[K]> }
@@ -144,4 +159,8 @@ export type ComputedArgs<A extends readonly unknown[]> = A extends readonly [...
     : { -readonly [K in keyof A]: Computed<A[K]> }
   : { -readonly [K in keyof A]: Computed<A[K]> };
 
-type IsOptionsLike<T> = T extends { readonly [DELAYED_VALUE]: unknown } ? false : keyof T extends keyof ComputeOptions ? true : false;
+type IsOptionsLike<T> = T extends { readonly [DELAYED_VALUE]: unknown }
+  ? false
+  : keyof T extends keyof ComputeOptions
+    ? true
+    : false;

@@ -30,7 +30,13 @@ interface DagreEdgeId {
   w: string;
 }
 interface DagreGraph {
-  setGraph(label: { rankdir: string; nodesep: number; ranksep: number; marginx: number; marginy: number }): void;
+  setGraph(label: {
+    rankdir: string;
+    nodesep: number;
+    ranksep: number;
+    marginx: number;
+    marginy: number;
+  }): void;
   setDefaultEdgeLabel(label: () => object): void;
   setNode(id: string, label: { width: number; height: number }): void;
   setEdge(from: string, to: string): void;
@@ -39,7 +45,10 @@ interface DagreGraph {
   edge(e: DagreEdgeId): { points?: { x: number; y: number }[] };
   node(id: string): DagreBox;
 }
-const layoutLib = dagre as unknown as { graphlib: { Graph: new () => DagreGraph }; layout(g: DagreGraph): void };
+const layoutLib = dagre as unknown as {
+  graphlib: { Graph: new () => DagreGraph };
+  layout(g: DagreGraph): void;
+};
 
 const MAX_NODES = 1500;
 const CHAR_WIDTH = 7;
@@ -52,7 +61,11 @@ interface DrawNode {
 }
 
 /** Renders the graph `keys` need, as SVG (default) or DOT. */
-export function renderGraph(view: GraphView, keys: readonly string[], options: VisualizeOptions = {}): string {
+export function renderGraph(
+  view: GraphView,
+  keys: readonly string[],
+  options: VisualizeOptions = {},
+): string {
   const { nodes, edges } = describe(view, keys);
   return options.format === 'dot' ? toDot(nodes, edges, options) : toSvg(nodes, edges, options);
 }
@@ -66,12 +79,19 @@ function functionLabel(node: unknown): { label: string; kind: 'task' | 'data' } 
   return { label: node.fn.name || 'lambda', kind: 'task' };
 }
 
-function describe(view: GraphView, keys: readonly string[]): { nodes: DrawNode[]; edges: [string, string][] } {
+function describe(
+  view: GraphView,
+  keys: readonly string[],
+): { nodes: DrawNode[]; edges: [string, string][] } {
   const index = indexGraph(view, keys);
   const n = index.keys.length;
   const edges: [string, string][] = [];
   if (n <= MAX_NODES) {
-    const nodes = index.keys.map((key, id) => ({ id: key, sub: key, ...functionLabel(index.nodes[id]) }));
+    const nodes = index.keys.map((key, id) => ({
+      id: key,
+      sub: key,
+      ...functionLabel(index.nodes[id]),
+    }));
     for (let i = 0; i < n; i++) {
       for (let e = index.depStart[i] as number; e < (index.depStart[i + 1] as number); e++) {
         const d = index.depList[e] as number;
@@ -92,7 +112,10 @@ function describe(view: GraphView, keys: readonly string[]): { nodes: DrawNode[]
     for (let e = index.depStart[i] as number; e < (index.depStart[i + 1] as number); e++) {
       const d = index.depList[e] as number;
       if (d < 0) continue;
-      const pair: [string, string] = [groupOf(index.keys[d] as string), groupOf(index.keys[i] as string)];
+      const pair: [string, string] = [
+        groupOf(index.keys[d] as string),
+        groupOf(index.keys[i] as string),
+      ];
       const id = pair.join('\u0000');
       if (pair[0] !== pair[1] && !seen.has(id)) {
         seen.add(id);
@@ -117,7 +140,9 @@ function toDot(nodes: DrawNode[], edges: [string, string][], options: VisualizeO
   const lines = [`digraph bask {`, `  rankdir=${options.rankdir === 'LR' ? 'LR' : 'BT'};`];
   for (const node of nodes) {
     const shape = node.kind === 'data' ? 'box' : node.kind === 'group' ? 'box3d' : 'ellipse';
-    lines.push(`  ${dotString(node.id)} [label=${dotString(`${node.label}\n${node.sub}`)}, shape=${shape}];`);
+    lines.push(
+      `  ${dotString(node.id)} [label=${dotString(`${node.label}\n${node.sub}`)}, shape=${shape}];`,
+    );
   }
   for (const [from, to] of edges) lines.push(`  ${dotString(from)} -> ${dotString(to)};`);
   lines.push('}');
@@ -130,7 +155,13 @@ function escapeXml(text: string): string {
 
 function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeOptions): string {
   const g = new layoutLib.graphlib.Graph();
-  g.setGraph({ rankdir: options.rankdir === 'LR' ? 'LR' : 'BT', nodesep: 16, ranksep: 28, marginx: 8, marginy: 8 });
+  g.setGraph({
+    rankdir: options.rankdir === 'LR' ? 'LR' : 'BT',
+    nodesep: 16,
+    ranksep: 28,
+    marginx: 8,
+    marginy: 8,
+  });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) {
     const width = Math.max(node.label.length, Math.min(node.sub.length, 28)) * CHAR_WIDTH + 20;
@@ -147,8 +178,12 @@ function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeO
   ];
   for (const e of g.edges()) {
     const points = g.edge(e).points ?? [];
-    const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
-    parts.push(`<path d="${d}" fill="none" stroke="#555" stroke-width="1" marker-end="url(#bask-arrow)"/>`);
+    const d = points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+      .join('');
+    parts.push(
+      `<path d="${d}" fill="none" stroke="#555" stroke-width="1" marker-end="url(#bask-arrow)"/>`,
+    );
   }
   for (const node of nodes) {
     const box = g.node(node.id);

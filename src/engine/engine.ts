@@ -129,7 +129,12 @@ export class Engine {
       case 'task-missing-data':
         return this.taskMissingData(event.key, event.worker, event.missing);
       case 'worker-added':
-        return this.workerAdded(event.worker, event.nthreads, event.resources ?? {}, event.host ?? event.worker);
+        return this.workerAdded(
+          event.worker,
+          event.nthreads,
+          event.resources ?? {},
+          event.host ?? event.worker,
+        );
       case 'worker-removed':
         return this.workerRemoved(event.worker, event.running, event.reason ?? 'crashed');
       case 'data-scattered':
@@ -138,7 +143,8 @@ export class Engine {
         for (const key of event.keys) this.unwant(event.client, this.tasks.get(key));
         return this.drainReleaseChecks();
       case 'client-removed':
-        for (const t of [...(this.clientWants.get(event.client) ?? [])]) this.unwant(event.client, t);
+        for (const t of [...(this.clientWants.get(event.client) ?? [])])
+          this.unwant(event.client, t);
         this.clientWants.delete(event.client);
         return this.drainReleaseChecks();
     }
@@ -153,7 +159,8 @@ export class Engine {
     const records = this.createRecords(batch, base, event);
     for (const key of event.wanted) {
       const t = this.tasks.get(key);
-      if (t === undefined) throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
+      if (t === undefined)
+        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
       this.want(client, t);
     }
     // Everything in a batch is needed by what it wants (the submitter culled it).
@@ -183,7 +190,8 @@ export class Engine {
       const deps = to === from ? NO_TASKS : new Array<TaskRecord>(to - from);
       for (let e = from; e < to; e++) {
         const d = depList[e] as number;
-        deps[e - from] = d >= 0 ? (records[d] as TaskRecord) : this.externalTask(external[-d - 1] as string, key);
+        deps[e - from] =
+          d >= 0 ? (records[d] as TaskRecord) : this.externalTask(external[-d - 1] as string, key);
       }
       const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
       const options = event.options?.get(key) ?? event.defaults;
@@ -201,7 +209,11 @@ export class Engine {
   private externalTask(key: string, neededBy: string): TaskRecord {
     const t = this.tasks.get(key);
     if (t === undefined) {
-      throw new BaskError('ERR_MISSING_KEY', `Key '${key}' (needed by '${neededBy}') is not known here`, { key });
+      throw new BaskError(
+        'ERR_MISSING_KEY',
+        `Key '${key}' (needed by '${neededBy}') is not known here`,
+        { key },
+      );
     }
     return t;
   }
@@ -253,7 +265,15 @@ export class Engine {
       const t = stack.pop() as TaskRecord;
       if (t.state !== 'released') continue;
       if (t.spec === SCATTERED) {
-        this.toErred(t, new BaskError('ERR_DATA_LOST', `Scattered data '${t.key}' was lost with its worker; scatter it again`, { key: t.key }), t.key);
+        this.toErred(
+          t,
+          new BaskError(
+            'ERR_DATA_LOST',
+            `Scattered data '${t.key}' was lost with its worker; scatter it again`,
+            { key: t.key },
+          ),
+          t.key,
+        );
         continue;
       }
       const failed = t.dependencies.find((d) => d.state === 'erred');
@@ -394,7 +414,8 @@ export class Engine {
   private taskErred(key: string, workerId: WorkerId, error: unknown, duration: number): void {
     const w = this.workers.get(workerId);
     const t = this.tasks.get(key);
-    if (w === undefined || t === undefined || t.state !== 'processing' || t.processingOn !== w) return;
+    if (w === undefined || t === undefined || t.state !== 'processing' || t.processingOn !== w)
+      return;
     this.leaveWorker(t);
     t.group.observe(duration);
     if (t.retriesLeft > 0) {
@@ -423,7 +444,8 @@ export class Engine {
       t.blame = blame;
       if (t.wantedBy !== null) for (const client of t.wantedBy) this.reportError(client, t);
       for (const d of t.dependents) {
-        if (d.state === 'waiting' || d.state === 'queued' || d.state === 'processing') stack.push(d);
+        if (d.state === 'waiting' || d.state === 'queued' || d.state === 'processing')
+          stack.push(d);
       }
       this.releaseChecks.push(t);
     }
@@ -436,26 +458,52 @@ export class Engine {
 
   private report(client: ClientId, t: TaskRecord): void {
     const worker = (t.holders as WorkerRecord[])[0] as WorkerRecord;
-    this.out.push({ type: 'report', client, key: t.key, state: 'memory', worker: worker.id, nbytes: t.nbytes });
+    this.out.push({
+      type: 'report',
+      client,
+      key: t.key,
+      state: 'memory',
+      worker: worker.id,
+      nbytes: t.nbytes,
+    });
   }
 
   private reportError(client: ClientId, t: TaskRecord): void {
-    this.out.push({ type: 'report', client, key: t.key, state: 'erred', error: t.error, blame: t.blame });
+    this.out.push({
+      type: 'report',
+      client,
+      key: t.key,
+      state: 'erred',
+      error: t.error,
+      blame: t.blame,
+    });
   }
 
   // ---- workers and lost data ----------------------------------------------------------------
 
-  private workerAdded(id: WorkerId, nthreads: number, resources: Readonly<Record<string, number>>, host: string): void {
+  private workerAdded(
+    id: WorkerId,
+    nthreads: number,
+    resources: Readonly<Record<string, number>>,
+    host: string,
+  ): void {
     if (this.workers.has(id)) return;
     if (!(Number.isInteger(nthreads) && nthreads > 0)) {
-      throw new BaskError('ERR_INVALID_ARGUMENT', `Worker '${id}' must have a positive integer nthreads, got ${nthreads}`);
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `Worker '${id}' must have a positive integer nthreads, got ${nthreads}`,
+      );
     }
     const w = new WorkerRecord(id, nthreads, resources, host);
     this.workers.set(id, w);
     this.workerList = [...this.workers.values()];
   }
 
-  private workerRemoved(id: WorkerId, running: readonly string[] | undefined, reason: 'crashed' | 'closed'): void {
+  private workerRemoved(
+    id: WorkerId,
+    running: readonly string[] | undefined,
+    reason: 'crashed' | 'closed',
+  ): void {
     const w = this.workers.get(id);
     if (w === undefined) return;
     this.workers.delete(id);
@@ -470,7 +518,8 @@ export class Engine {
     }
     for (const t of processing) {
       this.leaveWorker(t);
-      if (reason === 'crashed' && (running === undefined || running.includes(t.key))) t.suspicious++;
+      if (reason === 'crashed' && (running === undefined || running.includes(t.key)))
+        t.suspicious++;
       if (t.suspicious >= this.allowedFailures) {
         const error = new BaskError(
           'ERR_KILLED_WORKER',
@@ -519,12 +568,18 @@ export class Engine {
         for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
       }
     }
-    if (t.wantedBy !== null) for (const client of t.wantedBy) this.out.push({ type: 'report', client, key: t.key, state: 'lost' });
+    if (t.wantedBy !== null)
+      for (const client of t.wantedBy)
+        this.out.push({ type: 'report', client, key: t.key, state: 'lost' });
     if (t.waiters > 0 || t.wantedBy !== null) this.makeNeeded(t);
     else this.releaseChecks.push(t);
   }
 
-  private taskMissingData(key: string, workerId: WorkerId, missing: readonly { key: string; from: WorkerId }[]): void {
+  private taskMissingData(
+    key: string,
+    workerId: WorkerId,
+    missing: readonly { key: string; from: WorkerId }[],
+  ): void {
     const t = this.tasks.get(key);
     const w = this.workers.get(workerId);
     for (const m of missing) {
@@ -548,7 +603,11 @@ export class Engine {
 
   private dataScattered(client: ClientId, key: string, workerId: WorkerId, nbytes: number): void {
     const w = this.workers.get(workerId);
-    if (w === undefined) throw new BaskError('ERR_NO_WORKERS', `Cannot scatter '${key}' to unknown worker '${workerId}'`);
+    if (w === undefined)
+      throw new BaskError(
+        'ERR_NO_WORKERS',
+        `Cannot scatter '${key}' to unknown worker '${workerId}'`,
+      );
     let t = this.tasks.get(key);
     if (t === undefined) {
       t = new TaskRecord(key, SCATTERED, NO_TASKS, this.nextRank++, this.groupOf(key));

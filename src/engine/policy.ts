@@ -36,7 +36,8 @@ export const DEFAULT_POLICY: Policy = {
  * small integer is stored unboxed on the task record; a float would cost an allocation).
  */
 export function estimateMicros(group: TaskGroup, policy: Policy): number {
-  const seconds = (group.duration < 0 ? policy.defaultDuration : group.duration) + policy.perTaskOverhead;
+  const seconds =
+    (group.duration < 0 ? policy.defaultDuration : group.duration) + policy.perTaskOverhead;
   return Math.min(MAX_ESTIMATE_US, Math.max(1, Math.round(seconds * 1e6)));
 }
 
@@ -101,12 +102,14 @@ export function pickWorker(
     const only = workers[0] as WorkerRecord;
     return fits(task, only, policy) ? only : undefined;
   }
-  if (task.dependencies.length === 0 && previous !== undefined && fits(task, previous, policy)) return previous;
+  if (task.dependencies.length === 0 && previous !== undefined && fits(task, previous, policy))
+    return previous;
   let best: WorkerRecord | undefined;
   let bestCost = Infinity;
   for (const w of workers) {
     if (!fits(task, w, policy)) continue;
-    const cost = transferCost(task, w, policy) + w.occupancy / 1e6 / w.nthreads + w.nprocessing * 1e-9;
+    const cost =
+      transferCost(task, w, policy) + w.occupancy / 1e6 / w.nthreads + w.nprocessing * 1e-9;
     if (cost < bestCost) {
       best = w;
       bestCost = cost;

@@ -110,7 +110,14 @@ export type Instruction =
     }
   | { type: 'free-keys'; worker: WorkerId; keys: string[] }
   | { type: 'cancel-task'; worker: WorkerId; key: string }
-  | { type: 'report'; client: ClientId; key: string; state: 'memory'; worker: WorkerId; nbytes: number }
+  | {
+      type: 'report';
+      client: ClientId;
+      key: string;
+      state: 'memory';
+      worker: WorkerId;
+      nbytes: number;
+    }
   | { type: 'report'; client: ClientId; key: string; state: 'erred'; error: unknown; blame: string }
   | { type: 'report'; client: ClientId; key: string; state: 'lost' };
 
@@ -126,7 +133,8 @@ export class TaskGroup {
     this.count++;
     // A running mean for the first few, then an exponential moving average.
     const weight = this.count < 10 ? 1 / this.count : 0.1;
-    this.duration = this.duration < 0 ? seconds : this.duration + weight * (seconds - this.duration);
+    this.duration =
+      this.duration < 0 ? seconds : this.duration + weight * (seconds - this.duration);
   }
 }
 

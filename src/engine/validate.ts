@@ -33,15 +33,18 @@ export function validateState(engine: Engine): void {
         bytes += t.nbytes;
       }
     }
-    if (processing !== w.nprocessing) fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
+    if (processing !== w.nprocessing)
+      fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
     if (bytes !== w.nbytes) fail(`worker ${id} nbytes=${w.nbytes}, counted ${bytes}`);
-    if (w.isolating !== null && w.isolating.processingOn !== w) fail(`worker ${id} isolates a task it does not process`);
+    if (w.isolating !== null && w.isolating.processingOn !== w)
+      fail(`worker ${id} isolates a task it does not process`);
   }
   for (const [client, wants] of engine.clientWants) {
     for (const t of wants) {
-      if (t.wantedBy === null || !t.wantedBy.includes(client)) fail(`client ${client} index lists '${t.key}'`);
+      if (t.wantedBy === null || !t.wantedBy.includes(client))
+        fail(`client ${client} index lists '${t.key}'`);
     }
   }
 }
@@ -55,41 +58,55 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
     if (d.state === 'forgotten') continue;
     live++;
     if (ACTIVE.has(d.state)) waiters++;
-    if (!d.dependencies.includes(t)) fail(`'${d.key}' is a dependent of '${key}' but does not depend on it`);
+    if (!d.dependencies.includes(t))
+      fail(`'${d.key}' is a dependent of '${key}' but does not depend on it`);
   }
   if (waiters !== t.waiters) fail(`'${key}' has waiters=${t.waiters}, counted ${waiters}`);
-  if (live !== t.liveDependents) fail(`'${key}' has liveDependents=${t.liveDependents}, counted ${live}`);
+  if (live !== t.liveDependents)
+    fail(`'${key}' has liveDependents=${t.liveDependents}, counted ${live}`);
   for (const dep of t.dependencies) {
     if (dep.state === 'forgotten') fail(`'${key}' depends on forgotten '${dep.key}'`);
-    if (engine.tasks.get(dep.key) !== dep) fail(`'${key}' depends on a stale record of '${dep.key}'`);
+    if (engine.tasks.get(dep.key) !== dep)
+      fail(`'${key}' depends on a stale record of '${dep.key}'`);
   }
   const notInMemory = t.dependencies.filter((d) => d.state !== 'memory').length;
   switch (t.state) {
     case 'waiting':
-      if (t.waitingOn !== notInMemory || notInMemory === 0) fail(`'${key}' waits on ${t.waitingOn}, counted ${notInMemory}`);
+      if (t.waitingOn !== notInMemory || notInMemory === 0)
+        fail(`'${key}' waits on ${t.waitingOn}, counted ${notInMemory}`);
       break;
     case 'queued':
-      if (notInMemory !== 0) fail(`'${key}' is queued with ${notInMemory} dependencies not in memory`);
+      if (notInMemory !== 0)
+        fail(`'${key}' is queued with ${notInMemory} dependencies not in memory`);
       if (!queued.has(t)) fail(`'${key}' is queued but not in the queue`);
       break;
     case 'processing':
-      if (notInMemory !== 0) fail(`'${key}' is processing with ${notInMemory} dependencies not in memory`);
+      if (notInMemory !== 0)
+        fail(`'${key}' is processing with ${notInMemory} dependencies not in memory`);
       if (t.processingOn === null) fail(`'${key}' processing on no worker`);
       if (!engine.workers.has(t.processingOn.id)) fail(`'${key}' processing on removed worker`);
       break;
     case 'memory':
       if (t.holders === null || t.holders.length === 0) fail(`'${key}' in memory without holders`);
-      for (const w of t.holders) if (!engine.workers.has(w.id)) fail(`'${key}' held by removed worker ${w.id}`);
+      for (const w of t.holders)
+        if (!engine.workers.has(w.id)) fail(`'${key}' held by removed worker ${w.id}`);
       if (t.waiters === 0 && t.wantedBy === null) fail(`'${key}' in memory but nobody needs it`);
       break;
     case 'released':
     case 'erred':
       if (t.holders !== null) fail(`'${key}' is ${t.state} but has holders`);
-      if (t.wantedBy === null && t.liveDependents === 0) fail(`'${key}' should have been forgotten`);
+      if (t.wantedBy === null && t.liveDependents === 0)
+        fail(`'${key}' should have been forgotten`);
       break;
   }
-  if (t.state !== 'processing' && t.processingOn !== null) fail(`'${key}' is ${t.state} but on a worker`);
-  if (!ACTIVE.has(t.state) && t.state !== 'memory' && t.state !== 'released' && t.state !== 'erred') {
+  if (t.state !== 'processing' && t.processingOn !== null)
+    fail(`'${key}' is ${t.state} but on a worker`);
+  if (
+    !ACTIVE.has(t.state) &&
+    t.state !== 'memory' &&
+    t.state !== 'released' &&
+    t.state !== 'erred'
+  ) {
     fail(`'${key}' has unknown state ${String(t.state)}`);
   }
 }

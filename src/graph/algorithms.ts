@@ -9,7 +9,9 @@ import { orderIndex } from './order.js';
 import type { Graph } from './spec.js';
 
 function allKeys(graph: Graph): string[] {
-  return graph instanceof Map ? [...(graph as ReadonlyMap<string, unknown>).keys()] : Object.keys(graph);
+  return graph instanceof Map
+    ? [...(graph as ReadonlyMap<string, unknown>).keys()]
+    : Object.keys(graph);
 }
 
 function depsOf(index: GraphIndex, id: number): string[] {
@@ -53,7 +55,11 @@ export function order(graph: Graph, keys?: readonly string[]): Map<string, numbe
 }
 
 /** Fuses linear chains (keeping `keys`); returns the fused graph as a Map. */
-export function fuse(graph: Graph, keys: readonly string[], options?: FuseOptions): Map<string, unknown> {
+export function fuse(
+  graph: Graph,
+  keys: readonly string[],
+  options?: FuseOptions,
+): Map<string, unknown> {
   const index = indexGraph(viewGraph(graph), keys);
   const fused = fuseIndex(index, orderIndex(index), options);
   return new Map(fused.keys.map((key, id) => [key, fused.nodes[id]]));

@@ -27,7 +27,10 @@ export function viewGraph(graph: Graph | GraphView): GraphView {
     return { get: (k) => map.get(k), has: (k) => map.has(k), deps: (_k, n) => nodeDependencies(n) };
   }
   if (graph === null || typeof graph !== 'object') {
-    throw new BaskError('ERR_INVALID_GRAPH', `A graph must be an object or a Map from key to node, got ${typeof graph}`);
+    throw new BaskError(
+      'ERR_INVALID_GRAPH',
+      `A graph must be an object or a Map from key to node, got ${typeof graph}`,
+    );
   }
   const obj = graph as Readonly<Record<string, unknown>>;
   const proto = Object.prototype as unknown as Record<string, unknown>;
@@ -79,7 +82,11 @@ export interface IndexOptions {
  * Indexes what `outputs` need (the cull): a breadth-first walk from the outputs. Throws
  * `ERR_MISSING_KEY` for a key that is neither in the graph nor external.
  */
-export function indexGraph(view: GraphView, outputs: readonly string[], options: IndexOptions = {}): GraphIndex {
+export function indexGraph(
+  view: GraphView,
+  outputs: readonly string[],
+  options: IndexOptions = {},
+): GraphIndex {
   const ids = new Map<string, number>();
   const keys: string[] = [];
   const nodes: unknown[] = [];

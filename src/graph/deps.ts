@@ -51,7 +51,12 @@ function pushIfContainer(x: unknown, stack: unknown[]): void {
 }
 
 function isLeafObject(value: object): boolean {
-  return !(Array.isArray(value) || value instanceof Task || value instanceof Ref || isPlainObject(value));
+  return !(
+    Array.isArray(value) ||
+    value instanceof Task ||
+    value instanceof Ref ||
+    isPlainObject(value)
+  );
 }
 
 function walk(root: unknown): readonly string[] {

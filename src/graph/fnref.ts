@@ -19,7 +19,12 @@ import { hashString } from './hash.js';
 export type FnRef =
   | { readonly kind: 'op'; readonly op: string }
   | { readonly kind: 'module'; readonly url: string; readonly name: string }
-  | { readonly kind: 'source'; readonly source: string; readonly hash: string; readonly name: string };
+  | {
+      readonly kind: 'source';
+      readonly source: string;
+      readonly hash: string;
+      readonly name: string;
+    };
 
 /** The tag that marks an object returned by `defineTasks` (shared across module copies). */
 export const TASK_MODULE_TAG: unique symbol = Symbol.for('bask.taskModule') as never;
@@ -74,7 +79,11 @@ export function defineTasks<T extends Record<string, (...args: never[]) => unkno
 }
 
 /** Registers `fn` as the export `name` of the module at `moduleUrl` (what defineTasks does). */
-export function registerTaskFunction(fn: (...args: never[]) => unknown, moduleUrl: string, name: string): void {
+export function registerTaskFunction(
+  fn: (...args: never[]) => unknown,
+  moduleUrl: string,
+  name: string,
+): void {
   refs.set(fn, { kind: 'module', url: moduleUrl, name });
 }
 
@@ -105,7 +114,9 @@ function sourceRef(fn: (...args: never[]) => unknown): FnRef {
   const name = fn.name || 'anonymous';
   const text = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
-    const what = name.startsWith('bound ') ? `bound function '${name.slice(6)}'` : `native function '${name}'`;
+    const what = name.startsWith('bound ')
+      ? `bound function '${name.slice(6)}'`
+      : `native function '${name}'`;
     throw unshippable(name, `${what} has no source to ship`);
   }
   if (/^class\b/.test(text)) throw unshippable(name, `'${name}' is a class, not a function`);
@@ -124,7 +135,8 @@ function toExpression(text: string, name: string): string {
 
 /** The error for a function that cannot reach a worker. */
 export function unshippable(name: string, why: string, freeVariable?: string): BaskError {
-  const variable = freeVariable === undefined ? '' : ` It uses '${freeVariable}' from an outer scope.`;
+  const variable =
+    freeVariable === undefined ? '' : ` It uses '${freeVariable}' from an outer scope.`;
   return new BaskError(
     'ERR_UNSHIPPABLE_FUNCTION',
     `Function '${name}' cannot be sent to a worker: ${why}.${variable} ` +

@@ -20,10 +20,14 @@ export interface FuseOptions {
 }
 
 /** Fuses linear chains of an ordered index; returns a new index (ids renumbered). */
-export function fuseIndex(index: GraphIndex, ordering: Ordering, options: FuseOptions = {}): GraphIndex {
+export function fuseIndex(
+  index: GraphIndex,
+  ordering: Ordering,
+  options: FuseOptions = {},
+): GraphIndex {
   const maxHeight = options.maxHeight ?? 32;
   const n = index.keys.length;
-  const { depStart, depList } = index;
+  const { depStart } = index;
   const dependents = dependentsOf(index);
   const isOutput = new Uint8Array(n);
   for (const o of index.outputs) isOutput[o] = 1;
@@ -42,7 +46,8 @@ export function fuseIndex(index: GraphIndex, ordering: Ordering, options: FuseOp
     if ((depStart[j + 1] as number) - (depStart[j] as number) !== 1) continue;
     if (height[i]! + height[j]! > maxHeight) continue;
     const inner = nodes[i] as Task;
-    const labelled = inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
+    const labelled =
+      inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
     const inlined = inlineRef(jNode, index.keys[i] as string, labelled);
     if (inlined === undefined) continue;
     nodes[j] = inlined;

@@ -42,22 +42,24 @@ type Binary = (a: never, b: never) => unknown;
 
 function binary(name: string, apply: (a: number, b: number) => unknown): Binary {
   const op = (a: unknown, b: unknown): unknown => {
-    const method = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[name] : undefined;
+    const method =
+      a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[name] : undefined;
     if (typeof method === 'function') return (method as (x: unknown) => unknown).call(a, b);
     return apply(a as number, b as number);
   };
   Object.defineProperty(op, 'name', { value: name });
-  return op as Binary;
+  return op;
 }
 
 function unary(name: string, apply: (a: number) => unknown): (a: never) => unknown {
   const op = (a: unknown): unknown => {
-    const method = a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[name] : undefined;
+    const method =
+      a !== null && typeof a === 'object' ? (a as Record<string, unknown>)[name] : undefined;
     if (typeof method === 'function') return (method as () => unknown).call(a);
     return apply(a as number);
   };
   Object.defineProperty(op, 'name', { value: name });
-  return op as (a: never) => unknown;
+  return op;
 }
 
 /** Arithmetic and comparison ops, by the method names `Delayed` exposes. */
@@ -95,10 +97,10 @@ export const builtinOps: ReadonlyMap<string, (...args: never[]) => unknown> = ne
   string,
   (...args: never[]) => unknown
 >([
-  ['getattr', getattr as (...args: never[]) => unknown],
-  ['methodcall', methodcall as (...args: never[]) => unknown],
-  ['call', call as (...args: never[]) => unknown],
-  ['identity', identity as (...args: never[]) => unknown],
+  ['getattr', getattr],
+  ['methodcall', methodcall],
+  ['call', call],
+  ['identity', identity],
   ...Object.entries(binaryOps).map(([k, f]) => [`op.${k}`, f] as [string, Binary]),
   ...Object.entries(unaryOps).map(([k, f]) => [`op.${k}`, f] as [string, (a: never) => unknown]),
 ]);

@@ -19,7 +19,6 @@ export interface Ordering {
   readonly priority: Int32Array;
 }
 
-const UNSEEN = 0;
 const ON_PATH = 1;
 const EMITTED = 2;
 
@@ -31,7 +30,8 @@ export function orderIndex(index: GraphIndex): Ordering {
   const remaining = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let count = 0;
-    for (let e = depStart[i] as number; e < (depStart[i + 1] as number); e++) if ((depList[e] as number) >= 0) count++;
+    for (let e = depStart[i] as number; e < (depStart[i + 1] as number); e++)
+      if ((depList[e] as number) >= 0) count++;
     remaining[i] = count;
   }
   const state = new Uint8Array(n);

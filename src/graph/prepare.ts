@@ -34,7 +34,11 @@ export interface PrepareOptions extends IndexOptions {
 }
 
 /** Culls, checks (missing keys, cycles), orders and optionally fuses; returns a batch. */
-export function prepareGraph(view: GraphView, outputs: readonly string[], options: PrepareOptions = {}): GraphBatch {
+export function prepareGraph(
+  view: GraphView,
+  outputs: readonly string[],
+  options: PrepareOptions = {},
+): GraphBatch {
   let index = indexGraph(view, outputs, options);
   let ordering = orderIndex(index);
   if (options.fuse === true && index.keys.length > 1) {

@@ -20,7 +20,11 @@ export class Task<R = unknown> {
   /** For a task nested by fusion: the key it had, so that its errors still name it. */
   readonly key: string | undefined;
 
-  constructor(fn: (...args: never[]) => R | PromiseLike<R>, args: readonly unknown[], key?: string) {
+  constructor(
+    fn: (...args: never[]) => R | PromiseLike<R>,
+    args: readonly unknown[],
+    key?: string,
+  ) {
     this.fn = fn;
     this.args = args;
     this.key = key;
@@ -81,8 +85,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value !== 'object') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value !== 'object') return `${typeof value}`;
   const name = (value as { constructor?: { name?: string } }).constructor?.name;
   return Array.isArray(value) ? `array(${value.length})` : `object ${name ?? 'Object'}`;
 }

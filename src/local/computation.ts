@@ -28,12 +28,19 @@ export class Computation {
     readonly schedulerName: string,
   ) {
     this.remaining = wanted.length;
-    this.measure = hooks.some((h) => (h as { measureInWorkers?: boolean }).measureInWorkers === true);
+    this.measure = hooks.some(
+      (h) => (h as { measureInWorkers?: boolean }).measureInWorkers === true,
+    );
     this.promise = new Promise((resolve, reject) => {
       this.resolvePromise = resolve;
       this.rejectPromise = reject;
     });
-    emit(hooks, 'start', { scheduler: schedulerName, ntasks: keys.size, keys: wanted, time: this.started });
+    emit(hooks, 'start', {
+      scheduler: schedulerName,
+      ntasks: keys.size,
+      keys: wanted,
+      time: this.started,
+    });
     if (this.remaining === 0) this.succeed();
   }
 
@@ -49,7 +56,12 @@ export class Computation {
     if (this.settled) return;
     this.settled = true;
     const end = now();
-    emit(this.hooks, 'finish', { scheduler: this.schedulerName, time: end, elapsed: end - this.started, error });
+    emit(this.hooks, 'finish', {
+      scheduler: this.schedulerName,
+      time: end,
+      elapsed: end - this.started,
+      error,
+    });
     this.rejectPromise(error);
   }
 
@@ -61,7 +73,11 @@ export class Computation {
   private succeed(): void {
     this.settled = true;
     const end = now();
-    emit(this.hooks, 'finish', { scheduler: this.schedulerName, time: end, elapsed: end - this.started });
+    emit(this.hooks, 'finish', {
+      scheduler: this.schedulerName,
+      time: end,
+      elapsed: end - this.started,
+    });
     this.resolvePromise(this.results);
   }
 }

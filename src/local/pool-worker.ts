@@ -51,7 +51,10 @@ function reportFatal(error: unknown): void {
 }
 
 async function main(): Promise<void> {
-  const scope = globalThis as { WorkerGlobalScope?: unknown; addEventListener?: (t: string, l: (e: Event) => void) => void };
+  const scope = globalThis as {
+    WorkerGlobalScope?: unknown;
+    addEventListener?: (t: string, l: (e: Event) => void) => void;
+  };
   if (scope.WorkerGlobalScope !== undefined && typeof scope.addEventListener === 'function') {
     scope.addEventListener('unhandledrejection', (event: Event) => {
       reportFatal((event as PromiseRejectionEvent).reason);
@@ -64,9 +67,14 @@ async function main(): Promise<void> {
     return;
   }
   const specifier = 'node:worker_threads';
-  const threads = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+  const threads = (await import(
+    /* @vite-ignore */ specifier
+  )) as typeof import('node:worker_threads');
   if (threads.parentPort === null) throw new Error('pool-worker must run in a worker thread');
-  Comlink.expose(api, nodeEndpoint(threads.parentPort as unknown as Parameters<typeof nodeEndpoint>[0]));
+  Comlink.expose(
+    api,
+    nodeEndpoint(threads.parentPort as unknown as Parameters<typeof nodeEndpoint>[0]),
+  );
 }
 
 void main();

@@ -41,7 +41,8 @@ export function setPoolRuntime(runtime: PoolRuntime): void {
 
 /** The default runtime, or an error telling how to get one. */
 export function getPoolRuntime(): PoolRuntime {
-  if (defaultRuntime === undefined) throw new BaskError('ERR_UNKNOWN_SCHEDULER', "No worker runtime installed: import from 'bask'");
+  if (defaultRuntime === undefined)
+    throw new BaskError('ERR_UNKNOWN_SCHEDULER', "No worker runtime installed: import from 'bask'");
   return defaultRuntime;
 }
 
@@ -53,7 +54,14 @@ export class Pool implements Scheduler, AsyncDisposable {
   readonly schedulerName = 'threads';
   readonly numWorkers: number;
   /** Counters for tests and diagnostics. */
-  readonly stats = { batches: 0, tasksSent: 0, valuesReturned: 0, gathers: 0, workersStarted: 0, workersLost: 0 };
+  readonly stats = {
+    batches: 0,
+    tasksSent: 0,
+    valuesReturned: 0,
+    gathers: 0,
+    workersStarted: 0,
+    workersLost: 0,
+  };
   private readonly runtime: PoolRuntime;
   private readonly prefix: string;
   private readonly engine = new Engine();
@@ -74,7 +82,10 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.runtime = options.runtime ?? getPoolRuntime();
     const n = options.numWorkers ?? this.runtime.cores();
     if (!Number.isInteger(n) || n < 1) {
-      throw new BaskError('ERR_INVALID_ARGUMENT', `numWorkers must be a positive integer, got ${String(n)}`);
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `numWorkers must be a positive integer, got ${String(n)}`,
+      );
     }
     this.numWorkers = n;
     this.prefix = options.name ?? 'threads';
@@ -86,12 +97,21 @@ export class Pool implements Scheduler, AsyncDisposable {
   }
 
   async run(request: RunRequest): Promise<Map<string, unknown>> {
-    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? true });
     await this.start();
-    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
     const client = `run-${this.nextClient++}`;
-    const comp = new Computation(client, new Set(batch.keys), request.keys, request.callbacks, request.timeout, this.schedulerName);
+    const comp = new Computation(
+      client,
+      new Set(batch.keys),
+      request.keys,
+      request.callbacks,
+      request.timeout,
+      this.schedulerName,
+    );
     this.runs.set(client, comp);
     this.setActive(true);
     const signal = request.signal;
@@ -114,10 +134,12 @@ export class Pool implements Scheduler, AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const comp of this.runs.values()) comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
+    for (const comp of this.runs.values())
+      comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
     this.runs.clear();
     if (this.timer !== undefined) clearInterval(this.timer);
-    for (const h of this.workers.values()) this.retire(h, new BaskError('ERR_POOL_CLOSED', 'pool closed'));
+    for (const h of this.workers.values())
+      this.retire(h, new BaskError('ERR_POOL_CLOSED', 'pool closed'));
     this.workers.clear();
     await this.starting?.catch(() => undefined);
   }
@@ -129,7 +151,9 @@ export class Pool implements Scheduler, AsyncDisposable {
   // ---- workers ------------------------------------------------------------------------------
 
   private start(): Promise<void> {
-    this.starting ??= Promise.all(Array.from({ length: this.numWorkers }, () => this.spawnWorker())).then(() => undefined);
+    this.starting ??= Promise.all(
+      Array.from({ length: this.numWorkers }, () => this.spawnWorker()),
+    ).then(() => undefined);
     return this.starting;
   }
 
@@ -140,13 +164,25 @@ export class Pool implements Scheduler, AsyncDisposable {
     const handle = new WorkerHandle(id, spawned, port1, (h, m) => this.onWorkerMessage(h, m));
     const exited = new Promise<never>((_, reject) => {
       spawned.onExit((error) => {
-        reject(new BaskError('ERR_WORKER_CRASHED', `Pool worker '${id}' exited while starting: ${error?.message ?? 'no reason given'}`, { cause: error }));
+        reject(
+          new BaskError(
+            'ERR_WORKER_CRASHED',
+            `Pool worker '${id}' exited while starting: ${error?.message ?? 'no reason given'}`,
+            { cause: error },
+          ),
+        );
         this.onWorkerExit(handle, error);
       });
     });
     exited.catch(() => undefined);
     try {
-      await Promise.race([handle.remote.init(id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])), exited]);
+      await Promise.race([
+        handle.remote.init(
+          id,
+          Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
+        ),
+        exited,
+      ]);
       const others = [...this.workers.values()];
       this.workers.set(id, handle);
       await Promise.race([Promise.all(others.map((o) => this.link(handle, o))), exited]);
@@ -168,8 +204,14 @@ export class Pool implements Scheduler, AsyncDisposable {
   private async link(a: WorkerHandle, b: WorkerHandle): Promise<void> {
     const { port1, port2 } = this.runtime.channel();
     await Promise.all([
-      a.remote.connect(b.id, Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable])),
-      b.remote.connect(a.id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])),
+      a.remote.connect(
+        b.id,
+        Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable]),
+      ),
+      b.remote.connect(
+        a.id,
+        Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
+      ),
     ]);
   }
 
@@ -178,9 +220,18 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.workers.delete(handle.id);
     this.stats.workersLost++;
     const running = handle.running();
-    handle.dispose(new BaskError('ERR_WORKER_CRASHED', `Pool worker '${handle.id}' died`, { cause: error }));
+    handle.dispose(
+      new BaskError('ERR_WORKER_CRASHED', `Pool worker '${handle.id}' died`, { cause: error }),
+    );
     this.disconnectPeers(handle.id);
-    this.submit([{ type: 'worker-removed', worker: handle.id, running: running === undefined ? [] : [running], reason: 'crashed' }]);
+    this.submit([
+      {
+        type: 'worker-removed',
+        worker: handle.id,
+        running: running === undefined ? [] : [running],
+        reason: 'crashed',
+      },
+    ]);
     this.spawnWorker().catch(() => undefined);
   }
 
@@ -257,7 +308,8 @@ export class Pool implements Scheduler, AsyncDisposable {
     }
     this.stats.tasksSent++;
     for (const comp of this.runs.values()) {
-      if (comp.hooks.length > 0 && comp.keys.has(ins.key)) emit(comp.hooks, 'taskStart', { key: ins.key, worker: ins.worker, time: t });
+      if (comp.hooks.length > 0 && comp.keys.has(ins.key))
+        emit(comp.hooks, 'taskStart', { key: ins.key, worker: ins.worker, time: t });
     }
   }
 
@@ -311,7 +363,12 @@ export class Pool implements Scheduler, AsyncDisposable {
     }
     // Values with registered types may need imports: keep this worker's results in order.
     const next = (previous ?? Promise.resolve())
-      .then(() => decodeWithImports(message.results.map((r) => r.value), importModule))
+      .then(() =>
+        decodeWithImports(
+          message.results.map((r) => r.value),
+          importModule,
+        ),
+      )
       .then(
         (values) => {
           message.results.forEach((r, i) => {
@@ -320,7 +377,9 @@ export class Pool implements Scheduler, AsyncDisposable {
           this.takeResults(handle, message.results);
         },
         (error: unknown) => {
-          for (const r of message.results) if (r.hasValue === true) r.error = { name: 'BaskError', message: String(error), code: 'ERR_SERIALIZE' };
+          for (const r of message.results)
+            if (r.hasValue === true)
+              r.error = { name: 'BaskError', message: String(error), code: 'ERR_SERIALIZE' };
           this.takeResults(handle, message.results);
         },
       )
@@ -338,12 +397,29 @@ export class Pool implements Scheduler, AsyncDisposable {
       handle.answered(r.key, t);
       const duration = (r.end - r.start) / 1000;
       if (r.error !== undefined) {
-        events.push({ type: 'task-erred', key: r.key, worker: handle.id, error: deserializeError(r.error), duration });
+        events.push({
+          type: 'task-erred',
+          key: r.key,
+          worker: handle.id,
+          error: deserializeError(r.error),
+          duration,
+        });
       } else if (r.missing !== undefined) {
-        events.push({ type: 'task-missing-data', key: r.key, worker: handle.id, missing: r.missing });
+        events.push({
+          type: 'task-missing-data',
+          key: r.key,
+          worker: handle.id,
+          missing: r.missing,
+        });
       } else {
         if (r.hasValue === true) this.values.set(r.key, r.value);
-        events.push({ type: 'task-finished', key: r.key, worker: handle.id, nbytes: r.nbytes ?? 0, duration });
+        events.push({
+          type: 'task-finished',
+          key: r.key,
+          worker: handle.id,
+          nbytes: r.nbytes ?? 0,
+          duration,
+        });
       }
       this.taskEndHooks(handle.id, r);
     }
@@ -354,7 +430,11 @@ export class Pool implements Scheduler, AsyncDisposable {
     for (const comp of this.runs.values()) {
       if (comp.hooks.length === 0 || !comp.keys.has(r.key) || r.missing !== undefined) continue;
       const event = { key: r.key, worker, start: r.start, end: r.end, duration: r.end - r.start };
-      emit(comp.hooks, 'taskEnd', r.error === undefined ? event : { ...event, error: deserializeError(r.error) });
+      emit(
+        comp.hooks,
+        'taskEnd',
+        r.error === undefined ? event : { ...event, error: deserializeError(r.error) },
+      );
     }
   }
 
@@ -380,7 +460,11 @@ export class Pool implements Scheduler, AsyncDisposable {
       }
       if (limit !== undefined && t - h.headSince > limit) this.timeOut(h, key, limit);
     }
-    if (!anyLimit && ![...this.runs.values()].some((c) => c.timeout !== undefined) && this.timer !== undefined) {
+    if (
+      !anyLimit &&
+      ![...this.runs.values()].some((c) => c.timeout !== undefined) &&
+      this.timer !== undefined
+    ) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
@@ -389,7 +473,11 @@ export class Pool implements Scheduler, AsyncDisposable {
   private timeOut(handle: WorkerHandle, key: string, limit: number): void {
     this.workers.delete(handle.id);
     this.retire(handle, new BaskError('ERR_TIMEOUT', `worker stopped: task '${key}' timed out`));
-    const error = new BaskError('ERR_TIMEOUT', `Task '${key}' ran longer than its ${limit} ms timeout; its worker was stopped`, { key });
+    const error = new BaskError(
+      'ERR_TIMEOUT',
+      `Task '${key}' ran longer than its ${limit} ms timeout; its worker was stopped`,
+      { key },
+    );
     this.submit([
       { type: 'task-erred', key, worker: handle.id, error },
       { type: 'worker-removed', worker: handle.id, reason: 'closed' },

@@ -18,7 +18,9 @@ function bootstrap(): string {
 }
 
 function spawn(name: string): SpawnedWorker {
-  const worker = fromSources ? new Worker(bootstrap(), { name, eval: true }) : new Worker(entry, { name });
+  const worker = fromSources
+    ? new Worker(bootstrap(), { name, eval: true })
+    : new Worker(entry, { name });
   let exited = false;
   const listeners: ((error: Error | undefined) => void)[] = [];
   let lastError: Error | undefined;
@@ -27,7 +29,8 @@ function spawn(name: string): SpawnedWorker {
   });
   worker.on('exit', (code: number) => {
     exited = true;
-    const error = lastError ?? (code === 0 ? undefined : new Error(`worker exited with code ${code}`));
+    const error =
+      lastError ?? (code === 0 ? undefined : new Error(`worker exited with code ${code}`));
     for (const l of listeners) l(error);
   });
   return {

@@ -3,8 +3,7 @@
  * written as `new URL('./pool-worker.js', import.meta.url)` inside `new Worker(...)`, the form
  * bundlers (Vite) recognise, so apps need no bundler configuration.
  */
-import type { Endpoint } from 'comlink';
-import type { MainPort, PoolRuntime, SpawnedWorker } from './runtime.js';
+import type { PoolRuntime, SpawnedWorker } from './runtime.js';
 
 function spawn(name: string): SpawnedWorker {
   const worker = new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module', name });
@@ -21,9 +20,11 @@ function spawn(name: string): SpawnedWorker {
     event.preventDefault();
     exit(new Error(event.message || 'worker failed to load or crashed'));
   });
-  worker.addEventListener('messageerror', () => exit(new Error('worker sent a message that could not be cloned')));
+  worker.addEventListener('messageerror', () =>
+    exit(new Error('worker sent a message that could not be cloned')),
+  );
   return {
-    endpoint: worker as unknown as Endpoint,
+    endpoint: worker,
     terminate: () => exit(undefined),
     onExit: (listener) => {
       listeners.push(listener);
@@ -39,6 +40,6 @@ export const webRuntime: PoolRuntime = {
   spawn,
   channel: () => {
     const { port1, port2 } = new MessageChannel();
-    return { port1: port1 as MainPort, port2: port2 as MainPort };
+    return { port1: port1, port2: port2 };
   },
 };

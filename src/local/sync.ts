@@ -28,7 +28,12 @@ export class SyncScheduler implements Scheduler {
     const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? false });
     const hooks = request.callbacks;
     const started = now();
-    emit(hooks, 'start', { scheduler: 'sync', ntasks: batch.keys.length, keys: request.keys, time: started });
+    emit(hooks, 'start', {
+      scheduler: 'sync',
+      ntasks: batch.keys.length,
+      keys: request.keys,
+      time: started,
+    });
     try {
       const results = await runBatch(batch, request, hooks);
       emit(hooks, 'finish', { scheduler: 'sync', time: now(), elapsed: now() - started });
@@ -51,7 +56,12 @@ async function runBatch(
   const timed = hooks.length > 0;
   const signal = request.signal;
   engine.handle({ type: 'worker-added', worker: WORKER, nthreads: 1 });
-  let instructions = engine.handle({ type: 'graph-submitted', client: CLIENT, batch, wanted: request.keys });
+  let instructions = engine.handle({
+    type: 'graph-submitted',
+    client: CLIENT,
+    batch,
+    wanted: request.keys,
+  });
   let sliceStart = performance.now();
   let count = 0;
   for (;;) {
@@ -85,13 +95,18 @@ async function runBatch(
     }
   }
   for (const key of request.keys) {
-    if (!results.has(key)) throw new BaskError('ERR_MISSING_KEY', `No result for '${key}'`, { key });
+    if (!results.has(key))
+      throw new BaskError('ERR_MISSING_KEY', `No result for '${key}'`, { key });
   }
   return results;
 }
 
 /** Applies frees and reports; returns the one task to run next, if any. */
-function carryOut(instructions: Instruction[], store: Map<string, unknown>, results: Map<string, unknown>): Execute | undefined {
+function carryOut(
+  instructions: Instruction[],
+  store: Map<string, unknown>,
+  results: Map<string, unknown>,
+): Execute | undefined {
   let next: Execute | undefined;
   for (let i = 0; i < instructions.length; i++) {
     const ins = instructions[i] as Instruction;

@@ -12,7 +12,13 @@ import { BaskError } from '../errors.js';
 import { describeFunction, type FnRef } from '../graph/fnref.js';
 import { Task } from '../graph/spec.js';
 import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
-import type { FromWorker, ReportMode, ToWorker, WireTask, WorkerApi } from '../wire/pool-protocol.js';
+import type {
+  FromWorker,
+  ReportMode,
+  ToWorker,
+  WireTask,
+  WorkerApi,
+} from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
 
 type Execute = Extract<Instruction, { type: 'execute' }>;
@@ -89,7 +95,13 @@ export class WorkerHandle {
   /** Sends the pending batch, if any. */
   flush(measure: boolean): void {
     if (this.run.length === 0 && this.free.length === 0 && this.cancel.length === 0) return;
-    const message: ToWorker = { type: 'batch', run: this.run, free: this.free, cancel: this.cancel, measure };
+    const message: ToWorker = {
+      type: 'batch',
+      run: this.run,
+      free: this.free,
+      cancel: this.cancel,
+      measure,
+    };
     this.run = [];
     this.free = [];
     this.cancel = [];
@@ -110,7 +122,9 @@ export class WorkerHandle {
     if (g === undefined) return;
     this.gathers.delete(message.id);
     try {
-      const values = message.marked ? ((await decodeWithImports(message.values, importModule)) as unknown[]) : message.values;
+      const values = message.marked
+        ? ((await decodeWithImports(message.values, importModule)) as unknown[])
+        : message.values;
       const lost = new Set(message.missing);
       const out = new Map<string, unknown>();
       g.keys.forEach((k, i) => {
@@ -135,7 +149,14 @@ export class WorkerHandle {
     if (!(spec instanceof Task)) {
       const encoder = new CloneEncoder(false, (fn) => this.ship(describeFunction(fn)));
       const value = encoder.encode(spec);
-      return { key: ins.key, fn: null, args: [value], marked: encoder.marked, fetch: ins.fetch, report };
+      return {
+        key: ins.key,
+        fn: null,
+        args: [value],
+        marked: encoder.marked,
+        fetch: ins.fetch,
+        report,
+      };
     }
     const fn = this.ship(describeFunction(spec.fn));
     let args = spec.args;
@@ -148,7 +169,10 @@ export class WorkerHandle {
         break;
       }
       if (typeof a === 'function') {
-        throw new BaskError('ERR_SERIALIZE', `Task '${ins.key}' has a function argument ('${a.name}'): functions are not data between workers`);
+        throw new BaskError(
+          'ERR_SERIALIZE',
+          `Task '${ins.key}' has a function argument ('${a.name}'): functions are not data between workers`,
+        );
       }
     }
     return { key: ins.key, fn, args, marked, fetch: ins.fetch, report };

@@ -45,19 +45,26 @@ export class CloneEncoder {
   encode(value: unknown): unknown {
     if (value === null || typeof value !== 'object') {
       if (typeof value === 'function') {
-        throw new BaskError('ERR_SERIALIZE', `A function ('${value.name || 'anonymous'}') cannot be sent as data between workers`);
+        throw new BaskError(
+          'ERR_SERIALIZE',
+          `A function ('${value.name || 'anonymous'}') cannot be sent as data between workers`,
+        );
       }
       return value;
     }
     if (ArrayBuffer.isView(value)) {
-      if (this.move) this.give(value.buffer, value.byteOffset === 0 && value.byteLength === value.buffer.byteLength);
+      if (this.move)
+        this.give(
+          value.buffer,
+          value.byteOffset === 0 && value.byteLength === value.buffer.byteLength,
+        );
       return value;
     }
     if (value instanceof ArrayBuffer) {
       if (this.move) this.give(value, true);
       return value;
     }
-    const seen = (this.seen ??= new Map());
+    const seen = (this.seen ??= new Map<object, unknown>());
     const prior = seen.get(value);
     if (prior !== undefined) return prior;
     return this.encodeObject(value, seen);
@@ -66,7 +73,11 @@ export class CloneEncoder {
   private encodeObject(value: object, seen: Map<object, unknown>): unknown {
     if (value instanceof Ref) return this.mark({ [MARK]: 'ref', key: value.key });
     if (value instanceof Task) {
-      const marker: Marker = { [MARK]: 'task', fn: this.fnRef(value.fn), args: value.args.map((a) => this.encode(a)) };
+      const marker: Marker = {
+        [MARK]: 'task',
+        fn: this.fnRef(value.fn),
+        args: value.args.map((a) => this.encode(a)),
+      };
       if (value.key !== undefined) marker.key = value.key;
       return this.mark(marker);
     }
@@ -94,7 +105,11 @@ export class CloneEncoder {
     }
     const type = typeOf(value);
     if (type !== undefined) {
-      const marker: Marker = { [MARK]: 'type', name: type.name, data: this.encode(type.encode(value)) };
+      const marker: Marker = {
+        [MARK]: 'type',
+        name: type.name,
+        data: this.encode(type.encode(value)),
+      };
       if (type.moduleUrl !== undefined) marker.module = type.moduleUrl;
       seen.set(value, marker);
       return this.mark(marker);
@@ -148,8 +163,13 @@ export class CloneDecoder {
       case 'ref':
         return new Ref(marker.key);
       case 'task': {
-        if (this.fn === undefined) throw new BaskError('ERR_SERIALIZE', 'A task spec arrived where data was expected');
-        return new Task(this.fn(marker.fn), marker.args.map((a) => this.decode(a)), marker.key);
+        if (this.fn === undefined)
+          throw new BaskError('ERR_SERIALIZE', 'A task spec arrived where data was expected');
+        return new Task(
+          this.fn(marker.fn),
+          marker.args.map((a) => this.decode(a)),
+          marker.key,
+        );
       }
       case 'type': {
         const type = typeNamed(marker.name);
@@ -172,7 +192,10 @@ export class CloneDecoder {
 }
 
 /** Decodes, importing the modules of registered types first when needed. */
-export async function decodeWithImports(value: unknown, importModule: (url: string) => Promise<unknown>): Promise<unknown> {
+export async function decodeWithImports(
+  value: unknown,
+  importModule: (url: string) => Promise<unknown>,
+): Promise<unknown> {
   let decoder = new CloneDecoder();
   let decoded = decoder.decode(value);
   while (decoder.missingModules.size > 0) {
@@ -181,7 +204,10 @@ export async function decodeWithImports(value: unknown, importModule: (url: stri
     decoder = new CloneDecoder();
     decoded = decoder.decode(decoded);
     if (modules.every((m) => decoder.missingModules.has(m))) {
-      throw new BaskError('ERR_SERIALIZE', `Importing ${modules.join(', ')} did not register the types it carries`);
+      throw new BaskError(
+        'ERR_SERIALIZE',
+        `Importing ${modules.join(', ')} did not register the types it carries`,
+      );
     }
   }
   return decoded;

@@ -56,25 +56,41 @@ function registry(): Registry {
  * registerType(Point, { encode: (p) => [p.x, p.y], decode: ([x, y]) => new Point(x, y) });
  * ```
  */
-export function registerType<T, D>(type: abstract new (...args: never[]) => T, codec: TypeCodec<T, D>): void {
+export function registerType<T, D>(
+  type: abstract new (...args: never[]) => T,
+  codec: TypeCodec<T, D>,
+): void {
   if (typeof type !== 'function') {
-    throw new BaskError('ERR_INVALID_ARGUMENT', 'registerType(Class, codec): Class must be a class');
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'registerType(Class, codec): Class must be a class',
+    );
   }
   if (typeof codec?.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw new BaskError('ERR_INVALID_ARGUMENT', `registerType(${type.name}): codec needs encode and decode functions`);
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `registerType(${type.name}): codec needs encode and decode functions`,
+    );
   }
   const name = codec.name ?? type.name;
-  if (name === '') throw new BaskError('ERR_INVALID_ARGUMENT', 'registerType: an anonymous class needs codec.name');
+  if (name === '')
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'registerType: an anonymous class needs codec.name',
+    );
   const r = registry();
   const existing = r.byName.get(name);
   if (existing !== undefined && existing.type !== type && existing.type.name !== type.name) {
-    throw new BaskError('ERR_INVALID_ARGUMENT', `registerType: the name '${name}' is already used by class ${existing.type.name}`);
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `registerType: the name '${name}' is already used by class ${existing.type.name}`,
+    );
   }
   const entry: RegisteredType = {
     name,
     type,
-    encode: codec.encode as (value: unknown) => unknown,
-    decode: codec.decode as (data: unknown) => unknown,
+    encode: (value) => codec.encode(value as T),
+    decode: (data) => codec.decode(data as D),
     moduleUrl: codec.moduleUrl,
   };
   r.byName.set(name, entry);

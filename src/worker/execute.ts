@@ -78,7 +78,8 @@ function resolveArgs(args: readonly unknown[], store: DataStore, pending: Pendin
   for (let i = 0; i < args.length; i++) {
     const value = resolve(args[i], store, pending);
     out[i] = value;
-    if (args[i] instanceof Task && isThenable(value)) pending.push({ container: out, slot: i, promise: value });
+    if (args[i] instanceof Task && isThenable(value))
+      pending.push({ container: out, slot: i, promise: value });
   }
   return out;
 }
@@ -103,10 +104,14 @@ function evaluateNested(task: Task, store: DataStore, pending: Pending[]): unkno
     const inner = resolveArgs(task.args, store, pending);
     if (pending.length > 0) {
       const mine = pending.splice(0);
-      return settle(mine).then(() => invoke(task.fn, inner)).then(undefined, blame);
+      return settle(mine)
+        .then(() => invoke(task.fn, inner))
+        .then(undefined, blame);
     }
     const value = invoke(task.fn, inner);
-    return key !== undefined && isThenable(value) ? Promise.resolve(value).then(undefined, blame) : value;
+    return key !== undefined && isThenable(value)
+      ? Promise.resolve(value).then(undefined, blame)
+      : value;
   } catch (error) {
     return blame(error);
   }
@@ -120,13 +125,18 @@ function resolveArray(value: readonly unknown[], store: DataStore, pending: Pend
     if (resolved !== item && out === undefined) out = value.slice(0, i);
     if (out !== undefined) {
       out.push(resolved);
-      if (item instanceof Task && isThenable(resolved)) pending.push({ container: out, slot: i, promise: resolved });
+      if (item instanceof Task && isThenable(resolved))
+        pending.push({ container: out, slot: i, promise: resolved });
     }
   }
   return out ?? value;
 }
 
-function resolveObject(value: Record<string, unknown>, store: DataStore, pending: Pending[]): unknown {
+function resolveObject(
+  value: Record<string, unknown>,
+  store: DataStore,
+  pending: Pending[],
+): unknown {
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(value)) {
     const item = value[k];
@@ -134,7 +144,8 @@ function resolveObject(value: Record<string, unknown>, store: DataStore, pending
     if (resolved !== item && out === undefined) out = { ...value };
     if (out !== undefined) {
       out[k] = resolved;
-      if (item instanceof Task && isThenable(resolved)) pending.push({ container: out, slot: k, promise: resolved });
+      if (item instanceof Task && isThenable(resolved))
+        pending.push({ container: out, slot: k, promise: resolved });
     }
   }
   return out ?? value;

@@ -25,7 +25,10 @@ export class FunctionCache {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly sources = new Map<string, Fn>();
 
-  constructor(private readonly importModule: (url: string) => Promise<unknown> = (url) => import(/* @vite-ignore */ url)) {}
+  constructor(
+    private readonly importModule: (url: string) => Promise<unknown> = (url) =>
+      import(/* @vite-ignore */ url),
+  ) {}
 
   /** True when `resolve(ref)` can run now without importing anything. */
   isReady(ref: FnRef): boolean {
@@ -65,7 +68,8 @@ export class FunctionCache {
     switch (ref.kind) {
       case 'op': {
         const op = builtinOps.get(ref.op);
-        if (op === undefined) throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Unknown built-in op '${ref.op}'`);
+        if (op === undefined)
+          throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Unknown built-in op '${ref.op}'`);
         return op;
       }
       case 'module':
@@ -77,7 +81,8 @@ export class FunctionCache {
 
   private fromModule(url: string, exportName: string): Fn {
     const ns = this.modules.get(url);
-    if (ns === undefined) throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Task module ${url} is not loaded`);
+    if (ns === undefined)
+      throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Task module ${url} is not loaded`);
     const direct = ns[exportName];
     if (typeof direct === 'function') return direct as Fn;
     for (const value of Object.values(ns)) {
@@ -96,16 +101,26 @@ export class FunctionCache {
     const cached = this.sources.get(hash);
     if (cached !== undefined) return cached;
     if (source === '') {
-      throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Function '${fnName}' (${hash}) was referenced before its source arrived`);
+      throw new BaskError(
+        'ERR_FUNCTION_NOT_FOUND',
+        `Function '${fnName}' (${hash}) was referenced before its source arrived`,
+      );
     }
     let fn: unknown;
     try {
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
-      fn = new Function('__name', `"use strict"; return (${source});`)(name);
+      const compile = new Function('__name', `"use strict"; return (${source});`) as (
+        helper: typeof name,
+      ) => unknown;
+      fn = compile(name);
     } catch (error) {
-      throw unshippable(fnName, `its source does not compile on its own (${error instanceof Error ? error.message : String(error)})`);
+      throw unshippable(
+        fnName,
+        `its source does not compile on its own (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
-    if (typeof fn !== 'function') throw unshippable(fnName, 'its source is not a function expression');
+    if (typeof fn !== 'function')
+      throw unshippable(fnName, 'its source is not a function expression');
     const wrapped = explainFreeVariables(fn as Fn, fnName);
     this.sources.set(hash, wrapped);
     return wrapped;
@@ -118,7 +133,11 @@ function explainFreeVariables(fn: Fn, fnName: string): Fn {
     if (error instanceof ReferenceError) {
       const match = /^(\S+) is not defined/.exec(error.message);
       const variable = match?.[1];
-      const failure = unshippable(fnName, 'it refers to a variable that does not exist in the worker', variable);
+      const failure = unshippable(
+        fnName,
+        'it refers to a variable that does not exist in the worker',
+        variable,
+      );
       (failure as { cause?: unknown }).cause = error;
       throw failure;
     }
@@ -127,7 +146,11 @@ function explainFreeVariables(fn: Fn, fnName: string): Fn {
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     try {
       const result = (fn as (...a: unknown[]) => unknown).apply(this, args);
-      if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as { then?: unknown }).then === 'function'
+      ) {
         return (result as Promise<unknown>).then(undefined, translate);
       }
       return result;
@@ -136,5 +159,5 @@ function explainFreeVariables(fn: Fn, fnName: string): Fn {
     }
   };
   Object.defineProperty(wrapper, 'name', { value: fn.name });
-  return wrapper as Fn;
+  return wrapper;
 }

@@ -42,7 +42,10 @@ export class PeerLink {
   }
 
   /** Asks the peer for `keys`; resolves with what it had. */
-  request(keys: string[], move: boolean[]): Promise<{ values: Map<string, unknown>; missing: string[] }> {
+  request(
+    keys: string[],
+    move: boolean[],
+  ): Promise<{ values: Map<string, unknown>; missing: string[] }> {
     if (this.closed) return Promise.resolve({ values: new Map(), missing: keys });
     const id = this.nextId++;
     return new Promise((resolve) => {
@@ -72,7 +75,9 @@ export class PeerLink {
     const values = new Map<string, unknown>();
     const missing = new Set(message.missing);
     try {
-      const decoded = message.marked ? ((await decodeWithImports(message.values, this.importModule)) as unknown[]) : message.values;
+      const decoded = message.marked
+        ? ((await decodeWithImports(message.values, this.importModule)) as unknown[])
+        : message.values;
       p.keys.forEach((key, i) => {
         if (!missing.has(key)) values.set(key, decoded[i]);
       });
@@ -97,12 +102,24 @@ export class PeerLink {
       values.push((moving ? give : copy).encode(this.store.get(key)));
       if (moving) this.store.delete(key);
     });
-    const reply: PeerMessage = { type: 'data', id, values, missing, marked: copy.marked || give.marked };
+    const reply: PeerMessage = {
+      type: 'data',
+      id,
+      values,
+      missing,
+      marked: copy.marked || give.marked,
+    };
     try {
       this.port.postMessage(reply, give.transfer);
     } catch {
       // A value that cannot be cloned: the requester treats it as missing and the engine recomputes.
-      this.port.postMessage({ type: 'data', id, values: [], missing: keys, marked: false } satisfies PeerMessage);
+      this.port.postMessage({
+        type: 'data',
+        id,
+        values: [],
+        missing: keys,
+        marked: false,
+      } satisfies PeerMessage);
     }
   }
 }

@@ -178,7 +178,8 @@ export class WorkerRuntime {
   /** Module URLs a task needs before it can be decoded: task modules and types' modules. */
   private modulesNeeded(task: WireTask): string[] {
     const urls: string[] = [];
-    if (task.fn !== null && !this.functions.isReady(task.fn)) urls.push((task.fn as { url: string }).url);
+    if (task.fn !== null && !this.functions.isReady(task.fn))
+      urls.push((task.fn as { url: string }).url);
     if (task.marked) scanMarkers(task.args, this.functions, urls);
     return urls;
   }
@@ -219,7 +220,11 @@ export class WorkerRuntime {
   private flush(): void {
     this.lastFlush = now();
     if (this.results.length === 0) return;
-    const message: FromWorker = { type: 'results', results: this.results, marked: this.encoder.marked };
+    const message: FromWorker = {
+      type: 'results',
+      results: this.results,
+      marked: this.encoder.marked,
+    };
     const transfer = this.encoder.transfer;
     this.results = [];
     this.encoder = new CloneEncoder(false);
@@ -256,7 +261,8 @@ function scanMarkers(value: unknown, functions: FunctionCache, urls: string[]): 
     if (!functions.isReady(fn) && fn.kind === 'module') urls.push(fn.url);
   } else if (kind === 'type') {
     const module = record['module'];
-    if (typeof module === 'string' && typeNamed(record['name'] as string) === undefined) urls.push(module);
+    if (typeof module === 'string' && typeNamed(record['name'] as string) === undefined)
+      urls.push(module);
   }
   for (const k of Object.keys(record)) scanMarkers(record[k], functions, urls);
 }

@@ -27,7 +27,8 @@ export function sizeof(value: unknown, depth = 0): number {
   if (value instanceof ArrayBuffer) return value.byteLength + 32;
   if (depth >= MAX_DEPTH) return 64;
   if (Array.isArray(value)) return 32 + sampled(value, value.length, depth);
-  if (value instanceof Map) return 64 + sampled([...value.values()].slice(0, SAMPLE), value.size, depth) * 2;
+  if (value instanceof Map)
+    return 64 + sampled([...value.values()].slice(0, SAMPLE), value.size, depth) * 2;
   if (value instanceof Set) return 64 + sampled([...value].slice(0, SAMPLE), value.size, depth);
   if (value instanceof Date) return 32;
   const keys = Object.keys(value as object);

@@ -4,10 +4,31 @@
  * with a name and the options that select it.
  */
 import { describe, expect, it } from 'vitest';
-import { alias, compute, delayed, get, isBaskError, ref, task, type ComputeOptions } from '../../src/index.js';
+import {
+  alias,
+  compute,
+  delayed,
+  get,
+  isBaskError,
+  ref,
+  task,
+  type ComputeOptions,
+} from '../../src/index.js';
 import { tasks } from './tasks.js';
 
-const { inc, add, sum, fail, asyncInc, token, pair, describe: show, makeObject, bytes, total } = tasks;
+const {
+  inc,
+  add,
+  sum,
+  fail,
+  asyncInc,
+  token,
+  pair,
+  describe: show,
+  makeObject,
+  bytes,
+  total,
+} = tasks;
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -38,7 +59,13 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
     });
 
     it('returns literals, and literals holding refs', async () => {
-      const graph = { s: 'a string is data', n: null, arr: [1, 'two'], x: 5, obj: { v: ref('x'), list: [ref('x'), 2] } };
+      const graph = {
+        s: 'a string is data',
+        n: null,
+        arr: [1, 'two'],
+        x: 5,
+        obj: { v: ref('x'), list: [ref('x'), 2] },
+      };
       expect(await get(graph, ['s', 'n', 'arr', 'obj'], options())).toEqual([
         'a string is data',
         null,
@@ -54,7 +81,10 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
         s: task(sum, [ref('a'), ref('b'), task(inc, ref('b'))]),
         o: task(show, { x: ref('a'), inner: { list: [ref('b'), task(add, ref('a'), 10)] } }),
       };
-      expect(await get(graph, ['s', 'o'], options())).toEqual([6, JSON.stringify({ x: 1, inner: { list: [2, 11] } })]);
+      expect(await get(graph, ['s', 'o'], options())).toEqual([
+        6,
+        JSON.stringify({ x: 1, inner: { list: [2, 11] } }),
+      ]);
     });
 
     it('rejects a missing key with ERR_MISSING_KEY', async () => {
@@ -66,14 +96,24 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
     });
 
     it('rejects a cycle with ERR_GRAPH_CYCLE naming it', async () => {
-      const graph = { a: task(inc, ref('b')), b: task(inc, ref('c')), c: task(inc, ref('a')), d: 1 };
+      const graph = {
+        a: task(inc, ref('b')),
+        b: task(inc, ref('c')),
+        c: task(inc, ref('a')),
+        d: 1,
+      };
       const error = await rejection(get(graph, 'a', options()));
       expect(isBaskError(error, 'ERR_GRAPH_CYCLE')).toBe(true);
       expect((error as Error).message).toContain('a -> b -> c -> a');
     });
 
     it('propagates a task error to its dependents with the original as cause', async () => {
-      const graph = { a: task(fail, 'broken input'), b: task(inc, ref('a')), c: task(inc, ref('b')), ok: 1 };
+      const graph = {
+        a: task(fail, 'broken input'),
+        b: task(inc, ref('a')),
+        c: task(inc, ref('b')),
+        ok: 1,
+      };
       const error = await rejection(get(graph, ['ok', 'c'], options()));
       expect(isBaskError(error, 'ERR_TASK_FAILED')).toBe(true);
       expect((error as { key?: string }).key).toBe('a');
@@ -84,7 +124,11 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
     });
 
     it('awaits async task functions', async () => {
-      const graph = { a: task(asyncInc, 1), b: task(asyncInc, ref('a')), c: task(add, ref('a'), ref('b')) };
+      const graph = {
+        a: task(asyncInc, 1),
+        b: task(asyncInc, ref('a')),
+        c: task(add, ref('a'), ref('b')),
+      };
       expect(await get(graph, 'c', options())).toBe(5);
     });
 
@@ -134,7 +178,13 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
     it('records attribute access, method calls and arithmetic on Delayed values', async () => {
       const obj = delayed(makeObject)(3, 'y');
       const list = obj.nested.list;
-      const [len, first, joined, arith] = await compute(list.length, list[1], list.join('-'), obj.a.mul(2).add(1).lt(10), options());
+      const [len, first, joined, arith] = await compute(
+        list.length,
+        list[1],
+        list.join('-'),
+        obj.a.mul(2).add(1).lt(10),
+        options(),
+      );
       expect([len, first, joined, arith]).toEqual([2, 4, '3-4', true]);
     });
 
@@ -152,7 +202,10 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
         graph[`x-${i}`] = task(add, ref('seed'), i);
         graph[`y-${i}`] = task(pair, ref(`x-${i}`), task(inc, ref(`x-${i}`)));
       }
-      graph['all'] = task(show, Array.from({ length: 50 }, (_, i) => ref(`y-${i}`)));
+      graph['all'] = task(
+        show,
+        Array.from({ length: 50 }, (_, i) => ref(`y-${i}`)),
+      );
       const expected = await get(graph, ['all', 'x-7'], { scheduler: 'sync' });
       expect(await get(graph, ['all', 'x-7'], options())).toEqual(expected);
     });

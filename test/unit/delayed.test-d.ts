@@ -42,7 +42,9 @@ describe('Delayed types', () => {
     const spreads: Delayed<number>[] = [];
     const days: Delayed<Date>[] = [];
     expectTypeOf(compute(spreads, days)).toEqualTypeOf<Promise<[number[], Date[]]>>();
-    expectTypeOf(compute(spreads, days, { scheduler: 'sync' })).toEqualTypeOf<Promise<[number[], Date[]]>>();
+    expectTypeOf(compute(spreads, days, { scheduler: 'sync' })).toEqualTypeOf<
+      Promise<[number[], Date[]]>
+    >();
     const one = delayed((x: number) => `${x}`)(1);
     expectTypeOf(compute({ a: one, b: 2 })).toEqualTypeOf<Promise<[{ a: string; b: 2 }]>>();
   });

@@ -64,8 +64,12 @@ describe('Delayed honesty', () => {
   });
 
   it('is immutable', () => {
-    expect(thrown(() => ((d as unknown as Record<string, unknown>)['x'] = 1))).toBeInstanceOf(TypeError);
-    expect(thrown(() => delete (d as unknown as Record<string, unknown>)['key'])).toBeInstanceOf(TypeError);
+    expect(thrown(() => ((d as unknown as Record<string, unknown>)['x'] = 1))).toBeInstanceOf(
+      TypeError,
+    );
+    expect(thrown(() => delete (d as unknown as Record<string, unknown>)['key'])).toBeInstanceOf(
+      TypeError,
+    );
   });
 
   it('has no truth value, number or string', () => {
@@ -83,7 +87,8 @@ describe('Delayed honesty', () => {
   });
 
   it('prints as Delayed(key)', () => {
-    expect(String(d.toString())).toBe(`Delayed('${d.key}')`);
+    const text: unknown = d.toString();
+    expect(text).toBe(`Delayed('${d.key}')`);
     expect(isDelayed(d)).toBe(true);
     expect(isDelayed(() => 1)).toBe(false);
   });
@@ -108,7 +113,11 @@ describe('compute', () => {
     const list = delayed([3, 1, 2]);
     const sorted = list.slice().sort();
     const s = delayed(5).sub(2).mul(delayed(3)).neg();
-    expect(await compute(sorted, s, list.length.gt(2), { scheduler: 'sync' })).toEqual([[1, 2, 3], -9, true]);
+    expect(await compute(sorted, s, list.length.gt(2), { scheduler: 'sync' })).toEqual([
+      [1, 2, 3],
+      -9,
+      true,
+    ]);
   });
 
   it('builds and computes a 10,000-long delayed chain', async () => {
@@ -143,16 +152,29 @@ describe('compute', () => {
 
   it('rejects bad options with clear codes', async () => {
     const a = delayed(inc)(1);
-    await expect(a.compute({ scheduler: 'nope' as never })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_SCHEDULER' });
-    await expect(get({ a: 1 }, 'a', { bogus: 1 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(get({ a: 1 }, 'a', { numWorkers: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    expect(isBaskError(thrown(() => config.set({ nope: 1 } as never)), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    await expect(a.compute({ scheduler: 'nope' as never })).rejects.toMatchObject({
+      code: 'ERR_UNKNOWN_SCHEDULER',
+    });
+    await expect(get({ a: 1 }, 'a', { bogus: 1 } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await expect(get({ a: 1 }, 'a', { numWorkers: 0 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    expect(
+      isBaskError(
+        thrown(() => config.set({ nope: 1 } as never)),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 
   it('aborts before starting when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(get({ a: task(inc, 1) }, 'a', { scheduler: 'sync', signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      get({ a: task(inc, 1) }, 'a', { scheduler: 'sync', signal: controller.signal }),
+    ).rejects.toMatchObject({
       code: 'ERR_ABORTED',
     });
   });
@@ -189,7 +211,9 @@ describe('scheduler precedence', () => {
   });
 
   it("fails 'distributed' without a client", async () => {
-    await expect(get({ a: 1 }, 'a', { scheduler: 'distributed' })).rejects.toMatchObject({ code: 'ERR_UNKNOWN_SCHEDULER' });
+    await expect(get({ a: 1 }, 'a', { scheduler: 'distributed' })).rejects.toMatchObject({
+      code: 'ERR_UNKNOWN_SCHEDULER',
+    });
   });
 });
 
@@ -209,7 +233,9 @@ describe('hooks', () => {
     const boom = (): never => {
       throw new Error('boom');
     };
-    await expect(get({ b: task(boom) }, 'b', { scheduler: 'sync' })).rejects.toMatchObject({ code: 'ERR_TASK_FAILED' });
+    await expect(get({ b: task(boom) }, 'b', { scheduler: 'sync' })).rejects.toMatchObject({
+      code: 'ERR_TASK_FAILED',
+    });
     expect(seen).toEqual(['start:1', 'taskStart:b', 'taskEnd:b:error', 'finish:error']);
   });
 });

@@ -12,7 +12,12 @@ import { isBaskError } from '../../src/errors.js';
 
 const f = (..._args: unknown[]): number => 0;
 
-function submit(engine: Engine, graph: Record<string, unknown>, wanted: string[], client = 'c'): Instruction[] {
+function submit(
+  engine: Engine,
+  graph: Record<string, unknown>,
+  wanted: string[],
+  client = 'c',
+): Instruction[] {
   const batch = prepareGraph(viewGraph(graph), wanted, { isExternal: (k) => engine.tasks.has(k) });
   return engine.handle({ type: 'graph-submitted', client, batch, wanted });
 }
@@ -21,7 +26,13 @@ function executes(ins: Instruction[]): Extract<Instruction, { type: 'execute' }>
   return ins.filter((i): i is Extract<Instruction, { type: 'execute' }> => i.type === 'execute');
 }
 
-function finish(engine: Engine, key: string, worker: string, nbytes = 8, duration = 0.001): Instruction[] {
+function finish(
+  engine: Engine,
+  key: string,
+  worker: string,
+  nbytes = 8,
+  duration = 0.001,
+): Instruction[] {
   return engine.handle({ type: 'task-finished', key, worker, nbytes, duration });
 }
 
@@ -31,7 +42,8 @@ function freed(ins: Instruction[]): string[] {
 
 function engineWith(workers: [string, number][], policy = {}): Engine {
   const engine = new Engine({ validate: true, policy });
-  for (const [id, nthreads] of workers) engine.handle({ type: 'worker-added', worker: id, nthreads });
+  for (const [id, nthreads] of workers)
+    engine.handle({ type: 'worker-added', worker: id, nthreads });
   return engine;
 }
 
@@ -47,7 +59,14 @@ describe('engine', () => {
     expect(executes(ins).map((i) => i.key)).toEqual(['c']);
     expect(freed(ins)).toEqual(['a']);
     ins = finish(engine, 'c', 'w');
-    expect(ins).toContainEqual({ type: 'report', client: 'c', key: 'c', state: 'memory', worker: 'w', nbytes: 8 });
+    expect(ins).toContainEqual({
+      type: 'report',
+      client: 'c',
+      key: 'c',
+      state: 'memory',
+      worker: 'w',
+      nbytes: 8,
+    });
     expect(freed(ins)).toEqual(['b']);
     expect(engine.countStates()).toEqual({ memory: 1, released: 2 });
     ins = engine.handle({ type: 'keys-released', client: 'c', keys: ['c'] });
@@ -60,7 +79,12 @@ describe('engine', () => {
     submit(engine, { a: task(f) }, ['a'], 'one');
     submit(engine, { a: task(f) }, ['a'], 'two');
     const ins = finish(engine, 'a', 'w');
-    expect(ins.filter((i) => i.type === 'report').map((i) => (i as { client: string }).client).sort()).toEqual(['one', 'two']);
+    expect(
+      ins
+        .filter((i) => i.type === 'report')
+        .map((i) => (i as { client: string }).client)
+        .sort(),
+    ).toEqual(['one', 'two']);
     expect(freed(engine.handle({ type: 'keys-released', client: 'one', keys: ['a'] }))).toEqual([]);
     expect(freed(engine.handle({ type: 'client-removed', client: 'two' }))).toEqual(['a']);
     expect(engine.tasks.size).toBe(0);
@@ -71,7 +95,14 @@ describe('engine', () => {
     submit(engine, { a: task(f) }, ['a'], 'one');
     finish(engine, 'a', 'w');
     const ins = submit(engine, { a: task(f) }, ['a'], 'two');
-    expect(ins).toContainEqual({ type: 'report', client: 'two', key: 'a', state: 'memory', worker: 'w', nbytes: 8 });
+    expect(ins).toContainEqual({
+      type: 'report',
+      client: 'two',
+      key: 'a',
+      state: 'memory',
+      worker: 'w',
+      nbytes: 8,
+    });
   });
 
   it('sends one task per thread while durations are unknown, then batches tiny tasks', () => {
@@ -97,8 +128,15 @@ describe('engine', () => {
   });
 
   it('places a dependent where its large input is and fetches the small one', () => {
-    const engine = engineWith([['w1', 1], ['w2', 1]]);
-    let ins = submit(engine, { big: task(f, 1), small: task(f, 2), use: task(f, ref('big'), ref('small')) }, ['use']);
+    const engine = engineWith([
+      ['w1', 1],
+      ['w2', 1],
+    ]);
+    let ins = submit(
+      engine,
+      { big: task(f, 1), small: task(f, 2), use: task(f, ref('big'), ref('small')) },
+      ['use'],
+    );
     const placed = new Map(executes(ins).map((i) => [i.key, i.worker]));
     const bigOn = placed.get('big') as string;
     const smallOn = placed.get('small') as string;
@@ -112,25 +150,49 @@ describe('engine', () => {
 
   it('fails a task and every dependent with the same error, and reports it', () => {
     const engine = engineWith([['w', 1]]);
-    submit(engine, { a: task(f), b: task(f, ref('a')), c: task(f, ref('b')), d: task(f) }, ['c', 'd']);
+    submit(engine, { a: task(f), b: task(f, ref('a')), c: task(f, ref('b')), d: task(f) }, [
+      'c',
+      'd',
+    ]);
     const error = new Error('boom');
     const ins = engine.handle({ type: 'task-erred', key: 'a', worker: 'w', error });
-    expect(ins).toContainEqual({ type: 'report', client: 'c', key: 'c', state: 'erred', error, blame: 'a' });
+    expect(ins).toContainEqual({
+      type: 'report',
+      client: 'c',
+      key: 'c',
+      state: 'erred',
+      error,
+      blame: 'a',
+    });
     expect(engine.tasks.get('b')?.state).toBe('erred');
   });
 
   it('retries a failed task before failing it', () => {
     const engine = engineWith([['w', 1]]);
     const batch = prepareGraph(viewGraph({ a: task(f) }), ['a']);
-    engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: ['a'], defaults: { retries: 1 } });
-    let ins = engine.handle({ type: 'task-erred', key: 'a', worker: 'w', error: new Error('once') });
+    engine.handle({
+      type: 'graph-submitted',
+      client: 'c',
+      batch,
+      wanted: ['a'],
+      defaults: { retries: 1 },
+    });
+    let ins = engine.handle({
+      type: 'task-erred',
+      key: 'a',
+      worker: 'w',
+      error: new Error('once'),
+    });
     expect(executes(ins).map((i) => i.key)).toEqual(['a']);
     ins = engine.handle({ type: 'task-erred', key: 'a', worker: 'w', error: new Error('twice') });
     expect(ins.some((i) => i.type === 'report' && i.state === 'erred')).toBe(true);
   });
 
   it('reschedules running work and recomputes lost data when a worker dies', () => {
-    const engine = engineWith([['w1', 1], ['w2', 1]]);
+    const engine = engineWith([
+      ['w1', 1],
+      ['w2', 1],
+    ]);
     let ins = submit(engine, { a: task(f), b: task(f), c: task(f, ref('a'), ref('b')) }, ['c']);
     const on = new Map(executes(ins).map((i) => [i.key, i.worker]));
     finish(engine, 'a', on.get('a') as string);
@@ -156,7 +218,11 @@ describe('engine', () => {
       if (i < 3) engine.handle({ type: 'worker-added', worker: `w${i + 1}`, nthreads: 1 });
     }
     const report = ins.find((i) => i.type === 'report');
-    expect(report?.type === 'report' && report.state === 'erred' && isBaskError(report.error, 'ERR_KILLED_WORKER')).toBe(true);
+    expect(
+      report?.type === 'report' &&
+        report.state === 'erred' &&
+        isBaskError(report.error, 'ERR_KILLED_WORKER'),
+    ).toBe(true);
   });
 
   it('runs a suspicious task alone when it is unknown which task killed a worker', () => {
@@ -182,37 +248,64 @@ describe('engine', () => {
     const engine = new Engine({ validate: true });
     engine.handle({ type: 'worker-added', worker: 'cpu', nthreads: 2 });
     engine.handle({ type: 'worker-added', worker: 'gpu', nthreads: 2, resources: { GPU: 1 } });
-    const batch = prepareGraph(viewGraph({ g1: task(f, 1), g2: task(f, 2), pinned: task(f, 3) }), ['g1', 'g2', 'pinned']);
+    const batch = prepareGraph(viewGraph({ g1: task(f, 1), g2: task(f, 2), pinned: task(f, 3) }), [
+      'g1',
+      'g2',
+      'pinned',
+    ]);
     const options = new Map([
       ['g1', { resources: { GPU: 1 } }],
       ['g2', { resources: { GPU: 1 } }],
       ['pinned', { workers: ['cpu'] }],
     ]);
-    let ins = engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: ['g1', 'g2', 'pinned'], options });
+    let ins = engine.handle({
+      type: 'graph-submitted',
+      client: 'c',
+      batch,
+      wanted: ['g1', 'g2', 'pinned'],
+      options,
+    });
     const placed = executes(ins).map((i): [string, string] => [i.key, i.worker]);
     expect(placed).toContainEqual(['pinned', 'cpu']);
     expect(placed.filter(([, w]) => w === 'gpu')).toHaveLength(1);
     const first = placed.find(([k]) => k.startsWith('g'))?.[0] as string;
     ins = finish(engine, first, 'gpu');
-    expect(executes(ins).map((i) => [i.key, i.worker])).toEqual([[first === 'g1' ? 'g2' : 'g1', 'gpu']]);
+    expect(executes(ins).map((i) => [i.key, i.worker])).toEqual([
+      [first === 'g1' ? 'g2' : 'g1', 'gpu'],
+    ]);
   });
 
   it('fails lost scattered data with ERR_DATA_LOST', () => {
-    const engine = engineWith([['w1', 1], ['w2', 1]]);
+    const engine = engineWith([
+      ['w1', 1],
+      ['w2', 1],
+    ]);
     engine.handle({ type: 'data-scattered', client: 'c', key: 'x', worker: 'w1', nbytes: 8 });
     submit(engine, { y: task(f, ref('x')) }, ['y'], 'c');
     const ins = engine.handle({ type: 'worker-removed', worker: 'w1', reason: 'closed' });
     const report = ins.find((i) => i.type === 'report' && i.key === 'y');
-    expect(report?.type === 'report' && report.state === 'erred' && isBaskError(report.error, 'ERR_DATA_LOST')).toBe(true);
+    expect(
+      report?.type === 'report' &&
+        report.state === 'erred' &&
+        isBaskError(report.error, 'ERR_DATA_LOST'),
+    ).toBe(true);
   });
 
   it('re-runs a task whose input could not be fetched, recomputing the input', () => {
-    const engine = engineWith([['w1', 1], ['w2', 1]]);
+    const engine = engineWith([
+      ['w1', 1],
+      ['w2', 1],
+    ]);
     let ins = submit(engine, { a: task(f), b: task(f, ref('a')) }, ['b']);
     const aOn = executes(ins)[0]?.worker as string;
     ins = finish(engine, 'a', aOn);
     const bOn = executes(ins)[0]?.worker as string;
-    ins = engine.handle({ type: 'task-missing-data', key: 'b', worker: bOn, missing: [{ key: 'a', from: aOn }] });
+    ins = engine.handle({
+      type: 'task-missing-data',
+      key: 'b',
+      worker: bOn,
+      missing: [{ key: 'a', from: aOn }],
+    });
     expect(engine.tasks.get('a')?.state).toBe('processing');
     expect(engine.tasks.get('b')?.state).toBe('waiting');
   });
@@ -238,11 +331,18 @@ describe('engine under random faults', () => {
       const graph: Record<string, unknown> = {};
       const deps: string[][] = [];
       for (let i = 0; i < n; i++) {
-        const d = i === 0 ? [] : Array.from({ length: Math.floor(random() * 3) }, () => `t-${Math.floor(random() * i)}`);
+        const d =
+          i === 0
+            ? []
+            : Array.from(
+                { length: Math.floor(random() * 3) },
+                () => `t-${Math.floor(random() * i)}`,
+              );
         deps.push([...new Set(d)]);
         graph[`t-${i}`] = task(f, ...deps[i]!.map((k) => ref(k)));
       }
-      const value = (i: number): number => 1 + deps[i]!.reduce((s, k) => s + value(Number(k.slice(2))), 0);
+      const value = (i: number): number =>
+        1 + deps[i]!.reduce((s, k) => s + value(Number(k.slice(2))), 0);
       const wanted = [`t-${n - 1}`, `t-${n - 2}`, `t-${Math.floor(n / 2)}`];
       const engine = new Engine({ validate: true, allowedFailures: 1000 });
       const data = new Map<string, Map<string, number>>();
@@ -261,15 +361,26 @@ describe('engine under random faults', () => {
       };
       addWorker();
       addWorker();
-      handle({ type: 'graph-submitted', client: 'c', batch: prepareGraph(viewGraph(graph), wanted), wanted });
+      handle({
+        type: 'graph-submitted',
+        client: 'c',
+        batch: prepareGraph(viewGraph(graph), wanted),
+        wanted,
+      });
       for (let step = 0; step < 5000 && results.size < wanted.length; step++) {
         while (pending.length > 0) {
           const ins = pending.shift() as Instruction;
-          if (ins.type === 'execute') running.get(ins.worker)?.push({ key: ins.key, fetch: [...ins.fetch] });
-          else if (ins.type === 'free-keys') for (const k of ins.keys) data.get(ins.worker)?.delete(k);
+          if (ins.type === 'execute')
+            running.get(ins.worker)?.push({ key: ins.key, fetch: [...ins.fetch] });
+          else if (ins.type === 'free-keys')
+            for (const k of ins.keys) data.get(ins.worker)?.delete(k);
           else if (ins.type === 'cancel-task') {
             const queue = running.get(ins.worker);
-            if (queue !== undefined) running.set(ins.worker, queue.filter((t) => t.key !== ins.key));
+            if (queue !== undefined)
+              running.set(
+                ins.worker,
+                queue.filter((t) => t.key !== ins.key),
+              );
           } else if (ins.type === 'report' && ins.state === 'memory') {
             const v = data.get(ins.worker)?.get(ins.key);
             if (v !== undefined) results.set(ins.key, v);

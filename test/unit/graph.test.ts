@@ -22,7 +22,13 @@ function thrown(fn: () => unknown): unknown {
 
 describe('dependencies', () => {
   it('finds refs in args, nested arrays, objects and nested tasks, once each', () => {
-    const node = task(f, ref('a'), [ref('b'), { c: ref('c'), again: ref('a') }], task(f, ref('d')), 'a');
+    const node = task(
+      f,
+      ref('a'),
+      [ref('b'), { c: ref('c'), again: ref('a') }],
+      task(f, ref('d')),
+      'a',
+    );
     expect(nodeDependencies(node)).toEqual(['a', 'b', 'c', 'd']);
     expect(nodeDependencies(alias('z'))).toEqual(['z']);
     expect(nodeDependencies({ list: [ref('x')] })).toEqual(['x']);
@@ -32,13 +38,24 @@ describe('dependencies', () => {
 
   it('lists the direct dependencies of every key', () => {
     const graph = { a: 1, b: task(f, ref('a')), c: task(f, ref('a'), ref('b')) };
-    expect(getDependencies(graph)).toEqual(new Map([['a', []], ['b', ['a']], ['c', ['a', 'b']]]));
+    expect(getDependencies(graph)).toEqual(
+      new Map([
+        ['a', []],
+        ['b', ['a']],
+        ['c', ['a', 'b']],
+      ]),
+    );
   });
 });
 
 describe('toposort', () => {
   it('puts every key after its dependencies', () => {
-    const graph = { c: task(f, ref('b')), b: task(f, ref('a')), a: 1, d: task(f, ref('a'), ref('c')) };
+    const graph = {
+      c: task(f, ref('b')),
+      b: task(f, ref('a')),
+      a: 1,
+      d: task(f, ref('a'), ref('c')),
+    };
     const sorted = toposort(graph);
     expect(sorted).toHaveLength(4);
     for (const [key, deps] of getDependencies(graph)) {
@@ -81,7 +98,10 @@ describe('cull', () => {
 describe('order', () => {
   it('finishes the left half of a tree reduction before starting the right', () => {
     const graph = {
-      l0: 1, l1: 2, r0: 3, r1: 4,
+      l0: 1,
+      l1: 2,
+      r0: 3,
+      r1: 4,
       left: task(f, ref('l0'), ref('l1')),
       right: task(f, ref('r0'), ref('r1')),
       root: task(f, ref('left'), ref('right')),
@@ -111,7 +131,12 @@ describe('order', () => {
 
 describe('fuse', () => {
   it('inlines a linear chain into its last task, keeping requested keys', () => {
-    const graph = { a: task(inc, 1), b: task(inc, ref('a')), c: task(inc, ref('b')), d: task(f, ref('c')) };
+    const graph = {
+      a: task(inc, 1),
+      b: task(inc, ref('a')),
+      c: task(inc, ref('b')),
+      d: task(f, ref('c')),
+    };
     const fused = fuse(graph, ['d']);
     expect([...fused.keys()]).toEqual(['d']);
     const node = fused.get('d') as Task;
@@ -121,7 +146,12 @@ describe('fuse', () => {
   });
 
   it('does not fuse a task with two dependents or a dependent with two inputs', () => {
-    const graph = { a: task(inc, 1), b: task(inc, ref('a')), c: task(inc, ref('a')), d: task(f, ref('b'), ref('c')) };
+    const graph = {
+      a: task(inc, 1),
+      b: task(inc, ref('a')),
+      c: task(inc, ref('a')),
+      d: task(f, ref('b'), ref('c')),
+    };
     expect([...fuse(graph, ['d']).keys()].sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
@@ -162,11 +192,22 @@ describe('function references', () => {
   it('describes ops, task-module exports and self-contained source', () => {
     expect(describeFunction(getattr)).toEqual({ kind: 'op', op: 'getattr' });
     const mod = defineTasks('file:///tmp/tasks.js', { double: (x: number) => x * 2 });
-    expect(describeFunction(mod.double)).toEqual({ kind: 'module', url: 'file:///tmp/tasks.js', name: 'double' });
+    expect(describeFunction(mod.double)).toEqual({
+      kind: 'module',
+      url: 'file:///tmp/tasks.js',
+      name: 'double',
+    });
     const ref1 = describeFunction(inc);
     expect(ref1.kind).toBe('source');
-    const method = { triple(x: number): number { return x * 3; } };
-    const ref2 = describeFunction(method.triple);
+    const method = {
+      triple(x: number): number {
+        return x * 3;
+      },
+    };
+    const triple = Object.getOwnPropertyDescriptor(method, 'triple')?.value as (
+      x: number,
+    ) => number;
+    const ref2 = describeFunction(triple);
     expect(ref2.kind === 'source' && ref2.source.startsWith('({')).toBe(true);
   });
 
@@ -180,7 +221,17 @@ describe('function references', () => {
   });
 
   it('validates defineTasks arguments', () => {
-    expect(isBaskError(thrown(() => defineTasks('tasks.js', {})), 'ERR_INVALID_ARGUMENT')).toBe(true);
-    expect(isBaskError(thrown(() => defineTasks('file:///x.js', { a: 1 as never })), 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isBaskError(
+        thrown(() => defineTasks('tasks.js', {})),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isBaskError(
+        thrown(() => defineTasks('file:///x.js', { a: 1 as never })),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 });
