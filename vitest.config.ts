@@ -38,6 +38,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'pool',
+          include: ['test/pool/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',

@@ -8,7 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { WorkerApi } from '../wire/pool-protocol.js';
+import type { WorkerApi, WorkerStats } from '../wire/pool-protocol.js';
 import type { FromWorker, ToWorker } from '../wire/pool-protocol.js';
 import { WorkerRuntime } from '../worker/runtime.js';
 import { serializeError } from '../errors.js';
@@ -39,6 +39,9 @@ const api: WorkerApi = {
   },
   ping(): string {
     return 'pong';
+  },
+  stats(): WorkerStats {
+    return requireRuntime().stats();
   },
 };
 

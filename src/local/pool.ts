@@ -17,7 +17,7 @@ import { prepareGraph } from '../graph/prepare.js';
 import { emit, now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import { decodeWithImports } from '../wire/clone.js';
-import type { FromWorker, TaskResult } from '../wire/pool-protocol.js';
+import type { FromWorker, TaskResult, WorkerStats } from '../wire/pool-protocol.js';
 import { Computation } from './computation.js';
 import type { PoolRuntime } from './runtime.js';
 import { WorkerHandle } from './worker-handle.js';
@@ -49,6 +49,28 @@ export function getPoolRuntime(): PoolRuntime {
 const MAX_START_FAILURES = 3;
 const importModule = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
 
+/** Waits for `promise`, or rejects with ERR_ABORTED as soon as `signal` aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  const aborted = (): BaskError =>
+    new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: signal.reason });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** A pool of workers behind the engine; a `Scheduler` for `get`/`compute`. */
 export class Pool implements Scheduler, AsyncDisposable {
   readonly schedulerName = 'threads';
@@ -57,6 +79,7 @@ export class Pool implements Scheduler, AsyncDisposable {
   readonly stats = {
     batches: 0,
     tasksSent: 0,
+    fetches: 0,
     valuesReturned: 0,
     gathers: 0,
     workersStarted: 0,
@@ -91,6 +114,14 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.prefix = options.name ?? 'threads';
   }
 
+  /** What each live worker did (tests and diagnostics). */
+  async workerStats(): Promise<Record<string, WorkerStats>> {
+    const entries = await Promise.all(
+      [...this.workers.values()].map(async (h) => [h.id, await h.remote.stats()] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
   /** Ids of the live workers. */
   get workerIds(): string[] {
     return [...this.workers.keys()];
@@ -100,7 +131,8 @@ export class Pool implements Scheduler, AsyncDisposable {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? true });
-    await this.start();
+    const signal = request.signal;
+    await abortable(this.start(), signal);
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
     const client = `run-${this.nextClient++}`;
@@ -114,12 +146,12 @@ export class Pool implements Scheduler, AsyncDisposable {
     );
     this.runs.set(client, comp);
     this.setActive(true);
-    const signal = request.signal;
     const onAbort = (): void => {
       comp.abort(signal?.reason);
       this.endRun(comp);
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     if (request.timeout !== undefined) this.watchTimeouts();
     try {
       this.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
@@ -274,7 +306,7 @@ export class Pool implements Scheduler, AsyncDisposable {
       this.values.clear();
     }
     const measure = [...this.runs.values()].some((r) => r.measure);
-    for (const h of this.workers.values()) h.flush(measure);
+    for (const h of this.workers.values()) if (h.flush(measure)) this.stats.batches++;
   }
 
   private apply(instructions: Instruction[]): void {
@@ -307,6 +339,7 @@ export class Pool implements Scheduler, AsyncDisposable {
       return;
     }
     this.stats.tasksSent++;
+    this.stats.fetches += ins.fetch.length;
     for (const comp of this.runs.values()) {
       if (comp.hooks.length > 0 && comp.keys.has(ins.key))
         emit(comp.hooks, 'taskStart', { key: ins.key, worker: ins.worker, time: t });

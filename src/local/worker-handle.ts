@@ -92,9 +92,9 @@ export class WorkerHandle {
     return this.inflight.keys().next().value;
   }
 
-  /** Sends the pending batch, if any. */
-  flush(measure: boolean): void {
-    if (this.run.length === 0 && this.free.length === 0 && this.cancel.length === 0) return;
+  /** Sends the pending batch, if any; true when a message went out. */
+  flush(measure: boolean): boolean {
+    if (this.run.length === 0 && this.free.length === 0 && this.cancel.length === 0) return false;
     const message: ToWorker = {
       type: 'batch',
       run: this.run,
@@ -106,6 +106,7 @@ export class WorkerHandle {
     this.free = [];
     this.cancel = [];
     this.taskPort.postMessage(message);
+    return true;
   }
 
   /** Asks for values held by this worker; missing ones are left out of the result. */

@@ -77,4 +77,18 @@ export interface WorkerApi {
   disconnect(peer: string): void;
   /** Round trip for readiness checks. */
   ping(): string;
+  /** Counters of what the worker did. */
+  stats(): WorkerStats;
+}
+
+/** What a worker did, for tests and diagnostics. */
+export interface WorkerStats {
+  tasksDone: number;
+  /** Keys held now and their estimated bytes. */
+  keys: number;
+  /** Bytes given to peers by transfer (zero copy) and by copy. */
+  bytesMoved: number;
+  bytesCopied: number;
+  /** Fetch requests answered for peers. */
+  fetchesServed: number;
 }

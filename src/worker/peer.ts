@@ -8,6 +8,7 @@
  */
 import type { PeerMessage } from '../wire/pool-protocol.js';
 import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
+import { sizeof } from './sizeof.js';
 
 /** What a port must offer (a MessagePort in browsers and in Node). */
 export interface PortLike {
@@ -16,6 +17,13 @@ export interface PortLike {
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   start?(): void;
   close?(): void;
+}
+
+/** What a worker gave its peers. */
+export interface ServedCounters {
+  bytesMoved: number;
+  bytesCopied: number;
+  fetchesServed: number;
 }
 
 interface Pending {
@@ -36,6 +44,7 @@ export class PeerLink {
     private readonly port: PortLike,
     private readonly store: Map<string, unknown>,
     private readonly importModule: (url: string) => Promise<unknown>,
+    private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 },
   ) {
     port.addEventListener('message', this.listener);
     port.start?.();
@@ -88,6 +97,7 @@ export class PeerLink {
   }
 
   private serve(id: number, keys: string[], move: boolean[]): void {
+    this.served.fetchesServed++;
     const copy = new CloneEncoder(false);
     const give = new CloneEncoder(true);
     const values: unknown[] = [];
@@ -99,8 +109,11 @@ export class PeerLink {
         return;
       }
       const moving = move[i] === true;
-      values.push((moving ? give : copy).encode(this.store.get(key)));
+      const value = this.store.get(key);
+      values.push((moving ? give : copy).encode(value));
       if (moving) this.store.delete(key);
+      if (moving) this.served.bytesMoved += sizeof(value);
+      else this.served.bytesCopied += sizeof(value);
     });
     const reply: PeerMessage = {
       type: 'data',

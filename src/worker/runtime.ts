@@ -10,14 +10,20 @@
  */
 import { now } from '../hooks.js';
 import { serializeError } from '../errors.js';
-import type { FromWorker, TaskResult, ToWorker, WireTask } from '../wire/pool-protocol.js';
+import type {
+  FromWorker,
+  TaskResult,
+  ToWorker,
+  WireTask,
+  WorkerStats,
+} from '../wire/pool-protocol.js';
 import { CloneDecoder, CloneEncoder, MARK, decodeWithImports } from '../wire/clone.js';
 import { Task } from '../graph/spec.js';
 import type { FnRef } from '../graph/fnref.js';
 import { typeNamed } from '../wire/registry.js';
 import { evaluate, isThenable } from './execute.js';
 import { FunctionCache } from './functions.js';
-import { PeerLink, type PortLike } from './peer.js';
+import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
 import { sizeof } from './sizeof.js';
 
 const FLUSH_MS = 2;
@@ -34,6 +40,7 @@ export class WorkerRuntime {
   private encoder = new CloneEncoder(false);
   private lastFlush = 0;
   private measure = false;
+  private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
   tasksDone = 0;
 
   constructor(
@@ -67,7 +74,15 @@ export class WorkerRuntime {
   /** Connects the data port shared with another worker. */
   connectPeer(peer: string, port: PortLike): void {
     this.peers.get(peer)?.close();
-    this.peers.set(peer, new PeerLink(port, this.store, (url) => this.functions.load(url)));
+    this.peers.set(
+      peer,
+      new PeerLink(port, this.store, (url) => this.functions.load(url), this.served),
+    );
+  }
+
+  /** Counters for tests and diagnostics. */
+  stats(): WorkerStats {
+    return { tasksDone: this.tasksDone, keys: this.store.size, ...this.served };
   }
 
   /** Forgets a peer; its pending fetches fail as missing data. */
