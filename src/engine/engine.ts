@@ -16,7 +16,7 @@
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import { ReadyQueue } from './queue.js';
-import { DEFAULT_POLICY, estimateMicros, pickWorker, type Policy } from './policy.js';
+import { DEFAULT_POLICY, estimateMicros, isAllowed, pickWorker, type Policy } from './policy.js';
 import {
   TaskGroup,
   TaskRecord,
@@ -335,6 +335,7 @@ export class Engine {
     if (deps.length === 0) this.previousRootWorker = w;
     for (let i = 0; i < deps.length; i++) {
       const dep = deps[i] as TaskRecord;
+      if (dep.state !== 'memory') continue; // pipelined: it runs before this task on `w`
       const holders = dep.holders as WorkerRecord[];
       if (holders.includes(w)) continue;
       if (fetch === NO_FETCH) fetch = [];
@@ -350,6 +351,35 @@ export class Engine {
       report: t.wantedBy !== null,
       lastUse: t.liveDependents === 0,
     });
+    if (!this.policy.exact) this.pipeline(t, w);
+  }
+
+  /**
+   * Pipelining: a waiting task whose missing inputs are all processing on `w` goes to `w` now,
+   * behind them in the worker's queue, instead of a round trip later. Workers run tasks in the
+   * order received, so its inputs are there when it starts. It stays counted as waiting on them
+   * (`waitingOn`) until they finish.
+   */
+  private pipeline(root: TaskRecord, w: WorkerRecord): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop() as TaskRecord;
+      for (const d of t.dependents) {
+        if (d.state !== 'waiting' || d.suspicious > 0 || !this.canPipeline(d, w)) continue;
+        this.toProcessing(d, w);
+        stack.push(d);
+      }
+    }
+  }
+
+  private canPipeline(d: TaskRecord, w: WorkerRecord): boolean {
+    for (const dep of d.dependencies) {
+      if (dep.state === 'memory') continue;
+      if (dep.state !== 'processing' || dep.processingOn !== w) return false;
+    }
+    if (w.isolating !== null || w.nprocessing >= w.nthreads * (this.policy.maxQueuePerThread + 1))
+      return false;
+    return d.options === null || isAllowed(d, w);
   }
 
   private holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
@@ -404,7 +434,11 @@ export class Engine {
     const dependents = t.dependents;
     for (let i = 0; i < dependents.length; i++) {
       const d = dependents[i] as TaskRecord;
-      if (d.state === 'waiting' && --d.waitingOn === 0) this.toQueued(d);
+      if (d.state === 'waiting') {
+        if (--d.waitingOn === 0) this.toQueued(d);
+      } else if (d.state === 'processing' && d.waitingOn > 0) {
+        d.waitingOn--; // pipelined behind this task
+      }
     }
     if (t.wantedBy !== null) for (const client of t.wantedBy) this.report(client, t);
     else if (t.waiters === 0) this.releaseChecks.push(t);
@@ -420,6 +454,7 @@ export class Engine {
     t.group.observe(duration);
     if (t.retriesLeft > 0) {
       t.retriesLeft--;
+      this.unpipeline(t, w);
       this.toQueued(t);
       return;
     }
@@ -517,6 +552,8 @@ export class Engine {
       else if (t.holders !== null && t.holders.includes(w)) held.push(t);
     }
     for (const t of processing) {
+      // A failure of an earlier task may already have taken this one off the worker.
+      if (t.processingOn !== w) continue;
       this.leaveWorker(t);
       if (reason === 'crashed' && (running === undefined || running.includes(t.key)))
         t.suspicious++;
@@ -542,6 +579,32 @@ export class Engine {
     this.drainReleaseChecks();
   }
 
+  /** processing -> waiting: the worker drops it, and the tasks pipelined behind it. */
+  private revertToWaiting(d: TaskRecord): void {
+    const w = this.leaveWorker(d);
+    if (w !== null) {
+      this.out.push({ type: 'cancel-task', worker: w.id, key: d.key });
+      this.unpipeline(d, w);
+    }
+    d.state = 'waiting';
+    d.waitingOn = 0;
+    for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
+  }
+
+  /** Tasks pipelined on `w` behind `t` (which leaves `w` unfinished) go back to waiting. */
+  private unpipeline(t: TaskRecord, w: WorkerRecord): void {
+    for (const d of t.dependents) {
+      if (
+        d.state === 'processing' &&
+        d.processingOn === w &&
+        d.waitingOn > 0 &&
+        d.dependencies.includes(t)
+      ) {
+        this.revertToWaiting(d);
+      }
+    }
+  }
+
   /** Back to waiting (or queued) after its worker went away; it stays active. */
   private rewait(t: TaskRecord): void {
     t.state = 'waiting';
@@ -561,11 +624,7 @@ export class Engine {
         d.state = 'waiting';
         d.waitingOn = 1;
       } else if (d.state === 'processing') {
-        const w = this.leaveWorker(d);
-        if (w !== null) this.out.push({ type: 'cancel-task', worker: w.id, key: d.key });
-        d.state = 'waiting';
-        d.waitingOn = 0;
-        for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
+        this.revertToWaiting(d);
       }
     }
     if (t.wantedBy !== null)
@@ -596,6 +655,7 @@ export class Engine {
     }
     if (t !== undefined && w !== undefined && t.state === 'processing' && t.processingOn === w) {
       this.leaveWorker(t);
+      this.unpipeline(t, w);
       this.rewait(t);
     }
     this.drainReleaseChecks();

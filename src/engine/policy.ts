@@ -87,10 +87,13 @@ export function transferCost(task: TaskRecord, worker: WorkerRecord, policy: Pol
 }
 
 /**
- * The worker for a ready task among those with room, or undefined when none has room.
- * Tasks without dependencies stay on `previous` while it has room (neighbours in priority
- * order share dependents, so they belong together); others minimise transfer time plus the
- * time until the worker is free.
+ * The worker for a ready task, or undefined when it must wait.
+ *
+ * Root tasks (no dependencies) are queued centrally and go only to workers with room, staying
+ * on `previous` while it has room (neighbours in priority order share dependents, so they
+ * belong together). Tasks with dependencies go where their inputs are (Dask's decide_worker):
+ * the candidates are the workers holding an input, scored by transfer time plus the time
+ * until the worker is free; they wait only when every candidate is at its hard limit.
  */
 export function pickWorker(
   task: TaskRecord,
@@ -98,30 +101,70 @@ export function pickWorker(
   previous: WorkerRecord | undefined,
   policy: Policy,
 ): WorkerRecord | undefined {
+  const deps = task.dependencies;
   if (workers.length === 1) {
     const only = workers[0] as WorkerRecord;
-    return fits(task, only, policy) ? only : undefined;
+    return fits(task, only, policy, deps.length > 0) ? only : undefined;
   }
-  if (task.dependencies.length === 0 && previous !== undefined && fits(task, previous, policy))
-    return previous;
-  let best: WorkerRecord | undefined;
-  let bestCost = Infinity;
-  for (const w of workers) {
-    if (!fits(task, w, policy)) continue;
-    const cost =
-      transferCost(task, w, policy) + w.occupancy / 1e6 / w.nthreads + w.nprocessing * 1e-9;
-    if (cost < bestCost) {
-      best = w;
-      bestCost = cost;
+  if (deps.length === 0) {
+    if (previous !== undefined && fits(task, previous, policy, false)) return previous;
+    return best(task, workers, policy, false);
+  }
+  let chosen: WorkerRecord | undefined;
+  let chosenCost = Infinity;
+  for (const dep of deps) {
+    for (const w of dep.holders ?? NO_WORKERS) {
+      if (w === chosen || !fits(task, w, policy, true)) continue;
+      const cost = objective(task, w, policy);
+      if (cost < chosenCost) {
+        chosen = w;
+        chosenCost = cost;
+      }
     }
   }
-  return best;
+  return chosen ?? best(task, workers, policy, true);
 }
 
-/** Whether `worker` may take `task` now: room (or, for a suspicious task, an idle worker) and restrictions. */
-function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy): boolean {
+const NO_WORKERS: readonly WorkerRecord[] = [];
+
+function best(
+  task: TaskRecord,
+  workers: readonly WorkerRecord[],
+  policy: Policy,
+  dependent: boolean,
+): WorkerRecord | undefined {
+  let chosen: WorkerRecord | undefined;
+  let chosenCost = Infinity;
+  for (const w of workers) {
+    if (!fits(task, w, policy, dependent)) continue;
+    const cost = objective(task, w, policy);
+    if (cost < chosenCost) {
+      chosen = w;
+      chosenCost = cost;
+    }
+  }
+  return chosen;
+}
+
+/** Seconds until the task could finish there: fetching inputs plus waiting for the worker. */
+function objective(task: TaskRecord, w: WorkerRecord, policy: Policy): number {
+  return transferCost(task, w, policy) + w.occupancy / 1e6 / w.nthreads + w.nprocessing * 1e-9;
+}
+
+/**
+ * Whether `worker` may take `task` now: a suspicious task needs an idle worker; a root task
+ * needs room; a dependent only needs the worker to be under its hard limit (except in exact
+ * mode, where every task needs room); restrictions always apply.
+ */
+function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy, dependent: boolean): boolean {
   if (task.suspicious > 0) {
     if (worker.nprocessing !== 0 || worker.isolating !== null) return false;
+  } else if (dependent && !policy.exact) {
+    if (
+      worker.isolating !== null ||
+      worker.nprocessing >= worker.nthreads * (policy.maxQueuePerThread + 1)
+    )
+      return false;
   } else if (!hasRoom(worker, policy)) {
     return false;
   }

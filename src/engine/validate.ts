@@ -80,12 +80,23 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
         fail(`'${key}' is queued with ${notInMemory} dependencies not in memory`);
       if (!queued.has(t)) fail(`'${key}' is queued but not in the queue`);
       break;
-    case 'processing':
-      if (notInMemory !== 0)
-        fail(`'${key}' is processing with ${notInMemory} dependencies not in memory`);
+    case 'processing': {
+      // Pipelined: inputs not in memory yet must be running before it on the same worker.
+      if (notInMemory !== t.waitingOn)
+        fail(`'${key}' processing waits on ${t.waitingOn}, counted ${notInMemory}`);
+      for (const dep of t.dependencies) {
+        if (
+          dep.state !== 'memory' &&
+          (dep.state !== 'processing' || dep.processingOn !== t.processingOn)
+        ) {
+          fail(`'${key}' is processing but input '${dep.key}' is ${dep.state} elsewhere`);
+        }
+      }
       if (t.processingOn === null) fail(`'${key}' processing on no worker`);
-      if (!engine.workers.has(t.processingOn.id)) fail(`'${key}' processing on removed worker`);
+      else if (!engine.workers.has(t.processingOn.id))
+        fail(`'${key}' processing on removed worker`);
       break;
+    }
     case 'memory':
       if (t.holders === null || t.holders.length === 0) fail(`'${key}' in memory without holders`);
       for (const w of t.holders)

@@ -2,6 +2,8 @@
  * bask/frame: a tiny pandas-like frame (Series, DatetimeIndex, RangeIndex, DataFrame) and CSV
  * reading into it. Runs unchanged in Node, browsers and Web Workers.
  */
+import './codec.js';
+
 export { Series, type SeriesData } from './series.js';
 export {
   DatetimeIndex,

@@ -63,7 +63,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
         signal.removeEventListener('abort', onAbort);
         resolve(v);
       },
-      (e: unknown) => {
+      (e: Error) => {
         signal.removeEventListener('abort', onAbort);
         reject(e);
       },

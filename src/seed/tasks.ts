@@ -3,6 +3,7 @@
  * name) instead of receiving their source. Importable anywhere: no DOM or Node access at its
  * top level.
  */
+import '../frame/codec.js';
 import { defineTasks } from '../graph/fnref.js';
 import { readCsv } from '../frame/read.js';
 import { readPrices } from './prices.js';

@@ -22,7 +22,7 @@ describe('pool faults', () => {
     };
     expect(await get(graph, 'c', { scheduler: pool })).toBe(30);
     expect(pool.stats.workersLost).toBeGreaterThanOrEqual(1);
-    expect(pool.workerIds).toHaveLength(2);
+    await vi.waitFor(() => expect(pool.workerIds).toHaveLength(2), { timeout: 20_000 });
     expect(await get({ x: task(tasks.add, 1, 2) }, 'x', { scheduler: pool })).toBe(3);
   });
 

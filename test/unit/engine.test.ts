@@ -49,7 +49,7 @@ function engineWith(workers: [string, number][], policy = {}): Engine {
 
 describe('engine', () => {
   it('runs a chain in order, reports the result and frees intermediates', () => {
-    const engine = engineWith([['w', 1]]);
+    const engine = engineWith([['w', 1]], { exact: true });
     let ins = submit(engine, { a: task(f), b: task(f, ref('a')), c: task(f, ref('b')) }, ['c']);
     expect(executes(ins).map((i) => i.key)).toEqual(['a']);
     expect(engine.tasks.get('b')?.state).toBe('waiting');
@@ -72,6 +72,35 @@ describe('engine', () => {
     ins = engine.handle({ type: 'keys-released', client: 'c', keys: ['c'] });
     expect(freed(ins)).toEqual(['c']);
     expect(engine.tasks.size).toBe(0);
+  });
+
+  it('pipelines a chain to the worker running its first task, in one batch', () => {
+    const engine = engineWith([['w', 1]]);
+    let ins = submit(engine, { a: task(f), b: task(f, ref('a')), c: task(f, ref('b')) }, ['c']);
+    expect(executes(ins).map((i) => i.key)).toEqual(['a', 'b', 'c']);
+    expect(executes(ins).every((i) => i.fetch.length === 0)).toBe(true);
+    expect(engine.tasks.get('c')?.waitingOn).toBe(1);
+    ins = finish(engine, 'a', 'w');
+    expect(executes(ins)).toEqual([]);
+    ins = finish(engine, 'b', 'w');
+    expect(freed(ins)).toEqual(['a']);
+    ins = finish(engine, 'c', 'w');
+    expect(ins.some((i) => i.type === 'report' && i.key === 'c')).toBe(true);
+  });
+
+  it('takes pipelined tasks back when their input fails and is retried', () => {
+    const engine = engineWith([['w', 1]]);
+    const batch = prepareGraph(viewGraph({ a: task(f), b: task(f, ref('a')) }), ['b']);
+    const options = new Map([['a', { retries: 1 }]]);
+    engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: ['b'], options });
+    const ins = engine.handle({
+      type: 'task-erred',
+      key: 'a',
+      worker: 'w',
+      error: new Error('flaky'),
+    });
+    expect(ins).toContainEqual({ type: 'cancel-task', worker: 'w', key: 'b' });
+    expect(executes(ins).map((i) => i.key)).toEqual(['a', 'b']);
   });
 
   it('keeps data that another client still wants', () => {
@@ -204,9 +233,15 @@ describe('engine', () => {
     expect(engine.tasks.get('a')?.state).toBe('queued');
     expect(engine.tasks.get('c')?.state).toBe('waiting');
     ins = finish(engine, 'b', bWorker);
-    expect(executes(ins).map((i) => [i.key, i.worker])).toEqual([['a', bWorker]]);
+    // 'a' goes to the last worker, and 'c' right behind it (pipelined).
+    expect(executes(ins).map((i) => [i.key, i.worker])).toEqual([
+      ['a', bWorker],
+      ['c', bWorker],
+    ]);
     ins = finish(engine, 'a', bWorker);
-    expect(executes(ins).map((i) => i.key)).toEqual(['c']);
+    expect(executes(ins)).toEqual([]);
+    ins = finish(engine, 'c', bWorker);
+    expect(ins.some((i) => i.type === 'report' && i.key === 'c')).toBe(true);
   });
 
   it('fails a task that was running on three workers that died with ERR_KILLED_WORKER', () => {
@@ -296,10 +331,22 @@ describe('engine', () => {
       ['w1', 1],
       ['w2', 1],
     ]);
-    let ins = submit(engine, { a: task(f), b: task(f, ref('a')) }, ['b']);
+    const batch = prepareGraph(viewGraph({ a: task(f), b: task(f, ref('a')) }), ['b']);
+    const options = new Map([
+      ['a', { workers: ['w1'] }],
+      ['b', { workers: ['w2'] }],
+    ]);
+    let ins = engine.handle({
+      type: 'graph-submitted',
+      client: 'c',
+      batch,
+      wanted: ['b'],
+      options,
+    });
     const aOn = executes(ins)[0]?.worker as string;
     ins = finish(engine, 'a', aOn);
     const bOn = executes(ins)[0]?.worker as string;
+    expect(executes(ins)[0]?.fetch).toEqual([{ key: 'a', from: 'w1', move: true }]);
     ins = engine.handle({
       type: 'task-missing-data',
       key: 'b',
