@@ -13,7 +13,7 @@
 import { config } from '../config.js';
 import { BaskError } from '../errors.js';
 import { binaryOps, call, getattr, identity, methodcall, unaryOps } from '../graph/ops.js';
-import { Ref, Task, isPlainObject } from '../graph/spec.js';
+import { Ref, Task, handleKey, isPlainObject } from '../graph/spec.js';
 import { tokenize, uniqueToken } from '../graph/tokenize.js';
 import { getDelayedBackend } from './backend.js';
 import { DelayedNode } from './node.js';
@@ -120,6 +120,8 @@ function lift(value: unknown, deps: DelayedNode[]): unknown {
     return new Ref(node.key);
   }
   if (value === null || typeof value !== 'object') return value;
+  const held = handleKey(value);
+  if (held !== undefined) return new Ref(held);
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {

@@ -8,27 +8,30 @@ import { DataFrame } from './dataframe.js';
 import { DatetimeIndex, RangeIndex } from './indexes.js';
 import { Series } from './series.js';
 
+/** Workers know this module as `bask:frame` (see worker/builtins.ts). */
+const MODULE = 'bask:frame';
+
 registerType(Series, {
   name: 'bask.Series',
   encode: Series.toData,
   decode: Series.fromData,
-  moduleUrl: import.meta.url,
+  moduleUrl: MODULE,
 });
 registerType(DatetimeIndex, {
   name: 'bask.DatetimeIndex',
   encode: DatetimeIndex.toData,
   decode: DatetimeIndex.fromData,
-  moduleUrl: import.meta.url,
+  moduleUrl: MODULE,
 });
 registerType(RangeIndex, {
   name: 'bask.RangeIndex',
   encode: RangeIndex.toData,
   decode: RangeIndex.fromData,
-  moduleUrl: import.meta.url,
+  moduleUrl: MODULE,
 });
 registerType(DataFrame, {
   name: 'bask.DataFrame',
   encode: DataFrame.toData,
   decode: DataFrame.fromData,
-  moduleUrl: import.meta.url,
+  moduleUrl: MODULE,
 });

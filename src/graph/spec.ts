@@ -41,6 +41,18 @@ export class Alias {
   constructor(readonly key: string) {}
 }
 
+/**
+ * Objects that stand for a key held elsewhere (a cluster Future) expose it under this symbol;
+ * inside task args they become `Ref`s to that key.
+ */
+export const KEY_HANDLE: unique symbol = Symbol.for('bask.keyHandle') as never;
+
+/** The key of a key handle (a Future), or undefined. */
+export function handleKey(value: object): string | undefined {
+  const key = (value as { [KEY_HANDLE]?: unknown })[KEY_HANDLE];
+  return typeof key === 'string' ? key : undefined;
+}
+
 /** A graph: an object or a Map from key to node. */
 export type Graph = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
 

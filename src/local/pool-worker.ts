@@ -8,7 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { WorkerApi, WorkerStats } from '../wire/pool-protocol.js';
+import type { WorkerApi, WorkerInitOptions, WorkerStats } from '../wire/pool-protocol.js';
 import type { FromWorker, ToWorker } from '../wire/pool-protocol.js';
 import { WorkerRuntime } from '../worker/runtime.js';
 import { serializeError } from '../errors.js';
@@ -22,11 +22,16 @@ function requireRuntime(): WorkerRuntime {
 }
 
 const api: WorkerApi = {
-  init(id: string, port: MessagePort): void {
+  init(id: string, port: MessagePort, options: WorkerInitOptions = {}): void {
     taskPort = port;
-    runtime = new WorkerRuntime(id, (message: FromWorker, transfer: Transferable[]) => {
-      port.postMessage(message, transfer);
-    });
+    runtime = new WorkerRuntime(
+      id,
+      (message: FromWorker, transfer: Transferable[]) => {
+        port.postMessage(message, transfer);
+      },
+      undefined,
+      options.reportLimit ?? Infinity,
+    );
     const r = runtime;
     port.addEventListener('message', (event: MessageEvent) => r.receive(event.data as ToWorker));
     port.start();

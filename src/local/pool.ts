@@ -21,6 +21,9 @@ import type { FromWorker, TaskResult, WorkerStats } from '../wire/pool-protocol.
 import { Computation } from './computation.js';
 import type { PoolRuntime } from './runtime.js';
 import { WorkerHandle } from './worker-handle.js';
+import { importTaskModule } from '../worker/builtins.js';
+import { sizeof } from '../worker/sizeof.js';
+import type { BackendEvents, ClusterInfo, Report } from './backend.js';
 
 /** Options of a {@link Pool}. */
 export interface PoolOptions {
@@ -47,7 +50,7 @@ export function getPoolRuntime(): PoolRuntime {
 }
 
 const MAX_START_FAILURES = 3;
-const importModule = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
+const importModule = importTaskModule;
 
 /** Waits for `promise`, or rejects with ERR_ABORTED as soon as `signal` aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -100,6 +103,8 @@ export class Pool implements Scheduler, AsyncDisposable {
   private draining = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private decoding = new Map<WorkerHandle, Promise<void>>();
+  private readonly sessions = new Map<string, BackendEvents>();
+  private scatterCount = 0;
 
   constructor(options: PoolOptions = {}) {
     this.runtime = options.runtime ?? getPoolRuntime();
@@ -168,6 +173,8 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.closed = true;
     for (const comp of this.runs.values())
       comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
+    for (const session of this.sessions.values()) session.closed(new BaskError('ERR_POOL_CLOSED', 'The pool was closed'));
+    this.sessions.clear();
     this.runs.clear();
     if (this.timer !== undefined) clearInterval(this.timer);
     for (const h of this.workers.values())
@@ -230,7 +237,7 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.stats.workersStarted++;
     handle.spawned.setActive(this.runs.size > 0);
     if (this.runs.size === 0) port1.unref?.();
-    this.submit([{ type: 'worker-added', worker: id, nthreads: 1 }]);
+    this.submit([{ type: 'worker-added', worker: id, nthreads: 1, host: 'local' }]);
   }
 
   private async link(a: WorkerHandle, b: WorkerHandle): Promise<void> {
@@ -333,7 +340,7 @@ export class Pool implements Scheduler, AsyncDisposable {
     const handle = this.workers.get(ins.worker);
     if (handle === undefined) return;
     try {
-      handle.enqueue(ins, ins.report ? (ins.lastUse ? 2 : 1) : 0, t);
+      handle.enqueue(ins, this.reportMode(ins), t);
     } catch (error) {
       this.events.push({ type: 'task-erred', key: ins.key, worker: ins.worker, error });
       return;
@@ -346,7 +353,20 @@ export class Pool implements Scheduler, AsyncDisposable {
     }
   }
 
+  /** 2 (give the value away) only when every client that wants it is a one-shot run. */
+  private reportMode(ins: Extract<Instruction, { type: 'execute' }>): 0 | 1 | 2 {
+    if (!ins.report) return 0;
+    if (!ins.lastUse) return 1;
+    const wanters = this.engine.tasks.get(ins.key)?.wantedBy ?? [];
+    return wanters.every((c) => this.runs.has(c)) ? 2 : 1;
+  }
+
   private report(ins: Extract<Instruction, { type: 'report' }>): void {
+    const session = this.sessions.get(ins.client);
+    if (session !== undefined) {
+      session.report(this.sessionReport(ins));
+      return;
+    }
     const comp = this.runs.get(ins.client);
     if (comp === undefined || comp.settled) return;
     if (ins.state === 'erred') {
@@ -378,11 +398,92 @@ export class Pool implements Scheduler, AsyncDisposable {
     else if (!this.draining) this.submit([]);
   }
 
+  private sessionReport(ins: Extract<Instruction, { type: 'report' }>): Report {
+    if (ins.state === 'erred') {
+      const error = taskFailed(ins.blame, ins.error);
+      return { key: ins.key, state: 'erred', error, blame: ins.blame };
+    }
+    if (ins.state === 'lost') return { key: ins.key, state: 'lost' };
+    const hasValue = this.values.has(ins.key);
+    return { key: ins.key, state: 'memory', nbytes: ins.nbytes, value: this.values.get(ins.key), hasValue };
+  }
+
+  // ---- sessions: long-lived clients (the futures API of Client.local) ----------------------
+
+  /** Opens a long-lived client of this pool; see `PoolSession`. */
+  async openSession(events: BackendEvents): Promise<string> {
+    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
+    await this.start();
+    const client = `session-${this.nextClient++}`;
+    this.sessions.set(client, events);
+    this.setActive(true);
+    return client;
+  }
+
+  /** Feeds a session's request to the engine. */
+  sessionEvent(event: EngineEvent): void {
+    this.submit([event]);
+  }
+
+  /** Workers and task states, for `client.info()`. */
+  info(): ClusterInfo {
+    const workers = [...this.engine.workers.values()].map((w) => ({ id: w.id, nthreads: w.nthreads, host: w.host, keys: w.nkeys }));
+    return { workers, tasks: this.engine.countStates() };
+  }
+
+  /** Whether the engine knows a key (for futures passed as arguments). */
+  knows(key: string): boolean {
+    return this.engine.tasks.has(key);
+  }
+
+  /** Values of keys in memory, gathered from the workers holding them. */
+  async gatherKeys(keys: readonly string[]): Promise<Map<string, unknown>> {
+    const byWorker = new Map<WorkerHandle, string[]>();
+    for (const key of keys) {
+      const holder = this.engine.tasks.get(key)?.holders?.[0];
+      const handle = holder === undefined ? undefined : this.workers.get(holder.id);
+      if (handle === undefined) continue;
+      const list = byWorker.get(handle);
+      if (list === undefined) byWorker.set(handle, [key]);
+      else list.push(key);
+    }
+    const out = new Map<string, unknown>();
+    await Promise.all(
+      [...byWorker].map(async ([handle, list]) => {
+        this.stats.gathers++;
+        const values = await handle.gather(list, false).catch(() => new Map<string, unknown>());
+        for (const [k, v] of values) out.set(k, v);
+      }),
+    );
+    return out;
+  }
+
+  /** Places values on workers (round robin, or every worker when broadcasting). */
+  scatterKeys(client: string, keys: readonly string[], values: readonly unknown[], broadcast: boolean): void {
+    const handles = [...this.workers.values()];
+    if (handles.length === 0) throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
+    keys.forEach((key, i) => {
+      const targets = broadcast ? handles : [handles[(this.scatterCount++) % handles.length] as WorkerHandle];
+      for (const h of targets) {
+        h.put([key], [values[i]]);
+        this.events.push({ type: 'data-scattered', client, key, worker: h.id, nbytes: sizeof(values[i]) });
+      }
+    });
+    this.submit([]);
+  }
+
+  /** Ends a session: its keys are released. */
+  closeSession(client: string): void {
+    if (!this.sessions.delete(client)) return;
+    this.submit([{ type: 'client-removed', client }]);
+    if (this.runs.size === 0 && this.sessions.size === 0) this.setActive(false);
+  }
+
   private endRun(comp: Computation): void {
     if (this.runs.get(comp.client) !== comp) return;
     this.runs.delete(comp.client);
     this.submit([{ type: 'client-removed', client: comp.client }]);
-    if (this.runs.size === 0) this.setActive(false);
+    if (this.runs.size === 0 && this.sessions.size === 0) this.setActive(false);
   }
 
   // ---- worker messages ----------------------------------------------------------------------

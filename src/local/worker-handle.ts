@@ -8,10 +8,9 @@
  */
 import * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
-import { BaskError } from '../errors.js';
-import { describeFunction, type FnRef } from '../graph/fnref.js';
-import { Task } from '../graph/spec.js';
+import type { FnRef } from '../graph/fnref.js';
 import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
+import { encodeSpec } from '../wire/spec-codec.js';
 import type {
   FromWorker,
   ReportMode,
@@ -20,10 +19,11 @@ import type {
   WorkerApi,
 } from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
+import { importTaskModule } from '../worker/builtins.js';
 
 type Execute = Extract<Instruction, { type: 'execute' }>;
 
-const importModule = (url: string): Promise<unknown> => import(/* @vite-ignore */ url);
+const importModule = importTaskModule;
 
 interface Gather {
   keys: string[];
@@ -68,6 +68,18 @@ export class WorkerHandle {
     if (this.inflight.size === 0) this.headSince = now;
     this.inflight.set(ins.key, now);
     this.run.push(task);
+  }
+
+  /** Places values in the worker's store (scatter); they go before the next batch. */
+  put(keys: string[], values: unknown[]): void {
+    this.flushPending();
+    const encoder = new CloneEncoder(false);
+    const encoded = values.map((v) => encoder.encode(v));
+    this.taskPort.postMessage({ type: 'put', keys, values: encoded, marked: encoder.marked } satisfies ToWorker);
+  }
+
+  private flushPending(): void {
+    if (this.run.length > 0 || this.free.length > 0 || this.cancel.length > 0) this.flush(false);
   }
 
   /** Drops data the engine released. */
@@ -146,37 +158,8 @@ export class WorkerHandle {
   }
 
   private encode(ins: Execute, report: ReportMode): WireTask {
-    const spec = ins.spec;
-    if (!(spec instanceof Task)) {
-      const encoder = new CloneEncoder(false, (fn) => this.ship(describeFunction(fn)));
-      const value = encoder.encode(spec);
-      return {
-        key: ins.key,
-        fn: null,
-        args: [value],
-        marked: encoder.marked,
-        fetch: ins.fetch,
-        report,
-      };
-    }
-    const fn = this.ship(describeFunction(spec.fn));
-    let args = spec.args;
-    let marked = false;
-    for (const a of args) {
-      if (a !== null && typeof a === 'object') {
-        const encoder = new CloneEncoder(false, (f) => this.ship(describeFunction(f)));
-        args = args.map((x) => encoder.encode(x));
-        marked = encoder.marked;
-        break;
-      }
-      if (typeof a === 'function') {
-        throw new BaskError(
-          'ERR_SERIALIZE',
-          `Task '${ins.key}' has a function argument ('${a.name}'): functions are not data between workers`,
-        );
-      }
-    }
-    return { key: ins.key, fn, args, marked, fetch: ins.fetch, report };
+    const spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref));
+    return { key: ins.key, fn: spec.fn, args: spec.args, marked: spec.marked, fetch: ins.fetch, report };
   }
 
   /** The reference to send: full source the first time, then only the hash. */

@@ -7,3 +7,12 @@ export { generateStocks, type GenerateStocksOptions, type CsvText } from './gene
 export { readPrices, parsePrices, type PricesOptions, type PriceFrame } from './prices.js';
 export { buildSpreads, spreadsPlain, type SpreadGraph, type SpreadsOptions } from './spreads.js';
 export { tasks } from './tasks.js';
+export {
+  runSpreads,
+  isSpreadFailure,
+  formatWallTime,
+  type RunSpreadsOptions,
+  type SpreadResult,
+  type SpreadSuccess,
+  type SpreadFailure,
+} from './run.js';

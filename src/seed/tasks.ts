@@ -1,6 +1,6 @@
 /**
- * The seed workload's task module: the functions workers import by name (module URL + export
- * name) instead of receiving their source. Importable anywhere: no DOM or Node access at its
+ * The seed workload's task module: the functions workers import by name (the built-in module
+ * URL `bask:seed` + export name, see worker/builtins.ts) instead of receiving their source. Importable anywhere: no DOM or Node access at its
  * top level.
  */
 import '../frame/codec.js';
@@ -9,4 +9,4 @@ import { readCsv } from '../frame/read.js';
 import { readPrices } from './prices.js';
 
 /** `readPrices` and `readCsv` as shippable task functions: `delayed(tasks.readPrices)(file)`. */
-export const tasks = defineTasks(import.meta.url, { readPrices, readCsv });
+export const tasks = defineTasks('bask:seed', { readPrices, readCsv });

@@ -39,7 +39,9 @@ export type ToWorker =
       /** Emit performance.measure entries for each task (a Profiler is listening). */
       measure: boolean;
     }
-  | { type: 'gather'; id: number; keys: string[]; move: boolean };
+  | { type: 'gather'; id: number; keys: string[]; move: boolean }
+  /** Data placed directly (scattered, or fetched by the process from another machine). */
+  | { type: 'put'; keys: string[]; values: unknown[]; marked: boolean };
 
 /** One finished (or failed, or blocked) task. */
 export interface TaskResult {
@@ -69,8 +71,8 @@ export type PeerMessage =
 
 /** The control API a pool worker exposes through comlink. */
 export interface WorkerApi {
-  /** Starts the worker: its id and the port of its task plane. */
-  init(id: string, taskPort: MessagePort): void;
+  /** Starts the worker: its id, the port of its task plane, and options. */
+  init(id: string, taskPort: MessagePort, options?: WorkerInitOptions): void;
   /** Connects a peer's data port. */
   connect(peer: string, port: MessagePort): void;
   /** Forgets a peer (it died). */
@@ -79,6 +81,12 @@ export interface WorkerApi {
   ping(): string;
   /** Counters of what the worker did. */
   stats(): WorkerStats;
+}
+
+/** Options of a worker thread. */
+export interface WorkerInitOptions {
+  /** Results a client asked for travel back with their completion up to this size (bytes). */
+  reportLimit?: number;
 }
 
 /** What a worker did, for tests and diagnostics. */

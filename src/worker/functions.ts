@@ -13,6 +13,7 @@
 import { BaskError } from '../errors.js';
 import { TASK_MODULE_TAG, unshippable, type FnRef } from '../graph/fnref.js';
 import { builtinOps } from '../graph/ops.js';
+import { importTaskModule } from './builtins.js';
 
 type Fn = (...args: never[]) => unknown;
 
@@ -26,8 +27,7 @@ export class FunctionCache {
   private readonly sources = new Map<string, Fn>();
 
   constructor(
-    private readonly importModule: (url: string) => Promise<unknown> = (url) =>
-      import(/* @vite-ignore */ url),
+    private readonly importModule: (url: string) => Promise<unknown> = importTaskModule,
   ) {}
 
   /** True when `resolve(ref)` can run now without importing anything. */

@@ -40,6 +40,8 @@ export class WorkerRuntime {
   private encoder = new CloneEncoder(false);
   private lastFlush = 0;
   private measure = false;
+  /** A put still decoding: tasks wait for it. */
+  private blockedBy: Promise<void> | undefined;
   private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
   tasksDone = 0;
 
@@ -47,6 +49,8 @@ export class WorkerRuntime {
     readonly id: string,
     private readonly send: (message: FromWorker, transfer: Transferable[]) => void,
     functions?: FunctionCache,
+    /** Results asked for with report 1 travel back only up to this size (bytes). */
+    private readonly reportLimit = Infinity,
   ) {
     this.functions = functions ?? new FunctionCache();
   }
@@ -55,6 +59,10 @@ export class WorkerRuntime {
   receive(message: ToWorker): void {
     if (message.type === 'gather') {
       this.gather(message.id, message.keys, message.move);
+      return;
+    }
+    if (message.type === 'put') {
+      this.put(message.keys, message.values, message.marked);
       return;
     }
     this.measure = message.measure;
@@ -91,6 +99,27 @@ export class WorkerRuntime {
     this.peers.delete(peer);
   }
 
+  /** Stores values placed directly; tasks wait until they are decoded (imports may be needed). */
+  private put(keys: string[], values: unknown[], marked: boolean): void {
+    if (!marked) {
+      keys.forEach((k, i) => this.store.set(k, values[i]));
+      return;
+    }
+    const decoder = new CloneDecoder();
+    const decoded = values.map((v) => decoder.decode(v));
+    if (decoder.missingModules.size === 0) {
+      keys.forEach((k, i) => this.store.set(k, decoded[i]));
+      return;
+    }
+    const loading = Promise.all([...decoder.missingModules].map((m) => this.functions.load(m)))
+      .then(() => {
+        const again = new CloneDecoder();
+        keys.forEach((k, i) => this.store.set(k, again.decode(decoded[i])));
+      })
+      .catch(() => undefined);
+    this.blockedBy = loading;
+  }
+
   private cancel(keys: readonly string[]): void {
     const drop = new Set(keys);
     const kept = this.queue.slice(this.head).filter((t) => !drop.has(t.key));
@@ -101,6 +130,16 @@ export class WorkerRuntime {
 
   private pump(): void {
     if (this.busy) return;
+    if (this.blockedBy !== undefined) {
+      const blocked = this.blockedBy;
+      this.blockedBy = undefined;
+      this.busy = true;
+      void blocked.then(() => {
+        this.busy = false;
+        this.pump();
+      });
+      return;
+    }
     this.busy = true;
     while (this.head < this.queue.length) {
       const task = this.queue[this.head++] as WireTask;
@@ -214,7 +253,7 @@ export class WorkerRuntime {
         result.hasValue = true;
       } else {
         this.store.set(task.key, value);
-        if (task.report === 1) {
+        if (task.report === 1 && (this.reportLimit === Infinity || (result.nbytes ?? 0) <= this.reportLimit)) {
           result.value = this.encoder.encode(value);
           result.hasValue = true;
         }

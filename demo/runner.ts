@@ -1,0 +1,94 @@
+/**
+ * One run of the page: the chosen scheduler computes every file with `runSpreads`, and the
+ * page's views are told about each result as it settles.
+ *
+ * Policy: the wall time covers building the graph and computing it, as `%time` around
+ * `compute` does; connecting to a cluster happens before the clock starts, as creating a
+ * Dask `Client` comes before `%time`. A cluster connection is made once per address and
+ * reused; a failed attempt is forgotten, so the next run tries again.
+ */
+import { Profiler, type Callbacks, type Scheduler } from 'bask';
+import { runSpreads, type SpreadResult, type SpreadsOptions } from 'bask/seed';
+import { connectCluster } from './cluster.js';
+import type { InputFile } from './ui/files.js';
+
+/** The schedulers the page offers. */
+export type SchedulerKind = 'sync' | 'threads' | 'cluster';
+
+/** Human names of the schedulers. */
+export const SCHEDULER_LABELS: Readonly<Record<SchedulerKind, string>> = {
+  sync: 'Sync',
+  threads: 'Worker pool',
+  cluster: 'Cluster',
+};
+
+/** How a run ended. */
+export type RunOutcome =
+  | {
+      readonly kind: SchedulerKind;
+      readonly status: 'done';
+      readonly wallMs: number;
+      readonly results: readonly SpreadResult[];
+      readonly profiler: Profiler;
+    }
+  | { readonly kind: SchedulerKind; readonly status: 'unavailable'; readonly message: string };
+
+/** What a run needs. */
+export interface RunRequest {
+  readonly kind: SchedulerKind;
+  readonly files: readonly InputFile[];
+  readonly mapping: SpreadsOptions;
+  /** The cluster's address (used when `kind` is 'cluster'). */
+  readonly address: string;
+  /** Diagnostics for the run besides its Profiler (the page's ProgressBar). */
+  readonly callbacks: readonly Callbacks[];
+  readonly signal: AbortSignal;
+  /** Each file's result as it settles, with its position in `files`. */
+  readonly onResult: (result: SpreadResult, index: number) => void;
+}
+
+const clusters = new Map<string, Promise<Scheduler>>();
+
+/** The cluster scheduler at `address`, connecting on first use. */
+export function getCluster(address: string): Promise<Scheduler> {
+  let pending = clusters.get(address);
+  if (pending === undefined) {
+    pending = connectCluster(address);
+    clusters.set(address, pending);
+    pending.catch(() => clusters.delete(address));
+  }
+  return pending;
+}
+
+/** Runs every file on one scheduler. */
+export async function runOn(request: RunRequest): Promise<RunOutcome> {
+  const { kind, files } = request;
+  let scheduler: 'sync' | 'threads' | Scheduler;
+  if (kind !== 'cluster') {
+    scheduler = kind;
+  } else {
+    try {
+      scheduler = await getCluster(request.address);
+    } catch (error) {
+      return { kind, status: 'unavailable', message: messageOf(error) };
+    }
+  }
+  const profiler = new Profiler();
+  const started = performance.now();
+  const results = await runSpreads(
+    files.map((f) => f.file),
+    {
+      scheduler,
+      mapping: request.mapping,
+      names: files.map((f) => f.name),
+      callbacks: [...request.callbacks, profiler],
+      signal: request.signal,
+      onResult: request.onResult,
+    },
+  );
+  return { kind, status: 'done', wallMs: performance.now() - started, results, profiler };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,214 @@
+/**
+ * `bask spreads`: the demo page's headless twin. Computes each CSV file's daily spread with
+ * `runSpreads` (one computation per file, so a bad file is reported and the others still
+ * compute) and prints a table and the wall time, or JSON for scripts.
+ *
+ * Policy: stdout carries only the results (the table and `Wall time: ...`, or with `--json`
+ * a JSON array and nothing else); the progress bar and the wall time in JSON mode go to
+ * stderr. Exit codes: 0 when every file computed, 1 when some failed, 2 on bad usage (cli.ts
+ * maps ERR_INVALID_ARGUMENT and parseArgs errors to 2).
+ */
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { BaskError, ProgressBar, defaultPool, type Scheduler } from '../src/index.node.js';
+import {
+  formatWallTime,
+  isSpreadFailure,
+  runSpreads,
+  type SpreadResult,
+  type SpreadsOptions,
+} from '../src/seed/index.js';
+import { listCsvFiles } from '../src/seed/node.js';
+import type { Command } from './commands.js';
+
+const HELP = `Usage: bask spreads <files or folders...> [options]
+
+Computes each CSV file's spread (highest high minus lowest low) and day (its first
+timestamp): the seed workload of the Dask tutorial. A folder stands for the .csv files in
+it (not searched recursively). A bad file is reported; the others are still computed.
+
+Options:
+  --scheduler <spec>  sync, threads (default), or a cluster address such as
+                      ws://127.0.0.1:8786
+  --workers <n>       worker count of the pool (default: the machine's cores)
+  --timestamp <col>   the timestamp column (default: timestamp, date, datetime or time,
+                      else the first column holding dates)
+  --high <col>        the high-price column (default: high, in any case)
+  --low <col>         the low-price column (default: low, in any case)
+  --json              print a JSON array with one { file, day, spread } or
+                      { file, error, code } per file instead of the table
+  -h, --help          show this help
+
+Exit codes: 0 every file computed, 1 some files failed, 2 bad usage.`;
+
+/** What `--scheduler` resolves to: a local scheduler by name, or a connected cluster client. */
+export type SpreadsScheduler = 'sync' | 'threads' | Scheduler;
+
+/**
+ * Resolves `--scheduler`: `sync` (and Dask's aliases), `threads` (and `processes`), or a
+ * `ws://` / `wss://` cluster address. Anything else is a usage error.
+ */
+export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
+  switch (spec) {
+    case 'sync':
+    case 'synchronous':
+    case 'single-threaded':
+      return Promise.resolve('sync');
+    case 'threads':
+    case 'processes':
+      return Promise.resolve('threads');
+  }
+  if (/^wss?:\/\//i.test(spec)) {
+    return Promise.reject(
+      new BaskError(
+        'ERR_CONNECTION',
+        `cannot connect to ${spec}: the cluster client is not available yet in this version of bask. ` +
+          'Use --scheduler sync or threads.',
+      ),
+    );
+  }
+  return Promise.reject(
+    optionError(
+      'scheduler',
+      `expected sync, threads or a cluster address such as ws://127.0.0.1:8786, got '${spec}'`,
+    ),
+  );
+}
+
+/** The `bask spreads` command. */
+export const spreadsCommand: Command = {
+  summary: "Compute each CSV file's daily spread (the demo page, in a terminal)",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        scheduler: { type: 'string', default: 'threads' },
+        workers: { type: 'string' },
+        timestamp: { type: 'string' },
+        high: { type: 'string' },
+        low: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length === 0) {
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        'no input: pass CSV files or folders, e.g. bask spreads data/GOOG',
+      );
+    }
+    const numWorkers = values.workers === undefined ? undefined : parseWorkers(values.workers);
+    const mapping = columnMapping(values);
+    const scheduler = await resolveScheduler(values.scheduler);
+    const files = await expandSources(positionals);
+    const started = performance.now();
+    try {
+      const results = await runSpreads(files, {
+        scheduler,
+        mapping,
+        callbacks: [new ProgressBar()],
+        ...(numWorkers === undefined ? {} : { numWorkers }),
+      });
+      const wallTime = `Wall time: ${formatWallTime(performance.now() - started)}`;
+      if (values.json) {
+        console.log(JSON.stringify(results.map(toJson), null, 2));
+        console.error(wallTime);
+      } else {
+        console.log(formatTable(results));
+        console.log(wallTime);
+      }
+      return results.some(isSpreadFailure) ? 1 : 0;
+    } finally {
+      await defaultPool.close();
+    }
+  },
+};
+
+function optionError(option: string, message: string): BaskError {
+  return new BaskError('ERR_INVALID_ARGUMENT', `--${option}: ${message}`);
+}
+
+function parseWorkers(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw optionError('workers', `expected a positive integer, got '${text}'`);
+  }
+  return n;
+}
+
+function columnMapping(values: {
+  timestamp?: string;
+  high?: string;
+  low?: string;
+}): SpreadsOptions {
+  const mapping: SpreadsOptions = {};
+  for (const role of ['timestamp', 'high', 'low'] as const) {
+    const column = values[role];
+    if (column === undefined) continue;
+    if (column.trim() === '') throw optionError(role, 'expected a column name, got nothing');
+    mapping[role] = column;
+  }
+  return mapping;
+}
+
+/**
+ * Files stay as given (a path that cannot be read is that file's error, reported with the
+ * others); a folder becomes its .csv files, and a folder without any is an error.
+ */
+async function expandSources(args: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const arg of args) {
+    let info: Stats | undefined;
+    try {
+      info = await stat(arg);
+    } catch {
+      info = undefined;
+    }
+    if (info?.isDirectory() !== true) {
+      files.push(arg);
+      continue;
+    }
+    const inside = await listCsvFiles(arg);
+    if (inside.length === 0) {
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `the folder '${arg}' has no .csv files in it (folders are not searched recursively). ` +
+          'Pass CSV files, or a folder that holds some.',
+      );
+    }
+    files.push(...inside);
+  }
+  return files;
+}
+
+/** The day of a timestamp as `YYYY-MM-DD` (timestamps are UTC, as the frame parses them). */
+function isoDay(day: Date): string {
+  return day.toISOString().slice(0, 10);
+}
+
+function toJson(result: SpreadResult): Record<string, unknown> {
+  if (isSpreadFailure(result)) {
+    return { file: result.file, error: result.error.message, code: result.error.code };
+  }
+  return { file: result.file, day: isoDay(result.day), spread: result.spread };
+}
+
+/** The results as aligned columns: file, day, spread (4 decimals), or the file's error. */
+function formatTable(results: readonly SpreadResult[]): string {
+  const width = Math.max('file'.length, ...results.map((r) => r.file.length));
+  const spreads = results.map((r) => (isSpreadFailure(r) ? '' : r.spread.toFixed(4)));
+  const spreadWidth = Math.max('spread'.length, ...spreads.map((s) => s.length));
+  const lines = [`${'file'.padEnd(width)}  ${'day'.padEnd(10)}  ${'spread'.padStart(spreadWidth)}`];
+  results.forEach((r, i) => {
+    const rest = isSpreadFailure(r)
+      ? `error: ${r.error.message}`
+      : `${isoDay(r.day)}  ${(spreads[i] as string).padStart(spreadWidth)}`;
+    lines.push(`${r.file.padEnd(width)}  ${rest}`);
+  });
+  const failed = results.filter(isSpreadFailure).length;
+  if (failed > 0) lines.push('', `${failed} of ${results.length} files failed.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,265 @@
+/**
+ * The backend of `Client.connect`: a WebSocket to a `bask scheduler`. It speaks the wire
+ * protocol (wire/protocol.ts): `hello` first (version and token checked by the scheduler),
+ * then submissions, gathers and scatters, each a request with an id.
+ *
+ * Task modules given as file: URLs (a Node client's own modules) are bundled once per
+ * connection and uploaded before the first submission that needs them, so workers on other
+ * machines can import them. Every pending request rejects when the socket closes.
+ */
+import { BaskError, deserializeError, type SerializedError } from '../errors.js';
+import type { FnRef } from '../graph/fnref.js';
+import type { GraphBatch } from '../graph/prepare.js';
+import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
+import { importTaskModule } from '../worker/builtins.js';
+import { CloneEncoder, MARK, decodeWithImports } from '../wire/clone.js';
+import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { PROTOCOL_VERSION, type ClientMessage, type ToClient, type Welcome, type WireGraph } from '../wire/protocol.js';
+import { openSocket, type Socket } from '../wire/socket.js';
+import { encodeSpec } from '../wire/spec-codec.js';
+import { bundleModule } from './bundle.js';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** A client's connection to a scheduler. */
+export class RemoteBackend implements Backend {
+  readonly kind = 'remote';
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly uploaded = new Set<string>();
+  private closed = false;
+  readonly id: string;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly events: BackendEvents,
+    welcome: Extract<Welcome, { type: 'welcome' }>,
+  ) {
+    this.id = welcome.id;
+    socket.onMessage((data) => this.onMessage(data));
+    socket.onClose((code, reason) => this.onClose(code, reason));
+  }
+
+  /** Connects and completes the handshake; rejects with the scheduler's refusal. */
+  static async connect(address: string, events: BackendEvents, options: { name?: string; token?: string; timeout?: number }): Promise<RemoteBackend> {
+    const socket = await openSocket(address, options.timeout);
+    const welcome = await new Promise<Welcome>((resolve, reject) => {
+      socket.onMessage((data) => {
+        try {
+          resolve(decodeFrame(data) as Welcome);
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+      socket.onClose((code, reason) => reject(new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`)));
+      socket.send(
+        encodeFrame({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          role: 'client',
+          ...(options.name !== undefined ? { name: options.name } : {}),
+          ...(options.token !== undefined ? { token: options.token } : {}),
+        }),
+      );
+    });
+    if (welcome.type === 'refused') {
+      socket.close(1000, 'refused');
+      const code = welcome.code.startsWith('ERR_') ? welcome.code : 'ERR_CONNECTION';
+      throw new BaskError(code as 'ERR_CONNECTION', welcome.message);
+    }
+    return new RemoteBackend(socket, events, welcome);
+  }
+
+  async submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
+    const graph = encodeGraph(batch);
+    await this.uploadModules(graph);
+    const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
+    await this.request({
+      type: 'submit',
+      id: 0,
+      graph,
+      wanted: [...wanted],
+      ...(perKey !== undefined ? { options: perKey } : {}),
+      ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+    });
+  }
+
+  release(keys: readonly string[]): void {
+    if (keys.length > 0) this.send({ type: 'release', keys: [...keys] });
+  }
+
+  cancel(keys: readonly string[]): void {
+    if (keys.length > 0) this.send({ type: 'cancel', keys: [...keys] });
+  }
+
+  keep(keys: readonly string[]): void {
+    if (keys.length > 0) this.send({ type: 'keep', keys: [...keys] });
+  }
+
+  async gather(keys: readonly string[]): Promise<Map<string, unknown>> {
+    const reply = (await this.request({ type: 'gather', id: 0, keys: [...keys] })) as Extract<ToClient, { type: 'gathered' }>;
+    const values = (await decodeWithImports(reply.values, importTaskModule)) as unknown[];
+    const missing = new Set(reply.missing);
+    const out = new Map<string, unknown>();
+    reply.keys.forEach((k, i) => {
+      if (!missing.has(k)) out.set(k, values[i]);
+    });
+    return out;
+  }
+
+  async scatter(keys: readonly string[], values: readonly unknown[], options: { workers?: readonly string[]; broadcast?: boolean } = {}): Promise<void> {
+    const encoder = new CloneEncoder(false);
+    const encoded = values.map((v) => encoder.encode(v));
+    const message: ClientMessage = {
+      type: 'scatter',
+      id: 0,
+      keys: [...keys],
+      values: encoded,
+      ...(options.workers !== undefined ? { workers: [...options.workers] } : {}),
+      ...(options.broadcast !== undefined ? { broadcast: options.broadcast } : {}),
+    };
+    await this.request(message);
+  }
+
+  async info(): Promise<ClusterInfo> {
+    const reply = (await this.request({ type: 'info', id: 0 })) as Extract<ToClient, { type: 'answer' }>;
+    return reply.value as ClusterInfo;
+  }
+
+  /** Round-trip time to the scheduler (milliseconds). */
+  async ping(): Promise<number> {
+    const start = performance.now();
+    await this.request({ type: 'ping', id: 0 });
+    return performance.now() - start;
+  }
+
+  close(): Promise<void> {
+    if (!this.closed) this.socket.close(1000, 'client closed');
+    return Promise.resolve();
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private send(message: ClientMessage): void {
+    if (this.closed) throw new BaskError('ERR_CLIENT_CLOSED', 'The connection to the scheduler is closed');
+    this.socket.send(encodeFrame(message));
+  }
+
+  private request(message: ClientMessage & { id: number }): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.send({ ...message, id } as ClientMessage);
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  private settle(id: number, error: SerializedError | undefined, value: unknown): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.pending.delete(id);
+    if (error !== undefined) p.reject(deserializeError(error));
+    else p.resolve(value);
+  }
+
+  private onMessage(data: Uint8Array): void {
+    let message: ToClient;
+    try {
+      message = decodeFrame(data) as ToClient;
+    } catch {
+      this.socket.close(1002, 'malformed message from scheduler');
+      return;
+    }
+    switch (message.type) {
+      case 'report':
+        void this.report(message);
+        return;
+      case 'submitted':
+      case 'scattered':
+        this.settle(message.id, message.error, undefined);
+        return;
+      case 'gathered':
+      case 'answer':
+      case 'pong':
+        this.settle(message.id, undefined, message);
+        return;
+    }
+  }
+
+  private async report(message: Extract<ToClient, { type: 'report' }>): Promise<void> {
+    if (message.state === 'erred') {
+      this.events.report({ key: message.key, state: 'erred', error: deserializeError(message.error), blame: message.blame });
+    } else if (message.state === 'lost') {
+      this.events.report({ key: message.key, state: 'lost' });
+    } else {
+      const carried = message as { value?: unknown; hasValue?: boolean };
+      let value: unknown;
+      let hasValue = carried.hasValue === true;
+      if (hasValue) {
+        try {
+          value = await decodeWithImports(carried.value, importTaskModule);
+        } catch {
+          hasValue = false;
+        }
+      }
+      this.events.report({ key: message.key, state: 'memory', nbytes: message.nbytes, value, hasValue });
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new BaskError('ERR_CONNECTION', `Lost the connection to the scheduler (${code}${reason === '' ? '' : ` ${reason}`})`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.events.closed(error);
+  }
+
+  private async uploadModules(graph: WireGraph): Promise<void> {
+    const urls = new Set<string>();
+    for (const spec of graph.specs) {
+      if (spec.fn !== null) addModule(spec.fn, urls);
+      if (spec.marked) for (const a of spec.args) collectModules(a, urls);
+    }
+    for (const url of urls) {
+      if (this.uploaded.has(url) || !url.startsWith('file:')) continue;
+      this.uploaded.add(url);
+      const code = await bundleModule(url);
+      this.send({ type: 'module', url, code });
+    }
+  }
+}
+
+function addModule(fn: FnRef, urls: Set<string>): void {
+  if (fn.kind === 'module') urls.add(fn.url);
+}
+
+function collectModules(value: unknown, urls: Set<string>): void {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
+  if (Array.isArray(value)) {
+    for (const v of value) collectModules(v, urls);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  if (record[MARK] === 'task') addModule(record['fn'] as FnRef, urls);
+  if (record[MARK] === 'type' && typeof record['module'] === 'string') urls.add(record['module']);
+  for (const v of Object.values(record)) collectModules(v, urls);
+}
+
+/** Encodes a batch's specs for the wire; throws ERR_UNSHIPPABLE_FUNCTION for bad functions. */
+export function encodeGraph(batch: GraphBatch): WireGraph {
+  return {
+    keys: [...batch.keys],
+    specs: batch.specs.map((spec, i) => encodeSpec(spec, batch.keys[i] as string)),
+    depStart: batch.depStart,
+    depList: batch.depList,
+    external: [...batch.external],
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Refusing unshippable functions at submit: every task function a submission needs must have a
+ * shippable reference (a built-in op, a task-module export, or source text). Bound and native
+ * functions fail here with ERR_UNSHIPPABLE_FUNCTION naming the task, before anything is sent.
+ * (A closure over local variables can only be caught when it first runs on a worker.)
+ */
+import { BaskError } from '../errors.js';
+import { indexGraph, type GraphView } from '../graph/analyze.js';
+import { describeFunction } from '../graph/fnref.js';
+import { Task, isPlainObject } from '../graph/spec.js';
+
+/** Throws ERR_UNSHIPPABLE_FUNCTION for the first task whose function cannot be shipped. */
+export function checkShippable(graph: GraphView, keys: readonly string[]): void {
+  const index = indexGraph(graph, keys, { isExternal: () => true });
+  index.nodes.forEach((node, id) => {
+    try {
+      visit(node);
+    } catch (error) {
+      if (error instanceof BaskError) {
+        throw new BaskError(error.code, `Task '${index.keys[id] ?? '?'}': ${error.message}`, { key: index.keys[id] });
+      }
+      throw error;
+    }
+  });
+}
+
+function visit(value: unknown): void {
+  if (value instanceof Task) {
+    describeFunction(value.fn);
+    for (const a of value.args) visit(a);
+  } else if (Array.isArray(value)) {
+    for (const v of value) visit(v);
+  } else if (isPlainObject(value)) {
+    for (const v of Object.values(value)) visit(v);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Building submissions for a Client: `submit(fn, ...args, options)` calls become tasks with
+ * Dask's keys (`<name>-<tokenize(fn, args)>`, pure by default), futures among the args become
+ * refs to their keys, Delayed args bring their graphs along. `compute` collects the graphs of
+ * Delayed values and maps each to a future of its key.
+ */
+import type { TaskOptions } from '../engine/types.js';
+import { BaskError } from '../errors.js';
+import { nodeOf } from '../delayed/delayed.js';
+import { collectGraph, type DelayedNode } from '../delayed/node.js';
+import type { GraphView } from '../graph/analyze.js';
+import { nodeDependencies } from '../graph/deps.js';
+import { Ref, Task, handleKey, isPlainObject } from '../graph/spec.js';
+import { tokenize, uniqueToken } from '../graph/tokenize.js';
+
+/** Options of `client.submit` and `client.map` (Dask's names). */
+export interface SubmitTaskOptions extends TaskOptions {
+  /** The key, exactly (default `<function name>-<token>`). */
+  key?: string;
+  /** Equal calls share a key (default true, as in Dask). */
+  pure?: boolean;
+}
+
+const OPTION_KEYS = new Set(['key', 'pure', 'priority', 'retries', 'workers', 'resources']);
+
+/** Splits a call's trailing options (a plain object with only option names) from its args. */
+export function splitCallOptions(args: readonly unknown[]): [unknown[], SubmitTaskOptions] {
+  const last = args[args.length - 1];
+  if (isPlainObject(last) && Object.keys(last).every((k) => OPTION_KEYS.has(k)) && handleKey(last) === undefined) {
+    return [args.slice(0, -1), last as SubmitTaskOptions];
+  }
+  return [[...args], {}];
+}
+
+/** A submission: the graph to send, the keys wanted, and per-key options. */
+export interface Submission {
+  graph: GraphView;
+  keys: string[];
+  perKey: Map<string, TaskOptions>;
+}
+
+/** Builds tasks for `fn` applied to each call's args. */
+export function buildSubmission(fn: (...args: never[]) => unknown, calls: readonly unknown[][], _isKnown: (key: string) => boolean): Submission {
+  if (typeof fn !== 'function') throw new BaskError('ERR_INVALID_ARGUMENT', `submit(fn, ...args): fn must be a function, got ${typeof fn}`);
+  const nodes = new Map<string, unknown>();
+  const delayedRoots: DelayedNode[] = [];
+  const keys: string[] = [];
+  const perKey = new Map<string, TaskOptions>();
+  const prefix = fn.name === '' ? 'lambda' : fn.name;
+  for (const call of calls) {
+    const [args, options] = splitCallOptions(call);
+    const lifted = args.map((a) => liftArg(a, delayedRoots));
+    const task = new Task(fn, lifted);
+    const key = options.key ?? `${prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
+    nodes.set(key, task);
+    keys.push(key);
+    const { key: _k, pure: _p, ...taskOptions } = options;
+    if (Object.keys(taskOptions).length > 0) perKey.set(key, taskOptions);
+  }
+  const delayedGraph = delayedRoots.length > 0 ? collectGraph(delayedRoots) : undefined;
+  const graph: GraphView = {
+    get: (k) => (nodes.has(k) ? nodes.get(k) : delayedGraph?.get(k)),
+    has: (k) => nodes.has(k) || (delayedGraph?.has(k) ?? false),
+    deps: (k, node) => (nodes.has(k) ? nodeDependencies(node) : (delayedGraph?.deps(k, node) ?? [])),
+  };
+  return { graph, keys, perKey };
+}
+
+function liftArg(value: unknown, roots: DelayedNode[]): unknown {
+  const node = nodeOf(value);
+  if (node !== undefined) {
+    roots.push(node);
+    return new Ref(node.key);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const held = handleKey(value);
+  if (held !== undefined) return new Ref(held);
+  if (Array.isArray(value)) return value.map((v) => liftArg(v, roots));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, liftArg(v, roots)]));
+  return value;
+}
+
+/** The Delayed values inside `values` (arrays and plain objects) and their graph. */
+export function findFutures(values: unknown): { graph: GraphView; roots: string[] } {
+  const roots: DelayedNode[] = [];
+  const walk = (v: unknown): void => {
+    const node = nodeOf(v);
+    if (node !== undefined) roots.push(node);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (isPlainObject(v)) Object.values(v).forEach(walk);
+  };
+  walk(values);
+  return { graph: collectGraph(roots), roots: [...new Set(roots.map((r) => r.key))] };
+}
+
+/** `values` with each Delayed replaced by the future of its key. */
+export function replaceFutures(values: unknown, futures: ReadonlyMap<string, unknown>): unknown {
+  const node = nodeOf(values);
+  if (node !== undefined) return futures.get(node.key);
+  if (Array.isArray(values)) return values.map((v) => replaceFutures(v, futures));
+  if (isPlainObject(values)) return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, replaceFutures(v, futures)]));
+  return values;
+}

@@ -1,0 +1,227 @@
+/**
+ * `runSpreads`: the seed workload as applications run it (the demo page, `bask spreads`), with
+ * one difference from a plain `compute(g.spreads, g.days)`: a bad file does not fail the others.
+ *
+ * Policy: Dask's `compute` fails the whole call on the first error, so each file's
+ * `[spread, day]` is a computation of its own. On a pool or a cluster they all start at once
+ * and share the workers (`Promise.allSettled`); on the sync scheduler, which exists for
+ * debugging, they run one after another, yielding to the event loop about every 50 ms so that
+ * a page stays responsive between files. Results come back in input order; `onResult` sees
+ * each one as it settles (in completion order).
+ *
+ * Diagnostics see the whole call as one computation (`RunGroup`): one `start` whose task
+ * count covers every file, every task, one `finish`, so a ProgressBar fills once and a
+ * Profiler keeps every file's tasks. Every failure is a BaskError (ERR_CSV for a bad file).
+ */
+import { compute } from '../api.js';
+import { resolveScheduler, type SchedulerSpec } from '../config.js';
+import { BaskError, isBaskError } from '../errors.js';
+import type { CsvSource } from '../frame/read.js';
+import {
+  emit,
+  now,
+  type Callbacks,
+  type StartEvent,
+  type TaskEndEvent,
+  type TaskStartEvent,
+} from '../hooks.js';
+import type { Delayed } from '../delayed/types.js';
+import type { Scheduler } from '../scheduler.js';
+import { buildSpreads, type SpreadsOptions } from './spreads.js';
+
+/** One file's result: its first timestamp and its spread (highest high minus lowest low). */
+export interface SpreadSuccess {
+  readonly file: string;
+  readonly day: Date;
+  readonly spread: number;
+}
+
+/** One file that could not be computed, and why. */
+export interface SpreadFailure {
+  readonly file: string;
+  readonly error: BaskError;
+}
+
+/** What {@link runSpreads} gives per file. */
+export type SpreadResult = SpreadSuccess | SpreadFailure;
+
+/** Options of {@link runSpreads}. */
+export interface RunSpreadsOptions {
+  /** 'sync', 'threads', a Client... (default: as `compute`: config, default client, pool). */
+  scheduler?: SchedulerSpec;
+  /** Which columns hold timestamp, high and low (default: found by name). */
+  mapping?: SpreadsOptions;
+  /** The name of each source in the results (default: the path, URL or File name). */
+  names?: readonly string[];
+  /** Called as each file settles, with its position in `sources`. */
+  onResult?: (result: SpreadResult, index: number) => void;
+  /** Diagnostics (ProgressBar, Profiler): they see the whole run as one computation. */
+  callbacks?: readonly Callbacks[];
+  /** Worker count of the pool (see `compute`). */
+  numWorkers?: number;
+  /** Stops the run: files not computed yet fail with ERR_ABORTED. */
+  signal?: AbortSignal;
+}
+
+const YIELD_EVERY_MS = 50;
+
+/** True when `result` is a failure. */
+export function isSpreadFailure(result: SpreadResult): result is SpreadFailure {
+  return 'error' in result;
+}
+
+/**
+ * Computes each source's spread and day, isolating failures per file. Resolves (never
+ * rejects for a bad file) to one result per source, in input order.
+ *
+ * ```ts
+ * const results = await runSpreads(files, { scheduler: 'threads' });
+ * for (const r of results) console.log(r.file, isSpreadFailure(r) ? r.error.message : r.spread);
+ * ```
+ */
+export async function runSpreads(
+  sources: readonly CsvSource[],
+  options: RunSpreadsOptions = {},
+): Promise<SpreadResult[]> {
+  const { mapping = {}, names, onResult, numWorkers, signal } = options;
+  if (names !== undefined && names.length !== sources.length) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `runSpreads: names has ${names.length} entries for ${sources.length} sources`,
+    );
+  }
+  const scheduler = resolveScheduler(options.scheduler);
+  const graph = buildSpreads(sources, mapping);
+  const keys = [...graph.spreads, ...graph.days].map((d) => d.key);
+  const group = new RunGroup(options.callbacks ?? [], sources.length, keys);
+  const results = new Array<SpreadResult>(sources.length);
+
+  const computeOne = async (i: number): Promise<void> => {
+    const file = names?.[i] ?? sourceName(sources[i], i);
+    let result: SpreadResult;
+    try {
+      const [spread, day] = await compute(
+        graph.spreads[i] as Delayed<number>,
+        graph.days[i] as Delayed<Date>,
+        {
+          scheduler,
+          callbacks: [group],
+          ...(numWorkers === undefined ? {} : { numWorkers }),
+          ...(signal === undefined ? {} : { signal }),
+        },
+      );
+      result = { file, day, spread };
+    } catch (error) {
+      result = { file, error: toBaskError(error) };
+      group.fail(result.error);
+    }
+    results[i] = result;
+    onResult?.(result, i);
+  };
+
+  try {
+    if (isSequential(scheduler)) {
+      let lastYield = now();
+      for (let i = 0; i < sources.length; i++) {
+        await computeOne(i);
+        if (now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = now();
+        }
+      }
+    } else {
+      await Promise.allSettled(sources.map((_, i) => computeOne(i)));
+    }
+  } finally {
+    group.end();
+  }
+  return results;
+}
+
+/** The sync scheduler runs one computation at a time; the others share their workers. */
+function isSequential(scheduler: Scheduler): boolean {
+  return scheduler.schedulerName === 'sync';
+}
+
+function sourceName(source: CsvSource | undefined, i: number): string {
+  if (typeof source === 'string') return source;
+  if (source instanceof URL) return source.href;
+  const name = (source as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : `source ${i + 1}`;
+}
+
+function toBaskError(error: unknown): BaskError {
+  if (isBaskError(error)) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new BaskError('ERR_TASK_FAILED', message, { cause: error });
+}
+
+/**
+ * Many computations presented to diagnostics as one: the first `start` is passed on with the
+ * task count scaled to every file (each file's graph has the same shape, so the estimate is
+ * exact unless a file fails before it starts), the others are dropped; task events pass
+ * through; the per-file `finish` events are dropped and one `finish` is sent by `end()`.
+ */
+class RunGroup implements Callbacks {
+  private first: StartEvent | undefined;
+  private error: BaskError | undefined;
+
+  constructor(
+    private readonly consumers: readonly Callbacks[],
+    private readonly files: number,
+    private readonly keys: readonly string[],
+  ) {}
+
+  start(event: StartEvent): void {
+    if (this.first !== undefined) return;
+    this.first = event;
+    emit(this.consumers, 'start', {
+      scheduler: event.scheduler,
+      ntasks: event.ntasks * this.files,
+      keys: this.keys,
+      time: event.time,
+    });
+  }
+
+  taskStart(event: TaskStartEvent): void {
+    emit(this.consumers, 'taskStart', event);
+  }
+
+  taskEnd(event: TaskEndEvent): void {
+    emit(this.consumers, 'taskEnd', event);
+  }
+
+  /** Remembers the first failure, reported by the group's `finish`. */
+  fail(error: BaskError): void {
+    this.error ??= error;
+  }
+
+  /** Sends the one `finish`, if anything started. */
+  end(): void {
+    if (this.first === undefined) return;
+    const time = now();
+    emit(this.consumers, 'finish', {
+      scheduler: this.first.scheduler,
+      time,
+      elapsed: time - this.first.time,
+      ...(this.error === undefined ? {} : { error: this.error }),
+    });
+  }
+}
+
+/**
+ * A duration as IPython's `%time` prints it (3 significant digits): `812 ms`, `1.23 s`,
+ * `45.6 µs`, for `Wall time: ...` lines.
+ */
+export function formatWallTime(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  const [scale, unit] =
+    seconds >= 1
+      ? [1, 's']
+      : seconds >= 1e-3
+        ? [1e3, 'ms']
+        : seconds >= 1e-6
+          ? [1e6, 'µs']
+          : [1e9, 'ns'];
+  return `${Number((seconds * scale).toPrecision(3))} ${unit}`;
+}

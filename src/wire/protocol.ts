@@ -1,0 +1,152 @@
+/**
+ * The cluster's wire protocol (types only): every message between clients, the scheduler,
+ * worker processes and dashboards, as discriminated unions keyed on `type`. Shared by the
+ * browser and the server. Values inside messages are encoded by `wire/clone.ts` (markers for
+ * refs, tasks and registered types) and framed by `wire/frame.ts` (msgpack plus binary frames).
+ *
+ * Versioned: the first message on a connection is `hello` with PROTOCOL_VERSION; a mismatch is
+ * refused with ERR_PROTOCOL_VERSION before anything else happens.
+ */
+import type { SerializedError } from '../errors.js';
+import type { Fetch, TaskOptions } from '../engine/types.js';
+import type { FnRef } from '../graph/fnref.js';
+import type { TaskResult, WireTask } from './pool-protocol.js';
+
+/** Bumped on any incompatible change to these messages. */
+export const PROTOCOL_VERSION = 1;
+
+/** Who is on the other end of a connection. */
+export type Role = 'client' | 'worker' | 'dashboard';
+
+/** A task graph as a client submits it (the GraphBatch with encoded specs). */
+export interface WireGraph {
+  keys: string[];
+  /** Encoded specs: `{ fn, args, marked }` for tasks, `{ value }` for literals. */
+  specs: WireSpec[];
+  depStart: Int32Array;
+  depList: Int32Array;
+  external: string[];
+}
+
+/** One encoded spec: a function call, or a literal value. */
+export type WireSpec = { fn: FnRef; args: unknown[]; marked: boolean } | { fn: null; args: [unknown]; marked: boolean };
+
+/** The first message on every connection. */
+export interface Hello {
+  type: 'hello';
+  version: number;
+  role: Role;
+  token?: string;
+  /** Client: its name; worker process: its name (threads are `${name}/${i}`). */
+  name?: string;
+  /** Worker process: its threads, resources, memory limit and where peers reach it. */
+  worker?: {
+    nthreads: number;
+    memoryLimit: number;
+    resources: Record<string, number>;
+    host: string;
+    peerAddress?: string;
+    kind: 'node' | 'browser';
+  };
+}
+
+/** Scheduler -> anyone: the answer to `hello`. */
+export type Welcome =
+  | { type: 'welcome'; version: number; id: string; workers?: WorkerInfo[] }
+  | { type: 'refused'; code: string; message: string };
+
+/** What peers need to know about a worker thread. */
+export interface WorkerInfo {
+  id: string;
+  /** The worker process it belongs to (its connection). */
+  process: string;
+  peerAddress?: string;
+}
+
+// ---- client <-> scheduler --------------------------------------------------------------
+
+/** Client -> scheduler. */
+export type ClientMessage =
+  | {
+      type: 'submit';
+      id: number;
+      graph: WireGraph;
+      wanted: string[];
+      options?: Record<string, TaskOptions>;
+      defaults?: TaskOptions;
+      /** Keys to keep after the client disconnects (fire and forget). */
+      keep?: string[];
+    }
+  | { type: 'release'; keys: string[] }
+  | { type: 'cancel'; keys: string[] }
+  | { type: 'gather'; id: number; keys: string[] }
+  | { type: 'scatter'; id: number; keys: string[]; values: unknown[]; workers?: string[]; broadcast?: boolean }
+  | { type: 'module'; url: string; code: string }
+  | { type: 'who-has'; id: number; keys: string[] }
+  | { type: 'info'; id: number }
+  | { type: 'ping'; id: number }
+  | { type: 'keep'; keys: string[] };
+
+/** Scheduler -> client. */
+export type ToClient =
+  | { type: 'report'; key: string; state: 'memory'; nbytes: number }
+  | { type: 'report'; key: string; state: 'erred'; error: SerializedError; blame: string }
+  | { type: 'report'; key: string; state: 'lost' }
+  | { type: 'submitted'; id: number; error?: SerializedError }
+  | { type: 'gathered'; id: number; keys: string[]; values: unknown[]; missing: string[] }
+  | { type: 'scattered'; id: number; error?: SerializedError }
+  | { type: 'answer'; id: number; value: unknown }
+  | { type: 'pong'; id: number };
+
+// ---- scheduler <-> worker process -------------------------------------------------------
+
+/** Scheduler -> worker process. */
+export type ToWorkerProcess =
+  | { type: 'run'; worker: string; tasks: WireTask[] }
+  | { type: 'free'; worker: string; keys: string[] }
+  | { type: 'cancel'; worker: string; keys: string[] }
+  | { type: 'gather'; id: number; worker: string; keys: string[] }
+  | { type: 'put'; worker: string; keys: string[]; values: unknown[] }
+  | { type: 'peers'; added: WorkerInfo[]; removed: string[] }
+  | { type: 'module'; url: string; code: string }
+  | { type: 'relay-fetch'; id: number; from: string; worker: string; keys: string[]; move: boolean[] }
+  | { type: 'relay-data'; id: number; values: unknown[]; missing: string[] }
+  | { type: 'ping' };
+
+/** Worker process -> scheduler. */
+export type FromWorkerProcess =
+  | { type: 'results'; worker: string; results: TaskResult[] }
+  | { type: 'gathered'; id: number; values: unknown[]; missing: string[] }
+  | { type: 'relay-fetch'; id: number; to: string; keys: string[]; move: boolean[] }
+  | { type: 'relay-data'; id: number; to: string; values: unknown[]; missing: string[] }
+  | { type: 'heartbeat'; metrics: WorkerMetrics }
+  | { type: 'missing-module'; url: string };
+
+/** What a worker process reports with each heartbeat. */
+export interface WorkerMetrics {
+  /** Resident memory of the process (bytes). */
+  memory: number;
+  /** Keys held and tasks done, per thread. */
+  threads: Record<string, { keys: number; tasksDone: number }>;
+  /** Bytes received by transport. */
+  bytesIn: Record<string, number>;
+  bytesOut: Record<string, number>;
+}
+
+/** Between two worker processes on a direct peer connection. */
+export type PeerWireMessage =
+  | { type: 'hello-peer'; version: number; from: string; token?: string }
+  | { type: 'fetch'; id: number; worker: string; keys: string[]; move: boolean[] }
+  | { type: 'data'; id: number; values: unknown[]; missing: string[] };
+
+// ---- dashboards -------------------------------------------------------------------------
+
+/** Scheduler -> dashboard: a snapshot of the cluster (batched, at most ~10 per second). */
+export interface DashboardUpdate {
+  type: 'update';
+  time: number;
+  snapshot: unknown;
+}
+
+/** A fetch as a worker process is asked to do it (re-exported for the worker side). */
+export type { Fetch };

@@ -1,0 +1,125 @@
+/**
+ * A WebSocket as bask uses it: binary frames in, chunk lists out, one close callback.
+ * Browsers use the global WebSocket (chunks joined into one message); Node uses `ws`, which
+ * sends a chunk list as fragments of one message without joining it.
+ *
+ * Invariant: `onClose` fires exactly once, whatever ended the socket (close, error, refusal),
+ * so that whoever owns pending requests can settle them all.
+ */
+import { BaskError } from '../errors.js';
+import { joinChunks } from './frame.js';
+
+/** A connected socket. */
+export interface Socket {
+  send(chunks: readonly Uint8Array[]): void;
+  close(code?: number, reason?: string): void;
+  onMessage(listener: (data: Uint8Array) => void): void;
+  onClose(listener: (code: number, reason: string) => void): void;
+  /** Bytes queued and not yet sent (backpressure). */
+  readonly bufferedAmount: number;
+}
+
+interface WsLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  send(data: unknown, options?: { binary?: boolean; fin?: boolean }, cb?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  on?(event: string, listener: (...args: unknown[]) => void): void;
+  addEventListener?(event: string, listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
+}
+
+/** Wraps a connected `ws` WebSocket (Node) or browser WebSocket. */
+export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
+  const messageListeners: ((data: Uint8Array) => void)[] = [];
+  const closeListeners: ((code: number, reason: string) => void)[] = [];
+  let closed = false;
+  const fireClose = (code: number, reason: string): void => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners) l(code, reason);
+  };
+  const deliver = (data: unknown): void => {
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : undefined;
+    if (bytes === undefined) return; // text frames are not part of the protocol
+    for (const l of messageListeners) l(bytes);
+  };
+  if (nodeStyle && raw.on !== undefined) {
+    raw.binaryType = 'nodebuffer';
+    raw.on('message', (data: unknown) => deliver(data));
+    raw.on('close', (code: unknown, reason: unknown) => fireClose(Number(code), String(reason ?? '')));
+    raw.on('error', () => fireClose(1006, 'socket error'));
+  } else if (raw.addEventListener !== undefined) {
+    raw.binaryType = 'arraybuffer';
+    raw.addEventListener('message', (event) => deliver(event.data));
+    raw.addEventListener('close', (event) => fireClose(event.code ?? 1006, event.reason ?? ''));
+    raw.addEventListener('error', () => fireClose(1006, 'socket error'));
+  }
+  return {
+    send(chunks) {
+      if (closed) return;
+      if (!nodeStyle || chunks.length === 1) {
+        raw.send(chunks.length === 1 ? chunks[0] : joinChunks(chunks));
+        return;
+      }
+      chunks.forEach((chunk, i) => raw.send(chunk, { binary: true, fin: i === chunks.length - 1 }));
+    },
+    close(code = 1000, reason = '') {
+      try {
+        raw.close(code, reason);
+      } finally {
+        fireClose(code, reason);
+      }
+    },
+    onMessage(listener) {
+      messageListeners.push(listener);
+    },
+    onClose(listener) {
+      if (closed) listener(1006, 'already closed');
+      else closeListeners.push(listener);
+    },
+    get bufferedAmount() {
+      return raw.bufferedAmount;
+    },
+  };
+}
+
+/** Opens a WebSocket to `url` (ws:// or wss://); rejects with ERR_CONNECTION when it cannot. */
+export async function openSocket(url: string, timeoutMs = 10_000): Promise<Socket> {
+  const Browser = (globalThis as { WebSocket?: new (url: string) => WsLike }).WebSocket;
+  const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+  let raw: WsLike;
+  let nodeStyle = false;
+  if (isNode) {
+    const specifier = 'ws';
+    const mod = (await import(/* @vite-ignore */ specifier)) as { WebSocket: new (url: string, opts: object) => WsLike };
+    raw = new mod.WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+    nodeStyle = true;
+  } else if (Browser !== undefined) {
+    raw = new Browser(url);
+  } else {
+    throw new BaskError('ERR_CONNECTION', 'No WebSocket implementation in this runtime');
+  }
+  const socket = wrapSocket(raw, nodeStyle);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new BaskError('ERR_CONNECTION', `Could not connect to ${url} within ${timeoutMs} ms`));
+      socket.close(1000, 'connect timeout');
+    }, timeoutMs);
+    const opened = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (nodeStyle && raw.on !== undefined) raw.on('open', opened);
+    else raw.addEventListener?.('open', opened);
+    socket.onClose((code, reason) => {
+      clearTimeout(timer);
+      reject(new BaskError('ERR_CONNECTION', `Could not connect to ${url}: ${reason || `closed with code ${code}`}. Is a bask scheduler running there?`));
+    });
+  });
+  return socket;
+}
