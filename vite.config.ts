@@ -16,11 +16,22 @@ const sources = here('./src/');
  * install the schedulers, frame/codec registers the frame types). Building from sources, keep
  * every src/ module's side effects; unused exports are still tree-shaken.
  */
-const keepSourceSideEffects: Plugin = {
-  name: 'bask:keep-source-side-effects',
-  transform(code, id) {
-    return id.startsWith(sources) ? { code, moduleSideEffects: true } : null;
-  },
+function keepSourceSideEffects(): Plugin {
+  return {
+    name: 'bask:keep-source-side-effects',
+    transform(code, id) {
+      return id.startsWith(sources) ? { code, moduleSideEffects: true } : null;
+    },
+  };
+}
+
+/** Bundle options shared by the page and its workers. */
+const bundle = {
+  // Task keys and the task stream are named after functions (`readPrices-…`): keep the names.
+  output: { keepNames: true },
+  // The page imports the seed's task module statically and workers import it dynamically
+  // (worker/builtins.ts); both are intended, so the "ineffective dynamic import" note is noise.
+  checks: { ineffectiveDynamicImport: false },
 };
 
 export default defineConfig({
@@ -30,9 +41,10 @@ export default defineConfig({
     outDir: '../demo-dist',
     emptyOutDir: true,
     target: 'es2022',
+    rolldownOptions: bundle,
   },
-  plugins: [keepSourceSideEffects],
-  worker: { format: 'es', plugins: () => [keepSourceSideEffects] },
+  plugins: [keepSourceSideEffects()],
+  worker: { format: 'es', plugins: () => [keepSourceSideEffects()], rolldownOptions: bundle },
   resolve: {
     // Exact matches: a plain 'bask' key would also rewrite 'bask/seed' as a path prefix.
     alias: [

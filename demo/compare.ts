@@ -14,10 +14,7 @@ function fingerprint(result: SpreadResult): string {
 }
 
 /** The files whose results differ between two runs over the same input (empty: identical). */
-export function differingFiles(
-  a: readonly SpreadResult[],
-  b: readonly SpreadResult[],
-): string[] {
+export function differingFiles(a: readonly SpreadResult[], b: readonly SpreadResult[]): string[] {
   const out: string[] = [];
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {

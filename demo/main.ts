@@ -1,12 +1,210 @@
-import { Pool } from 'bask';
-console.log(typeof Pool);
-import { generateStocks, runSpreads } from 'bask/seed';
-const out = document.getElementById('out') as HTMLElement;
-const files = generateStocks({ days: 20 }).map((f) => new File([f.text], f.name));
-files.push(new File(['timestamp,high,low\n2023-01-01 09:30,1,2\n2023-01-01 09:31,x,2\n'], 'bad.csv'));
-for (const s of ['sync', 'threads'] as const) {
-  const t = performance.now();
-  const r = await runSpreads(files, { scheduler: s });
-  out.textContent += `${s} ${performance.now() - t}\n${JSON.stringify(r.slice(0, 2))}\n${r.slice(-1).map((x) => ('error' in x ? x.error.message : '')).join()}\n`;
+/**
+ * The demo page's wiring: daily spreads from uploaded CSV files, computed with bask on the
+ * scheduler the user picks. Each concern lives in a module of ui/; this file holds the page's
+ * state (the chosen files, whether a run is going) and connects the controls to the runs.
+ *
+ * Flow: files (drop, pickers, sample data) -> `setFiles` resets the views and draws the graph
+ * of the first files; Run / Run all three -> `runOne` per scheduler: `runSpreads` computes
+ * each file as its own computation, results stream into the table and the chart (repainted
+ * at most ~10 times a second), the ProgressBar draws itself, and at the end the wall time,
+ * the comparison across schedulers and the task stream are shown.
+ */
+import './styles.css';
+import { ProgressBar } from 'bask';
+import { formatWallTime, isSpreadFailure, type SpreadResult } from 'bask/seed';
+import {
+  connectScheduler,
+  isUnavailable,
+  runOn,
+  SCHEDULER_LABELS,
+  type SchedulerKind,
+} from './runner.js';
+import { showGraph, showTaskStream, clearView } from './ui/diagnostics.js';
+import { SpreadChart } from './ui/chart.js';
+import { byId, formatBytes, plural } from './ui/dom.js';
+import { setupFileInputs, type InputFile } from './ui/files.js';
+import { onMappingChange, readMapping, type MappingInputs } from './ui/mapping.js';
+import { ResultsTable } from './ui/results-table.js';
+import { generateSampleFiles } from './ui/sample.js';
+import { SchedulerPanel } from './ui/schedulers.js';
+import { Throttle } from './ui/throttle.js';
+import { TimingsPanel } from './ui/timings.js';
+
+const ALL_SCHEDULERS: readonly SchedulerKind[] = ['sync', 'threads', 'cluster'];
+
+const ui = {
+  dropZone: byId('drop-zone', HTMLElement),
+  fileInput: byId('file-input', HTMLInputElement),
+  folderInput: byId('folder-input', HTMLInputElement),
+  chooseFiles: byId('choose-files', HTMLButtonElement),
+  chooseFolder: byId('choose-folder', HTMLButtonElement),
+  sample: byId('use-sample', HTMLButtonElement),
+  fileSummary: byId('file-summary', HTMLElement),
+  run: byId('run', HTMLButtonElement),
+  runAll: byId('run-all', HTMLButtonElement),
+  stop: byId('stop', HTMLButtonElement),
+  status: byId('status', HTMLElement),
+  taskStream: byId('task-stream', HTMLElement),
+  graph: byId('graph', HTMLElement),
+};
+const mappingInputs: MappingInputs = {
+  timestamp: byId('map-timestamp', HTMLInputElement),
+  high: byId('map-high', HTMLInputElement),
+  low: byId('map-low', HTMLInputElement),
+};
+const schedulers = new SchedulerPanel({
+  form: byId('scheduler-form', HTMLFormElement),
+  address: byId('cluster-address', HTMLInputElement),
+  clusterStatus: byId('cluster-status', HTMLElement),
+  poolSize: byId('pool-size', HTMLElement),
+});
+const table = new ResultsTable(byId('results', HTMLElement));
+const chart = new SpreadChart(byId('chart', HTMLElement));
+const timings = new TimingsPanel(byId('timings', HTMLElement), byId('verdict', HTMLElement));
+const progress = new ProgressBar({ element: byId('progress', HTMLElement) });
+
+const state = {
+  files: [] as readonly InputFile[],
+  running: undefined as AbortController | undefined,
+};
+
+function setStatus(text: string, tone: 'info' | 'error' = 'info'): void {
+  ui.status.textContent = text;
+  ui.status.dataset['tone'] = tone;
 }
-out.dataset['done'] = '1';
+
+function setRunning(controller: AbortController | undefined): void {
+  state.running = controller;
+  const busy = controller !== undefined;
+  document.body.dataset['running'] = String(busy);
+  for (const control of [ui.chooseFiles, ui.chooseFolder, ui.sample]) control.disabled = busy;
+  ui.run.disabled = busy || state.files.length === 0;
+  ui.runAll.disabled = busy || state.files.length === 0;
+  ui.stop.disabled = !busy;
+}
+
+/** A new input: every view starts over, and the graph of its first files is drawn. */
+function setFiles(files: InputFile[]): void {
+  if (state.running !== undefined) {
+    setStatus('A run is going: stop it before choosing other files.', 'error');
+    return;
+  }
+  state.files = files;
+  const bytes = files.reduce((sum, f) => sum + f.file.size, 0);
+  ui.fileSummary.textContent =
+    files.length === 0
+      ? 'No CSV files found there.'
+      : `${plural(files.length, 'file')} · ${formatBytes(bytes)}`;
+  table.reset(files, 'idle');
+  table.setCaption(`Results: ${plural(files.length, 'file')}, not computed yet`);
+  chart.clear();
+  timings.reset();
+  clearView(ui.taskStream, 'The task stream of the last run appears here.');
+  inputChanged();
+  setRunning(undefined);
+  setStatus(files.length === 0 ? '' : 'Ready: pick a scheduler and press Run.');
+}
+
+/** The files or the mapping changed: earlier timings no longer compare. */
+function inputChanged(): void {
+  timings.reset();
+  try {
+    showGraph(ui.graph, state.files, readMapping(mappingInputs));
+  } catch (error) {
+    clearView(ui.graph, `Could not draw the graph: ${messageOf(error)}`);
+  }
+}
+
+async function runSchedulers(kinds: readonly SchedulerKind[]): Promise<void> {
+  const controller = new AbortController();
+  setRunning(controller);
+  try {
+    for (const kind of kinds) {
+      if (controller.signal.aborted) break;
+      await runOne(kind, controller.signal);
+    }
+  } catch (error) {
+    setStatus(`The run failed: ${messageOf(error)}`, 'error');
+  } finally {
+    setRunning(undefined);
+  }
+}
+
+async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
+  const label = SCHEDULER_LABELS[kind];
+  const scheduler = await connectScheduler(kind, schedulers.address);
+  if (isUnavailable(scheduler)) {
+    // Nothing ran: the table keeps the last run's results.
+    timings.record(scheduler);
+    schedulers.showClusterUnavailable(scheduler.message);
+    setStatus(`${label}: not available, nothing ran (see the scheduler address).`, 'error');
+    return;
+  }
+  const files = state.files;
+  const results = new Array<SpreadResult | undefined>(files.length);
+  let settled = 0;
+  table.reset(files, 'pending');
+  table.setCaption(`Results on ${label}: computing ${plural(files.length, 'file')}…`);
+  chart.clear();
+  setStatus(`${label}: computing ${plural(files.length, 'file')}…`);
+  const paint = new Throttle(() => {
+    table.render();
+    chart.update(results);
+    if (settled < files.length) {
+      setStatus(`${label}: ${settled} of ${plural(files.length, 'file')} done…`);
+    }
+  });
+  const outcome = await runOn({
+    kind,
+    scheduler,
+    files,
+    mapping: readMapping(mappingInputs),
+    callbacks: [progress],
+    signal,
+    onResult: (result, index) => {
+      results[index] = result;
+      table.set(index, result);
+      settled++;
+      paint.request();
+    },
+  });
+  paint.flushNow();
+  // Drawing thousands of task bars takes a moment: let the final results paint first.
+  setTimeout(() => showTaskStream(ui.taskStream, outcome.profiler), 0);
+  const failed = outcome.results.filter(isSpreadFailure).length;
+  const counts = `${plural(files.length - failed, 'spread')}, ${plural(failed, 'error')}`;
+  const time = formatWallTime(outcome.wallMs);
+  table.setCaption(`Results on ${label} (${counts}; wall time ${time})`);
+  if (signal.aborted) {
+    setStatus(`${label}: stopped after ${time}.`, 'error');
+    return;
+  }
+  timings.record(outcome);
+  setStatus(`${label}: ${plural(files.length, 'file')} in ${time} (${counts}).`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+setupFileInputs(
+  { dropZone: ui.dropZone, fileInput: ui.fileInput, folderInput: ui.folderInput },
+  setFiles,
+);
+ui.chooseFiles.addEventListener('click', () => ui.fileInput.click());
+ui.chooseFolder.addEventListener('click', () => ui.folderInput.click());
+ui.sample.addEventListener('click', () => {
+  ui.sample.disabled = true;
+  setStatus('Generating 250 trading days of minute bars…');
+  generateSampleFiles().then(setFiles, (error: unknown) => {
+    setStatus(messageOf(error), 'error');
+    setRunning(undefined);
+  });
+});
+onMappingChange(mappingInputs, inputChanged);
+ui.run.addEventListener('click', () => void runSchedulers([schedulers.kind]));
+ui.runAll.addEventListener('click', () => void runSchedulers(ALL_SCHEDULERS));
+ui.stop.addEventListener('click', () => state.running?.abort());
+setFiles([]);
+ui.fileSummary.textContent = 'No files chosen yet.';
+setStatus('');

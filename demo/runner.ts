@@ -22,24 +22,35 @@ export const SCHEDULER_LABELS: Readonly<Record<SchedulerKind, string>> = {
   cluster: 'Cluster',
 };
 
+/** A run that computed every file (each with its result or its error). */
+export interface FinishedRun {
+  readonly kind: SchedulerKind;
+  readonly status: 'done';
+  readonly wallMs: number;
+  readonly results: readonly SpreadResult[];
+  readonly profiler: Profiler;
+}
+
+/** A scheduler that could not run at all (no cluster there), and why. */
+export interface UnavailableRun {
+  readonly kind: SchedulerKind;
+  readonly status: 'unavailable';
+  readonly message: string;
+}
+
 /** How a run ended. */
-export type RunOutcome =
-  | {
-      readonly kind: SchedulerKind;
-      readonly status: 'done';
-      readonly wallMs: number;
-      readonly results: readonly SpreadResult[];
-      readonly profiler: Profiler;
-    }
-  | { readonly kind: SchedulerKind; readonly status: 'unavailable'; readonly message: string };
+export type RunOutcome = FinishedRun | UnavailableRun;
+
+/** What `runSpreads` is given for a scheduler choice. */
+export type SchedulerChoice = 'sync' | 'threads' | Scheduler;
 
 /** What a run needs. */
 export interface RunRequest {
   readonly kind: SchedulerKind;
+  /** From {@link connectScheduler}. */
+  readonly scheduler: SchedulerChoice;
   readonly files: readonly InputFile[];
   readonly mapping: SpreadsOptions;
-  /** The cluster's address (used when `kind` is 'cluster'). */
-  readonly address: string;
   /** Diagnostics for the run besides its Profiler (the page's ProgressBar). */
   readonly callbacks: readonly Callbacks[];
   readonly signal: AbortSignal;
@@ -60,25 +71,36 @@ export function getCluster(address: string): Promise<Scheduler> {
   return pending;
 }
 
-/** Runs every file on one scheduler. */
-export async function runOn(request: RunRequest): Promise<RunOutcome> {
-  const { kind, files } = request;
-  let scheduler: 'sync' | 'threads' | Scheduler;
-  if (kind !== 'cluster') {
-    scheduler = kind;
-  } else {
-    try {
-      scheduler = await getCluster(request.address);
-    } catch (error) {
-      return { kind, status: 'unavailable', message: messageOf(error) };
-    }
+/**
+ * The scheduler for a choice: local ones by name, the cluster once connected. Resolves to an
+ * UnavailableRun when there is no cluster to run on.
+ */
+export async function connectScheduler(
+  kind: SchedulerKind,
+  address: string,
+): Promise<SchedulerChoice | UnavailableRun> {
+  if (kind !== 'cluster') return kind;
+  try {
+    return await getCluster(address);
+  } catch (error) {
+    return { kind, status: 'unavailable', message: messageOf(error) };
   }
+}
+
+/** True for the result of {@link connectScheduler} when it could not connect. */
+export function isUnavailable(choice: SchedulerChoice | UnavailableRun): choice is UnavailableRun {
+  return typeof choice === 'object' && 'status' in choice;
+}
+
+/** Runs every file on one scheduler; the wall time covers building and computing the graph. */
+export async function runOn(request: RunRequest): Promise<FinishedRun> {
+  const { kind, files } = request;
   const profiler = new Profiler();
   const started = performance.now();
   const results = await runSpreads(
     files.map((f) => f.file),
     {
-      scheduler,
+      scheduler: request.scheduler,
       mapping: request.mapping,
       names: files.map((f) => f.name),
       callbacks: [...request.callbacks, profiler],

@@ -2,7 +2,9 @@
  * The table of `bask` commands. Each command lives in a module of its own and exports its
  * summary, its full `--help` text and `run(argv)`.
  */
+import { schedulerCommand } from './scheduler/command.js';
 import { spreadsCommand } from './spreads.js';
+import { workerCommand } from './worker/command.js';
 
 /** One CLI command. */
 export interface Command {
@@ -16,5 +18,7 @@ export interface Command {
 
 /** Every command by name. */
 export const commands: Readonly<Record<string, Command>> = {
+  scheduler: schedulerCommand,
+  worker: workerCommand,
   spreads: spreadsCommand,
 };

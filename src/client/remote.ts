@@ -30,6 +30,8 @@ export class RemoteBackend implements Backend {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly uploaded = new Set<string>();
+  /** Submissions go out in call order even when a module upload makes one wait. */
+  private ordered: Promise<void> = Promise.resolve();
   private closed = false;
   readonly id: string;
 
@@ -46,8 +48,9 @@ export class RemoteBackend implements Backend {
   /** Connects and completes the handshake; rejects with the scheduler's refusal. */
   static async connect(address: string, events: BackendEvents, options: { name?: string; token?: string; timeout?: number }): Promise<RemoteBackend> {
     const socket = await openSocket(address, options.timeout);
+    let unsubscribe = (): void => undefined;
     const welcome = await new Promise<Welcome>((resolve, reject) => {
-      socket.onMessage((data) => {
+      unsubscribe = socket.onMessage((data) => {
         try {
           resolve(decodeFrame(data) as Welcome);
         } catch (error) {
@@ -65,6 +68,7 @@ export class RemoteBackend implements Backend {
         }),
       );
     });
+    unsubscribe();
     if (welcome.type === 'refused') {
       socket.close(1000, 'refused');
       const code = welcome.code.startsWith('ERR_') ? welcome.code : 'ERR_CONNECTION';
@@ -73,30 +77,51 @@ export class RemoteBackend implements Backend {
     return new RemoteBackend(socket, events, welcome);
   }
 
-  async submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
-    const graph = encodeGraph(batch);
-    await this.uploadModules(graph);
-    const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
-    await this.request({
-      type: 'submit',
-      id: 0,
-      graph,
-      wanted: [...wanted],
-      ...(perKey !== undefined ? { options: perKey } : {}),
-      ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+  submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
+    let graph: WireGraph;
+    try {
+      graph = encodeGraph(batch);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    let accepted: Promise<unknown> = Promise.resolve();
+    // Sent in call order even when a module upload makes one wait; answered in any order.
+    this.ordered = this.ordered.then(async () => {
+      await this.uploadModules(graph);
+      const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
+      accepted = this.request({
+        type: 'submit',
+        id: 0,
+        graph,
+        wanted: [...wanted],
+        ...(perKey !== undefined ? { options: perKey } : {}),
+        ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+      });
+      accepted.catch(() => undefined);
     });
+    const sent = this.ordered;
+    this.ordered = sent.catch(() => undefined);
+    return sent.then(() => accepted).then(() => undefined);
   }
 
   release(keys: readonly string[]): void {
-    if (keys.length > 0) this.send({ type: 'release', keys: [...keys] });
+    this.later({ type: 'release', keys: [...keys] });
   }
 
   cancel(keys: readonly string[]): void {
-    if (keys.length > 0) this.send({ type: 'cancel', keys: [...keys] });
+    this.later({ type: 'cancel', keys: [...keys] });
   }
 
   keep(keys: readonly string[]): void {
-    if (keys.length > 0) this.send({ type: 'keep', keys: [...keys] });
+    this.later({ type: 'keep', keys: [...keys] });
+  }
+
+  /** Sends after any submission still waiting for a module upload (keeps the order). */
+  private later(message: ClientMessage & { keys: string[] }): void {
+    if (message.keys.length === 0 || this.closed) return;
+    this.ordered = this.ordered.then(() => {
+      if (!this.closed) this.send(message);
+    });
   }
 
   async gather(keys: readonly string[]): Promise<Map<string, unknown>> {

@@ -175,6 +175,13 @@ export class Engine {
 
   private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
     const { keys, specs, depStart, depList, external } = batch;
+    // Check every external key first: a refused batch must leave no records behind.
+    const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
+    for (const key of event.wanted) {
+      if (!this.tasks.has(key) && !keys.includes(key)) {
+        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
+      }
+    }
     const records = new Array<TaskRecord>(keys.length);
     // A batch's keys are unique: an empty engine needs no lookup for existing records.
     const fresh = this.tasks.size === 0;
@@ -190,8 +197,7 @@ export class Engine {
       const deps = to === from ? NO_TASKS : new Array<TaskRecord>(to - from);
       for (let e = from; e < to; e++) {
         const d = depList[e] as number;
-        deps[e - from] =
-          d >= 0 ? (records[d] as TaskRecord) : this.externalTask(external[-d - 1] as string, key);
+        deps[e - from] = d >= 0 ? (records[d] as TaskRecord) : (externals[-d - 1] as TaskRecord);
       }
       const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
       const options = event.options?.get(key) ?? event.defaults;

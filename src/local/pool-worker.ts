@@ -11,6 +11,8 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { WorkerApi, WorkerInitOptions, WorkerStats } from '../wire/pool-protocol.js';
 import type { FromWorker, ToWorker } from '../wire/pool-protocol.js';
 import { WorkerRuntime } from '../worker/runtime.js';
+import { FunctionCache } from '../worker/functions.js';
+import { clusterImporter } from '../worker/builtins.js';
 import { serializeError } from '../errors.js';
 
 let runtime: WorkerRuntime | undefined;
@@ -29,7 +31,7 @@ const api: WorkerApi = {
       (message: FromWorker, transfer: Transferable[]) => {
         port.postMessage(message, transfer);
       },
-      undefined,
+      options.moduleServer === undefined ? undefined : new FunctionCache(clusterImporter(options.moduleServer)),
       options.reportLimit ?? Infinity,
     );
     const r = runtime;

@@ -87,6 +87,8 @@ export interface WorkerApi {
 export interface WorkerInitOptions {
   /** Results a client asked for travel back with their completion up to this size (bytes). */
   reportLimit?: number;
+  /** A cluster scheduler's HTTP address, where clients' task modules are served. */
+  moduleServer?: string;
 }
 
 /** What a worker did, for tests and diagnostics. */

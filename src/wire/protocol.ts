@@ -52,7 +52,7 @@ export interface Hello {
 
 /** Scheduler -> anyone: the answer to `hello`. */
 export type Welcome =
-  | { type: 'welcome'; version: number; id: string; workers?: WorkerInfo[] }
+  | { type: 'welcome'; version: number; id: string; workers?: WorkerInfo[]; http?: string }
   | { type: 'refused'; code: string; message: string };
 
 /** What peers need to know about a worker thread. */

@@ -13,7 +13,8 @@ import { joinChunks } from './frame.js';
 export interface Socket {
   send(chunks: readonly Uint8Array[]): void;
   close(code?: number, reason?: string): void;
-  onMessage(listener: (data: Uint8Array) => void): void;
+  /** Adds a listener; returns a function that removes it. */
+  onMessage(listener: (data: Uint8Array) => void): () => void;
   onClose(listener: (code: number, reason: string) => void): void;
   /** Bytes queued and not yet sent (backpressure). */
   readonly bufferedAmount: number;
@@ -77,6 +78,10 @@ export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
     },
     onMessage(listener) {
       messageListeners.push(listener);
+      return () => {
+        const i = messageListeners.indexOf(listener);
+        if (i >= 0) messageListeners.splice(i, 1);
+      };
     },
     onClose(listener) {
       if (closed) listener(1006, 'already closed');

@@ -15,3 +15,19 @@ export function importTaskModule(url: string): Promise<unknown> {
   if (builtin !== undefined) return builtin();
   return import(/* @vite-ignore */ url);
 }
+
+/**
+ * An importer for cluster workers: modules that clients uploaded to the scheduler are fetched
+ * from its `/modules` route and imported from their text; others are imported by URL.
+ */
+export function clusterImporter(moduleServer: string): (url: string) => Promise<unknown> {
+  return async (url) => {
+    if (builtins[url] !== undefined) return importTaskModule(url);
+    const response = await fetch(`${moduleServer}/modules?url=${encodeURIComponent(url)}`).catch(() => undefined);
+    if (response?.ok === true) {
+      const code = await response.text();
+      return import(/* @vite-ignore */ `data:text/javascript;charset=utf-8,${encodeURIComponent(code)}`);
+    }
+    return import(/* @vite-ignore */ url);
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The scheduler choice: Sync, Worker pool or Cluster (with the scheduler's address), and the
+ * cluster's connection status. Choosing Cluster, or changing its address while it is chosen,
+ * connects at once (through cluster.ts), so the page says whether a cluster is there before
+ * anything runs.
+ */
+import { getCluster, type SchedulerKind } from '../runner.js';
+
+/** The elements of the scheduler panel. */
+export interface SchedulerElements {
+  readonly form: HTMLFormElement;
+  readonly address: HTMLInputElement;
+  readonly clusterStatus: HTMLElement;
+  readonly poolSize: HTMLElement;
+}
+
+/** Reads the scheduler choice and shows the cluster's status. */
+export class SchedulerPanel {
+  constructor(private readonly elements: SchedulerElements) {
+    const { form, address, poolSize } = elements;
+    const cores = navigator.hardwareConcurrency || 4;
+    poolSize.textContent = `${cores} Web Workers, one per core`;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    address.value = `${scheme}://${location.hostname || '127.0.0.1'}:8786`;
+    form.addEventListener('submit', (event) => event.preventDefault());
+    form.addEventListener('change', () => this.checkCluster());
+  }
+
+  /** The chosen scheduler. */
+  get kind(): SchedulerKind {
+    const value = new FormData(this.elements.form).get('scheduler');
+    return value === 'sync' || value === 'cluster' ? value : 'threads';
+  }
+
+  /** The cluster scheduler's address. */
+  get address(): string {
+    return this.elements.address.value.trim();
+  }
+
+  /** Shows that the cluster could not be reached, and why. */
+  showClusterUnavailable(message: string): void {
+    this.setStatus('unavailable', message);
+  }
+
+  private checkCluster(): void {
+    if (this.kind !== 'cluster') return;
+    const address = this.address;
+    this.setStatus('connecting', `Connecting to ${address}…`);
+    getCluster(address).then(
+      () => this.setStatus('connected', `Connected to ${address}.`),
+      (error: unknown) =>
+        this.setStatus('unavailable', error instanceof Error ? error.message : String(error)),
+    );
+  }
+
+  private setStatus(state: 'connecting' | 'connected' | 'unavailable', text: string): void {
+    const status = this.elements.clusterStatus;
+    status.dataset['state'] = state;
+    status.textContent = text;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * `/metrics` in the Prometheus text exposition format: tasks by state, workers, clients,
+ * counters (tasks sent and finished, bytes, malformed messages) and the task latency histogram.
+ */
+import type { Cluster } from './cluster.js';
+
+/** The metrics page. */
+export function metricsText(cluster: Cluster): string {
+  const lines: string[] = [];
+  const gauge = (name: string, help: string, samples: [string, number][]): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  const states = cluster.engine.countStates();
+  const all = ['released', 'waiting', 'queued', 'processing', 'memory', 'erred'];
+  gauge('bask_tasks', 'Tasks known to the scheduler, by state.', all.map((s) => [`{state="${s}"}`, states[s] ?? 0]));
+  gauge('bask_workers', 'Worker threads connected.', [['', cluster.engine.workers.size]]);
+  gauge('bask_worker_processes', 'Worker processes connected.', [['', cluster.processes.size]]);
+  gauge('bask_clients', 'Clients connected.', [['', cluster.clients.size]]);
+  let bytes = 0;
+  for (const w of cluster.engine.workers.values()) bytes += w.nbytes;
+  gauge('bask_bytes_held', 'Bytes of results held by workers (estimated).', [['', bytes]]);
+  const transport = new Map<string, number>();
+  for (const p of cluster.processes.values()) {
+    for (const [path, n] of Object.entries(p.bytesOut)) transport.set(path, (transport.get(path) ?? 0) + n);
+  }
+  lines.push('# HELP bask_transfer_bytes_total Bytes moved between workers, by path.', '# TYPE bask_transfer_bytes_total counter');
+  for (const [path, n] of transport) lines.push(`bask_transfer_bytes_total{path="${path}"} ${n}`);
+  lines.push('# HELP bask_events_total Scheduler event counters.', '# TYPE bask_events_total counter');
+  for (const [name, value] of cluster.metrics.counters) lines.push(`bask_events_total{event="${name}"} ${value}`);
+  lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));
+  return lines.join('\n') + '\n';
+}

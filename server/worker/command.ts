@@ -1,0 +1,104 @@
+/**
+ * `bask worker ADDRESS`: N worker processes (each a child process when N > 1), each running T
+ * worker threads, joined to the scheduler at ADDRESS.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BaskError } from '../../src/errors.js';
+import type { Command } from '../commands.js';
+import { parseCount, parseResources, parseSize, untilSignal } from '../options.js';
+import { WorkerProcess } from './process.js';
+
+const HELP = `Usage: bask worker ADDRESS [options]
+
+Joins the scheduler at ADDRESS (ws://host:8786) with worker processes and threads.
+
+Options:
+  --nworkers N              worker processes to start (default 1)
+  --nthreads T              threads per process (default: cores / nworkers)
+  --memory-limit SIZE       memory per process: 2GB, 512MiB, or auto (default auto)
+  --name NAME               name of the process (threads are NAME/0, NAME/1, ...); with
+                            --nworkers N, processes are NAME-0 ... NAME-(N-1)
+  --resources LIST          abstract resources per thread, e.g. "GPU=1,MEM=8e9"
+  --token TOKEN             the scheduler's worker token (or BASK_WORKER_TOKEN)
+  --peer-host HOST          address other machines reach this worker's peer server at
+                            (default 127.0.0.1)
+  -h, --help                show this help`;
+
+/** The worker command. */
+export const workerCommand: Command = {
+  summary: 'join a scheduler with worker processes and threads',
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        nworkers: { type: 'string' },
+        nthreads: { type: 'string' },
+        'memory-limit': { type: 'string' },
+        name: { type: 'string' },
+        resources: { type: 'string' },
+        token: { type: 'string' },
+        'peer-host': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    const address = positionals[0];
+    if (address === undefined || !/^wss?:\/\//.test(address) || positionals.length > 1) {
+      throw new BaskError('ERR_INVALID_ARGUMENT', 'expected one scheduler address like ws://127.0.0.1:8786 (see bask worker --help)');
+    }
+    const nworkers = parseCount('nworkers', values.nworkers, 1);
+    const nthreads = parseCount('nthreads', values.nthreads, Math.max(1, Math.floor(availableParallelism() / nworkers)));
+    const memoryLimit = parseSize('memory-limit', values['memory-limit'] ?? 'auto', nworkers);
+    const resources = values.resources === undefined ? {} : parseResources('resources', values.resources);
+    const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
+    if (nworkers > 1) return runMany(argv, nworkers, values.name);
+    const worker = await WorkerProcess.start({
+      address,
+      nthreads,
+      memoryLimit,
+      resources,
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(token !== undefined ? { token } : {}),
+      ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
+    });
+    console.log(`Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}`);
+    const reason = await Promise.race([untilSignal(), worker.stopped_()]);
+    worker.stop(reason);
+    console.log(`Worker '${worker.name}' stopped: ${reason}`);
+    return reason === 'SIGINT' || reason === 'SIGTERM' ? 0 : 1;
+  },
+};
+
+/** Starts N child processes, each a one-process worker; ends them together. */
+async function runMany(argv: readonly string[], n: number, name: string | undefined): Promise<number> {
+  const cli = fileURLToPath(new URL('../../../bin/bask.js', import.meta.url));
+  const base = stripOptions(argv, ['--nworkers', '--name']);
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < n; i++) {
+    const args = ['worker', ...base, '--nworkers', '1', ...(name !== undefined ? ['--name', `${name}-${i}`] : [])];
+    children.push(fork(cli, args, { stdio: 'inherit' }));
+  }
+  const exits = children.map((c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1))));
+  const first = await Promise.race([untilSignal().then(() => -1), Promise.all(exits).then((codes) => Math.max(...codes))]);
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const codes = await Promise.all(exits);
+  return first === -1 ? 0 : Math.max(...codes);
+}
+
+function stripOptions(argv: readonly string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag] = arg.split('=');
+    if (names.includes(flag as string)) {
+      if (!arg.includes('=')) i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}

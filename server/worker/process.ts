@@ -1,0 +1,252 @@
+/**
+ * One `bask worker` process: T worker threads behind one connection to the scheduler. The
+ * process's main thread routes: tasks to their thread, results to the scheduler, and data
+ * between machines. Threads of one process exchange data themselves (MessageChannels); inputs
+ * held by another process are fetched by this thread first, directly from that process's peer
+ * server (WebSocket) or, when that fails, relayed through the scheduler, then put into the
+ * thread before the task that needs them.
+ *
+ * Heartbeats both ways: the process reports every `heartbeatInterval` and ends itself when the
+ * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
+ */
+import { hostname } from 'node:os';
+import { BaskError } from '../../src/errors.js';
+import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import type { TaskResult, ToWorker, WireTask } from '../../src/wire/pool-protocol.js';
+import { PROTOCOL_VERSION, type FromWorkerProcess, type Hello, type ToWorkerProcess, type Welcome, type WorkerInfo } from '../../src/wire/protocol.js';
+import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { REPORT_LIMIT } from '../scheduler/cluster.js';
+import { PeerNetwork } from './peers.js';
+import { ThreadHandle } from './threads.js';
+
+/** Options of a worker process. */
+export interface WorkerProcessOptions {
+  /** The scheduler, `ws://host:8786`. */
+  address: string;
+  name?: string;
+  nthreads?: number;
+  memoryLimit?: number;
+  resources?: Record<string, number>;
+  token?: string;
+  /** Interface for the peer server (default 127.0.0.1; use the machine's address across hosts). */
+  peerHost?: string;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+}
+
+/** A running worker process. */
+export class WorkerProcess {
+  readonly threads = new Map<string, ThreadHandle>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastPing = Date.now();
+  private stopped = false;
+  private readonly stopListeners: ((reason: string) => void)[] = [];
+  readonly bytesIn: Record<string, number> = {};
+  readonly bytesOut: Record<string, number> = {};
+
+  private constructor(
+    readonly name: string,
+    private readonly socket: Socket,
+    private readonly peers: PeerNetwork,
+    private readonly options: WorkerProcessOptions,
+  ) {}
+
+  /** Connects, registers and starts the threads. */
+  static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
+    const nthreads = options.nthreads ?? 1;
+    const peers = await PeerNetwork.listen(options.peerHost ?? '127.0.0.1', options.token);
+    const socket = await openSocket(options.address);
+    const hello: Hello = {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      role: 'worker',
+      name: options.name ?? `${hostname()}-${process.pid}`,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      worker: {
+        nthreads,
+        memoryLimit: options.memoryLimit ?? 0,
+        resources: options.resources ?? {},
+        host: hostname(),
+        peerAddress: peers.address,
+        kind: 'node',
+      },
+    };
+    const welcome = await handshake(socket, hello);
+    const myThreads = (welcome.workers ?? []).filter((w) => w.process === welcome.id).map((w) => w.id);
+    const name = myThreads[0]?.replace(/\/\d+$/, '') ?? hello.name ?? 'worker';
+    const worker = new WorkerProcess(name, socket, peers, options);
+    await worker.startThreads(myThreads, welcome.http);
+    peers.setLocal(welcome.id, (thread, keys, move) => worker.gatherFrom(thread, keys, move));
+    peers.update(welcome.workers ?? [], []);
+    socket.onMessage((data) => worker.onMessage(data));
+    socket.onClose((code, reason) => worker.stop(`lost the scheduler (${code} ${reason})`));
+    worker.startHeartbeat();
+    return worker;
+  }
+
+  private async startThreads(ids: string[], moduleServer: string | undefined): Promise<void> {
+    const options = { reportLimit: REPORT_LIMIT, ...(moduleServer !== undefined ? { moduleServer } : {}) };
+    const threads = await Promise.all(ids.map((id) => ThreadHandle.start(id, options, (t, r) => this.onResults(t, r))));
+    for (const t of threads) this.threads.set(t.id, t);
+    const links: Promise<void>[] = [];
+    for (let i = 0; i < threads.length; i++) for (let j = i + 1; j < threads.length; j++) links.push(ThreadHandle.link(threads[i] as ThreadHandle, threads[j] as ThreadHandle));
+    await Promise.all(links);
+  }
+
+  /** Resolves when the process stops, with the reason. */
+  stopped_(): Promise<string> {
+    return new Promise((resolve) => {
+      if (this.stopped) resolve('stopped');
+      else this.stopListeners.push(resolve);
+    });
+  }
+
+  /** Stops threads, peer server and connection. */
+  stop(reason = 'stopped'): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const t of this.threads.values()) t.stop();
+    this.peers.close();
+    this.socket.close(1000, reason);
+    for (const l of this.stopListeners) l(reason);
+  }
+
+  // ---- scheduler messages -------------------------------------------------------------------
+
+  private onMessage(data: Uint8Array): void {
+    let message: ToWorkerProcess;
+    try {
+      message = decodeFrame(data) as ToWorkerProcess;
+    } catch {
+      this.stop('malformed message from the scheduler');
+      return;
+    }
+    this.lastPing = Date.now();
+    switch (message.type) {
+      case 'run':
+        return this.run(message.worker, message.tasks);
+      case 'free':
+        return this.threads.get(message.worker)?.enqueue({ type: 'batch', run: [], free: message.keys, cancel: [], measure: false });
+      case 'cancel':
+        return this.threads.get(message.worker)?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
+      case 'put':
+        return this.threads.get(message.worker)?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
+      case 'gather':
+        void this.gatherFor(message.id, message.worker, message.keys);
+        return;
+      case 'peers':
+        return this.peers.update(message.added, message.removed);
+      case 'relay-fetch':
+        void this.relayFetch(message);
+        return;
+      case 'relay-data':
+        return this.peers.relayed(message.id, message.values, message.missing);
+      case 'module':
+      case 'ping':
+        return;
+    }
+  }
+
+  private run(worker: string, tasks: WireTask[]): void {
+    const thread = this.threads.get(worker);
+    if (thread === undefined) return;
+    const remote = new Map<string, { keys: string[]; move: boolean[] }>();
+    for (const task of tasks) {
+      for (const f of task.fetch) {
+        if (this.threads.has(f.from)) continue;
+        let group = remote.get(f.from);
+        if (group === undefined) remote.set(f.from, (group = { keys: [], move: [] }));
+        group.keys.push(f.key);
+        group.move.push(f.move);
+      }
+    }
+    const batch: ToWorker = { type: 'batch', run: tasks, free: [], cancel: [], measure: false };
+    if (remote.size === 0) {
+      thread.enqueue(batch);
+      return;
+    }
+    // Inputs from other machines are fetched and put in before the batch that needs them.
+    thread.enqueue(batch, async () => {
+      await Promise.all(
+        [...remote].map(async ([from, group]) => {
+          const got = await this.peers.fetch(from, group.keys, group.move, (bytes, path) => this.count(this.bytesIn, path, bytes), (m) => this.send(m));
+          const keys = group.keys.filter((k) => !got.missing.includes(k));
+          if (keys.length === 0) return;
+          const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
+          thread.enqueue({ type: 'put', keys, values, marked: true });
+        }),
+      );
+    });
+  }
+
+  private onResults(thread: ThreadHandle, results: TaskResult[]): void {
+    this.send({ type: 'results', worker: thread.id, results });
+  }
+
+  private async gatherFor(id: number, worker: string, keys: string[]): Promise<void> {
+    const thread = this.threads.get(worker);
+    const got = thread === undefined ? { values: keys.map(() => undefined), missing: keys } : await thread.gather(keys, false);
+    this.send({ type: 'gathered', id, values: got.values, missing: got.missing });
+  }
+
+  /** Serves another process's fetch of data held by one of this process's threads. */
+  private gatherFrom(worker: string, keys: string[], move: boolean[]): Promise<{ values: unknown[]; missing: string[] }> {
+    const thread = this.threads.get(worker);
+    if (thread === undefined) return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
+    return thread.gather(keys, move.every((m) => m));
+  }
+
+  private async relayFetch(message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>): Promise<void> {
+    const got = await this.gatherFrom(message.worker, message.keys, message.move);
+    this.send({ type: 'relay-data', id: message.id, to: message.from, values: got.values, missing: got.missing });
+  }
+
+  private send(message: FromWorkerProcess): void {
+    if (this.stopped) return;
+    this.socket.send(encodeFrame(message));
+  }
+
+  private count(table: Record<string, number>, path: string, bytes: number): void {
+    table[path] = (table[path] ?? 0) + bytes;
+  }
+
+  private startHeartbeat(): void {
+    const interval = this.options.heartbeatInterval ?? 500;
+    const timeout = this.options.heartbeatTimeout ?? 5000;
+    this.timer = setInterval(() => {
+      if (Date.now() - this.lastPing > timeout) {
+        this.stop('the scheduler stopped answering');
+        return;
+      }
+      const threads: Record<string, { keys: number; tasksDone: number }> = {};
+      this.send({
+        type: 'heartbeat',
+        metrics: { memory: process.memoryUsage.rss(), threads, bytesIn: this.bytesIn, bytesOut: { ...this.bytesOut, ...this.peers.bytesOut } },
+      });
+    }, interval);
+  }
+}
+
+async function handshake(socket: Socket, hello: Hello): Promise<Extract<Welcome, { type: 'welcome' }>> {
+  let unsubscribe = (): void => undefined;
+  const welcome = await new Promise<Welcome>((resolve, reject) => {
+    unsubscribe = socket.onMessage((data) => {
+      try {
+        resolve(decodeFrame(data) as Welcome);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    socket.onClose((code, reason) => reject(new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`)));
+    socket.send(encodeFrame(hello));
+  });
+  unsubscribe();
+  if (welcome.type === 'refused') {
+    socket.close(1000, 'refused');
+    throw new BaskError(welcome.code.startsWith('ERR_') ? (welcome.code as 'ERR_AUTH') : 'ERR_CONNECTION', welcome.message);
+  }
+  return welcome;
+}
+
+export type { WorkerInfo };

@@ -1,0 +1,109 @@
+/**
+ * The threads of a `bask worker` process: worker_threads running the same worker entry as the
+ * local pool, linked to each other by MessageChannels so that data moves between threads of
+ * one process directly. The process's main thread talks to each over its task port.
+ *
+ * Every message to a thread goes through that thread's queue (`enqueue`), so that a task never
+ * overtakes the data put in for it while remote inputs are still being fetched.
+ */
+import * as Comlink from 'comlink';
+import { nodeRuntime } from '../../src/local/runtime-node.js';
+import type { MainPort, SpawnedWorker } from '../../src/local/runtime.js';
+import type { FromWorker, TaskResult, ToWorker, WorkerApi, WorkerInitOptions } from '../../src/wire/pool-protocol.js';
+
+/** Raw (still encoded) values from a thread. */
+export interface RawValues {
+  values: unknown[];
+  missing: string[];
+}
+
+/** One worker thread, seen from its process. */
+export class ThreadHandle {
+  readonly remote: Comlink.Remote<WorkerApi>;
+  private readonly gathers = new Map<number, { keys: string[]; resolve: (values: RawValues) => void }>();
+  private nextGather = 1;
+  private chain: Promise<void> = Promise.resolve();
+  private pending = 0;
+
+  private constructor(
+    readonly id: string,
+    readonly spawned: SpawnedWorker,
+    private readonly port: MainPort,
+    onResults: (thread: ThreadHandle, results: TaskResult[]) => void,
+  ) {
+    this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
+    port.addEventListener('message', (event: MessageEvent) => {
+      const message = event.data as FromWorker;
+      if (message.type === 'results') onResults(this, message.results);
+      else if (message.type === 'gathered') {
+        const gather = this.gathers.get(message.id);
+        this.gathers.delete(message.id);
+        gather?.resolve({ values: message.values, missing: message.missing });
+      }
+    });
+    port.start?.();
+  }
+
+  /** Spawns and starts a thread; results above `reportLimit` bytes stay in the thread. */
+  static async start(
+    id: string,
+    options: WorkerInitOptions,
+    onResults: (thread: ThreadHandle, results: TaskResult[]) => void,
+  ): Promise<ThreadHandle> {
+    const spawned = nodeRuntime.spawn(id);
+    const { port1, port2 } = nodeRuntime.channel();
+    const thread = new ThreadHandle(id, spawned, port1, onResults);
+    await thread.remote.init(id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]), options);
+    return thread;
+  }
+
+  /** Links two threads of this process for direct data exchange. */
+  static async link(a: ThreadHandle, b: ThreadHandle): Promise<void> {
+    const { port1, port2 } = nodeRuntime.channel();
+    await Promise.all([
+      a.remote.connect(b.id, Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable])),
+      b.remote.connect(a.id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])),
+    ]);
+  }
+
+  /** Sends a message after everything queued before it (`before` runs first, e.g. a fetch). */
+  enqueue(message: ToWorker, before?: () => Promise<void>): void {
+    if (before === undefined && this.pending === 0) {
+      this.port.postMessage(message);
+      return;
+    }
+    this.pending++;
+    this.chain = this.chain
+      .then(before ?? (() => undefined))
+      .catch(() => undefined)
+      .then(() => {
+        this.pending--;
+        this.port.postMessage(message);
+      });
+  }
+
+  /** Values held by the thread, still encoded (to forward to another process). */
+  gather(keys: string[], move: boolean): Promise<RawValues> {
+    const id = this.nextGather++;
+    return new Promise((resolve) => {
+      this.gathers.set(id, { keys, resolve });
+      this.enqueue({ type: 'gather', id, keys, move });
+    });
+  }
+
+  /** Stops the thread; pending gathers resolve as missing. */
+  stop(): void {
+    for (const [id, gather] of this.gathers) {
+      this.gathers.delete(id);
+      gather.resolve({ values: gather.keys.map(() => undefined), missing: gather.keys });
+    }
+    this.spawned.terminate();
+  }
+
+  /** Lets the process exit when nothing else holds it. */
+  setActive(active: boolean): void {
+    this.spawned.setActive(active);
+    if (active) this.port.ref?.();
+    else this.port.unref?.();
+  }
+}
