@@ -22,6 +22,7 @@ import {
 import { showGraph, showTaskStream, clearView } from './ui/diagnostics.js';
 import { SpreadChart } from './ui/chart.js';
 import { byId, formatBytes, plural } from './ui/dom.js';
+import { ErrorList } from './ui/errors.js';
 import { setupFileInputs, type InputFile } from './ui/files.js';
 import { onMappingChange, readMapping, type MappingInputs } from './ui/mapping.js';
 import { ResultsTable } from './ui/results-table.js';
@@ -60,12 +61,16 @@ const schedulers = new SchedulerPanel({
 });
 const table = new ResultsTable(byId('results', HTMLElement));
 const chart = new SpreadChart(byId('chart', HTMLElement));
+const errors = new ErrorList(byId('errors', HTMLElement));
 const timings = new TimingsPanel(byId('timings', HTMLElement), byId('verdict', HTMLElement));
 const progress = new ProgressBar({ element: byId('progress', HTMLElement) });
 
 const state = {
   files: [] as readonly InputFile[],
+  /** Set while a run (or a series of runs) is going: Stop aborts it. */
   running: undefined as AbortController | undefined,
+  /** Set while the sample data is being generated. */
+  generating: false,
 };
 
 function setStatus(text: string, tone: 'info' | 'error' = 'info'): void {
@@ -73,13 +78,19 @@ function setStatus(text: string, tone: 'info' | 'error' = 'info'): void {
   ui.status.dataset['tone'] = tone;
 }
 
-function setRunning(controller: AbortController | undefined): void {
-  state.running = controller;
-  const busy = controller !== undefined;
+/** Enables what can be used now: nothing that changes the input while a run is going. */
+function updateControls(): void {
+  const busy = state.running !== undefined;
+  const idle = !busy && state.files.length > 0;
   document.body.dataset['running'] = String(busy);
-  for (const control of [ui.chooseFiles, ui.chooseFolder, ui.sample]) control.disabled = busy;
-  ui.run.disabled = busy || state.files.length === 0;
-  ui.runAll.disabled = busy || state.files.length === 0;
+  ui.chooseFiles.disabled = busy;
+  ui.chooseFolder.disabled = busy;
+  ui.sample.disabled = busy || state.generating;
+  for (const input of [mappingInputs.timestamp, mappingInputs.high, mappingInputs.low]) {
+    input.disabled = busy;
+  }
+  ui.run.disabled = !idle;
+  ui.runAll.disabled = !idle;
   ui.stop.disabled = !busy;
 }
 
@@ -98,10 +109,11 @@ function setFiles(files: InputFile[]): void {
   table.reset(files, 'idle');
   table.setCaption(`Results: ${plural(files.length, 'file')}, not computed yet`);
   chart.clear();
+  errors.clear();
   timings.reset();
   clearView(ui.taskStream, 'The task stream of the last run appears here.');
   inputChanged();
-  setRunning(undefined);
+  updateControls();
   setStatus(files.length === 0 ? '' : 'Ready: pick a scheduler and press Run.');
 }
 
@@ -117,7 +129,8 @@ function inputChanged(): void {
 
 async function runSchedulers(kinds: readonly SchedulerKind[]): Promise<void> {
   const controller = new AbortController();
-  setRunning(controller);
+  state.running = controller;
+  updateControls();
   try {
     for (const kind of kinds) {
       if (controller.signal.aborted) break;
@@ -126,7 +139,8 @@ async function runSchedulers(kinds: readonly SchedulerKind[]): Promise<void> {
   } catch (error) {
     setStatus(`The run failed: ${messageOf(error)}`, 'error');
   } finally {
-    setRunning(undefined);
+    state.running = undefined;
+    updateControls();
   }
 }
 
@@ -144,6 +158,7 @@ async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
   const results = new Array<SpreadResult | undefined>(files.length);
   let settled = 0;
   table.reset(files, 'pending');
+  errors.clear();
   table.setCaption(`Results on ${label}: computing ${plural(files.length, 'file')}…`);
   chart.clear();
   setStatus(`${label}: computing ${plural(files.length, 'file')}…`);
@@ -171,6 +186,7 @@ async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
   paint.flushNow();
   // Drawing thousands of task bars takes a moment: let the final results paint first.
   setTimeout(() => showTaskStream(ui.taskStream, outcome.profiler), 0);
+  errors.show(outcome.results);
   const failed = outcome.results.filter(isSpreadFailure).length;
   const counts = `${plural(files.length - failed, 'spread')}, ${plural(failed, 'error')}`;
   const time = formatWallTime(outcome.wallMs);
@@ -194,12 +210,15 @@ setupFileInputs(
 ui.chooseFiles.addEventListener('click', () => ui.fileInput.click());
 ui.chooseFolder.addEventListener('click', () => ui.folderInput.click());
 ui.sample.addEventListener('click', () => {
-  ui.sample.disabled = true;
+  state.generating = true;
+  updateControls();
   setStatus('Generating 250 trading days of minute bars…');
-  generateSampleFiles().then(setFiles, (error: unknown) => {
-    setStatus(messageOf(error), 'error');
-    setRunning(undefined);
-  });
+  generateSampleFiles()
+    .then(setFiles, (error: unknown) => setStatus(messageOf(error), 'error'))
+    .finally(() => {
+      state.generating = false;
+      updateControls();
+    });
 });
 onMappingChange(mappingInputs, inputChanged);
 ui.run.addEventListener('click', () => void runSchedulers([schedulers.kind]));

@@ -21,6 +21,7 @@ import {
 } from '../src/seed/index.js';
 import { listCsvFiles } from '../src/seed/node.js';
 import type { Command } from './commands.js';
+import { parseCount } from './options.js';
 
 const HELP = `Usage: bask spreads <files or folders...> [options]
 
@@ -31,7 +32,8 @@ it (not searched recursively). A bad file is reported; the others are still comp
 Options:
   --scheduler <spec>  sync, threads (default), or a cluster address such as
                       ws://127.0.0.1:8786
-  --workers <n>       worker count of the pool (default: the machine's cores)
+  --workers <n>       worker count of the pool (default: the machine's cores;
+                      ignored by sync)
   --timestamp <col>   the timestamp column (default: timestamp, date, datetime or time,
                       else the first column holding dates)
   --high <col>        the high-price column (default: high, in any case)
@@ -100,7 +102,8 @@ export const spreadsCommand: Command = {
         'no input: pass CSV files or folders, e.g. bask spreads data/GOOG',
       );
     }
-    const numWorkers = values.workers === undefined ? undefined : parseWorkers(values.workers);
+    const numWorkers =
+      values.workers === undefined ? undefined : parseCount('workers', values.workers, 1);
     const mapping = columnMapping(values);
     const scheduler = await resolveScheduler(values.scheduler);
     const files = await expandSources(positionals);
@@ -129,14 +132,6 @@ export const spreadsCommand: Command = {
 
 function optionError(option: string, message: string): BaskError {
   return new BaskError('ERR_INVALID_ARGUMENT', `--${option}: ${message}`);
-}
-
-function parseWorkers(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
-    throw optionError('workers', `expected a positive integer, got '${text}'`);
-  }
-  return n;
 }
 
 function columnMapping(values: {

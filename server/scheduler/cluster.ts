@@ -58,6 +58,9 @@ export class Cluster {
   private events: EngineEvent[] = [];
   private draining = false;
   private scatterCount = 0;
+  private nextPut = 1;
+  private readonly puts = new Map<number, { conn: Conn; id: number; events: EngineEvent[]; left: Set<number> }>();
+  private readonly putProcess = new Map<number, string>();
   /** Called after each engine step with the instructions (dashboards listen). */
   onStep: ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
 
@@ -96,6 +99,8 @@ export class Cluster {
     this.processes.delete(conn.id);
     for (const t of record.threads) this.threadProcess.delete(t);
     this.gathers.dropWorker(conn.id, (clientId, id, keys) => this.answerGather(clientId, id, keys));
+    // Scatters waiting on this process settle now (its part is simply not there).
+    for (const [put, process] of [...this.putProcess]) if (process === conn.id) this.putDone(put);
     for (const other of this.processes.values()) this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
   }
@@ -207,23 +212,45 @@ export class Cluster {
     this.reply(client.conn, { type: 'gathered', id, keys, values: done.values, missing: done.missing });
   }
 
+  /**
+   * Scatter: the values go to worker processes first; only when each has acknowledged its part
+   * does the engine learn the data exists (so no task fetches data still on its way).
+   */
   private scatter(conn: Conn, message: Extract<ClientMessage, { type: 'scatter' }>): void {
     const threads = [...this.threadProcess.keys()].filter((t) => message.workers === undefined || message.workers.some((w) => t === w || t.startsWith(`${w}/`)));
     if (threads.length === 0) {
-      this.reply(conn, { type: 'scattered', id: message.id, error: serializeError(new BaskError('ERR_NO_WORKERS', 'No workers to scatter to: start some with `bask worker ADDRESS`')) });
+      const error = new BaskError('ERR_NO_WORKERS', 'No workers to scatter to: start some with `bask worker ADDRESS`');
+      this.reply(conn, { type: 'scattered', id: message.id, error: serializeError(error) });
       return;
     }
     const events: EngineEvent[] = [];
+    const parts: number[] = [];
     message.keys.forEach((key, i) => {
       const targets = message.broadcast === true ? threads : [threads[this.scatterCount++ % threads.length] as string];
       for (const worker of targets) {
         const process = this.threadProcess.get(worker) as WorkerProcessRecord;
-        this.queue(process.conn, { type: 'put', worker, keys: [key], values: [message.values[i]] });
+        const id = this.nextPut++;
+        parts.push(id);
+        this.putProcess.set(id, process.conn.id);
+        this.queue(process.conn, { type: 'put', id, worker, keys: [key], values: [message.values[i]] });
         events.push({ type: 'data-scattered', client: conn.id, key, worker, nbytes: 0 });
       }
     });
-    this.step(events);
-    this.reply(conn, { type: 'scattered', id: message.id });
+    const pending = { conn, id: message.id, events, left: new Set(parts) };
+    for (const id of parts) this.puts.set(id, pending);
+    this.flush();
+  }
+
+  private putDone(id: number): void {
+    const pending = this.puts.get(id);
+    if (pending === undefined) return;
+    this.puts.delete(id);
+    this.putProcess.delete(id);
+    pending.left.delete(id);
+    if (pending.left.size > 0) return;
+    // Workers that left meanwhile are skipped: the engine only knows live workers.
+    this.step(pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)));
+    this.reply(pending.conn, { type: 'scattered', id: pending.id });
   }
 
   private whoHas(keys: readonly string[]): Record<string, string[]> {
@@ -264,6 +291,8 @@ export class Cluster {
       case 'relay-fetch':
       case 'relay-data':
         return this.relay(process, message);
+      case 'put-done':
+        return this.putDone(message.id);
       case 'missing-module':
         return;
     }

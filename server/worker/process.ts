@@ -131,7 +131,9 @@ export class WorkerProcess {
       case 'cancel':
         return this.threads.get(message.worker)?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
       case 'put':
-        return this.threads.get(message.worker)?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
+        // Acknowledged once queued for the thread: later fetches of it queue behind it.
+        this.threads.get(message.worker)?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
+        return this.send({ type: 'put-done', id: message.id });
       case 'gather':
         void this.gatherFor(message.id, message.worker, message.keys);
         return;

@@ -43,6 +43,8 @@ export class KeyState {
 
   /** Moves to a new status and wakes waiters (a pending key may become pending again: lost). */
   set(status: FutureStatus, error?: Error): void {
+    // A failure or a cancellation is final for the futures that saw it.
+    if (this.status === 'error' || this.status === 'cancelled') return;
     this.status = status;
     this.error = error;
     if (status === 'pending') return;

@@ -7,7 +7,7 @@
  * connection and uploaded before the first submission that needs them, so workers on other
  * machines can import them. Every pending request rejects when the socket closes.
  */
-import { BaskError, deserializeError, type SerializedError } from '../errors.js';
+import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
 import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
@@ -161,9 +161,10 @@ export class RemoteBackend implements Backend {
     return performance.now() - start;
   }
 
-  close(): Promise<void> {
+  /** Sends what is still queued (submissions waiting for uploads), then disconnects. */
+  async close(): Promise<void> {
+    await this.ordered;
     if (!this.closed) this.socket.close(1000, 'client closed');
-    return Promise.resolve();
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -220,7 +221,8 @@ export class RemoteBackend implements Backend {
 
   private async report(message: Extract<ToClient, { type: 'report' }>): Promise<void> {
     if (message.state === 'erred') {
-      this.events.report({ key: message.key, state: 'erred', error: deserializeError(message.error), blame: message.blame });
+      const error = taskFailed(message.blame, deserializeError(message.error));
+      this.events.report({ key: message.key, state: 'erred', error, blame: message.blame });
     } else if (message.state === 'lost') {
       this.events.report({ key: message.key, state: 'lost' });
     } else {

@@ -130,7 +130,10 @@ export async function runSpreads(
         }
       }
     } else {
-      await Promise.allSettled(sources.map((_, i) => computeOne(i)));
+      // Only `onResult` can reject here (compute failures are results): rethrow the first.
+      const settled = await Promise.allSettled(sources.map((_, i) => computeOne(i)));
+      const thrown = settled.find((s) => s.status === 'rejected');
+      if (thrown !== undefined) throw thrown.reason;
     }
   } finally {
     group.end();

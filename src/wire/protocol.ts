@@ -106,7 +106,7 @@ export type ToWorkerProcess =
   | { type: 'free'; worker: string; keys: string[] }
   | { type: 'cancel'; worker: string; keys: string[] }
   | { type: 'gather'; id: number; worker: string; keys: string[] }
-  | { type: 'put'; worker: string; keys: string[]; values: unknown[] }
+  | { type: 'put'; id: number; worker: string; keys: string[]; values: unknown[] }
   | { type: 'peers'; added: WorkerInfo[]; removed: string[] }
   | { type: 'module'; url: string; code: string }
   | { type: 'relay-fetch'; id: number; from: string; worker: string; keys: string[]; move: boolean[] }
@@ -119,6 +119,7 @@ export type FromWorkerProcess =
   | { type: 'gathered'; id: number; values: unknown[]; missing: string[] }
   | { type: 'relay-fetch'; id: number; to: string; keys: string[]; move: boolean[] }
   | { type: 'relay-data'; id: number; to: string; values: unknown[]; missing: string[] }
+  | { type: 'put-done'; id: number }
   | { type: 'heartbeat'; metrics: WorkerMetrics }
   | { type: 'missing-module'; url: string };
 

@@ -98,7 +98,7 @@ function evaluateNested(task: Task, store: DataStore, pending: Pending[]): unkno
   const key = task.key;
   const blame = (error: unknown): never => {
     // A fused task's error names the task that failed, not the one it was fused into.
-    throw key === undefined ? error : taskFailed(key, error);
+    throw key === undefined || error instanceof MissingInputError ? error : taskFailed(key, error);
   };
   try {
     const inner = resolveArgs(task.args, store, pending);
@@ -151,10 +151,18 @@ function resolveObject(
   return out ?? value;
 }
 
+/**
+ * An input a task needs is not in this worker's store: not the task's fault. Workers report it
+ * as missing data (the engine reschedules), never as the task's failure.
+ */
+export class MissingInputError extends BaskError {
+  constructor(key: string) {
+    super('ERR_MISSING_KEY', `Data for '${key}' is not held by this worker`, { key });
+  }
+}
+
 function lookup(store: DataStore, key: string): unknown {
   const value = store.get(key);
-  if (value === undefined && !store.has(key)) {
-    throw new BaskError('ERR_MISSING_KEY', `Data for '${key}' is not held by this worker`, { key });
-  }
+  if (value === undefined && !store.has(key)) throw new MissingInputError(key);
   return value;
 }

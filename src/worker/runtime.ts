@@ -21,7 +21,7 @@ import { CloneDecoder, CloneEncoder, MARK, decodeWithImports } from '../wire/clo
 import { Task } from '../graph/spec.js';
 import type { FnRef } from '../graph/fnref.js';
 import { typeNamed } from '../wire/registry.js';
-import { evaluate, isThenable } from './execute.js';
+import { MissingInputError, evaluate, isThenable } from './execute.js';
 import { FunctionCache } from './functions.js';
 import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
 import { sizeof } from './sizeof.js';
@@ -266,6 +266,11 @@ export class WorkerRuntime {
   }
 
   private fail(task: WireTask, start: number, error: unknown): void {
+    if (error instanceof MissingInputError && error.key !== undefined) {
+      // An input this worker should have had (a pipelined task whose input was taken back).
+      this.results.push({ key: task.key, start, end: now(), missing: [{ key: error.key, from: this.id }] });
+      return;
+    }
     const end = now();
     if (this.measure) measureTask(task.key, start, end);
     this.results.push({ key: task.key, start, end, error: serializeError(error) });

@@ -5,7 +5,7 @@
  * bad file's message, with a column mapping, and with the sample data. Screenshots go to
  * test-results/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
 import { build } from 'vite';
@@ -138,6 +138,11 @@ describe('demo page', () => {
     expect(await page.getAttribute('#verdict', 'data-identical')).toBe('true');
     expect(await page.textContent('#verdict')).toContain('identical on Sync, Worker pool');
 
+    // Under the table, the bad file's whole message and its code.
+    const listed = page.locator(`#errors li[data-file="${BAD_FILE}"]`);
+    expect(await listed.textContent()).toContain(`'${BAD_FILE}', line ${badLine()}: column 'high'`);
+    expect(await listed.locator('.error-code').textContent()).toBe('ERR_CSV');
+
     // The run's diagnostics: the progress bar ended, the task stream has a lane per worker.
     expect(await page.getAttribute('.bask-progress', 'data-state')).toMatch(/done|error/);
     await expect.poll(() => page.locator('#task-stream svg .bask-lane').count()).toBeGreaterThan(0);
@@ -163,6 +168,33 @@ describe('demo page', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'demo-run-all.png'), fullPage: true });
   });
 
+  it('takes a folder from the folder picker, and files dropped on the drop zone', async () => {
+    await page.setInputFiles('#folder-input', CSV_DIR);
+    await expect
+      .poll(() => page.textContent('#file-summary'))
+      .toContain(`${fixtureNames().length} files`);
+    await runWith('threads');
+    const rows = await readTable();
+    expect(rows.map((r) => r.file)).toEqual(fixtureNames().map((n) => `csv/${n}`));
+    const expected = expectedFixtures()[0];
+    const row = rows.find((r) => r.file === `csv/${expected?.name}`);
+    expect(Number(row?.value)).toBe(expected?.spread);
+
+    // A drop of two files (made in the page: Playwright cannot drag from the desktop).
+    const texts = fixtureNames()
+      .slice(0, 2)
+      .map((name) => ({ name, text: readFileSync(join(CSV_DIR, name), 'utf8') }));
+    const transfer = await page.evaluateHandle((files) => {
+      const data = new DataTransfer();
+      for (const f of files) data.items.add(new File([f.text], f.name, { type: 'text/csv' }));
+      return data;
+    }, texts);
+    await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
+    await expect.poll(() => page.textContent('#file-summary')).toContain('2 files');
+    await runWith('sync');
+    expect((await readTable()).map((r) => r.file)).toEqual(texts.map((t) => t.name));
+  });
+
   it('maps columns with other names when the user says which', async () => {
     await upload([MAPPED_FILE]);
     await runWith('threads');
@@ -176,7 +208,6 @@ describe('demo page', () => {
     await page.fill('#map-timestamp', 'when');
     await page.press('#map-timestamp', 'Tab');
     await runWith('sync');
-    const { readFileSync } = await import('node:fs');
     const expected = expectedSpread('custom-columns.csv', readFileSync(MAPPED_FILE, 'utf8'), {
       timestamp: 'when',
       high: 'bid_high',

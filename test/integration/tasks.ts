@@ -1,0 +1,28 @@
+/** Task functions for the cluster tests that need Node (files, process control, sleeping). */
+import { writeFileSync } from 'node:fs';
+import { defineTasks } from '../../src/graph/fnref.js';
+
+async function writeMarkerLater(path: string, ms: number): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  writeFileSync(path, 'done');
+  return path;
+}
+
+function sleep(ms: number, value: number): Promise<number> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+}
+
+function slowAdd(a: number, b: number, ms: number): Promise<number> {
+  return new Promise((resolve) => setTimeout(() => resolve(a + b), ms));
+}
+
+/** Ends the whole worker process (a task that crashes its worker). */
+function exitProcess(code: number): never {
+  process.exit(code);
+}
+
+function pid(_dep?: unknown): number {
+  return process.pid;
+}
+
+export const tasks = defineTasks(import.meta.url, { writeMarkerLater, sleep, slowAdd, pid, exitProcess });

@@ -1,0 +1,118 @@
+/**
+ * runSpreads (src/seed/run.ts): per-file isolation of failures, input order, onResult, the
+ * one-computation view diagnostics get, abort, and formatWallTime. On the sync scheduler;
+ * the pool is covered through `bask spreads` (test/integration/spreads-cli.test.ts) and the
+ * demo page (test/e2e/demo.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import '../../src/index.node.js';
+import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src/index.node.js';
+import { BaskError } from '../../src/errors.js';
+import {
+  formatWallTime,
+  generateStocks,
+  isSpreadFailure,
+  runSpreads,
+  spreadsPlain,
+  type SpreadResult,
+} from '../../src/seed/index.js';
+
+const GOOD = generateStocks({ days: 4, minutes: 30 });
+const BAD = 'timestamp,high,low\n2023-01-01 09:30,1,0.5\n2023-01-01 09:31,oops,0.4\n';
+const files = [...GOOD.slice(0, 2), { name: 'bad.csv', text: BAD }, ...GOOD.slice(2)].map(
+  (f) => new File([f.text], f.name),
+);
+
+function recorder(): Callbacks & {
+  starts: StartEvent[];
+  ends: TaskEndEvent[];
+  finishes: FinishEvent[];
+} {
+  const starts: StartEvent[] = [];
+  const ends: TaskEndEvent[] = [];
+  const finishes: FinishEvent[] = [];
+  return {
+    starts,
+    ends,
+    finishes,
+    start: (e) => starts.push(e),
+    taskEnd: (e) => ends.push(e),
+    finish: (e) => finishes.push(e),
+  };
+}
+
+describe('runSpreads', () => {
+  it('computes every good file and reports the bad one, in input order', async () => {
+    const seen: [number, SpreadResult][] = [];
+    const results = await runSpreads(files, {
+      scheduler: 'sync',
+      onResult: (r, i) => seen.push([i, r]),
+    });
+    const plain = spreadsPlain(GOOD);
+    expect(results.map((r) => r.file)).toEqual(files.map((f) => f.name));
+    const good = results.filter((r) => !isSpreadFailure(r));
+    expect(good.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+    expect(good.map((r) => ('day' in r ? r.day : undefined))).toEqual(plain.days);
+    const bad = results[2];
+    expect(bad !== undefined && isSpreadFailure(bad)).toBe(true);
+    if (bad !== undefined && isSpreadFailure(bad)) {
+      expect(bad.error).toBeInstanceOf(BaskError);
+      expect(bad.error.code).toBe('ERR_CSV');
+      expect(bad.error.message).toContain("'bad.csv', line 3:");
+    }
+    expect(seen.map(([i]) => i)).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.map(([, r]) => r)).toEqual(results);
+  });
+
+  it('names results as told, and checks that there is one name per source', async () => {
+    const results = await runSpreads(files.slice(0, 2), {
+      scheduler: 'sync',
+      names: ['a/x.csv', 'a/y.csv'],
+    });
+    expect(results.map((r) => r.file)).toEqual(['a/x.csv', 'a/y.csv']);
+    await expect(runSpreads(files, { scheduler: 'sync', names: ['one'] })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
+
+  it('shows diagnostics one computation: one start for every file, every task, one finish', async () => {
+    const all = recorder();
+    await runSpreads(files, { scheduler: 'sync', callbacks: [all] });
+    expect(all.starts).toHaveLength(1);
+    expect(all.finishes).toHaveLength(1);
+    const one = recorder();
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [one] });
+    expect(all.starts[0]?.ntasks).toBe((one.starts[0]?.ntasks ?? 0) * files.length);
+    // Every task of the good files ran; the bad file's tasks stopped at its failed read.
+    expect(all.ends.filter((e) => e.error === undefined).length).toBe(
+      one.ends.length * GOOD.length,
+    );
+    expect(all.ends.filter((e) => e.error !== undefined)).toHaveLength(1);
+    expect(all.finishes[0]?.error).toMatchObject({ code: 'ERR_CSV' });
+    expect(one.finishes[0]?.error).toBeUndefined();
+  });
+
+  it('sends no events for no files', async () => {
+    const none = recorder();
+    expect(await runSpreads([], { scheduler: 'sync', callbacks: [none] })).toEqual([]);
+    expect(none.starts).toHaveLength(0);
+    expect(none.finishes).toHaveLength(0);
+  });
+
+  it('fails the files not computed yet with ERR_ABORTED when stopped', async () => {
+    const results = await runSpreads(files, { scheduler: 'sync', signal: AbortSignal.abort() });
+    expect(results.map((r) => (isSpreadFailure(r) ? r.error.code : 'ok'))).toEqual(
+      files.map(() => 'ERR_ABORTED'),
+    );
+  });
+});
+
+describe('formatWallTime', () => {
+  it("prints 3 significant digits like IPython's %time", () => {
+    expect(formatWallTime(812.3)).toBe('812 ms');
+    expect(formatWallTime(45.64)).toBe('45.6 ms');
+    expect(formatWallTime(1234)).toBe('1.23 s');
+    expect(formatWallTime(12_345)).toBe('12.3 s');
+    expect(formatWallTime(0.0456)).toBe('45.6 µs');
+  });
+});
