@@ -1,19 +1,28 @@
 /**
- * The page's one door to a cluster. Everything cluster-related in the page goes through
- * `connectCluster(address)`: the scheduler panel calls it when Cluster is chosen, and runs
- * compute on the scheduler it returns. Until bask's cluster client exists it rejects with
- * ERR_CONNECTION; replacing this function with `Client.connect(address)` turns the Cluster
- * option and "Run all three" on, with no other change to the page.
+ * The page's one door to a cluster: `connectCluster(address)` connects a bask `Client` to the
+ * scheduler at `address` (the one `npm start` runs, by default) and returns it as the scheduler
+ * to compute on. One client per address is kept and reused; a lost connection makes the next
+ * call reconnect.
  */
-import { BaskError, type Scheduler } from 'bask';
+import { Client, type Scheduler } from 'bask';
+
+const clients = new Map<string, Promise<Client>>();
 
 /** Connects to the bask scheduler at `address` (`ws://host:8786`) as a compute client. */
 export function connectCluster(address: string): Promise<Scheduler> {
-  return Promise.reject(
-    new BaskError(
-      'ERR_CONNECTION',
-      `Cluster client not available yet: this version of bask cannot connect to ${address}. ` +
-        'Use Sync or Worker pool.',
-    ),
-  );
+  let client = clients.get(address);
+  if (client === undefined) {
+    client = Client.connect(address, { name: 'demo page', setAsDefault: false });
+    clients.set(address, client);
+    client.catch(() => clients.delete(address));
+  }
+  return client.then(async (c) => {
+    try {
+      await c.info();
+      return c;
+    } catch {
+      clients.delete(address);
+      return connectCluster(address);
+    }
+  });
 }

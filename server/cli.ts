@@ -11,14 +11,25 @@ import { BaskError, isBaskError } from '../src/errors.js';
 import { commands, type Command } from './commands.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['Usage: bask <command> [options]', '', 'Commands:', ...lines, '', 'Run `bask <command> --help` for its options.'].join('\n');
+  const lines = Object.entries(commands).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  );
+  return [
+    'Usage: bask <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `bask <command> --help` for its options.',
+  ].join('\n');
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */

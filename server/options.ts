@@ -5,7 +5,17 @@
 import { totalmem } from 'node:os';
 import { BaskError } from '../src/errors.js';
 
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
 
 function bad(option: string, message: string): never {
   throw new BaskError('ERR_INVALID_ARGUMENT', `--${option}: ${message}`);
@@ -16,7 +26,8 @@ export function parseSize(option: string, text: string, share = 1): number {
   if (text === 'auto') return Math.floor(totalmem() / share);
   const match = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = UNITS[(match?.[2] ?? '').toLowerCase() || 'b'];
-  if (match === null || unit === undefined) bad(option, `expected a size like 2GB, 512MiB or auto, got '${text}'`);
+  if (match === null || unit === undefined)
+    bad(option, `expected a size like 2GB, 512MiB or auto, got '${text}'`);
   return Math.floor(Number(match[1]) * unit);
 }
 
@@ -38,7 +49,8 @@ export function parseResources(option: string, text: string): Record<string, num
 export function parsePort(option: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) bad(option, `expected a port between 0 and 65535, got '${text}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    bad(option, `expected a port between 0 and 65535, got '${text}'`);
   return n;
 }
 

@@ -11,7 +11,7 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { BaskError, ProgressBar, defaultPool, type Scheduler } from '../src/index.node.js';
+import { BaskError, Client, ProgressBar, defaultPool, type Scheduler } from '../src/index.node.js';
 import {
   formatWallTime,
   isSpreadFailure,
@@ -61,15 +61,8 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
     case 'processes':
       return Promise.resolve('threads');
   }
-  if (/^wss?:\/\//i.test(spec)) {
-    return Promise.reject(
-      new BaskError(
-        'ERR_CONNECTION',
-        `cannot connect to ${spec}: the cluster client is not available yet in this version of bask. ` +
-          'Use --scheduler sync or threads.',
-      ),
-    );
-  }
+  if (/^wss?:\/\//i.test(spec))
+    return Client.connect(spec, { name: 'bask spreads', setAsDefault: false });
   return Promise.reject(
     optionError(
       'scheduler',
@@ -126,6 +119,7 @@ export const spreadsCommand: Command = {
       return results.some(isSpreadFailure) ? 1 : 0;
     } finally {
       await defaultPool.close();
+      if (scheduler instanceof Client) await scheduler.close();
     }
   },
 };

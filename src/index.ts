@@ -37,7 +37,12 @@ export { SyncScheduler } from './local/sync.js';
 export { Pool, type PoolOptions } from './local/pool.js';
 export { defaultPool, DefaultPools } from './local/pools.js';
 export { registerType, type TypeCodec } from './wire/registry.js';
-export { Client, type ClientOptions, type LocalClientOptions, type SubmitArgs } from './client/client.js';
+export {
+  Client,
+  type ClientOptions,
+  type LocalClientOptions,
+  type SubmitArgs,
+} from './client/client.js';
 export { Future, type FutureStatus } from './client/future.js';
 export { asCompleted, wait, type WaitOptions, type AsCompletedOptions } from './client/waiting.js';
 export type { SubmitTaskOptions } from './client/submission.js';

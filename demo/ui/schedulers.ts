@@ -22,6 +22,15 @@ export class SchedulerPanel {
     poolSize.textContent = `${cores} Web Workers, one per core`;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     address.value = `${scheme}://${location.hostname || '127.0.0.1'}:8786`;
+    // Served by `bask demo`: the scheduler says where it really listens.
+    fetch('./api/config')
+      .then((r): Promise<{ scheduler?: string }> | { scheduler?: string } =>
+        r.ok ? (r.json() as Promise<{ scheduler?: string }>) : {},
+      )
+      .then((config) => {
+        if (typeof config.scheduler === 'string') address.value = config.scheduler;
+      })
+      .catch(() => undefined);
     form.addEventListener('submit', (event) => event.preventDefault());
     form.addEventListener('change', () => this.checkCluster());
   }

@@ -16,7 +16,16 @@ import type { EngineEvent, Instruction, TaskOptions } from '../../src/engine/typ
 import { BaskError, serializeError, type SerializedError } from '../../src/errors.js';
 import type { GraphBatch } from '../../src/graph/prepare.js';
 import type { WireTask } from '../../src/wire/pool-protocol.js';
-import type { ClientMessage, FromWorkerProcess, Hello, ToClient, ToWorkerProcess, WorkerInfo, WireSpec } from '../../src/wire/protocol.js';
+import type {
+  ClientMessage,
+  FromWorkerProcess,
+  Hello,
+  TaskEvent,
+  ToClient,
+  ToWorkerProcess,
+  WorkerInfo,
+  WireSpec,
+} from '../../src/wire/protocol.js';
 import { Gathers } from './gathers.js';
 import { Metrics } from './metrics.js';
 
@@ -58,11 +67,19 @@ export class Cluster {
   private events: EngineEvent[] = [];
   private draining = false;
   private scatterCount = 0;
+  /** Clients that asked for task events, by key, and the events waiting to go to each. */
+  private readonly watchers = new Map<string, Set<string>>();
+  private readonly watched = new Map<string, Set<string>>();
+  private readonly taskEvents = new Map<string, TaskEvent[]>();
   private nextPut = 1;
-  private readonly puts = new Map<number, { conn: Conn; id: number; events: EngineEvent[]; left: Set<number> }>();
+  private readonly puts = new Map<
+    number,
+    { conn: Conn; id: number; events: EngineEvent[]; left: Set<number> }
+  >();
   private readonly putProcess = new Map<number, string>();
   /** Called after each engine step with the instructions (dashboards listen). */
-  onStep: ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
+  onStep:
+    ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
 
   // ---- connections ------------------------------------------------------------------------
 
@@ -72,6 +89,9 @@ export class Cluster {
 
   removeClient(conn: Conn): void {
     if (!this.clients.delete(conn.id)) return;
+    for (const key of this.watched.get(conn.id) ?? []) this.unwatch(key, conn.id);
+    this.watched.delete(conn.id);
+    this.taskEvents.delete(conn.id);
     this.gathers.dropClient(conn.id);
     this.step([{ type: 'client-removed', client: conn.id }]);
   }
@@ -81,15 +101,29 @@ export class Cluster {
     const info = hello.worker as NonNullable<Hello['worker']>;
     const name = this.uniqueName(hello.name ?? conn.id);
     const threads = Array.from({ length: info.nthreads }, (_, i) => `${name}/${i}`);
-    const record: WorkerProcessRecord = { conn, name, threads, info, lastSeen: Date.now(), memory: 0, bytesIn: {}, bytesOut: {}, joined: Date.now() };
+    const record: WorkerProcessRecord = {
+      conn,
+      name,
+      threads,
+      info,
+      lastSeen: Date.now(),
+      memory: 0,
+      bytesIn: {},
+      bytesOut: {},
+      joined: Date.now(),
+    };
     const peers = this.workerInfos();
     this.processes.set(conn.id, record);
     for (const t of threads) this.threadProcess.set(t, record);
-    const added = threads.map((id) => ({ id, process: conn.id, ...(info.peerAddress !== undefined ? { peerAddress: info.peerAddress } : {}) }));
-    for (const other of this.processes.values()) if (other !== record) this.queue(other.conn, { type: 'peers', added, removed: [] });
-    this.step(
-      threads.map((id) => ({ type: 'worker-added', worker: id, nthreads: 1, host: conn.id, resources: info.resources })),
-    );
+    const added = threads.map((id) => ({
+      id,
+      process: conn.id,
+      ...(info.peerAddress !== undefined ? { peerAddress: info.peerAddress } : {}),
+    }));
+    for (const other of this.processes.values())
+      if (other !== record) this.queue(other.conn, { type: 'peers', added, removed: [] });
+    this.flush();
+    // Threads join the engine when the process says each is ready ('thread-ready').
     return [...peers, ...added];
   }
 
@@ -101,7 +135,8 @@ export class Cluster {
     this.gathers.dropWorker(conn.id, (clientId, id, keys) => this.answerGather(clientId, id, keys));
     // Scatters waiting on this process settle now (its part is simply not there).
     for (const [put, process] of [...this.putProcess]) if (process === conn.id) this.putDone(put);
-    for (const other of this.processes.values()) this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
+    for (const other of this.processes.values())
+      this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
   }
 
@@ -109,7 +144,12 @@ export class Cluster {
   workerInfos(): WorkerInfo[] {
     const out: WorkerInfo[] = [];
     for (const p of this.processes.values()) {
-      for (const id of p.threads) out.push({ id, process: p.conn.id, ...(p.info.peerAddress !== undefined ? { peerAddress: p.info.peerAddress } : {}) });
+      for (const id of p.threads)
+        out.push({
+          id,
+          process: p.conn.id,
+          ...(p.info.peerAddress !== undefined ? { peerAddress: p.info.peerAddress } : {}),
+        });
     }
     return out;
   }
@@ -139,7 +179,11 @@ export class Cluster {
         this.modules.set(message.url, message.code);
         return;
       case 'who-has':
-        return this.reply(conn, { type: 'answer', id: message.id, value: this.whoHas(message.keys) });
+        return this.reply(conn, {
+          type: 'answer',
+          id: message.id,
+          value: this.whoHas(message.keys),
+        });
       case 'info':
         return this.reply(conn, { type: 'answer', id: message.id, value: this.info() });
       case 'ping':
@@ -149,8 +193,17 @@ export class Cluster {
 
   private submit(conn: Conn, message: Extract<ClientMessage, { type: 'submit' }>): void {
     const g = message.graph;
-    const batch: GraphBatch = { keys: g.keys, specs: g.specs, depStart: g.depStart, depList: g.depList, external: g.external };
-    const options = message.options === undefined ? undefined : new Map<string, TaskOptions>(Object.entries(message.options));
+    const batch: GraphBatch = {
+      keys: g.keys,
+      specs: g.specs,
+      depStart: g.depStart,
+      depList: g.depList,
+      external: g.external,
+    };
+    const options =
+      message.options === undefined
+        ? undefined
+        : new Map<string, TaskOptions>(Object.entries(message.options));
     try {
       this.step([
         {
@@ -163,6 +216,7 @@ export class Cluster {
         },
       ]);
       this.metrics.count('submissions');
+      if (message.progress === true) this.watch(conn.id, g.keys);
       this.reply(conn, { type: 'submitted', id: message.id });
     } catch (error) {
       this.reply(conn, { type: 'submitted', id: message.id, error: serializeError(error) });
@@ -170,10 +224,63 @@ export class Cluster {
     if (message.keep !== undefined) this.keep(message.keep);
   }
 
+  private watch(client: string, keys: readonly string[]): void {
+    let mine = this.watched.get(client);
+    if (mine === undefined) this.watched.set(client, (mine = new Set()));
+    for (const key of keys) {
+      mine.add(key);
+      let set = this.watchers.get(key);
+      if (set === undefined) this.watchers.set(key, (set = new Set()));
+      set.add(client);
+    }
+  }
+
+  private unwatch(key: string, client: string): void {
+    const set = this.watchers.get(key);
+    set?.delete(client);
+    if (set?.size === 0) this.watchers.delete(key);
+  }
+
+  /** Queues task events for the clients watching these tasks. */
+  private notifyWatchers(
+    worker: string,
+    results: Extract<FromWorkerProcess, { type: 'results' }>['results'],
+  ): void {
+    if (this.watchers.size === 0) return;
+    for (const r of results) {
+      const clients = this.watchers.get(r.key);
+      if (clients === undefined || r.missing !== undefined) continue;
+      for (const client of clients) {
+        let list = this.taskEvents.get(client);
+        if (list === undefined) this.taskEvents.set(client, (list = []));
+        list.push({
+          key: r.key,
+          worker,
+          start: r.start,
+          end: r.end,
+          ...(r.error !== undefined ? { error: true } : {}),
+        });
+        this.watched.get(client)?.delete(r.key);
+      }
+      this.watchers.delete(r.key);
+    }
+    for (const [client, events] of this.taskEvents) {
+      const c = this.clients.get(client);
+      if (c !== undefined) this.queue(c.conn, { type: 'task-events', events });
+    }
+    this.taskEvents.clear();
+  }
+
   private keep(keys: readonly string[]): void {
     const known = keys.filter((k) => this.engine.tasks.has(k));
     if (known.length === 0) return;
-    const empty: GraphBatch = { keys: [], specs: [], depStart: new Int32Array(1), depList: new Int32Array(0), external: [] };
+    const empty: GraphBatch = {
+      keys: [],
+      specs: [],
+      depStart: new Int32Array(1),
+      depList: new Int32Array(0),
+      external: [],
+    };
     this.step([{ type: 'graph-submitted', client: KEEPER, batch: empty, wanted: known }]);
   }
 
@@ -188,7 +295,7 @@ export class Cluster {
         continue;
       }
       let threads = byProcess.get(process);
-      if (threads === undefined) byProcess.set(process, (threads = new Map()));
+      if (threads === undefined) byProcess.set(process, (threads = new Map<string, string[]>()));
       let list = threads.get(holder.id);
       if (list === undefined) threads.set(holder.id, (list = []));
       list.push(key);
@@ -197,7 +304,12 @@ export class Cluster {
     for (const [process, threads] of byProcess) {
       for (const [worker, list] of threads) {
         const gid = this.gathers.part(gather, process.conn.id, list);
-        this.queue(process.conn, { type: 'gather', id: gid, worker, keys: list } satisfies ToWorkerProcess);
+        this.queue(process.conn, {
+          type: 'gather',
+          id: gid,
+          worker,
+          keys: list,
+        } satisfies ToWorkerProcess);
       }
     }
     if (this.gathers.isComplete(gather)) this.answerGather(conn.id, id, keys);
@@ -209,7 +321,13 @@ export class Cluster {
     const done = this.gathers.finish(clientId, id);
     if (client === undefined || done === undefined) return;
     this.metrics.count('gathers');
-    this.reply(client.conn, { type: 'gathered', id, keys, values: done.values, missing: done.missing });
+    this.reply(client.conn, {
+      type: 'gathered',
+      id,
+      keys,
+      values: done.values,
+      missing: done.missing,
+    });
   }
 
   /**
@@ -217,22 +335,38 @@ export class Cluster {
    * does the engine learn the data exists (so no task fetches data still on its way).
    */
   private scatter(conn: Conn, message: Extract<ClientMessage, { type: 'scatter' }>): void {
-    const threads = [...this.threadProcess.keys()].filter((t) => message.workers === undefined || message.workers.some((w) => t === w || t.startsWith(`${w}/`)));
+    const threads = [...this.threadProcess.keys()].filter(
+      (t) =>
+        message.workers === undefined ||
+        message.workers.some((w) => t === w || t.startsWith(`${w}/`)),
+    );
     if (threads.length === 0) {
-      const error = new BaskError('ERR_NO_WORKERS', 'No workers to scatter to: start some with `bask worker ADDRESS`');
+      const error = new BaskError(
+        'ERR_NO_WORKERS',
+        'No workers to scatter to: start some with `bask worker ADDRESS`',
+      );
       this.reply(conn, { type: 'scattered', id: message.id, error: serializeError(error) });
       return;
     }
     const events: EngineEvent[] = [];
     const parts: number[] = [];
     message.keys.forEach((key, i) => {
-      const targets = message.broadcast === true ? threads : [threads[this.scatterCount++ % threads.length] as string];
+      const targets =
+        message.broadcast === true
+          ? threads
+          : [threads[this.scatterCount++ % threads.length] as string];
       for (const worker of targets) {
         const process = this.threadProcess.get(worker) as WorkerProcessRecord;
         const id = this.nextPut++;
         parts.push(id);
         this.putProcess.set(id, process.conn.id);
-        this.queue(process.conn, { type: 'put', id, worker, keys: [key], values: [message.values[i]] });
+        this.queue(process.conn, {
+          type: 'put',
+          id,
+          worker,
+          keys: [key],
+          values: [message.values[i]],
+        });
         events.push({ type: 'data-scattered', client: conn.id, key, worker, nbytes: 0 });
       }
     });
@@ -249,16 +383,23 @@ export class Cluster {
     pending.left.delete(id);
     if (pending.left.size > 0) return;
     // Workers that left meanwhile are skipped: the engine only knows live workers.
-    this.step(pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)));
+    this.step(
+      pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)),
+    );
     this.reply(pending.conn, { type: 'scattered', id: pending.id });
   }
 
   private whoHas(keys: readonly string[]): Record<string, string[]> {
-    return Object.fromEntries(keys.map((k) => [k, (this.engine.tasks.get(k)?.holders ?? []).map((w) => w.id)]));
+    return Object.fromEntries(
+      keys.map((k) => [k, (this.engine.tasks.get(k)?.holders ?? []).map((w) => w.id)]),
+    );
   }
 
   /** Workers and task states (client.info(), /workers). */
-  info(): { workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[]; tasks: Record<string, number> } {
+  info(): {
+    workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
+    tasks: Record<string, number>;
+  } {
     const workers = [...this.engine.workers.values()].map((w) => ({
       id: w.id,
       nthreads: w.nthreads,
@@ -293,38 +434,87 @@ export class Cluster {
         return this.relay(process, message);
       case 'put-done':
         return this.putDone(message.id);
+      case 'thread-exit':
+        if (!process.threads.includes(message.worker)) return;
+        return this.step([
+          {
+            type: 'worker-removed',
+            worker: message.worker,
+            running: message.running === undefined ? [] : [message.running],
+            reason: 'crashed',
+          },
+        ]);
+      case 'thread-ready':
+        if (!process.threads.includes(message.worker)) return;
+        return this.step([
+          {
+            type: 'worker-added',
+            worker: message.worker,
+            nthreads: 1,
+            host: conn.id,
+            resources: process.info.resources,
+          },
+        ]);
       case 'missing-module':
         return;
     }
   }
 
-  private results(process: WorkerProcessRecord, worker: string, results: Extract<FromWorkerProcess, { type: 'results' }>['results']): void {
+  private results(
+    process: WorkerProcessRecord,
+    worker: string,
+    results: Extract<FromWorkerProcess, { type: 'results' }>['results'],
+  ): void {
     if (!process.threads.includes(worker)) return;
     const events: EngineEvent[] = [];
     for (const r of results) {
       const duration = (r.end - r.start) / 1000;
-      if (r.error !== undefined) events.push({ type: 'task-erred', key: r.key, worker, error: r.error, duration });
-      else if (r.missing !== undefined) events.push({ type: 'task-missing-data', key: r.key, worker, missing: r.missing });
+      if (r.error !== undefined)
+        events.push({ type: 'task-erred', key: r.key, worker, error: r.error, duration });
+      else if (r.missing !== undefined)
+        events.push({ type: 'task-missing-data', key: r.key, worker, missing: r.missing });
       else {
         if (r.hasValue === true) this.values.set(r.key, r.value);
         events.push({ type: 'task-finished', key: r.key, worker, nbytes: r.nbytes ?? 0, duration });
       }
     }
     this.metrics.taskResults(results);
+    this.notifyWatchers(worker, results);
     this.step(events);
   }
 
-  private relay(from: WorkerProcessRecord, message: Extract<FromWorkerProcess, { type: 'relay-fetch' | 'relay-data' }>): void {
+  private relay(
+    from: WorkerProcessRecord,
+    message: Extract<FromWorkerProcess, { type: 'relay-fetch' | 'relay-data' }>,
+  ): void {
     if (message.type === 'relay-fetch') {
       const target = this.threadProcess.get(message.to);
       if (target === undefined) {
-        this.queue(from.conn, { type: 'relay-data', id: message.id, values: [], missing: message.keys });
+        this.queue(from.conn, {
+          type: 'relay-data',
+          id: message.id,
+          values: [],
+          missing: message.keys,
+        });
       } else {
-        this.queue(target.conn, { type: 'relay-fetch', id: message.id, from: from.conn.id, worker: message.to, keys: message.keys, move: message.move });
+        this.queue(target.conn, {
+          type: 'relay-fetch',
+          id: message.id,
+          from: from.conn.id,
+          worker: message.to,
+          keys: message.keys,
+          move: message.move,
+        });
       }
     } else {
       const target = this.processes.get(message.to);
-      if (target !== undefined) this.queue(target.conn, { type: 'relay-data', id: message.id, values: message.values, missing: message.missing });
+      if (target !== undefined)
+        this.queue(target.conn, {
+          type: 'relay-data',
+          id: message.id,
+          values: message.values,
+          missing: message.missing,
+        });
       this.metrics.count('relayed');
     }
     this.flush();
@@ -358,7 +548,14 @@ export class Cluster {
       switch (ins.type) {
         case 'execute': {
           const spec = ins.spec as WireSpec;
-          const task: WireTask = { key: ins.key, fn: spec.fn, args: spec.args, marked: spec.marked, fetch: ins.fetch, report: ins.report ? 1 : 0 };
+          const task: WireTask = {
+            key: ins.key,
+            fn: spec.fn,
+            args: spec.args,
+            marked: spec.marked,
+            fetch: ins.fetch,
+            report: ins.report ? 1 : 0,
+          };
           let list = runs.get(ins.worker);
           if (list === undefined) runs.set(ins.worker, (list = []));
           list.push(task);
@@ -369,7 +566,11 @@ export class Cluster {
           const process = this.threadProcess.get(ins.worker);
           if (process === undefined) break;
           const keys = ins.type === 'free-keys' ? ins.keys : [ins.key];
-          this.queue(process.conn, { type: ins.type === 'free-keys' ? 'free' : 'cancel', worker: ins.worker, keys });
+          this.queue(process.conn, {
+            type: ins.type === 'free-keys' ? 'free' : 'cancel',
+            worker: ins.worker,
+            keys,
+          });
           break;
         }
         case 'report':
@@ -386,17 +587,29 @@ export class Cluster {
 
   private report(ins: Extract<Instruction, { type: 'report' }>): void {
     if (ins.client === KEEPER) {
-      if (ins.state !== 'lost') this.events.push({ type: 'keys-released', client: KEEPER, keys: [ins.key] });
+      if (ins.state !== 'lost')
+        this.events.push({ type: 'keys-released', client: KEEPER, keys: [ins.key] });
       return;
     }
     const client = this.clients.get(ins.client);
     if (client === undefined) return;
     if (ins.state === 'erred') {
-      this.queue(client.conn, { type: 'report', key: ins.key, state: 'erred', error: asSerialized(ins.error), blame: ins.blame });
+      this.queue(client.conn, {
+        type: 'report',
+        key: ins.key,
+        state: 'erred',
+        error: asSerialized(ins.error),
+        blame: ins.blame,
+      });
     } else if (ins.state === 'lost') {
       this.queue(client.conn, { type: 'report', key: ins.key, state: 'lost' });
     } else {
-      const message: ToClient & { value?: unknown; hasValue?: boolean } = { type: 'report', key: ins.key, state: 'memory', nbytes: ins.nbytes };
+      const message: ToClient & { value?: unknown; hasValue?: boolean } = {
+        type: 'report',
+        key: ins.key,
+        state: 'memory',
+        nbytes: ins.nbytes,
+      };
       if (this.values.has(ins.key)) {
         message.value = this.values.get(ins.key);
         message.hasValue = true;
@@ -428,7 +641,12 @@ export class Cluster {
 }
 
 function asSerialized(error: unknown): SerializedError {
-  if (error !== null && typeof error === 'object' && typeof (error as SerializedError).message === 'string' && !(error instanceof Error)) {
+  if (
+    error !== null &&
+    typeof error === 'object' &&
+    typeof (error as SerializedError).message === 'string' &&
+    !(error instanceof Error)
+  ) {
     return error as SerializedError;
   }
   return serializeError(error);

@@ -45,13 +45,17 @@ export const schedulerCommand: Command = {
       host: values.host ?? '127.0.0.1',
       ...(clientToken !== undefined ? { clientToken } : {}),
       ...(workerToken !== undefined ? { workerToken } : {}),
-      ...(values['heartbeat-timeout'] !== undefined ? { heartbeatTimeout: Number(values['heartbeat-timeout']) } : {}),
+      ...(values['heartbeat-timeout'] !== undefined
+        ? { heartbeatTimeout: Number(values['heartbeat-timeout']) }
+        : {}),
       ...(values.static !== undefined ? { staticRoot: values.static } : {}),
     });
     console.log(`Scheduler at: ${server.address}`);
     console.log(`Dashboard at: ${server.httpAddress}/status`);
     if (clientToken === undefined && workerToken === undefined) {
-      console.log(`No tokens set: serving ${values.host ?? '127.0.0.1'} without authentication (localhost only unless --host says otherwise).`);
+      console.log(
+        `No tokens set: serving ${values.host ?? '127.0.0.1'} without authentication (localhost only unless --host says otherwise).`,
+      );
     }
     const signal = await untilSignal();
     console.log(`Stopping (${signal})`);

@@ -27,9 +27,16 @@ export class Gathers {
 
   /** Starts a client's gather; `missing` are keys no worker holds. */
   start(client: string, id: number, keys: string[], missing: string[]): Gather {
-    const gather: Gather = { client, id, keys, values: new Map(), missing: new Set(missing), parts: new Set() };
+    const gather: Gather = {
+      client,
+      id,
+      keys,
+      values: new Map(),
+      missing: new Set(missing),
+      parts: new Set(),
+    };
     let mine = this.byClient.get(client);
-    if (mine === undefined) this.byClient.set(client, (mine = new Map()));
+    if (mine === undefined) this.byClient.set(client, (mine = new Map<number, Gather>()));
     mine.set(id, gather);
     return gather;
   }

@@ -35,7 +35,11 @@ const TYPES: Record<string, string> = {
 };
 
 /** Answers one request. */
-export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleHttp(
+  ctx: HttpContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -48,22 +52,41 @@ export async function handleHttp(ctx: HttpContext, req: IncomingMessage, res: Se
       return text(res, 200, metricsText(ctx.cluster), 'text/plain; version=0.0.4; charset=utf-8');
     case '/modules': {
       const code = ctx.cluster.modules.get(url.searchParams.get('url') ?? '');
-      if (code === undefined) return text(res, 404, 'no such module (the client uploads it with its first submission)\n');
+      if (code === undefined)
+        return text(res, 404, 'no such module (the client uploads it with its first submission)\n');
       return text(res, 200, code, 'text/javascript; charset=utf-8');
     }
     case '/api/info':
       return text(res, 200, JSON.stringify(ctx.cluster.info()), 'application/json');
+    case '/api/config':
+      return text(res, 200, JSON.stringify({ scheduler: ctx.address }), 'application/json');
   }
-  if (ctx.staticRoot !== undefined && (await serveStatic(ctx.staticRoot, url.pathname, res))) return;
+  if (ctx.staticRoot !== undefined && (await serveStatic(ctx.staticRoot, url.pathname, res)))
+    return;
   text(res, 404, 'not found\n');
 }
 
-function text(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(body);
+function text(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/plain; charset=utf-8',
+): void {
+  res
+    .writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    })
+    .end(body);
 }
 
 /** Serves a file under `root`; false when there is none (never a path outside `root`). */
-export async function serveStatic(root: string, pathname: string, res: ServerResponse): Promise<boolean> {
+export async function serveStatic(
+  root: string,
+  pathname: string,
+  res: ServerResponse,
+): Promise<boolean> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -81,7 +104,13 @@ export async function serveStatic(root: string, pathname: string, res: ServerRes
     const info = await stat(file);
     if (!info.isFile()) return false;
     const body = await readFile(file);
-    res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'x-content-type-options': 'nosniff' }).end(body);
+    res
+      .writeHead(200, {
+        'content-type': type,
+        'content-length': body.length,
+        'x-content-type-options': 'nosniff',
+      })
+      .end(body);
     return true;
   } catch {
     return false;

@@ -33,14 +33,21 @@ export class Metrics {
 
   /** The task duration histogram in Prometheus text format. */
   histogramText(name: string): string[] {
-    const lines = [`# HELP ${name} Task run time on workers, in seconds.`, `# TYPE ${name} histogram`];
+    const lines = [
+      `# HELP ${name} Task run time on workers, in seconds.`,
+      `# TYPE ${name} histogram`,
+    ];
     let cumulative = 0;
     BUCKETS.forEach((le, i) => {
       cumulative += this.histogram[i] as number;
       lines.push(`${name}_bucket{le="${le}"} ${cumulative}`);
     });
     cumulative += this.histogram[BUCKETS.length] as number;
-    lines.push(`${name}_bucket{le="+Inf"} ${cumulative}`, `${name}_sum ${this.durationSum}`, `${name}_count ${this.durationCount}`);
+    lines.push(
+      `${name}_bucket{le="+Inf"} ${cumulative}`,
+      `${name}_sum ${this.durationSum}`,
+      `${name}_count ${this.durationCount}`,
+    );
     return lines;
   }
 }

@@ -13,7 +13,11 @@ export function metricsText(cluster: Cluster): string {
   };
   const states = cluster.engine.countStates();
   const all = ['released', 'waiting', 'queued', 'processing', 'memory', 'erred'];
-  gauge('bask_tasks', 'Tasks known to the scheduler, by state.', all.map((s) => [`{state="${s}"}`, states[s] ?? 0]));
+  gauge(
+    'bask_tasks',
+    'Tasks known to the scheduler, by state.',
+    all.map((s) => [`{state="${s}"}`, states[s] ?? 0]),
+  );
   gauge('bask_workers', 'Worker threads connected.', [['', cluster.engine.workers.size]]);
   gauge('bask_worker_processes', 'Worker processes connected.', [['', cluster.processes.size]]);
   gauge('bask_clients', 'Clients connected.', [['', cluster.clients.size]]);
@@ -22,12 +26,20 @@ export function metricsText(cluster: Cluster): string {
   gauge('bask_bytes_held', 'Bytes of results held by workers (estimated).', [['', bytes]]);
   const transport = new Map<string, number>();
   for (const p of cluster.processes.values()) {
-    for (const [path, n] of Object.entries(p.bytesOut)) transport.set(path, (transport.get(path) ?? 0) + n);
+    for (const [path, n] of Object.entries(p.bytesOut))
+      transport.set(path, (transport.get(path) ?? 0) + n);
   }
-  lines.push('# HELP bask_transfer_bytes_total Bytes moved between workers, by path.', '# TYPE bask_transfer_bytes_total counter');
+  lines.push(
+    '# HELP bask_transfer_bytes_total Bytes moved between workers, by path.',
+    '# TYPE bask_transfer_bytes_total counter',
+  );
   for (const [path, n] of transport) lines.push(`bask_transfer_bytes_total{path="${path}"} ${n}`);
-  lines.push('# HELP bask_events_total Scheduler event counters.', '# TYPE bask_events_total counter');
-  for (const [name, value] of cluster.metrics.counters) lines.push(`bask_events_total{event="${name}"} ${value}`);
+  lines.push(
+    '# HELP bask_events_total Scheduler event counters.',
+    '# TYPE bask_events_total counter',
+  );
+  for (const [name, value] of cluster.metrics.counters)
+    lines.push(`bask_events_total{event="${name}"} ${value}`);
   lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));
   return lines.join('\n') + '\n';
 }

@@ -60,9 +60,15 @@ export class SchedulerServer {
   static async start(options: SchedulerOptions = {}): Promise<SchedulerServer> {
     const host = options.host ?? '127.0.0.1';
     const wsHttp = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('bask scheduler: connect with a WebSocket client\n');
+      res
+        .writeHead(426, { 'content-type': 'text/plain' })
+        .end('bask scheduler: connect with a WebSocket client\n');
     });
-    const ws = new WebSocketServer({ server: wsHttp, maxPayload: options.maxMessageBytes ?? 1024 ** 3, perMessageDeflate: false });
+    const ws = new WebSocketServer({
+      server: wsHttp,
+      maxPayload: options.maxMessageBytes ?? 1024 ** 3,
+      perMessageDeflate: false,
+    });
     const http = createServer();
     const server = new SchedulerServer(options, ws, wsHttp, http);
     ws.on('connection', (socket) => server.accept(socket));
@@ -72,7 +78,10 @@ export class SchedulerServer {
         res.end(`internal error: ${error instanceof Error ? error.message : String(error)}\n`);
       });
     });
-    await Promise.all([listen(wsHttp, options.port ?? 8786, host), listen(http, options.dashboardPort ?? 8787, host)]);
+    await Promise.all([
+      listen(wsHttp, options.port ?? 8786, host),
+      listen(http, options.dashboardPort ?? 8787, host),
+    ]);
     server.startHeartbeat();
     return server;
   }
@@ -99,7 +108,11 @@ export class SchedulerServer {
     this.closed = true;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     for (const s of this.sockets) s.terminate();
-    await Promise.all([closeServer(this.wsHttp), closeServer(this.http), new Promise<void>((resolve) => this.ws.close(() => resolve()))]);
+    await Promise.all([
+      closeServer(this.wsHttp),
+      closeServer(this.http),
+      new Promise<void>((resolve) => this.ws.close(() => resolve())),
+    ]);
   }
 
   private httpContext(): HttpContext {
@@ -116,7 +129,8 @@ export class SchedulerServer {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       let message: unknown;
       try {
-        if (!isBinary) throw new BaskError('ERR_PROTOCOL', 'text frames are not part of the protocol');
+        if (!isBinary)
+          throw new BaskError('ERR_PROTOCOL', 'text frames are not part of the protocol');
         message = decodeFrame(data);
       } catch {
         this.cluster.metrics.count('malformedMessages');
@@ -146,10 +160,13 @@ export class SchedulerServer {
       send: (message) => {
         if (socket.readyState !== socket.OPEN) return;
         const chunks = encodeFrame(message);
-        chunks.forEach((chunk, i) => socket.send(chunk, { binary: true, fin: i === chunks.length - 1 }));
+        chunks.forEach((chunk, i) =>
+          socket.send(chunk, { binary: true, fin: i === chunks.length - 1 }),
+        );
       },
       close: (code, reason) => {
-        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+        if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
+          socket.close(code, reason);
       },
     };
   }
@@ -162,7 +179,8 @@ export class SchedulerServer {
       this.cluster.metrics.count('refusedConnections');
       return undefined;
     };
-    if (hello === null || typeof hello !== 'object' || hello.type !== 'hello') return refuse('ERR_PROTOCOL', 'The first message must be a hello');
+    if (hello === null || typeof hello !== 'object' || hello.type !== 'hello')
+      return refuse('ERR_PROTOCOL', 'The first message must be a hello');
     if (hello.version !== PROTOCOL_VERSION) {
       return refuse(
         'ERR_PROTOCOL_VERSION',
@@ -170,13 +188,27 @@ export class SchedulerServer {
       );
     }
     const role = hello.role;
-    if (role !== 'client' && role !== 'worker' && role !== 'dashboard') return refuse('ERR_PROTOCOL', `Unknown role ${String(role)}`);
-    const token = role === 'worker' ? this.options.workerToken : role === 'client' ? this.options.clientToken : undefined;
-    if (token !== undefined && hello.token !== token) return refuse('ERR_AUTH', `Wrong or missing ${role} token`);
+    if (role !== 'client' && role !== 'worker' && role !== 'dashboard')
+      return refuse('ERR_PROTOCOL', `Unknown role ${String(role)}`);
+    const token =
+      role === 'worker'
+        ? this.options.workerToken
+        : role === 'client'
+          ? this.options.clientToken
+          : undefined;
+    if (token !== undefined && hello.token !== token)
+      return refuse('ERR_AUTH', `Wrong or missing ${role} token`);
     if (role === 'worker') {
-      if (!isWorkerInfo(hello.worker)) return refuse('ERR_PROTOCOL', 'A worker hello needs worker information');
+      if (!isWorkerInfo(hello.worker))
+        return refuse('ERR_PROTOCOL', 'A worker hello needs worker information');
       const workers = this.cluster.addWorkerProcess(conn, hello as Hello);
-      conn.send({ type: 'welcome', version: PROTOCOL_VERSION, id: conn.id, workers, http: this.httpAddress } satisfies Welcome);
+      conn.send({
+        type: 'welcome',
+        version: PROTOCOL_VERSION,
+        id: conn.id,
+        workers,
+        http: this.httpAddress,
+      } satisfies Welcome);
     } else {
       if (role === 'client') this.cluster.addClient(conn, hello as Hello);
       conn.send({ type: 'welcome', version: PROTOCOL_VERSION, id: conn.id } satisfies Welcome);
@@ -185,7 +217,11 @@ export class SchedulerServer {
   }
 
   private dispatch(conn: Conn, role: Hello['role'], message: unknown): void {
-    if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') {
+    if (
+      message === null ||
+      typeof message !== 'object' ||
+      typeof (message as { type?: unknown }).type !== 'string'
+    ) {
       this.cluster.metrics.count('malformedMessages');
       conn.close(1002, 'malformed message');
       return;
@@ -196,7 +232,10 @@ export class SchedulerServer {
     } catch (error) {
       // A message that breaks the rules closes its own connection, never the scheduler.
       this.cluster.metrics.count('rejectedMessages');
-      console.error(`bask scheduler: closing ${conn.id}:`, error instanceof Error ? error.message : error);
+      console.error(
+        `bask scheduler: closing ${conn.id}:`,
+        error instanceof Error ? error.message : error,
+      );
       conn.close(1008, 'invalid message');
     }
   }
@@ -221,7 +260,14 @@ export class SchedulerServer {
 
 function isWorkerInfo(value: unknown): value is Hello['worker'] {
   const w = value as Hello['worker'];
-  return w !== undefined && w !== null && typeof w === 'object' && Number.isInteger(w.nthreads) && w.nthreads > 0 && w.nthreads <= 1024;
+  return (
+    w !== undefined &&
+    w !== null &&
+    typeof w === 'object' &&
+    Number.isInteger(w.nthreads) &&
+    w.nthreads > 0 &&
+    w.nthreads <= 1024
+  );
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {
@@ -229,7 +275,10 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new BaskError('ERR_INVALID_ARGUMENT', `Port ${port} on ${host} is in use: pick another with --port/--dashboard-port (0 for any free port)`)
+          ? new BaskError(
+              'ERR_INVALID_ARGUMENT',
+              `Port ${port} on ${host} is in use: pick another with --port/--dashboard-port (0 for any free port)`,
+            )
           : error,
       );
     });

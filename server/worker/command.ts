@@ -48,12 +48,20 @@ export const workerCommand: Command = {
     });
     const address = positionals[0];
     if (address === undefined || !/^wss?:\/\//.test(address) || positionals.length > 1) {
-      throw new BaskError('ERR_INVALID_ARGUMENT', 'expected one scheduler address like ws://127.0.0.1:8786 (see bask worker --help)');
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        'expected one scheduler address like ws://127.0.0.1:8786 (see bask worker --help)',
+      );
     }
     const nworkers = parseCount('nworkers', values.nworkers, 1);
-    const nthreads = parseCount('nthreads', values.nthreads, Math.max(1, Math.floor(availableParallelism() / nworkers)));
+    const nthreads = parseCount(
+      'nthreads',
+      values.nthreads,
+      Math.max(1, Math.floor(availableParallelism() / nworkers)),
+    );
     const memoryLimit = parseSize('memory-limit', values['memory-limit'] ?? 'auto', nworkers);
-    const resources = values.resources === undefined ? {} : parseResources('resources', values.resources);
+    const resources =
+      values.resources === undefined ? {} : parseResources('resources', values.resources);
     const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
     if (nworkers > 1) return runMany(argv, nworkers, values.name);
     const worker = await WorkerProcess.start({
@@ -65,7 +73,9 @@ export const workerCommand: Command = {
       ...(token !== undefined ? { token } : {}),
       ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
     });
-    console.log(`Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}`);
+    console.log(
+      `Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}`,
+    );
     const reason = await Promise.race([untilSignal(), worker.stopped_()]);
     worker.stop(reason);
     console.log(`Worker '${worker.name}' stopped: ${reason}`);
@@ -74,16 +84,31 @@ export const workerCommand: Command = {
 };
 
 /** Starts N child processes, each a one-process worker; ends them together. */
-async function runMany(argv: readonly string[], n: number, name: string | undefined): Promise<number> {
+async function runMany(
+  argv: readonly string[],
+  n: number,
+  name: string | undefined,
+): Promise<number> {
   const cli = fileURLToPath(new URL('../../../bin/bask.js', import.meta.url));
   const base = stripOptions(argv, ['--nworkers', '--name']);
   const children: ChildProcess[] = [];
   for (let i = 0; i < n; i++) {
-    const args = ['worker', ...base, '--nworkers', '1', ...(name !== undefined ? ['--name', `${name}-${i}`] : [])];
+    const args = [
+      'worker',
+      ...base,
+      '--nworkers',
+      '1',
+      ...(name !== undefined ? ['--name', `${name}-${i}`] : []),
+    ];
     children.push(fork(cli, args, { stdio: 'inherit' }));
   }
-  const exits = children.map((c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1))));
-  const first = await Promise.race([untilSignal().then(() => -1), Promise.all(exits).then((codes) => Math.max(...codes))]);
+  const exits = children.map(
+    (c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1))),
+  );
+  const first = await Promise.race([
+    untilSignal().then(() => -1),
+    Promise.all(exits).then((codes) => Math.max(...codes)),
+  ]);
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   const codes = await Promise.all(exits);
   return first === -1 ? 0 : Math.max(...codes);

@@ -11,10 +11,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
-import { PROTOCOL_VERSION, type FromWorkerProcess, type PeerWireMessage, type WorkerInfo } from '../../src/wire/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  type FromWorkerProcess,
+  type PeerWireMessage,
+  type WorkerInfo,
+} from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
 
-type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<{ values: unknown[]; missing: string[] }>;
+type Serve = (
+  thread: string,
+  keys: string[],
+  move: boolean[],
+) => Promise<{ values: unknown[]; missing: string[] }>;
 type Got = { values: unknown[]; missing: string[] };
 
 const CONNECT_TIMEOUT_MS = 2000;
@@ -33,7 +42,8 @@ export class PeerNetwork {
   private readonly unreachable = new Map<string, number>();
   private readonly relays = new Map<number, (got: Got) => void>();
   private nextId = 1;
-  private serve: Serve = (_t, keys) => Promise.resolve({ values: keys.map(() => undefined), missing: keys });
+  private serve: Serve = (_t, keys) =>
+    Promise.resolve({ values: keys.map(() => undefined), missing: keys });
   private self = '';
 
   private constructor(
@@ -54,7 +64,12 @@ export class PeerNetwork {
       http.listen(0, host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;
-    return new PeerNetwork(http, wss, `ws://${host.includes(':') ? `[${host}]` : host}:${port}`, token);
+    return new PeerNetwork(
+      http,
+      wss,
+      `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      token,
+    );
   }
 
   /** This process's id at the scheduler and how to read its threads' data. */
@@ -70,15 +85,26 @@ export class PeerNetwork {
   }
 
   /** Fetches keys held by `thread` (in another process): direct when possible, else relayed. */
-  async fetch(thread: string, keys: string[], move: boolean[], received: (bytes: number, path: string) => void, toScheduler: (m: FromWorkerProcess) => void): Promise<Got> {
+  async fetch(
+    thread: string,
+    keys: string[],
+    move: boolean[],
+    received: (bytes: number, path: string) => void,
+    toScheduler: (m: FromWorkerProcess) => void,
+  ): Promise<Got> {
     const info = this.threads.get(thread);
     if (info === undefined) return { values: keys.map(() => undefined), missing: keys };
-    const direct = info.peerAddress === undefined ? undefined : await this.connection(info.process, info.peerAddress);
+    const direct =
+      info.peerAddress === undefined
+        ? undefined
+        : await this.connection(info.process, info.peerAddress);
     if (direct !== undefined) {
       const id = this.nextId++;
       const got = await new Promise<Got>((resolve) => {
         direct.pending.set(id, { keys, resolve });
-        direct.socket.send(encodeFrame({ type: 'fetch', id, worker: thread, keys, move } satisfies PeerWireMessage));
+        direct.socket.send(
+          encodeFrame({ type: 'fetch', id, worker: thread, keys, move } satisfies PeerWireMessage),
+        );
       });
       received(0, 'peer');
       return got;
@@ -100,7 +126,8 @@ export class PeerNetwork {
   close(): void {
     for (const resolve of this.relays.values()) resolve({ values: [], missing: [] });
     this.relays.clear();
-    for (const c of this.connections.values()) void c.then((conn) => conn?.socket.close(1000, 'closing'));
+    for (const c of this.connections.values())
+      void c.then((conn) => conn?.socket.close(1000, 'closing'));
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
     this.http.close();
@@ -109,7 +136,8 @@ export class PeerNetwork {
 
   private connection(process: string, address: string): Promise<PeerConnection | undefined> {
     const failedAt = this.unreachable.get(process);
-    if (failedAt !== undefined && Date.now() - failedAt < RETRY_DIRECT_AFTER_MS) return Promise.resolve(undefined);
+    if (failedAt !== undefined && Date.now() - failedAt < RETRY_DIRECT_AFTER_MS)
+      return Promise.resolve(undefined);
     let conn = this.connections.get(process);
     if (conn === undefined) {
       conn = this.open(process, address);
@@ -128,7 +156,14 @@ export class PeerNetwork {
       return undefined;
     }
     const conn: PeerConnection = { socket, pending: new Map() };
-    socket.send(encodeFrame({ type: 'hello-peer', version: PROTOCOL_VERSION, from: this.self, ...(this.token !== undefined ? { token: this.token } : {}) } satisfies PeerWireMessage));
+    socket.send(
+      encodeFrame({
+        type: 'hello-peer',
+        version: PROTOCOL_VERSION,
+        from: this.self,
+        ...(this.token !== undefined ? { token: this.token } : {}),
+      } satisfies PeerWireMessage),
+    );
     socket.onMessage((data) => {
       let message: PeerWireMessage;
       try {
@@ -144,7 +179,8 @@ export class PeerNetwork {
     });
     socket.onClose(() => {
       this.connections.delete(process);
-      for (const p of conn.pending.values()) p.resolve({ values: p.keys.map(() => undefined), missing: p.keys });
+      for (const p of conn.pending.values())
+        p.resolve({ values: p.keys.map(() => undefined), missing: p.keys });
       conn.pending.clear();
     });
     return conn;
@@ -161,13 +197,21 @@ export class PeerNetwork {
         return;
       }
       if (!greeted) {
-        greeted = message.type === 'hello-peer' && message.version === PROTOCOL_VERSION && (this.token === undefined || message.token === this.token);
+        greeted =
+          message.type === 'hello-peer' &&
+          message.version === PROTOCOL_VERSION &&
+          (this.token === undefined || message.token === this.token);
         if (!greeted) socket.close(1008, 'refused');
         return;
       }
       if (message.type !== 'fetch') return;
       void this.serve(message.worker, message.keys, message.move).then((got) => {
-        const chunks = encodeFrame({ type: 'data', id: message.id, values: got.values, missing: got.missing } satisfies PeerWireMessage);
+        const chunks = encodeFrame({
+          type: 'data',
+          id: message.id,
+          values: got.values,
+          missing: got.missing,
+        } satisfies PeerWireMessage);
         let bytes = 0;
         chunks.forEach((chunk, i) => {
           bytes += chunk.byteLength;

@@ -12,8 +12,20 @@
 import { hostname } from 'node:os';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
-import type { TaskResult, ToWorker, WireTask } from '../../src/wire/pool-protocol.js';
-import { PROTOCOL_VERSION, type FromWorkerProcess, type Hello, type ToWorkerProcess, type Welcome, type WorkerInfo } from '../../src/wire/protocol.js';
+import type {
+  TaskResult,
+  ToWorker,
+  WireTask,
+  WorkerInitOptions,
+} from '../../src/wire/pool-protocol.js';
+import {
+  PROTOCOL_VERSION,
+  type FromWorkerProcess,
+  type Hello,
+  type ToWorkerProcess,
+  type Welcome,
+  type WorkerInfo,
+} from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
 import { REPORT_LIMIT } from '../scheduler/cluster.js';
 import { PeerNetwork } from './peers.js';
@@ -38,6 +50,7 @@ export interface WorkerProcessOptions {
 export class WorkerProcess {
   readonly threads = new Map<string, ThreadHandle>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private threadOptions: WorkerInitOptions = {};
   private lastPing = Date.now();
   private stopped = false;
   private readonly stopListeners: ((reason: string) => void)[] = [];
@@ -72,25 +85,62 @@ export class WorkerProcess {
       },
     };
     const welcome = await handshake(socket, hello);
-    const myThreads = (welcome.workers ?? []).filter((w) => w.process === welcome.id).map((w) => w.id);
+    const myThreads = (welcome.workers ?? [])
+      .filter((w) => w.process === welcome.id)
+      .map((w) => w.id);
     const name = myThreads[0]?.replace(/\/\d+$/, '') ?? hello.name ?? 'worker';
     const worker = new WorkerProcess(name, socket, peers, options);
-    await worker.startThreads(myThreads, welcome.http);
     peers.setLocal(welcome.id, (thread, keys, move) => worker.gatherFrom(thread, keys, move));
     peers.update(welcome.workers ?? [], []);
-    socket.onMessage((data) => worker.onMessage(data));
+    // Messages (peer updates) may come while threads start: they wait in order.
+    const early: Uint8Array[] = [];
+    const unsubscribe = socket.onMessage((data) => early.push(data));
     socket.onClose((code, reason) => worker.stop(`lost the scheduler (${code} ${reason})`));
     worker.startHeartbeat();
+    await worker.startThreads(myThreads, welcome.http);
+    unsubscribe();
+    for (const data of early) worker.onMessage(data);
+    socket.onMessage((data) => worker.onMessage(data));
+    for (const id of myThreads) worker.send({ type: 'thread-ready', worker: id });
     return worker;
   }
 
   private async startThreads(ids: string[], moduleServer: string | undefined): Promise<void> {
-    const options = { reportLimit: REPORT_LIMIT, ...(moduleServer !== undefined ? { moduleServer } : {}) };
-    const threads = await Promise.all(ids.map((id) => ThreadHandle.start(id, options, (t, r) => this.onResults(t, r))));
-    for (const t of threads) this.threads.set(t.id, t);
+    this.threadOptions = {
+      reportLimit: REPORT_LIMIT,
+      ...(moduleServer !== undefined ? { moduleServer } : {}),
+    };
+    const threads = await Promise.all(ids.map((id) => this.startThread(id)));
     const links: Promise<void>[] = [];
-    for (let i = 0; i < threads.length; i++) for (let j = i + 1; j < threads.length; j++) links.push(ThreadHandle.link(threads[i] as ThreadHandle, threads[j] as ThreadHandle));
+    for (let i = 0; i < threads.length; i++)
+      for (let j = i + 1; j < threads.length; j++)
+        links.push(ThreadHandle.link(threads[i] as ThreadHandle, threads[j] as ThreadHandle));
     await Promise.all(links);
+  }
+
+  private async startThread(id: string): Promise<ThreadHandle> {
+    const thread = await ThreadHandle.start(id, this.threadOptions, (t, r) => this.onResults(t, r));
+    this.threads.set(id, thread);
+    thread.spawned.onExit(() => void this.threadDied(thread));
+    return thread;
+  }
+
+  /** A thread died mid-task (process.exit, out of memory): report it and start a new one. */
+  private async threadDied(thread: ThreadHandle): Promise<void> {
+    if (this.stopped || this.threads.get(thread.id) !== thread) return;
+    this.threads.delete(thread.id);
+    const running = thread.running();
+    this.send({
+      type: 'thread-exit',
+      worker: thread.id,
+      ...(running !== undefined ? { running } : {}),
+    });
+    thread.stop();
+    const fresh = await this.startThread(thread.id);
+    await Promise.all(
+      [...this.threads.values()].filter((t) => t !== fresh).map((t) => ThreadHandle.link(fresh, t)),
+    );
+    this.send({ type: 'thread-ready', worker: thread.id });
   }
 
   /** Resolves when the process stops, with the reason. */
@@ -127,12 +177,18 @@ export class WorkerProcess {
       case 'run':
         return this.run(message.worker, message.tasks);
       case 'free':
-        return this.threads.get(message.worker)?.enqueue({ type: 'batch', run: [], free: message.keys, cancel: [], measure: false });
+        return this.threads
+          .get(message.worker)
+          ?.enqueue({ type: 'batch', run: [], free: message.keys, cancel: [], measure: false });
       case 'cancel':
-        return this.threads.get(message.worker)?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
+        return this.threads
+          .get(message.worker)
+          ?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
       case 'put':
         // Acknowledged once queued for the thread: later fetches of it queue behind it.
-        this.threads.get(message.worker)?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
+        this.threads
+          .get(message.worker)
+          ?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
         return this.send({ type: 'put-done', id: message.id });
       case 'gather':
         void this.gatherFor(message.id, message.worker, message.keys);
@@ -172,7 +228,13 @@ export class WorkerProcess {
     thread.enqueue(batch, async () => {
       await Promise.all(
         [...remote].map(async ([from, group]) => {
-          const got = await this.peers.fetch(from, group.keys, group.move, (bytes, path) => this.count(this.bytesIn, path, bytes), (m) => this.send(m));
+          const got = await this.peers.fetch(
+            from,
+            group.keys,
+            group.move,
+            (bytes, path) => this.count(this.bytesIn, path, bytes),
+            (m) => this.send(m),
+          );
           const keys = group.keys.filter((k) => !got.missing.includes(k));
           if (keys.length === 0) return;
           const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
@@ -188,23 +250,43 @@ export class WorkerProcess {
 
   private async gatherFor(id: number, worker: string, keys: string[]): Promise<void> {
     const thread = this.threads.get(worker);
-    const got = thread === undefined ? { values: keys.map(() => undefined), missing: keys } : await thread.gather(keys, false);
+    const got =
+      thread === undefined
+        ? { values: keys.map(() => undefined), missing: keys }
+        : await thread.gather(keys, false);
     this.send({ type: 'gathered', id, values: got.values, missing: got.missing });
   }
 
   /** Serves another process's fetch of data held by one of this process's threads. */
-  private gatherFrom(worker: string, keys: string[], move: boolean[]): Promise<{ values: unknown[]; missing: string[] }> {
+  private gatherFrom(
+    worker: string,
+    keys: string[],
+    move: boolean[],
+  ): Promise<{ values: unknown[]; missing: string[] }> {
     const thread = this.threads.get(worker);
-    if (thread === undefined) return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
-    return thread.gather(keys, move.every((m) => m));
+    if (thread === undefined)
+      return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
+    return thread.gather(
+      keys,
+      move.every((m) => m),
+    );
   }
 
-  private async relayFetch(message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>): Promise<void> {
+  private async relayFetch(
+    message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>,
+  ): Promise<void> {
     const got = await this.gatherFrom(message.worker, message.keys, message.move);
-    this.send({ type: 'relay-data', id: message.id, to: message.from, values: got.values, missing: got.missing });
+    this.send({
+      type: 'relay-data',
+      id: message.id,
+      to: message.from,
+      values: got.values,
+      missing: got.missing,
+    });
   }
 
-  private send(message: FromWorkerProcess): void {
+  /** Sends a message to the scheduler. */
+  send(message: FromWorkerProcess): void {
     if (this.stopped) return;
     this.socket.send(encodeFrame(message));
   }
@@ -224,13 +306,21 @@ export class WorkerProcess {
       const threads: Record<string, { keys: number; tasksDone: number }> = {};
       this.send({
         type: 'heartbeat',
-        metrics: { memory: process.memoryUsage.rss(), threads, bytesIn: this.bytesIn, bytesOut: { ...this.bytesOut, ...this.peers.bytesOut } },
+        metrics: {
+          memory: process.memoryUsage.rss(),
+          threads,
+          bytesIn: this.bytesIn,
+          bytesOut: { ...this.bytesOut, ...this.peers.bytesOut },
+        },
       });
     }, interval);
   }
 }
 
-async function handshake(socket: Socket, hello: Hello): Promise<Extract<Welcome, { type: 'welcome' }>> {
+async function handshake(
+  socket: Socket,
+  hello: Hello,
+): Promise<Extract<Welcome, { type: 'welcome' }>> {
   let unsubscribe = (): void => undefined;
   const welcome = await new Promise<Welcome>((resolve, reject) => {
     unsubscribe = socket.onMessage((data) => {
@@ -240,13 +330,20 @@ async function handshake(socket: Socket, hello: Hello): Promise<Extract<Welcome,
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
-    socket.onClose((code, reason) => reject(new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`)));
+    socket.onClose((code, reason) =>
+      reject(
+        new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`),
+      ),
+    );
     socket.send(encodeFrame(hello));
   });
   unsubscribe();
   if (welcome.type === 'refused') {
     socket.close(1000, 'refused');
-    throw new BaskError(welcome.code.startsWith('ERR_') ? (welcome.code as 'ERR_AUTH') : 'ERR_CONNECTION', welcome.message);
+    throw new BaskError(
+      welcome.code.startsWith('ERR_') ? (welcome.code as 'ERR_AUTH') : 'ERR_CONNECTION',
+      welcome.message,
+    );
   }
   return welcome;
 }

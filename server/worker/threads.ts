@@ -9,7 +9,13 @@
 import * as Comlink from 'comlink';
 import { nodeRuntime } from '../../src/local/runtime-node.js';
 import type { MainPort, SpawnedWorker } from '../../src/local/runtime.js';
-import type { FromWorker, TaskResult, ToWorker, WorkerApi, WorkerInitOptions } from '../../src/wire/pool-protocol.js';
+import type {
+  FromWorker,
+  TaskResult,
+  ToWorker,
+  WorkerApi,
+  WorkerInitOptions,
+} from '../../src/wire/pool-protocol.js';
 
 /** Raw (still encoded) values from a thread. */
 export interface RawValues {
@@ -20,10 +26,15 @@ export interface RawValues {
 /** One worker thread, seen from its process. */
 export class ThreadHandle {
   readonly remote: Comlink.Remote<WorkerApi>;
-  private readonly gathers = new Map<number, { keys: string[]; resolve: (values: RawValues) => void }>();
+  private readonly gathers = new Map<
+    number,
+    { keys: string[]; resolve: (values: RawValues) => void }
+  >();
   private nextGather = 1;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Tasks sent and not answered, in run order: the first is the one running. */
+  private readonly inflight = new Set<string>();
 
   private constructor(
     readonly id: string,
@@ -34,8 +45,10 @@ export class ThreadHandle {
     this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
     port.addEventListener('message', (event: MessageEvent) => {
       const message = event.data as FromWorker;
-      if (message.type === 'results') onResults(this, message.results);
-      else if (message.type === 'gathered') {
+      if (message.type === 'results') {
+        for (const r of message.results) this.inflight.delete(r.key);
+        onResults(this, message.results);
+      } else if (message.type === 'gathered') {
         const gather = this.gathers.get(message.id);
         this.gathers.delete(message.id);
         gather?.resolve({ values: message.values, missing: message.missing });
@@ -53,7 +66,11 @@ export class ThreadHandle {
     const spawned = nodeRuntime.spawn(id);
     const { port1, port2 } = nodeRuntime.channel();
     const thread = new ThreadHandle(id, spawned, port1, onResults);
-    await thread.remote.init(id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]), options);
+    await thread.remote.init(
+      id,
+      Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
+      options,
+    );
     return thread;
   }
 
@@ -61,13 +78,23 @@ export class ThreadHandle {
   static async link(a: ThreadHandle, b: ThreadHandle): Promise<void> {
     const { port1, port2 } = nodeRuntime.channel();
     await Promise.all([
-      a.remote.connect(b.id, Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable])),
-      b.remote.connect(a.id, Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable])),
+      a.remote.connect(
+        b.id,
+        Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable]),
+      ),
+      b.remote.connect(
+        a.id,
+        Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
+      ),
     ]);
   }
 
   /** Sends a message after everything queued before it (`before` runs first, e.g. a fetch). */
   enqueue(message: ToWorker, before?: () => Promise<void>): void {
+    if (message.type === 'batch') {
+      for (const key of message.cancel) this.inflight.delete(key);
+      for (const task of message.run) this.inflight.add(task.key);
+    }
     if (before === undefined && this.pending === 0) {
       this.port.postMessage(message);
       return;
@@ -80,6 +107,11 @@ export class ThreadHandle {
         this.pending--;
         this.port.postMessage(message);
       });
+  }
+
+  /** The task running now (the oldest unanswered), if any. */
+  running(): string | undefined {
+    return this.inflight.values().next().value;
   }
 
   /** Values held by the thread, still encoded (to forward to another process). */

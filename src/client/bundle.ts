@@ -16,9 +16,15 @@ export async function bundleModule(url: string): Promise<string> {
   try {
     esbuild = (await import(/* @vite-ignore */ specifier)) as EsbuildLike;
   } catch (error) {
-    throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Shipping task module ${url} needs the 'esbuild' package (npm install esbuild)`, { cause: error });
+    throw new BaskError(
+      'ERR_FUNCTION_NOT_FOUND',
+      `Shipping task module ${url} needs the 'esbuild' package (npm install esbuild)`,
+      { cause: error },
+    );
   }
-  const { fileURLToPath } = (await import(/* @vite-ignore */ 'node:url')) as typeof import('node:url');
+  const { fileURLToPath } = (await import(
+    /* @vite-ignore */ 'node:url'
+  )) as typeof import('node:url');
   try {
     const result = await esbuild.build({
       entryPoints: [fileURLToPath(url)],
@@ -36,6 +42,10 @@ export async function bundleModule(url: string): Promise<string> {
     if (text === undefined) throw new Error('esbuild produced no output');
     return text;
   } catch (error) {
-    throw new BaskError('ERR_FUNCTION_NOT_FOUND', `Could not bundle task module ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BaskError(
+      'ERR_FUNCTION_NOT_FOUND',
+      `Could not bundle task module ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

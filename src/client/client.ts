@@ -11,7 +11,7 @@
 import { setDefaultClient, unsetDefaultClient } from '../config.js';
 import type { TaskOptions } from '../engine/types.js';
 import { BaskError, deserializeError } from '../errors.js';
-import { emit, now } from '../hooks.js';
+import { emit, now, type Callbacks } from '../hooks.js';
 import type { GraphView } from '../graph/analyze.js';
 import { prepareGraph, type GraphBatch } from '../graph/prepare.js';
 import { Pool } from '../local/pool.js';
@@ -21,7 +21,12 @@ import { checkShippable } from './shippable.js';
 import { Future, KeyState, type FutureOwner } from './future.js';
 import { LocalBackend } from './local.js';
 import { RemoteBackend } from './remote.js';
-import { buildSubmission, findFutures, replaceFutures, type SubmitTaskOptions } from './submission.js';
+import {
+  buildSubmission,
+  findFutures,
+  replaceFutures,
+  type SubmitTaskOptions,
+} from './submission.js';
 
 /** Options of `Client.connect`. */
 export interface ClientOptions {
@@ -52,6 +57,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   private pendingRelease: string[] = [];
   private releaseScheduled = false;
   private readonly isDefault: boolean;
+  /** Runs (get/compute through this client) whose hooks want task events. */
+  private readonly watching = new Set<{ keys: ReadonlySet<string>; hooks: readonly Callbacks[] }>();
 
   private constructor(options: ClientOptions) {
     this.isDefault = options.setAsDefault ?? true;
@@ -60,7 +67,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   /** Connects to a `bask scheduler` (`ws://host:8786`). */
   static async connect(address: string, options: ClientOptions = {}): Promise<Client> {
     if (typeof address !== 'string' || !/^wss?:\/\//.test(address)) {
-      throw new BaskError('ERR_INVALID_ARGUMENT', `Client.connect(address): expected ws://host:port or wss://..., got ${String(address)}`);
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `Client.connect(address): expected ws://host:port or wss://..., got ${String(address)}`,
+      );
     }
     const client = new Client(options);
     client.backend = await RemoteBackend.connect(address, client.events(), options);
@@ -71,7 +81,9 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   /** Starts an in-process cluster (a worker pool) behind the same API. */
   static async local(options: LocalClientOptions = {}): Promise<Client> {
     const client = new Client(options);
-    const pool = options.pool ?? new Pool(options.numWorkers === undefined ? {} : { numWorkers: options.numWorkers });
+    const pool =
+      options.pool ??
+      new Pool(options.numWorkers === undefined ? {} : { numWorkers: options.numWorkers });
     client.backend = await LocalBackend.open(pool, client.events(), options.pool === undefined);
     client.opened();
     return client;
@@ -92,13 +104,20 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
    * Runs `fn(...args)` on the cluster and returns a Future. Futures among the args become
    * dependencies. Options go last: `{ key, pure, priority, retries, workers, resources }`.
    */
-  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: [...SubmitArgs<A>] | [...SubmitArgs<A>, SubmitTaskOptions]): Future<Awaited<R>> {
+  submit<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...args: [...SubmitArgs<A>] | [...SubmitArgs<A>, SubmitTaskOptions]
+  ): Future<Awaited<R>> {
     const [futures] = this.submitMany(fn, [args as unknown[]]);
     return futures as Future<Awaited<R>>;
   }
 
   /** `submit` over iterables, element by element; returns one Future per element. */
-  map<T, R>(fn: (value: T, ...rest: never[]) => R, items: Iterable<T>, options: SubmitTaskOptions = {}): Future<Awaited<R>>[] {
+  map<T, R>(
+    fn: (value: T, ...rest: never[]) => R,
+    items: Iterable<T>,
+    options: SubmitTaskOptions = {},
+  ): Future<Awaited<R>>[] {
     const calls = [...items].map((item) => [item, options] as unknown[]);
     return this.submitMany(fn, calls) as Future<Awaited<R>>[];
   }
@@ -138,7 +157,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   }
 
   /** Places data on workers; returns futures in the data's shape (array -> array of futures). */
-  async scatter<T>(data: T, options: { workers?: string[]; broadcast?: boolean } = {}): Promise<ScatteredShape<T>> {
+  async scatter<T>(
+    data: T,
+    options: { workers?: string[]; broadcast?: boolean } = {},
+  ): Promise<ScatteredShape<T>> {
     this.check();
     const items = Array.isArray(data) ? (data as unknown[]) : [data];
     const keys = items.map((v) => `scatter-${tokenFor(v)}`);
@@ -153,7 +175,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /** Stops computing these futures' keys. */
   cancel(futures: Future | readonly Future[]): void {
-    const list = Array.isArray(futures) ? futures : [futures as Future];
+    const list: readonly Future[] =
+      futures instanceof Future ? [futures] : (futures as readonly Future[]);
     for (const f of list) this.cancelKey(f.key);
   }
 
@@ -165,7 +188,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /** Keeps computing these even after their futures are released or the client leaves. */
   fireAndForget(futures: Future | readonly Future[]): void {
-    const list = Array.isArray(futures) ? futures : [futures as Future];
+    const list: readonly Future[] =
+      futures instanceof Future ? [futures] : (futures as readonly Future[]);
     this.backend.keep(list.map((f) => f.key));
   }
 
@@ -189,23 +213,47 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     const started = now();
     const hooks = request.callbacks;
     const batch = this.prepare(request.graph, request.keys, request.fuse ?? true);
-    emit(hooks, 'start', { scheduler: this.schedulerName, ntasks: batch.keys.length, keys: request.keys, time: started });
+    emit(hooks, 'start', {
+      scheduler: this.schedulerName,
+      ntasks: batch.keys.length,
+      keys: request.keys,
+      time: started,
+    });
     checkShippable(request.graph, request.keys);
     const futures = request.keys.map((key) => this.futureOf(key));
     const onAbort = (): void => this.cancel(futures);
     request.signal?.addEventListener('abort', onAbort, { once: true });
+    const watch = { keys: new Set(batch.keys), hooks };
+    if (hooks.length > 0) this.watching.add(watch);
     try {
-      await this.backend.submit(batch, request.keys);
+      await this.backend.submit(batch, request.keys, { progress: hooks.length > 0 });
       const values = await Promise.all(futures.map((f) => f.result()));
-      if (request.signal?.aborted === true) throw new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: request.signal.reason });
-      emit(hooks, 'finish', { scheduler: this.schedulerName, time: now(), elapsed: now() - started });
+      if (request.signal?.aborted === true)
+        throw new BaskError('ERR_ABORTED', 'The computation was aborted', {
+          cause: request.signal.reason,
+        });
+      emit(hooks, 'finish', {
+        scheduler: this.schedulerName,
+        time: now(),
+        elapsed: now() - started,
+      });
       return new Map(request.keys.map((key, i) => [key, values[i]]));
     } catch (error) {
       const failure =
-        request.signal?.aborted === true ? new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: request.signal.reason }) : error;
-      emit(hooks, 'finish', { scheduler: this.schedulerName, time: now(), elapsed: now() - started, error: failure });
+        request.signal?.aborted === true
+          ? new BaskError('ERR_ABORTED', 'The computation was aborted', {
+              cause: request.signal.reason,
+            })
+          : error;
+      emit(hooks, 'finish', {
+        scheduler: this.schedulerName,
+        time: now(),
+        elapsed: now() - started,
+        error: failure,
+      });
       throw failure;
     } finally {
+      this.watching.delete(watch);
       request.signal?.removeEventListener('abort', onAbort);
       for (const f of futures) f.release();
     }
@@ -217,9 +265,17 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     return prepareGraph(graph, keys, { fuse, isExternal: (key) => this.keys.has(key) });
   }
 
-  private send(graph: GraphView, keys: readonly string[], perKey?: ReadonlyMap<string, TaskOptions>, defaults?: TaskOptions): void {
+  private send(
+    graph: GraphView,
+    keys: readonly string[],
+    perKey?: ReadonlyMap<string, TaskOptions>,
+    defaults?: TaskOptions,
+  ): void {
     const batch = this.prepare(graph, keys, true);
-    const options = { ...(perKey !== undefined ? { perKey } : {}), ...(defaults !== undefined ? { defaults } : {}) };
+    const options = {
+      ...(perKey !== undefined ? { perKey } : {}),
+      ...(defaults !== undefined ? { defaults } : {}),
+    };
     this.backend.submit(batch, keys, options).catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       for (const key of keys) this.keys.get(key)?.set('error', failure);
@@ -243,7 +299,12 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   fetch(key: string): Promise<unknown> {
     this.check();
     return this.backend.gather([key]).then((values) => {
-      if (!values.has(key)) throw new BaskError('ERR_DATA_LOST', `The data of '${key}' is no longer held by any worker`, { key });
+      if (!values.has(key))
+        throw new BaskError(
+          'ERR_DATA_LOST',
+          `The data of '${key}' is no longer held by any worker`,
+          { key },
+        );
       return values.get(key);
     });
   }
@@ -252,7 +313,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   cancelKey(key: string): void {
     const state = this.keys.get(key);
     if (state === undefined || state.status !== 'pending') return;
-    state.set('cancelled', new BaskError('ERR_CANCELLED', `Future '${key}' was cancelled`, { key }));
+    state.set(
+      'cancelled',
+      new BaskError('ERR_CANCELLED', `Future '${key}' was cancelled`, { key }),
+    );
     if (!this.closed) this.backend.cancel([key]);
   }
 
@@ -277,6 +341,26 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   private events(): BackendEvents {
     return {
       report: (report) => this.onReport(report),
+      taskEvents: (events) => {
+        for (const watch of this.watching) {
+          for (const e of events) {
+            if (!watch.keys.has(e.key)) continue;
+            emit(watch.hooks, 'taskStart', { key: e.key, worker: e.worker, time: e.start });
+            const end = {
+              key: e.key,
+              worker: e.worker,
+              start: e.start,
+              end: e.end,
+              duration: e.end - e.start,
+            };
+            emit(
+              watch.hooks,
+              'taskEnd',
+              e.error === true ? { ...end, error: new Error(`task '${e.key}' failed`) } : end,
+            );
+          }
+        }
+      },
       closed: (error) => {
         if (this.closed) return;
         this.closed = true;
@@ -294,7 +378,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
       state.value = report.value;
       state.set('finished');
     } else if (report.state === 'erred') {
-      state.set('error', report.error instanceof Error ? report.error : deserializeError(report.error));
+      state.set(
+        'error',
+        report.error instanceof Error ? report.error : deserializeError(report.error),
+      );
     } else {
       state.hasValue = false;
       state.value = undefined;
@@ -303,7 +390,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   }
 
   private settleAll(error: Error): void {
-    for (const state of this.keys.values()) if (state.status === 'pending' || state.status === 'lost') state.set('error', error);
+    for (const state of this.keys.values())
+      if (state.status === 'pending' || state.status === 'lost') state.set('error', error);
   }
 
   private check(): void {
@@ -315,11 +403,12 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 export type SubmitArgs<A extends unknown[]> = { [K in keyof A]: A[K] | Future<A[K]> };
 
 /** The shape `gather` resolves to: futures replaced by their values. */
-export type GatheredShape<T> = T extends Future<infer U>
-  ? U
-  : T extends readonly unknown[]
-    ? { -readonly [K in keyof T]: GatheredShape<T[K]> }
-    : T;
+export type GatheredShape<T> =
+  T extends Future<infer U>
+    ? U
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: GatheredShape<T[K]> }
+      : T;
 
 /** The shape `scatter` resolves to: one future per item. */
 export type ScatteredShape<T> = T extends readonly (infer U)[] ? Future<U>[] : Future<T>;
@@ -327,7 +416,11 @@ export type ScatteredShape<T> = T extends readonly (infer U)[] ? Future<U>[] : F
 function collectFutures(value: unknown, out: Future[]): void {
   if (value instanceof Future) out.push(value);
   else if (Array.isArray(value)) for (const v of value) collectFutures(v, out);
-  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  else if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     for (const v of Object.values(value)) collectFutures(v, out);
   }
 }
@@ -335,8 +428,14 @@ function collectFutures(value: unknown, out: Future[]): void {
 function substituteFutures(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
   if (value instanceof Future) return results.get(value.key);
   if (Array.isArray(value)) return value.map((v) => substituteFutures(v, results));
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteFutures(v, results)]));
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteFutures(v, results)]),
+    );
   }
   return value;
 }

@@ -66,7 +66,9 @@ export class KeyState {
   }
 }
 
-const registry = new FinalizationRegistry<{ owner: FutureOwner; key: string }>((held) => held.owner.unref(held.key));
+const registry = new FinalizationRegistry<{ owner: FutureOwner; key: string }>((held) =>
+  held.owner.unref(held.key),
+);
 
 /** A handle on a value being computed (or computed) by a cluster. */
 export class Future<T = unknown> {
@@ -102,15 +104,20 @@ export class Future<T = unknown> {
     for (;;) {
       await this.state.settled();
       const s = this.state;
-      if (s.status === 'error') throw s.error ?? new BaskError('ERR_TASK_FAILED', `Task '${this.key}' failed`);
-      if (s.status === 'cancelled') throw s.error ?? new BaskError('ERR_CANCELLED', `Future '${this.key}' was cancelled`, { key: this.key });
+      if (s.status === 'error')
+        throw s.error ?? new BaskError('ERR_TASK_FAILED', `Task '${this.key}' failed`);
+      if (s.status === 'cancelled')
+        throw (
+          s.error ??
+          new BaskError('ERR_CANCELLED', `Future '${this.key}' was cancelled`, { key: this.key })
+        );
       if (s.status === 'finished') {
         if (s.hasValue) return s.value as T;
         try {
           return (await this.owner.fetch(this.key)) as T;
         } catch (error) {
           // The data was lost between the report and the gather: it is recomputed; wait again.
-          if ((this.state.status as FutureStatus) === 'finished') throw error;
+          if (this.state.status === 'finished') throw error;
         }
       }
     }

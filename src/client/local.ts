@@ -25,14 +25,15 @@ export class LocalBackend implements Backend {
   /** Opens a session (and a keeper session) on `pool`. */
   static async open(pool: Pool, events: BackendEvents, ownsPool: boolean): Promise<LocalBackend> {
     const client = await pool.openSession(events);
-    let backend: LocalBackend | undefined;
+    const holder: { backend?: LocalBackend } = {};
     const keeper = await pool.openSession({
       report: (r) => {
-        if (r.state !== 'lost') backend?.releaseKept([r.key]);
+        if (r.state !== 'lost') holder.backend?.releaseKept([r.key]);
       },
       closed: () => undefined,
     });
-    backend = new LocalBackend(pool, client, keeper, ownsPool);
+    const backend = new LocalBackend(pool, client, keeper, ownsPool);
+    holder.backend = backend;
     return backend;
   }
 
@@ -70,7 +71,13 @@ export class LocalBackend implements Backend {
 
   keep(keys: readonly string[]): void {
     if (this.closed || keys.length === 0) return;
-    const batch: GraphBatch = { keys: [], specs: [], depStart: new Int32Array(1), depList: new Int32Array(0), external: [] };
+    const batch: GraphBatch = {
+      keys: [],
+      specs: [],
+      depStart: new Int32Array(1),
+      depList: new Int32Array(0),
+      external: [],
+    };
     this.pool.sessionEvent({ type: 'graph-submitted', client: this.keeper, batch, wanted: keys });
   }
 
@@ -84,7 +91,11 @@ export class LocalBackend implements Backend {
     return this.pool.gatherKeys(keys);
   }
 
-  scatter(keys: readonly string[], values: readonly unknown[], options: { broadcast?: boolean } = {}): Promise<void> {
+  scatter(
+    keys: readonly string[],
+    values: readonly unknown[],
+    options: { broadcast?: boolean } = {},
+  ): Promise<void> {
     this.check();
     this.pool.scatterKeys(this.client, keys, values, options.broadcast ?? false);
     return Promise.resolve();

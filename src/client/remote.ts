@@ -12,9 +12,15 @@ import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
-import { CloneEncoder, MARK, decodeWithImports } from '../wire/clone.js';
+import { CloneEncoder, MARK, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
-import { PROTOCOL_VERSION, type ClientMessage, type ToClient, type Welcome, type WireGraph } from '../wire/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type ToClient,
+  type Welcome,
+  type WireGraph,
+} from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { encodeSpec } from '../wire/spec-codec.js';
 import { bundleModule } from './bundle.js';
@@ -46,7 +52,11 @@ export class RemoteBackend implements Backend {
   }
 
   /** Connects and completes the handshake; rejects with the scheduler's refusal. */
-  static async connect(address: string, events: BackendEvents, options: { name?: string; token?: string; timeout?: number }): Promise<RemoteBackend> {
+  static async connect(
+    address: string,
+    events: BackendEvents,
+    options: { name?: string; token?: string; timeout?: number },
+  ): Promise<RemoteBackend> {
     const socket = await openSocket(address, options.timeout);
     let unsubscribe = (): void => undefined;
     const welcome = await new Promise<Welcome>((resolve, reject) => {
@@ -57,7 +67,14 @@ export class RemoteBackend implements Backend {
           reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
-      socket.onClose((code, reason) => reject(new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`)));
+      socket.onClose((code, reason) =>
+        reject(
+          new BaskError(
+            'ERR_CONNECTION',
+            `The scheduler closed the connection (${code} ${reason})`,
+          ),
+        ),
+      );
       socket.send(
         encodeFrame({
           type: 'hello',
@@ -78,15 +95,13 @@ export class RemoteBackend implements Backend {
   }
 
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
-    let graph: WireGraph;
-    try {
-      graph = encodeGraph(batch);
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+    // Files and Blobs travel as their bytes: read them first (off the main thread's way).
+    const blobs = findBlobs(batch.specs);
+    const read = blobs.size === 0 ? Promise.resolve(undefined) : readBlobs(blobs);
     let accepted: Promise<unknown> = Promise.resolve();
-    // Sent in call order even when a module upload makes one wait; answered in any order.
+    // Sent in call order even when a read or a module upload makes one wait.
     this.ordered = this.ordered.then(async () => {
+      const graph = encodeGraph(batch, await read);
       await this.uploadModules(graph);
       const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
       accepted = this.request({
@@ -96,6 +111,7 @@ export class RemoteBackend implements Backend {
         wanted: [...wanted],
         ...(perKey !== undefined ? { options: perKey } : {}),
         ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+        ...(options.progress === true ? { progress: true } : {}),
       });
       accepted.catch(() => undefined);
     });
@@ -125,7 +141,10 @@ export class RemoteBackend implements Backend {
   }
 
   async gather(keys: readonly string[]): Promise<Map<string, unknown>> {
-    const reply = (await this.request({ type: 'gather', id: 0, keys: [...keys] })) as Extract<ToClient, { type: 'gathered' }>;
+    const reply = (await this.request({ type: 'gather', id: 0, keys: [...keys] })) as Extract<
+      ToClient,
+      { type: 'gathered' }
+    >;
     const values = (await decodeWithImports(reply.values, importTaskModule)) as unknown[];
     const missing = new Set(reply.missing);
     const out = new Map<string, unknown>();
@@ -135,7 +154,11 @@ export class RemoteBackend implements Backend {
     return out;
   }
 
-  async scatter(keys: readonly string[], values: readonly unknown[], options: { workers?: readonly string[]; broadcast?: boolean } = {}): Promise<void> {
+  async scatter(
+    keys: readonly string[],
+    values: readonly unknown[],
+    options: { workers?: readonly string[]; broadcast?: boolean } = {},
+  ): Promise<void> {
     const encoder = new CloneEncoder(false);
     const encoded = values.map((v) => encoder.encode(v));
     const message: ClientMessage = {
@@ -150,7 +173,10 @@ export class RemoteBackend implements Backend {
   }
 
   async info(): Promise<ClusterInfo> {
-    const reply = (await this.request({ type: 'info', id: 0 })) as Extract<ToClient, { type: 'answer' }>;
+    const reply = (await this.request({ type: 'info', id: 0 })) as Extract<
+      ToClient,
+      { type: 'answer' }
+    >;
     return reply.value as ClusterInfo;
   }
 
@@ -170,7 +196,8 @@ export class RemoteBackend implements Backend {
   // ---- plumbing ----------------------------------------------------------------------------
 
   private send(message: ClientMessage): void {
-    if (this.closed) throw new BaskError('ERR_CLIENT_CLOSED', 'The connection to the scheduler is closed');
+    if (this.closed)
+      throw new BaskError('ERR_CLIENT_CLOSED', 'The connection to the scheduler is closed');
     this.socket.send(encodeFrame(message));
   }
 
@@ -207,6 +234,9 @@ export class RemoteBackend implements Backend {
       case 'report':
         void this.report(message);
         return;
+      case 'task-events':
+        this.events.taskEvents?.(message.events);
+        return;
       case 'submitted':
       case 'scattered':
         this.settle(message.id, message.error, undefined);
@@ -236,14 +266,23 @@ export class RemoteBackend implements Backend {
           hasValue = false;
         }
       }
-      this.events.report({ key: message.key, state: 'memory', nbytes: message.nbytes, value, hasValue });
+      this.events.report({
+        key: message.key,
+        state: 'memory',
+        nbytes: message.nbytes,
+        value,
+        hasValue,
+      });
     }
   }
 
   private onClose(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    const error = new BaskError('ERR_CONNECTION', `Lost the connection to the scheduler (${code}${reason === '' ? '' : ` ${reason}`})`);
+    const error = new BaskError(
+      'ERR_CONNECTION',
+      `Lost the connection to the scheduler (${code}${reason === '' ? '' : ` ${reason}`})`,
+    );
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.events.closed(error);
@@ -280,11 +319,20 @@ function collectModules(value: unknown, urls: Set<string>): void {
   for (const v of Object.values(record)) collectModules(v, urls);
 }
 
+async function readBlobs(blobs: Set<Blob>): Promise<Map<Blob, Uint8Array>> {
+  const entries = await Promise.all(
+    [...blobs].map(async (b) => [b, new Uint8Array(await b.arrayBuffer())] as const),
+  );
+  return new Map(entries);
+}
+
 /** Encodes a batch's specs for the wire; throws ERR_UNSHIPPABLE_FUNCTION for bad functions. */
-export function encodeGraph(batch: GraphBatch): WireGraph {
+export function encodeGraph(batch: GraphBatch, blobs?: ReadonlyMap<Blob, Uint8Array>): WireGraph {
   return {
     keys: [...batch.keys],
-    specs: batch.specs.map((spec, i) => encodeSpec(spec, batch.keys[i] as string)),
+    specs: batch.specs.map((spec, i) =>
+      encodeSpec(spec, batch.keys[i] as string, undefined, blobs),
+    ),
     depStart: batch.depStart,
     depList: batch.depList,
     external: [...batch.external],

@@ -17,7 +17,9 @@ export function checkShippable(graph: GraphView, keys: readonly string[]): void 
       visit(node);
     } catch (error) {
       if (error instanceof BaskError) {
-        throw new BaskError(error.code, `Task '${index.keys[id] ?? '?'}': ${error.message}`, { key: index.keys[id] });
+        throw new BaskError(error.code, `Task '${index.keys[id] ?? '?'}': ${error.message}`, {
+          key: index.keys[id],
+        });
       }
       throw error;
     }

@@ -12,6 +12,7 @@ import type { GraphView } from '../graph/analyze.js';
 import { nodeDependencies } from '../graph/deps.js';
 import { Ref, Task, handleKey, isPlainObject } from '../graph/spec.js';
 import { tokenize, uniqueToken } from '../graph/tokenize.js';
+import { taskName } from '../graph/fnref.js';
 
 /** Options of `client.submit` and `client.map` (Dask's names). */
 export interface SubmitTaskOptions extends TaskOptions {
@@ -26,8 +27,12 @@ const OPTION_KEYS = new Set(['key', 'pure', 'priority', 'retries', 'workers', 'r
 /** Splits a call's trailing options (a plain object with only option names) from its args. */
 export function splitCallOptions(args: readonly unknown[]): [unknown[], SubmitTaskOptions] {
   const last = args[args.length - 1];
-  if (isPlainObject(last) && Object.keys(last).every((k) => OPTION_KEYS.has(k)) && handleKey(last) === undefined) {
-    return [args.slice(0, -1), last as SubmitTaskOptions];
+  if (
+    isPlainObject(last) &&
+    Object.keys(last).every((k) => OPTION_KEYS.has(k)) &&
+    handleKey(last) === undefined
+  ) {
+    return [args.slice(0, -1), last];
   }
   return [[...args], {}];
 }
@@ -40,18 +45,27 @@ export interface Submission {
 }
 
 /** Builds tasks for `fn` applied to each call's args. */
-export function buildSubmission(fn: (...args: never[]) => unknown, calls: readonly unknown[][], _isKnown: (key: string) => boolean): Submission {
-  if (typeof fn !== 'function') throw new BaskError('ERR_INVALID_ARGUMENT', `submit(fn, ...args): fn must be a function, got ${typeof fn}`);
+export function buildSubmission(
+  fn: (...args: never[]) => unknown,
+  calls: readonly unknown[][],
+  _isKnown: (key: string) => boolean,
+): Submission {
+  if (typeof fn !== 'function')
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `submit(fn, ...args): fn must be a function, got ${typeof fn}`,
+    );
   const nodes = new Map<string, unknown>();
   const delayedRoots: DelayedNode[] = [];
   const keys: string[] = [];
   const perKey = new Map<string, TaskOptions>();
-  const prefix = fn.name === '' ? 'lambda' : fn.name;
+  const prefix = taskName(fn);
   for (const call of calls) {
     const [args, options] = splitCallOptions(call);
     const lifted = args.map((a) => liftArg(a, delayedRoots));
     const task = new Task(fn, lifted);
-    const key = options.key ?? `${prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
+    const key =
+      options.key ?? `${prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
     nodes.set(key, task);
     keys.push(key);
     const { key: _k, pure: _p, ...taskOptions } = options;
@@ -61,7 +75,8 @@ export function buildSubmission(fn: (...args: never[]) => unknown, calls: readon
   const graph: GraphView = {
     get: (k) => (nodes.has(k) ? nodes.get(k) : delayedGraph?.get(k)),
     has: (k) => nodes.has(k) || (delayedGraph?.has(k) ?? false),
-    deps: (k, node) => (nodes.has(k) ? nodeDependencies(node) : (delayedGraph?.deps(k, node) ?? [])),
+    deps: (k, node) =>
+      nodes.has(k) ? nodeDependencies(node) : (delayedGraph?.deps(k, node) ?? []),
   };
   return { graph, keys, perKey };
 }
@@ -76,7 +91,8 @@ function liftArg(value: unknown, roots: DelayedNode[]): unknown {
   const held = handleKey(value);
   if (held !== undefined) return new Ref(held);
   if (Array.isArray(value)) return value.map((v) => liftArg(v, roots));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, liftArg(v, roots)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, liftArg(v, roots)]));
   return value;
 }
 
@@ -98,6 +114,9 @@ export function replaceFutures(values: unknown, futures: ReadonlyMap<string, unk
   const node = nodeOf(values);
   if (node !== undefined) return futures.get(node.key);
   if (Array.isArray(values)) return values.map((v) => replaceFutures(v, futures));
-  if (isPlainObject(values)) return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, replaceFutures(v, futures)]));
+  if (isPlainObject(values))
+    return Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, replaceFutures(v, futures)]),
+    );
   return values;
 }

@@ -14,8 +14,14 @@ export interface AsCompletedOptions {
 
 /** Yields futures as they complete. */
 export function asCompleted<T>(futures: Iterable<Future<T>>): AsyncGenerator<Future<T>>;
-export function asCompleted<T>(futures: Iterable<Future<T>>, options: { withResults: true }): AsyncGenerator<[Future<T>, T]>;
-export async function* asCompleted<T>(futures: Iterable<Future<T>>, options: AsCompletedOptions = {}): AsyncGenerator<Future<T> | [Future<T>, T]> {
+export function asCompleted<T>(
+  futures: Iterable<Future<T>>,
+  options: { withResults: true },
+): AsyncGenerator<[Future<T>, T]>;
+export async function* asCompleted<T>(
+  futures: Iterable<Future<T>>,
+  options: AsCompletedOptions = {},
+): AsyncGenerator<Future<T> | [Future<T>, T]> {
   const queue: Future<T>[] = [];
   let wake: (() => void) | undefined;
   const list = [...futures];
@@ -41,7 +47,10 @@ export interface WaitOptions {
 }
 
 /** Waits for futures; resolves to `{ done, notDone }`. */
-export async function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions = {}): Promise<{ done: Future<T>[]; notDone: Future<T>[] }> {
+export async function wait<T>(
+  futures: Iterable<Future<T>>,
+  options: WaitOptions = {},
+): Promise<{ done: Future<T>[]; notDone: Future<T>[] }> {
   const list = [...futures];
   const all = options.returnWhen !== 'FIRST_COMPLETED';
   const finished = new Promise<void>((resolve) => {
@@ -59,7 +68,16 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitOptions
     options.timeout === undefined
       ? undefined
       : new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new BaskError('ERR_TIMEOUT', `wait(): futures not done within ${options.timeout} ms`)), options.timeout);
+          timer = setTimeout(
+            () =>
+              reject(
+                new BaskError(
+                  'ERR_TIMEOUT',
+                  `wait(): futures not done within ${options.timeout} ms`,
+                ),
+              ),
+            options.timeout,
+          );
         });
   try {
     await (limit === undefined ? finished : Promise.race([finished, limit]));

@@ -15,6 +15,7 @@ import { BaskError } from '../errors.js';
 import { binaryOps, call, getattr, identity, methodcall, unaryOps } from '../graph/ops.js';
 import { Ref, Task, handleKey, isPlainObject } from '../graph/spec.js';
 import { tokenize, uniqueToken } from '../graph/tokenize.js';
+import { taskName } from '../graph/fnref.js';
 import { getDelayedBackend } from './backend.js';
 import { DelayedNode } from './node.js';
 import type { Computed, ComputeOptions, Delayed, DelayedArgs, VisualizeOptions } from './types.js';
@@ -77,7 +78,7 @@ function delayedFunction(
   options: DelayedOptions,
 ): (...args: unknown[]) => unknown {
   const pure = options.pure ?? config.get('delayedPure') ?? false;
-  const prefix = fn.name === '' ? 'lambda' : fn.name;
+  const prefix = taskName(fn);
   const wrapper = (...args: unknown[]): unknown => {
     const deps: DelayedNode[] = [];
     const lifted = liftArgs(args, deps);

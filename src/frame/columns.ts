@@ -20,12 +20,15 @@ export interface ColumnPlan {
   readonly dates: ReadonlySet<number>;
   /** Position of the index column, or -1 for a RangeIndex. */
   readonly index: number;
+  /** Positions that must hold numbers (`numeric`): a text cell there is an error, not text. */
+  readonly numeric: ReadonlySet<number>;
 }
 
 /** What `planColumns` reads from the options. */
 export interface ColumnOptions {
   parseDates?: readonly string[] | undefined;
   indexCol?: string | undefined;
+  numeric?: readonly string[] | undefined;
   columns?: Readonly<Record<string, string>> | undefined;
 }
 
@@ -76,7 +79,9 @@ export function planColumns(
     // Frames are indexed by timestamps or by row number, so an index column is always dates.
     dates.add(index);
   }
-  return { names, dates, index };
+  const numeric = new Set<number>();
+  for (const wanted of options.numeric ?? []) numeric.add(resolve(wanted, 'numeric'));
+  return { names, dates, index, numeric };
 }
 
 function renameColumns(

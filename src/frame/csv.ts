@@ -35,9 +35,11 @@ export interface ReadCsvOptions {
   name?: string;
   /** Renames: wanted name -> name in the file, e.g. `{ high: 'High Price' }`. */
   columns?: Record<string, string>;
+  /** Columns that must hold numbers: a non-numeric cell anywhere in them is an error. */
+  numeric?: string[];
 }
 
-const OPTION_KEYS = new Set(['parseDates', 'indexCol', 'name', 'columns']);
+const OPTION_KEYS = new Set(['parseDates', 'indexCol', 'name', 'columns', 'numeric']);
 const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', '#n/a', '-nan', '<na>', 'nat']);
 
 interface Table {
@@ -212,6 +214,7 @@ type ColumnKind = 'number' | 'date' | 'text' | 'displaced';
 function columnKind(table: Table, plan: ColumnPlan, j: number): ColumnKind {
   if (plan.names[j] === undefined) return 'displaced';
   if (plan.dates.has(j)) return 'date';
+  if (plan.numeric.has(j)) return 'number';
   for (const r of table.body) {
     const cell = (table.rows[r] as string[])[j];
     if (cell === undefined || isMissing(cell)) continue;

@@ -87,6 +87,16 @@ export function registerTaskFunction(
   refs.set(fn, { kind: 'module', url: moduleUrl, name });
 }
 
+/**
+ * The name keys are made of: the name given to `defineTasks` for task-module functions (it
+ * survives minification), else the function's own name, else 'lambda'.
+ */
+export function taskName(fn: (...args: never[]) => unknown): string {
+  const known = refs.get(fn);
+  if (known?.kind === 'module') return known.name;
+  return fn.name === '' ? 'lambda' : fn.name;
+}
+
 /** The built-in op name of `fn`, or undefined. */
 export function opName(fn: unknown): string | undefined {
   return opNames.get(fn);

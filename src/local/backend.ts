@@ -5,6 +5,7 @@
  */
 import type { TaskOptions } from '../engine/types.js';
 import type { GraphBatch } from '../graph/prepare.js';
+import type { TaskEvent } from '../wire/protocol.js';
 
 /** What a backend tells its client. */
 export interface BackendEvents {
@@ -12,6 +13,8 @@ export interface BackendEvents {
   report(report: Report): void;
   /** The backend is gone (socket closed, pool closed): every pending future must settle. */
   closed(error: Error): void;
+  /** Tasks of submissions that asked for progress ran (for hooks). */
+  taskEvents?(events: readonly TaskEvent[]): void;
 }
 
 /** A state change of a wanted key. */
@@ -24,6 +27,8 @@ export type Report =
 export interface SubmitOptions {
   perKey?: ReadonlyMap<string, TaskOptions>;
   defaults?: TaskOptions;
+  /** Report every task of this submission through `taskEvents`. */
+  progress?: boolean;
 }
 
 /** A summary of the cluster for `client.info()`. */
@@ -46,7 +51,11 @@ export interface Backend {
   /** Values of keys in memory; keys not (or no longer) in memory are missing from the map. */
   gather(keys: readonly string[]): Promise<Map<string, unknown>>;
   /** Places values on workers under the given keys. */
-  scatter(keys: readonly string[], values: readonly unknown[], options?: { workers?: readonly string[]; broadcast?: boolean }): Promise<void>;
+  scatter(
+    keys: readonly string[],
+    values: readonly unknown[],
+    options?: { workers?: readonly string[]; broadcast?: boolean },
+  ): Promise<void>;
   /** A snapshot of workers and task states. */
   info(): Promise<ClusterInfo>;
   /** Disconnects (remote) or stops (local). */

@@ -31,7 +31,9 @@ const api: WorkerApi = {
       (message: FromWorker, transfer: Transferable[]) => {
         port.postMessage(message, transfer);
       },
-      options.moduleServer === undefined ? undefined : new FunctionCache(clusterImporter(options.moduleServer)),
+      options.moduleServer === undefined
+        ? undefined
+        : new FunctionCache(clusterImporter(options.moduleServer)),
       options.reportLimit ?? Infinity,
     );
     const r = runtime;

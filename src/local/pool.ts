@@ -173,7 +173,8 @@ export class Pool implements Scheduler, AsyncDisposable {
     this.closed = true;
     for (const comp of this.runs.values())
       comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
-    for (const session of this.sessions.values()) session.closed(new BaskError('ERR_POOL_CLOSED', 'The pool was closed'));
+    for (const session of this.sessions.values())
+      session.closed(new BaskError('ERR_POOL_CLOSED', 'The pool was closed'));
     this.sessions.clear();
     this.runs.clear();
     if (this.timer !== undefined) clearInterval(this.timer);
@@ -405,14 +406,21 @@ export class Pool implements Scheduler, AsyncDisposable {
     }
     if (ins.state === 'lost') return { key: ins.key, state: 'lost' };
     const hasValue = this.values.has(ins.key);
-    return { key: ins.key, state: 'memory', nbytes: ins.nbytes, value: this.values.get(ins.key), hasValue };
+    return {
+      key: ins.key,
+      state: 'memory',
+      nbytes: ins.nbytes,
+      value: this.values.get(ins.key),
+      hasValue,
+    };
   }
 
   // ---- sessions: long-lived clients (the futures API of Client.local) ----------------------
 
   /** Opens a long-lived client of this pool; see `PoolSession`. */
   async openSession(events: BackendEvents): Promise<string> {
-    if (this.closed) throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     await this.start();
     const client = `session-${this.nextClient++}`;
     this.sessions.set(client, events);
@@ -427,7 +435,12 @@ export class Pool implements Scheduler, AsyncDisposable {
 
   /** Workers and task states, for `client.info()`. */
   info(): ClusterInfo {
-    const workers = [...this.engine.workers.values()].map((w) => ({ id: w.id, nthreads: w.nthreads, host: w.host, keys: w.nkeys }));
+    const workers = [...this.engine.workers.values()].map((w) => ({
+      id: w.id,
+      nthreads: w.nthreads,
+      host: w.host,
+      keys: w.nkeys,
+    }));
     return { workers, tasks: this.engine.countStates() };
   }
 
@@ -459,14 +472,28 @@ export class Pool implements Scheduler, AsyncDisposable {
   }
 
   /** Places values on workers (round robin, or every worker when broadcasting). */
-  scatterKeys(client: string, keys: readonly string[], values: readonly unknown[], broadcast: boolean): void {
+  scatterKeys(
+    client: string,
+    keys: readonly string[],
+    values: readonly unknown[],
+    broadcast: boolean,
+  ): void {
     const handles = [...this.workers.values()];
-    if (handles.length === 0) throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
+    if (handles.length === 0)
+      throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
     keys.forEach((key, i) => {
-      const targets = broadcast ? handles : [handles[(this.scatterCount++) % handles.length] as WorkerHandle];
+      const targets = broadcast
+        ? handles
+        : [handles[this.scatterCount++ % handles.length] as WorkerHandle];
       for (const h of targets) {
         h.put([key], [values[i]]);
-        this.events.push({ type: 'data-scattered', client, key, worker: h.id, nbytes: sizeof(values[i]) });
+        this.events.push({
+          type: 'data-scattered',
+          client,
+          key,
+          worker: h.id,
+          nbytes: sizeof(values[i]),
+        });
       }
     });
     this.submit([]);
@@ -557,7 +584,21 @@ export class Pool implements Scheduler, AsyncDisposable {
       }
       this.taskEndHooks(handle.id, r);
     }
+    if (this.sessions.size > 0) this.sessionTaskEvents(handle.id, results);
     this.submit(events);
+  }
+
+  private sessionTaskEvents(worker: string, results: readonly TaskResult[]): void {
+    const events = results
+      .filter((r) => r.missing === undefined)
+      .map((r) => ({
+        key: r.key,
+        worker,
+        start: r.start,
+        end: r.end,
+        ...(r.error !== undefined ? { error: true } : {}),
+      }));
+    for (const session of this.sessions.values()) session.taskEvents?.(events);
   }
 
   private taskEndHooks(worker: string, r: TaskResult): void {

@@ -75,7 +75,12 @@ export class WorkerHandle {
     this.flushPending();
     const encoder = new CloneEncoder(false);
     const encoded = values.map((v) => encoder.encode(v));
-    this.taskPort.postMessage({ type: 'put', keys, values: encoded, marked: encoder.marked } satisfies ToWorker);
+    this.taskPort.postMessage({
+      type: 'put',
+      keys,
+      values: encoded,
+      marked: encoder.marked,
+    } satisfies ToWorker);
   }
 
   private flushPending(): void {
@@ -159,7 +164,14 @@ export class WorkerHandle {
 
   private encode(ins: Execute, report: ReportMode): WireTask {
     const spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref));
-    return { key: ins.key, fn: spec.fn, args: spec.args, marked: spec.marked, fetch: ins.fetch, report };
+    return {
+      key: ins.key,
+      fn: spec.fn,
+      args: spec.args,
+      marked: spec.marked,
+      fetch: ins.fetch,
+      report,
+    };
   }
 
   /** The reference to send: full source the first time, then only the hash. */

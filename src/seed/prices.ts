@@ -61,6 +61,8 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
     parseDates: [timestamp],
     indexCol: timestamp,
     columns: { high, low },
+    // A bad first cell must be an error naming its line, not a silently dropped text column.
+    numeric: ['high', 'low'],
   });
 }
 

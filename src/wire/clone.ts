@@ -19,7 +19,8 @@ export const MARK = '\u0000bask';
 type Marker =
   | { [MARK]: 'type'; name: string; data: unknown; module?: string }
   | { [MARK]: 'ref'; key: string }
-  | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string };
+  | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string }
+  | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array };
 
 /** An encoded value and what to transfer with it. */
 export interface Encoded {
@@ -39,6 +40,11 @@ export class CloneEncoder {
     private readonly move: boolean,
     /** How functions in task specs are named on the wire. */
     private readonly fnRef: (fn: (...args: never[]) => unknown) => FnRef = describeFunction,
+    /**
+     * Contents of Files/Blobs read ahead (reading is async, encoding is not). Given only for
+     * the wire: locally, structured clone passes Files as they are.
+     */
+    private readonly blobs?: ReadonlyMap<Blob, Uint8Array>,
   ) {}
 
   /** Encodes one value (a result, or a spec's args). */
@@ -102,6 +108,21 @@ export class CloneEncoder {
       }
       seen.set(value, out ?? value);
       return out ?? value;
+    }
+    if (this.blobs !== undefined && isBlob(value)) {
+      const bytes = this.blobs.get(value);
+      if (bytes === undefined)
+        throw new BaskError(
+          'ERR_SERIALIZE',
+          'A File or Blob must be read before it is sent over the network',
+        );
+      const name = (value as Blob & { name?: unknown }).name;
+      return this.mark({
+        [MARK]: 'file',
+        name: typeof name === 'string' ? name : undefined,
+        mime: value.type,
+        bytes,
+      });
     }
     const type = typeOf(value);
     if (type !== undefined) {
@@ -171,6 +192,8 @@ export class CloneDecoder {
           marker.key,
         );
       }
+      case 'file':
+        return fileFrom(marker);
       case 'type': {
         const type = typeNamed(marker.name);
         if (type === undefined) {
@@ -189,6 +212,29 @@ export class CloneDecoder {
         return marker;
     }
   }
+}
+
+function isBlob(value: object): value is Blob {
+  return typeof Blob !== 'undefined' && value instanceof Blob;
+}
+
+/** Every File/Blob inside `value` (arrays, plain objects, task args), for reading ahead. */
+export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob> {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return out;
+  if (isBlob(value)) out.add(value);
+  else if (value instanceof Task) for (const a of value.args) findBlobs(a, out);
+  else if (Array.isArray(value)) for (const v of value) findBlobs(v, out);
+  else if (isPlainObject(value)) for (const v of Object.values(value)) findBlobs(v, out);
+  return out;
+}
+
+/** A File (or Blob where File is missing) with the bytes that were sent. */
+function fileFrom(marker: Extract<Marker, { [MARK]: 'file' }>): Blob {
+  const parts = [marker.bytes as BlobPart];
+  const FileClass = (globalThis as { File?: typeof File }).File;
+  if (marker.name !== undefined && FileClass !== undefined)
+    return new FileClass(parts, marker.name, { type: marker.mime });
+  return new Blob(parts, { type: marker.mime });
 }
 
 /** Decodes, importing the modules of registered types first when needed. */

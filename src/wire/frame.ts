@@ -38,7 +38,10 @@ type ViewType =
   | 'Uint8ClampedArray'
   | 'DataView';
 
-const VIEWS: Record<Exclude<ViewType, 'ArrayBuffer'>, { new (b: ArrayBuffer, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT?: number }> = {
+const VIEWS: Record<
+  Exclude<ViewType, 'ArrayBuffer'>,
+  { new (b: ArrayBuffer, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT?: number }
+> = {
   Uint8Array,
   Int8Array,
   Uint16Array,
@@ -50,7 +53,7 @@ const VIEWS: Record<Exclude<ViewType, 'ArrayBuffer'>, { new (b: ArrayBuffer, o: 
   BigInt64Array,
   BigUint64Array,
   Uint8ClampedArray,
-  DataView: DataView as unknown as { new (b: ArrayBuffer, o: number, n: number): ArrayBufferView },
+  DataView: DataView,
 };
 
 function pad8(n: number): number {
@@ -110,7 +113,9 @@ export function decodeFrame(input: Uint8Array | ArrayBuffer): unknown {
   try {
     header = packr.unpack(data.subarray(8, 8 + length));
   } catch (error) {
-    throw protocolError(`undecodable header (${error instanceof Error ? error.message : String(error)})`);
+    throw protocolError(
+      `undecodable header (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (!isPlainObject(header)) throw protocolError('header is not a map');
   const sizes = header['b'];
@@ -123,10 +128,16 @@ export function decodeFrame(input: Uint8Array | ArrayBuffer): unknown {
   for (let i = 0; i < sizes.length; i++) {
     const size: unknown = sizes[i];
     const at: unknown = offsets[i];
-    if (typeof size !== 'number' || typeof at !== 'number' || !Number.isInteger(size) || !Number.isInteger(at)) {
+    if (
+      typeof size !== 'number' ||
+      typeof at !== 'number' ||
+      !Number.isInteger(size) ||
+      !Number.isInteger(at)
+    ) {
       throw protocolError('bad buffer table entry');
     }
-    if (at < 0 || size < 0 || base + at + size > data.byteLength || at % 8 !== 0) throw protocolError('buffer out of bounds');
+    if (at < 0 || size < 0 || base + at + size > data.byteLength || at % 8 !== 0)
+      throw protocolError('buffer out of bounds');
     buffers.push(data.subarray(base + at, base + at + size));
   }
   return restore(header['m'], buffers);
@@ -193,6 +204,11 @@ function bufferFrom(marker: Record<string, unknown>, buffers: readonly Uint8Arra
   const View = VIEWS[type as Exclude<ViewType, 'ArrayBuffer'>];
   if (View === undefined) throw protocolError(`unknown buffer type ${type}`);
   const size = View.BYTES_PER_ELEMENT ?? 1;
-  if (bytes.byteLength % size !== 0) throw protocolError('buffer length not a multiple of its element size');
-  return new View(bytes.buffer as ArrayBuffer, bytes.byteOffset, type === 'DataView' ? bytes.byteLength : bytes.byteLength / size);
+  if (bytes.byteLength % size !== 0)
+    throw protocolError('buffer length not a multiple of its element size');
+  return new View(
+    bytes.buffer as ArrayBuffer,
+    bytes.byteOffset,
+    type === 'DataView' ? bytes.byteLength : bytes.byteLength / size,
+  );
 }

@@ -12,6 +12,16 @@ import type { Fetch, TaskOptions } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
 import type { TaskResult, WireTask } from './pool-protocol.js';
 
+/** One task's run, as progress bars and profilers see it. */
+export interface TaskEvent {
+  key: string;
+  worker: string;
+  /** Epoch milliseconds on the worker. */
+  start: number;
+  end: number;
+  error?: boolean;
+}
+
 /** Bumped on any incompatible change to these messages. */
 export const PROTOCOL_VERSION = 1;
 
@@ -29,7 +39,8 @@ export interface WireGraph {
 }
 
 /** One encoded spec: a function call, or a literal value. */
-export type WireSpec = { fn: FnRef; args: unknown[]; marked: boolean } | { fn: null; args: [unknown]; marked: boolean };
+export type WireSpec =
+  { fn: FnRef; args: unknown[]; marked: boolean } | { fn: null; args: [unknown]; marked: boolean };
 
 /** The first message on every connection. */
 export interface Hello {
@@ -76,11 +87,20 @@ export type ClientMessage =
       defaults?: TaskOptions;
       /** Keys to keep after the client disconnects (fire and forget). */
       keep?: string[];
+      /** Send `task-events` for every task of this submission (progress bars, profilers). */
+      progress?: boolean;
     }
   | { type: 'release'; keys: string[] }
   | { type: 'cancel'; keys: string[] }
   | { type: 'gather'; id: number; keys: string[] }
-  | { type: 'scatter'; id: number; keys: string[]; values: unknown[]; workers?: string[]; broadcast?: boolean }
+  | {
+      type: 'scatter';
+      id: number;
+      keys: string[];
+      values: unknown[];
+      workers?: string[];
+      broadcast?: boolean;
+    }
   | { type: 'module'; url: string; code: string }
   | { type: 'who-has'; id: number; keys: string[] }
   | { type: 'info'; id: number }
@@ -96,6 +116,7 @@ export type ToClient =
   | { type: 'gathered'; id: number; keys: string[]; values: unknown[]; missing: string[] }
   | { type: 'scattered'; id: number; error?: SerializedError }
   | { type: 'answer'; id: number; value: unknown }
+  | { type: 'task-events'; events: TaskEvent[] }
   | { type: 'pong'; id: number };
 
 // ---- scheduler <-> worker process -------------------------------------------------------
@@ -109,7 +130,14 @@ export type ToWorkerProcess =
   | { type: 'put'; id: number; worker: string; keys: string[]; values: unknown[] }
   | { type: 'peers'; added: WorkerInfo[]; removed: string[] }
   | { type: 'module'; url: string; code: string }
-  | { type: 'relay-fetch'; id: number; from: string; worker: string; keys: string[]; move: boolean[] }
+  | {
+      type: 'relay-fetch';
+      id: number;
+      from: string;
+      worker: string;
+      keys: string[];
+      move: boolean[];
+    }
   | { type: 'relay-data'; id: number; values: unknown[]; missing: string[] }
   | { type: 'ping' };
 
@@ -120,6 +148,10 @@ export type FromWorkerProcess =
   | { type: 'relay-fetch'; id: number; to: string; keys: string[]; move: boolean[] }
   | { type: 'relay-data'; id: number; to: string; values: unknown[]; missing: string[] }
   | { type: 'put-done'; id: number }
+  /** A thread died (process.exit, out of memory) and is being replaced. */
+  | { type: 'thread-exit'; worker: string; running?: string }
+  /** A replaced thread is ready again (a new engine worker with the same id). */
+  | { type: 'thread-ready'; worker: string }
   | { type: 'heartbeat'; metrics: WorkerMetrics }
   | { type: 'missing-module'; url: string };
 

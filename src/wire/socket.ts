@@ -23,10 +23,17 @@ export interface Socket {
 interface WsLike {
   binaryType: string;
   readonly bufferedAmount: number;
-  send(data: unknown, options?: { binary?: boolean; fin?: boolean }, cb?: (error?: Error) => void): void;
+  send(
+    data: unknown,
+    options?: { binary?: boolean; fin?: boolean },
+    cb?: (error?: Error) => void,
+  ): void;
   close(code?: number, reason?: string): void;
   on?(event: string, listener: (...args: unknown[]) => void): void;
-  addEventListener?(event: string, listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
+  addEventListener?(
+    event: string,
+    listener: (event: { data?: unknown; code?: number; reason?: string }) => void,
+  ): void;
 }
 
 /** Wraps a connected `ws` WebSocket (Node) or browser WebSocket. */
@@ -52,7 +59,9 @@ export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
   if (nodeStyle && raw.on !== undefined) {
     raw.binaryType = 'nodebuffer';
     raw.on('message', (data: unknown) => deliver(data));
-    raw.on('close', (code: unknown, reason: unknown) => fireClose(Number(code), String(reason ?? '')));
+    raw.on('close', (code: unknown, reason: unknown) =>
+      fireClose(Number(code), reason instanceof Uint8Array ? new TextDecoder().decode(reason) : ''),
+    );
     raw.on('error', () => fireClose(1006, 'socket error'));
   } else if (raw.addEventListener !== undefined) {
     raw.binaryType = 'arraybuffer';
@@ -101,7 +110,9 @@ export async function openSocket(url: string, timeoutMs = 10_000): Promise<Socke
   let nodeStyle = false;
   if (isNode) {
     const specifier = 'ws';
-    const mod = (await import(/* @vite-ignore */ specifier)) as { WebSocket: new (url: string, opts: object) => WsLike };
+    const mod = (await import(/* @vite-ignore */ specifier)) as {
+      WebSocket: new (url: string, opts: object) => WsLike;
+    };
     raw = new mod.WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
     nodeStyle = true;
   } else if (Browser !== undefined) {
@@ -123,7 +134,12 @@ export async function openSocket(url: string, timeoutMs = 10_000): Promise<Socke
     else raw.addEventListener?.('open', opened);
     socket.onClose((code, reason) => {
       clearTimeout(timer);
-      reject(new BaskError('ERR_CONNECTION', `Could not connect to ${url}: ${reason || `closed with code ${code}`}. Is a bask scheduler running there?`));
+      reject(
+        new BaskError(
+          'ERR_CONNECTION',
+          `Could not connect to ${url}: ${reason || `closed with code ${code}`}. Is a bask scheduler running there?`,
+        ),
+      );
     });
   });
   return socket;

@@ -13,10 +13,15 @@ import type { WireSpec } from './protocol.js';
 type Fn = (...args: never[]) => unknown;
 
 /** Encodes a spec; `ship` may rewrite function references (e.g. drop sources already sent). */
-export function encodeSpec(spec: unknown, key: string, ship: (ref: FnRef) => FnRef = (r) => r): WireSpec {
+export function encodeSpec(
+  spec: unknown,
+  key: string,
+  ship: (ref: FnRef) => FnRef = (r) => r,
+  blobs?: ReadonlyMap<Blob, Uint8Array>,
+): WireSpec {
   const name = (fn: Fn): FnRef => ship(describeFunction(fn));
   if (!(spec instanceof Task)) {
-    const encoder = new CloneEncoder(false, name);
+    const encoder = new CloneEncoder(false, name, blobs);
     return { fn: null, args: [encoder.encode(spec)], marked: encoder.marked };
   }
   const fn = name(spec.fn);
@@ -29,7 +34,7 @@ export function encodeSpec(spec: unknown, key: string, ship: (ref: FnRef) => FnR
       );
     }
     if (a !== null && typeof a === 'object') {
-      const encoder = new CloneEncoder(false, name);
+      const encoder = new CloneEncoder(false, name, blobs);
       const encoded = args.map((x) => encoder.encode(x));
       return { fn, args: encoded, marked: encoder.marked };
     }

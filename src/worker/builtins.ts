@@ -23,11 +23,15 @@ export function importTaskModule(url: string): Promise<unknown> {
 export function clusterImporter(moduleServer: string): (url: string) => Promise<unknown> {
   return async (url) => {
     if (builtins[url] !== undefined) return importTaskModule(url);
-    const response = await fetch(`${moduleServer}/modules?url=${encodeURIComponent(url)}`).catch(() => undefined);
+    const response = await fetch(`${moduleServer}/modules?url=${encodeURIComponent(url)}`).catch(
+      () => undefined,
+    );
     if (response?.ok === true) {
       const code = await response.text();
-      return import(/* @vite-ignore */ `data:text/javascript;charset=utf-8,${encodeURIComponent(code)}`);
+      return (await import(
+        /* @vite-ignore */ `data:text/javascript;charset=utf-8,${encodeURIComponent(code)}`
+      )) as unknown;
     }
-    return import(/* @vite-ignore */ url);
+    return (await import(/* @vite-ignore */ url)) as unknown;
   };
 }

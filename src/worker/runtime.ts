@@ -253,7 +253,10 @@ export class WorkerRuntime {
         result.hasValue = true;
       } else {
         this.store.set(task.key, value);
-        if (task.report === 1 && (this.reportLimit === Infinity || (result.nbytes ?? 0) <= this.reportLimit)) {
+        if (
+          task.report === 1 &&
+          (this.reportLimit === Infinity || (result.nbytes ?? 0) <= this.reportLimit)
+        ) {
           result.value = this.encoder.encode(value);
           result.hasValue = true;
         }
@@ -268,7 +271,12 @@ export class WorkerRuntime {
   private fail(task: WireTask, start: number, error: unknown): void {
     if (error instanceof MissingInputError && error.key !== undefined) {
       // An input this worker should have had (a pipelined task whose input was taken back).
-      this.results.push({ key: task.key, start, end: now(), missing: [{ key: error.key, from: this.id }] });
+      this.results.push({
+        key: task.key,
+        start,
+        end: now(),
+        missing: [{ key: error.key, from: this.id }],
+      });
       return;
     }
     const end = now();

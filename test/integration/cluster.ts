@@ -22,15 +22,22 @@ export interface Started {
 
 const cleanups: Started[] = [];
 afterAll(async () => {
-  for (const p of cleanups) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
+  for (const p of cleanups)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
   await Promise.all(cleanups.map((p) => p.exited));
   cleanups.length = 0;
 });
 
 /** Runs `bask ...args` as a real process. */
 export function bask(args: string[], env: NodeJS.ProcessEnv = {}): Started {
-  if (!existsSync(BUILT)) throw new Error('dist/ is missing: run `npm run build` before the integration tests (npm test does)');
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  if (!existsSync(BUILT))
+    throw new Error(
+      'dist/ is missing: run `npm run build` before the integration tests (npm test does)',
+    );
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,17 +55,27 @@ export function bask(args: string[], env: NodeJS.ProcessEnv = {}): Started {
 }
 
 /** Waits until the process printed a line matching `pattern`; returns the match. */
-export async function waitFor(p: Started, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+export async function waitFor(
+  p: Started,
+  pattern: RegExp,
+  what: string,
+): Promise<RegExpMatchArray> {
   for (;;) {
     const match = pattern.exec(p.output());
     if (match !== null) return match;
-    if (p.child.exitCode !== null) throw new Error(`${what} exited (${p.child.exitCode}) before printing ${pattern}:\n${p.output()}`);
+    if (p.child.exitCode !== null)
+      throw new Error(
+        `${what} exited (${p.child.exitCode}) before printing ${pattern}:\n${p.output()}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
 /** Starts a scheduler on free ports; resolves with it and its addresses. */
-export async function startScheduler(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ scheduler: Started; address: string; http: string }> {
+export async function startScheduler(
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ scheduler: Started; address: string; http: string }> {
   const scheduler = bask(['scheduler', '--port', '0', '--dashboard-port', '0', ...extra], env);
   const [, address] = await waitFor(scheduler, /Scheduler at: (ws:\/\/\S+)/, 'scheduler');
   const [, http] = await waitFor(scheduler, /Dashboard at: (http:\/\/\S+)\/status/, 'scheduler');

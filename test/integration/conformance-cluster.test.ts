@@ -8,7 +8,10 @@ let client: Client | undefined;
 
 beforeAll(async () => {
   const { address, http } = await startScheduler();
-  await Promise.all([startWorker(address, ['--nthreads', '1', '--name', 'w1']), startWorker(address, ['--nthreads', '1', '--name', 'w2'])]);
+  await Promise.all([
+    startWorker(address, ['--nthreads', '1', '--name', 'w1']),
+    startWorker(address, ['--nthreads', '1', '--name', 'w2']),
+  ]);
   await waitForWorkers(http, 2);
   client = await Client.connect(address, { setAsDefault: false });
 });
@@ -17,4 +20,6 @@ afterAll(async () => {
   await client?.close();
 });
 
-conformanceSuite('cluster (scheduler + 2 worker processes)', () => ({ scheduler: client as Client }));
+conformanceSuite('cluster (scheduler + 2 worker processes)', () => ({
+  scheduler: client,
+}));

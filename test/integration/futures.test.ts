@@ -1,6 +1,14 @@
 /** The futures API against a real scheduler and worker processes. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Client, Future, asCompleted, compute, delayed, isBaskError, wait } from '../../src/index.node.js';
+import {
+  Client,
+  Future,
+  asCompleted,
+  compute,
+  delayed,
+  isBaskError,
+  wait,
+} from '../../src/index.node.js';
 import { encodeFrame, decodeFrame } from '../../src/wire/frame.js';
 import { openSocket } from '../../src/wire/socket.js';
 import { existsSync, rmSync } from 'node:fs';
@@ -15,13 +23,18 @@ let http = '';
 let client: Client;
 
 async function taskCount(): Promise<number> {
-  const info = (await (await fetch(`${http}/api/info`)).json()) as { tasks: Record<string, number> };
+  const info = (await (await fetch(`${http}/api/info`)).json()) as {
+    tasks: Record<string, number>;
+  };
   return Object.values(info.tasks).reduce((a, b) => a + b, 0);
 }
 
 beforeAll(async () => {
   ({ address, http } = await startScheduler());
-  await Promise.all([startWorker(address, ['--nthreads', '2', '--name', 'alice']), startWorker(address, ['--nthreads', '1', '--name', 'bob'])]);
+  await Promise.all([
+    startWorker(address, ['--nthreads', '2', '--name', 'alice']),
+    startWorker(address, ['--nthreads', '1', '--name', 'bob']),
+  ]);
   await waitForWorkers(http, 3);
   client = await Client.connect(address);
 });
@@ -45,7 +58,10 @@ describe('futures', () => {
 
   it('maps, gathers in shape, and honours key and priority options', async () => {
     const futures = client.map(tasks.inc, [1, 2, 3]);
-    expect(await client.gather({ list: futures, one: futures[0] })).toEqual({ list: [2, 3, 4], one: 2 });
+    expect(await client.gather({ list: futures, one: futures[0] })).toEqual({
+      list: [2, 3, 4],
+      one: 2,
+    });
     const named = client.submit(tasks.add, 1, 2, { key: 'my-sum', priority: 5 });
     expect(named.key).toBe('my-sum');
     expect(await named.result()).toBe(3);
@@ -55,7 +71,9 @@ describe('futures', () => {
     const data = await client.scatter(new Float64Array([1, 2, 3, 4]));
     expect(await client.submit(tasks.total, data).result()).toBe(10);
     const [x, y] = await client.scatter([5, 6]);
-    expect(await client.submit(tasks.add, x as Future<number>, y as Future<number>).result()).toBe(11);
+    expect(await client.submit(tasks.add, x as Future<number>, y as Future<number>).result()).toBe(
+      11,
+    );
   });
 
   it('reports failures with the remote stack; exception() and addDoneCallback work', async () => {
@@ -115,14 +133,20 @@ describe('futures', () => {
   });
 
   it('refuses an unshippable function at submit with ERR_UNSHIPPABLE_FUNCTION', () => {
-    expect(() => client.submit(Math.max, 1, 2)).toThrowError(expect.objectContaining({ code: 'ERR_UNSHIPPABLE_FUNCTION' }) as Error);
+    expect(() => client.submit(Math.max, 1, 2)).toThrowError(
+      expect.objectContaining({ code: 'ERR_UNSHIPPABLE_FUNCTION' }) as Error,
+    );
   });
 
   it('reports an unknown function in a task module with ERR_FUNCTION_NOT_FOUND', async () => {
     const ghost = (x: number): number => x;
     // Pretend it is an export of the conformance task module that does not exist there.
     const { registerTaskFunction } = await import('../../src/graph/fnref.js');
-    registerTaskFunction(ghost, new URL('../conformance/tasks.ts', import.meta.url).href, 'doesNotExist');
+    registerTaskFunction(
+      ghost,
+      new URL('../conformance/tasks.ts', import.meta.url).href,
+      'doesNotExist',
+    );
     const error = await client.submit(ghost, 1).exception();
     expect(isBaskError(error, 'ERR_FUNCTION_NOT_FOUND')).toBe(true);
     expect((error as Error).message).toContain('doesNotExist');
@@ -142,7 +166,9 @@ describe('futures', () => {
 
   it('refuses a peer with another protocol version, with a clear error', async () => {
     const socket = await openSocket(address);
-    const reply = new Promise<unknown>((resolve) => socket.onMessage((d) => resolve(decodeFrame(d))));
+    const reply = new Promise<unknown>((resolve) =>
+      socket.onMessage((d) => resolve(decodeFrame(d))),
+    );
     socket.send(encodeFrame({ type: 'hello', version: 999, role: 'client' }));
     expect(await reply).toMatchObject({ type: 'refused', code: 'ERR_PROTOCOL_VERSION' });
     socket.close();

@@ -16,13 +16,26 @@ function slowAdd(a: number, b: number, ms: number): Promise<number> {
   return new Promise((resolve) => setTimeout(() => resolve(a + b), ms));
 }
 
-/** Ends the whole worker process (a task that crashes its worker). */
+/** Ends its worker thread (process.exit in a worker_thread ends the thread): a crashing task. */
 function exitProcess(code: number): never {
   process.exit(code);
+}
+
+/** Its worker process's pid, after a pause (so that a run lasts long enough to share). */
+async function slowPid(ms: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return process.pid;
 }
 
 function pid(_dep?: unknown): number {
   return process.pid;
 }
 
-export const tasks = defineTasks(import.meta.url, { writeMarkerLater, sleep, slowAdd, pid, exitProcess });
+export const tasks = defineTasks(import.meta.url, {
+  writeMarkerLater,
+  sleep,
+  slowAdd,
+  pid,
+  slowPid,
+  exitProcess,
+});
