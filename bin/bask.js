@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const cli = new URL('../dist/server/cli.js', import.meta.url);
 if (!existsSync(cli)) {
-  console.error('bask: the CLI is not built yet. Run `npm run build` (or `npm start`) in the bask folder first.');
+  console.error(
+    'bask: the CLI is not built yet. Run `npm run build` (or `npm start`) in the bask folder first.',
+  );
   process.exit(1);
 }
 const { main } = await import(cli.href);

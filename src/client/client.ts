@@ -175,8 +175,7 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /** Stops computing these futures' keys. */
   cancel(futures: Future | readonly Future[]): void {
-    const list: readonly Future[] =
-      futures instanceof Future ? [futures] : (futures);
+    const list: readonly Future[] = futures instanceof Future ? [futures] : futures;
     for (const f of list) this.cancelKey(f.key);
   }
 
@@ -188,8 +187,7 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /** Keeps computing these even after their futures are released or the client leaves. */
   fireAndForget(futures: Future | readonly Future[]): void {
-    const list: readonly Future[] =
-      futures instanceof Future ? [futures] : (futures);
+    const list: readonly Future[] = futures instanceof Future ? [futures] : futures;
     this.backend.keep(list.map((f) => f.key));
   }
 
