@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScheduler, startWorker } from './cluster.js';
 import {
   BAD_FILE,
   CSV_DIR,
@@ -179,11 +180,19 @@ describe('bask spreads', () => {
     }
   });
 
-  it('explains that ws:// addresses need the cluster client, which is not there yet', async () => {
+  it('says clearly when no scheduler answers at a ws:// address', async () => {
     const run = await bask('spreads', FOLDER, '--scheduler', 'ws://127.0.0.1:1');
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('cluster client is not available yet');
+    expect(run.stderr).toContain('Is a bask scheduler running there?');
     expect(run.stderr).toContain('[ERR_CONNECTION]');
+  });
+
+  it('computes on a real cluster (scheduler + worker) the same table as sync', async () => {
+    const { address } = await startScheduler();
+    await startWorker(address, ['--nthreads', '2']);
+    const cluster = await bask('spreads', FOLDER, '--scheduler', address, '--json');
+    const sync = await bask('spreads', FOLDER, '--scheduler', 'sync', '--json');
+    expect(JSON.parse(cluster.stdout)).toEqual(JSON.parse(sync.stdout));
   });
 
   it('prints its options with --help', async () => {
