@@ -1,0 +1,437 @@
+/**
+ * The engine's state and its transitions: the records of tasks and workers, the ready queue,
+ * and the small named steps that move a task between states (queue it, send it to a worker,
+ * pipeline its dependents, fail it with its dependents, lose its data, release, forget).
+ * `Engine` (engine.ts) turns events into sequences of these steps.
+ *
+ * Every step keeps the invariants `validateState` checks; steps that cascade (release,
+ * forget, erring dependents) use explicit stacks, never recursion, so a 1M-long chain is fine.
+ */
+import { BaskError } from '../errors.js';
+import { ReadyQueue } from './queue.js';
+import { DEFAULT_POLICY, estimateMicros, isAllowed, pickWorker, type Policy } from './policy.js';
+import {
+  TaskGroup,
+  TaskRecord,
+  WorkerRecord,
+  type ClientId,
+  type Fetch,
+  type Instruction,
+  type WorkerId,
+} from './types.js';
+
+/** Options for {@link Engine}. */
+export interface EngineOptions {
+  /** Policy tunables (queue depth, bandwidth, strict order for sync). */
+  policy?: Partial<Policy>;
+  /** Run `validateState` after every event (tests; slow). */
+  validate?: boolean;
+  /** A task that was running on this many workers when they died fails with ERR_KILLED_WORKER. */
+  allowedFailures?: number;
+}
+
+/** The legal transitions, for documentation and validation. */
+export const TRANSITIONS: ReadonlySet<string> = new Set([
+  'released->waiting',
+  'released->erred',
+  'released->forgotten',
+  'waiting->queued',
+  'waiting->released',
+  'waiting->erred',
+  'queued->processing',
+  'queued->waiting',
+  'queued->released',
+  'queued->erred',
+  'processing->memory',
+  'processing->erred',
+  'processing->waiting',
+  'processing->queued',
+  'processing->released',
+  'memory->released',
+  'erred->forgotten',
+]);
+
+/** The spec of data that was placed directly (scattered): it has no lineage to recompute. */
+export const SCATTERED: unique symbol = Symbol('bask.scattered');
+
+const NO_FETCH: readonly Fetch[] = Object.freeze([]);
+/** A shared empty list of tasks (never mutated). */
+export const NO_TASKS: TaskRecord[] = [];
+
+function runsBefore(a: TaskRecord, b: TaskRecord): boolean {
+  const pa = a.options?.priority ?? 0;
+  const pb = b.options?.priority ?? 0;
+  return pa !== pb ? pa > pb : a.rank < b.rank;
+}
+
+/** The engine's state and transitions; see `Engine` for the events that drive them. */
+export abstract class EngineCore {
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly workers = new Map<WorkerId, WorkerRecord>();
+  readonly queue = new ReadyQueue<TaskRecord>(runsBefore);
+  readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
+  readonly policy: Policy;
+  protected workerList: WorkerRecord[] = [];
+  protected readonly groups = new Map<string, TaskGroup>();
+  protected nextRank = 0;
+  protected out: Instruction[] = [];
+  protected readonly freeing = new Map<WorkerRecord, string[]>();
+  protected readonly releaseChecks: TaskRecord[] = [];
+  protected previousRootWorker: WorkerRecord | undefined;
+  protected lastGroup: TaskGroup | undefined;
+  protected readonly validate: boolean;
+  protected readonly allowedFailures: number;
+
+  constructor(options: EngineOptions = {}) {
+    this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.validate = options.validate ?? false;
+    this.allowedFailures = options.allowedFailures ?? 3;
+  }
+
+  protected groupOf(key: string): TaskGroup {
+    const dash = key.lastIndexOf('-');
+    const last = this.lastGroup;
+    // Keys of one group usually come in runs: skip the slice and the lookup.
+    if (last !== undefined && dash === last.name.length && key.startsWith(last.name)) return last;
+    const name = dash > 0 ? key.slice(0, dash) : key;
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = new TaskGroup(name);
+      this.groups.set(name, group);
+    }
+    this.lastGroup = group;
+    return group;
+  }
+
+  // ---- transitions into activity -----------------------------------------------------------
+
+  /** released -> waiting (or queued, or erred), and the same for released dependencies. */
+  protected makeNeeded(root: TaskRecord): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop() as TaskRecord;
+      if (t.state !== 'released') continue;
+      if (t.spec === SCATTERED) {
+        this.toErred(
+          t,
+          new BaskError(
+            'ERR_DATA_LOST',
+            `Scattered data '${t.key}' was lost with its worker; scatter it again`,
+            { key: t.key },
+          ),
+          t.key,
+        );
+        continue;
+      }
+      const failed = t.dependencies.find((d) => d.state === 'erred');
+      if (failed !== undefined) {
+        this.toErred(t, failed.error, failed.blame);
+        continue;
+      }
+      t.state = 'waiting';
+      t.waitingOn = 0;
+      for (const dep of t.dependencies) {
+        dep.waiters++;
+        if (dep.state !== 'memory') {
+          t.waitingOn++;
+          if (dep.state === 'released') stack.push(dep);
+        }
+      }
+      if (t.waitingOn === 0) this.toQueued(t);
+    }
+  }
+
+  protected toQueued(t: TaskRecord): void {
+    t.state = 'queued';
+    this.queue.push(t);
+  }
+
+  /** Assigns queued tasks to workers with room, best first, until none has room. */
+  protected schedule(): void {
+    const queue = this.queue;
+    let blocked: TaskRecord[] | undefined;
+    while (queue.size > 0) {
+      const t = queue.peek() as TaskRecord;
+      if (t.state !== 'queued') {
+        queue.pop();
+        continue;
+      }
+      const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy);
+      if (w === undefined) {
+        if (t.options === null && t.suspicious === 0) break;
+        (blocked ??= []).push(queue.pop() as TaskRecord);
+        continue;
+      }
+      queue.pop();
+      this.toProcessing(t, w);
+    }
+    if (blocked !== undefined) for (const t of blocked) queue.push(t);
+  }
+
+  /** queued -> processing: the execute instruction, with what the worker must fetch. */
+  protected toProcessing(t: TaskRecord, w: WorkerRecord): void {
+    t.state = 'processing';
+    t.processingOn = w;
+    w.nprocessing++;
+    t.estimate = estimateMicros(t.group, this.policy);
+    w.occupancy += t.estimate;
+    if (t.suspicious > 0) w.isolating = t;
+    this.holdResources(t, w, 1);
+    let fetch = NO_FETCH as Fetch[];
+    const deps = t.dependencies;
+    if (deps.length === 0) this.previousRootWorker = w;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
+      if (dep.state !== 'memory') continue; // pipelined: it runs before this task on `w`
+      const holders = dep.holders as WorkerRecord[];
+      if (holders.includes(w)) continue;
+      if (fetch === NO_FETCH) fetch = [];
+      const move = dep.waiters === 1 && dep.wantedBy === null && holders.length === 1;
+      fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move });
+    }
+    this.out.push({
+      type: 'execute',
+      worker: w.id,
+      key: t.key,
+      spec: t.spec,
+      fetch,
+      report: t.wantedBy !== null,
+      lastUse: t.liveDependents === 0,
+    });
+    if (!this.policy.exact) this.pipeline(t, w);
+  }
+
+  /**
+   * Pipelining: a waiting task whose missing inputs are all processing on `w` goes to `w` now,
+   * behind them in the worker's queue, instead of a round trip later. Workers run tasks in the
+   * order received, so its inputs are there when it starts. It stays counted as waiting on them
+   * (`waitingOn`) until they finish.
+   */
+  protected pipeline(root: TaskRecord, w: WorkerRecord): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop() as TaskRecord;
+      for (const d of t.dependents) {
+        if (d.state !== 'waiting' || d.suspicious > 0 || !this.canPipeline(d, w)) continue;
+        this.toProcessing(d, w);
+        stack.push(d);
+      }
+    }
+  }
+
+  protected canPipeline(d: TaskRecord, w: WorkerRecord): boolean {
+    for (const dep of d.dependencies) {
+      if (dep.state === 'memory') continue;
+      if (dep.state !== 'processing' || dep.processingOn !== w) return false;
+    }
+    if (w.isolating !== null || w.nprocessing >= w.nthreads * (this.policy.maxQueuePerThread + 1))
+      return false;
+    return d.options === null || isAllowed(d, w);
+  }
+
+  protected holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
+    const resources = t.options?.resources;
+    if (resources === undefined) return;
+    for (const [name, amount] of Object.entries(resources)) {
+      w.usedResources.set(name, (w.usedResources.get(name) ?? 0) + sign * amount);
+    }
+  }
+
+  /** Takes the task off its worker's books (processing -> anything). */
+  protected leaveWorker(t: TaskRecord): WorkerRecord | null {
+    const w = t.processingOn;
+    if (w !== null) {
+      w.nprocessing--;
+      w.occupancy = w.nprocessing === 0 ? 0 : w.occupancy - t.estimate;
+      if (w.isolating === t) w.isolating = null;
+      this.holdResources(t, w, -1);
+      t.processingOn = null;
+    }
+    return w;
+  }
+
+  /** A task and every dependent still to run fail with the same error. */
+  protected toErred(root: TaskRecord, error: unknown, blame: string): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const t = stack.pop() as TaskRecord;
+      const active = t.state === 'waiting' || t.state === 'queued' || t.state === 'processing';
+      if (!active && t.state !== 'released') continue;
+      if (t.state === 'processing') {
+        const w = this.leaveWorker(t);
+        if (w !== null) this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
+      }
+      if (active) this.deactivate(t);
+      t.state = 'erred';
+      t.error = error;
+      t.blame = blame;
+      if (t.wantedBy !== null) for (const client of t.wantedBy) this.reportError(client, t);
+      for (const d of t.dependents) {
+        if (d.state === 'waiting' || d.state === 'queued' || d.state === 'processing')
+          stack.push(d);
+      }
+      this.releaseChecks.push(t);
+    }
+  }
+
+  /** Leaving waiting/queued/processing: dependencies lose a waiter. */
+  protected deactivate(t: TaskRecord): void {
+    for (const dep of t.dependencies) if (--dep.waiters === 0) this.releaseChecks.push(dep);
+  }
+
+  protected report(client: ClientId, t: TaskRecord): void {
+    const worker = (t.holders as WorkerRecord[])[0] as WorkerRecord;
+    this.out.push({
+      type: 'report',
+      client,
+      key: t.key,
+      state: 'memory',
+      worker: worker.id,
+      nbytes: t.nbytes,
+    });
+  }
+
+  protected reportError(client: ClientId, t: TaskRecord): void {
+    this.out.push({
+      type: 'report',
+      client,
+      key: t.key,
+      state: 'erred',
+      error: t.error,
+      blame: t.blame,
+    });
+  }
+
+  /** processing -> waiting: the worker drops it, and the tasks pipelined behind it. */
+  protected revertToWaiting(d: TaskRecord): void {
+    const w = this.leaveWorker(d);
+    if (w !== null) {
+      this.out.push({ type: 'cancel-task', worker: w.id, key: d.key });
+      this.unpipeline(d, w);
+    }
+    d.state = 'waiting';
+    d.waitingOn = 0;
+    for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
+  }
+
+  /** Tasks pipelined on `w` behind `t` (which leaves `w` unfinished) go back to waiting. */
+  protected unpipeline(t: TaskRecord, w: WorkerRecord): void {
+    for (const d of t.dependents) {
+      if (
+        d.state === 'processing' &&
+        d.processingOn === w &&
+        d.waitingOn > 0 &&
+        d.dependencies.includes(t)
+      ) {
+        this.revertToWaiting(d);
+      }
+    }
+  }
+
+  /** Back to waiting (or queued) after its worker went away; it stays active. */
+  protected rewait(t: TaskRecord): void {
+    t.state = 'waiting';
+    t.waitingOn = 0;
+    for (const dep of t.dependencies) if (dep.state !== 'memory') t.waitingOn++;
+    if (t.waitingOn === 0) this.toQueued(t);
+    else for (const dep of t.dependencies) if (dep.state === 'released') this.makeNeeded(dep);
+  }
+
+  /** memory -> released because no copy is left: recompute it if it is still needed. */
+  protected lost(t: TaskRecord): void {
+    t.state = 'released';
+    t.holders = null;
+    for (const d of t.dependents) {
+      if (d.state === 'waiting') d.waitingOn++;
+      else if (d.state === 'queued') {
+        d.state = 'waiting';
+        d.waitingOn = 1;
+      } else if (d.state === 'processing') {
+        this.revertToWaiting(d);
+      }
+    }
+    if (t.wantedBy !== null)
+      for (const client of t.wantedBy)
+        this.out.push({ type: 'report', client, key: t.key, state: 'lost' });
+    if (t.waiters > 0 || t.wantedBy !== null) this.makeNeeded(t);
+    else this.releaseChecks.push(t);
+  }
+
+  // ---- release and forget -------------------------------------------------------------------
+
+  protected drainReleaseChecks(): void {
+    const stack = this.releaseChecks;
+    while (stack.length > 0) {
+      const t = stack.pop() as TaskRecord;
+      if (t.state === 'forgotten' || t.wantedBy !== null || t.waiters > 0) continue;
+      switch (t.state) {
+        case 'memory':
+          this.freeData(t);
+          break;
+        case 'processing': {
+          const w = this.leaveWorker(t);
+          if (w !== null) this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
+          this.deactivate(t);
+          t.state = 'released';
+          break;
+        }
+        case 'waiting':
+        case 'queued':
+          this.deactivate(t);
+          t.state = 'released';
+          break;
+        default:
+          break;
+      }
+      if (t.liveDependents === 0) this.forget(t);
+    }
+  }
+
+  /** memory -> released: the holders drop the data. */
+  protected freeData(t: TaskRecord): void {
+    for (const w of t.holders ?? NO_WORKERS) {
+      w.nkeys--;
+      w.nbytes -= t.nbytes;
+      this.freeOn(w, t.key);
+    }
+    t.holders = null;
+    t.state = 'released';
+  }
+
+  protected freeOn(w: WorkerRecord, key: string): void {
+    const keys = this.freeing.get(w);
+    if (keys === undefined) this.freeing.set(w, [key]);
+    else keys.push(key);
+  }
+
+  /** released/erred -> forgotten: the record goes, and dependencies may follow. */
+  protected forget(t: TaskRecord): void {
+    if (t.state !== 'released' && t.state !== 'erred') return;
+    this.tasks.delete(t.key);
+    t.state = 'forgotten';
+    for (const dep of t.dependencies) {
+      if (--dep.liveDependents === 0) {
+        dep.dependents = NO_TASKS;
+        this.releaseChecks.push(dep);
+      } else if (dep.dependents.length > 2 * dep.liveDependents + 16) {
+        dep.dependents = dep.dependents.filter((d) => d.state !== 'forgotten');
+      }
+    }
+    t.dependencies = NO_TASKS;
+    t.spec = undefined;
+    t.error = undefined;
+  }
+
+  protected flushFrees(): void {
+    if (this.freeing.size === 0) return;
+    for (const [w, keys] of this.freeing) this.out.push({ type: 'free-keys', worker: w.id, keys });
+    this.freeing.clear();
+  }
+}
+
+const NO_WORKERS: readonly WorkerRecord[] = [];
+
+function nearestHolder(holders: readonly WorkerRecord[], w: WorkerRecord): WorkerRecord {
+  if (holders.length === 1) return holders[0] as WorkerRecord;
+  return holders.find((h) => h.host === w.host) ?? (holders[0] as WorkerRecord);
+}
