@@ -113,8 +113,11 @@ export class Engine extends EngineCore {
     const { keys, specs, depStart, depList, external } = batch;
     // Check every external key first: a refused batch must leave no records behind.
     const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
+    let batchKeys: Set<string> | undefined;
     for (const key of event.wanted) {
-      if (!this.tasks.has(key) && !keys.includes(key)) {
+      if (this.tasks.has(key)) continue;
+      batchKeys ??= new Set(keys);
+      if (!batchKeys.has(key)) {
         throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
       }
     }
