@@ -24,6 +24,9 @@ export function metricsText(cluster: Cluster): string {
   let bytes = 0;
   for (const w of cluster.engine.workers.values()) bytes += w.nbytes;
   gauge('bask_bytes_held', 'Bytes of results held by workers (estimated).', [['', bytes]]);
+  let spilled = 0;
+  for (const p of cluster.processes.values()) spilled += p.spilled ?? 0;
+  gauge('bask_spilled_bytes', 'Bytes of results workers spilled to disk.', [['', spilled]]);
   const transport = new Map<string, number>();
   for (const p of cluster.processes.values()) {
     for (const [path, n] of Object.entries(p.bytesOut))
@@ -41,5 +44,8 @@ export function metricsText(cluster: Cluster): string {
   for (const [name, value] of cluster.metrics.counters)
     lines.push(`bask_events_total{event="${name}"} ${value}`);
   lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));
+  const memory = process.memoryUsage();
+  gauge('bask_scheduler_heap_bytes', 'JavaScript heap used by the scheduler process.', [['', memory.heapUsed]]);
+  gauge('bask_scheduler_rss_bytes', 'Resident memory of the scheduler process.', [['', memory.rss]]);
   return lines.join('\n') + '\n';
 }
