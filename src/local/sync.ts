@@ -25,17 +25,13 @@ export class SyncScheduler implements Scheduler {
   readonly schedulerName = 'sync';
 
   async run(request: RunRequest): Promise<Map<string, unknown>> {
-    const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? false });
     const hooks = request.callbacks;
     const started = now();
-    emit(hooks, 'start', {
-      scheduler: 'sync',
-      ntasks: batch.keys.length,
-      keys: request.keys,
-      time: started,
-    });
+    // The batch is handed to the engine and not kept: its arrays can go once the records exist.
+    const { engine, instructions, ntasks } = submit(request);
+    emit(hooks, 'start', { scheduler: 'sync', ntasks, keys: request.keys, time: started });
     try {
-      const results = await runBatch(batch, request, hooks);
+      const results = await runEngine(engine, instructions, request, hooks);
       emit(hooks, 'finish', { scheduler: 'sync', time: now(), elapsed: now() - started });
       return results;
     } catch (error) {
@@ -45,23 +41,25 @@ export class SyncScheduler implements Scheduler {
   }
 }
 
-async function runBatch(
-  batch: ReturnType<typeof prepareGraph>,
+function submit(request: RunRequest): { engine: Engine; instructions: Instruction[]; ntasks: number } {
+  const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? false });
+  const engine = new Engine({ policy: { exact: true } });
+  engine.handle({ type: 'worker-added', worker: WORKER, nthreads: 1 });
+  const instructions = engine.handle({ type: 'graph-submitted', client: CLIENT, batch, wanted: request.keys });
+  return { engine, instructions, ntasks: batch.keys.length };
+}
+
+async function runEngine(
+  engine: Engine,
+  first: Instruction[],
   request: RunRequest,
   hooks: readonly Callbacks[],
 ): Promise<Map<string, unknown>> {
-  const engine = new Engine({ policy: { exact: true } });
   const store = new Map<string, unknown>();
   const results = new Map<string, unknown>();
   const timed = hooks.length > 0;
   const signal = request.signal;
-  engine.handle({ type: 'worker-added', worker: WORKER, nthreads: 1 });
-  let instructions = engine.handle({
-    type: 'graph-submitted',
-    client: CLIENT,
-    batch,
-    wanted: request.keys,
-  });
+  let instructions = first;
   let sliceStart = performance.now();
   for (;;) {
     const next = carryOut(instructions, store, results);
