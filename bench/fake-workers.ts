@@ -86,9 +86,7 @@ export class FakeWorker {
     const message = decodeFrame(data) as
       ToWorkerProcess | { type: 'batch'; messages: ToWorkerProcess[] };
     const messages =
-      message.type === 'batch'
-        ? (message as { messages: ToWorkerProcess[] }).messages
-        : [message];
+      message.type === 'batch' ? (message as { messages: ToWorkerProcess[] }).messages : [message];
     for (const m of messages) this.handle(m);
   }
 

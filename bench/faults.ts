@@ -39,7 +39,13 @@ function bask(
   args: string[],
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', process.env['BASK_BENCH_STDERR'] === undefined ? 'ignore' : 'inherit'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: [
+      'ignore',
+      'pipe',
+      process.env['BASK_BENCH_STDERR'] === undefined ? 'ignore' : 'inherit',
+    ],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';

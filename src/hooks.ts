@@ -72,7 +72,9 @@ export function registerCallbacks(callbacks: Callbacks): Disposable & { unregist
 /** The callbacks a computation should call: the registered ones plus per-call ones. */
 export function collectCallbacks(extra: readonly Callbacks[] | undefined): Callbacks[] {
   // A consumer both registered and passed to the call hears each event once.
-  return extra === undefined || extra.length === 0 ? [...active] : [...new Set([...active, ...extra])];
+  return extra === undefined || extra.length === 0
+    ? [...active]
+    : [...new Set([...active, ...extra])];
 }
 
 /** Current time in epoch milliseconds, sub-millisecond precision. */

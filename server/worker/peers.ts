@@ -18,6 +18,7 @@ import {
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { sizeof } from '../../src/worker/sizeof.js';
 
 type Serve = (
   thread: string,
@@ -37,6 +38,7 @@ interface PeerConnection {
 /** The peer server of this process and its connections to other processes. */
 export class PeerNetwork {
   readonly bytesOut: Record<string, number> = {};
+  readonly bytesIn: Record<string, number> = {};
   private readonly threads = new Map<string, WorkerInfo>();
   private readonly connections = new Map<string, Promise<PeerConnection | undefined>>();
   private readonly unreachable = new Map<string, number>();
@@ -89,7 +91,6 @@ export class PeerNetwork {
     thread: string,
     keys: string[],
     move: boolean[],
-    received: (bytes: number, path: string) => void,
     toScheduler: (m: FromWorkerProcess) => void,
   ): Promise<Got> {
     const info = this.threads.get(thread);
@@ -106,7 +107,6 @@ export class PeerNetwork {
           encodeFrame({ type: 'fetch', id, worker: thread, keys, move } satisfies PeerWireMessage),
         );
       });
-      received(0, 'peer');
       return got;
     }
     const id = this.nextId++;
@@ -118,6 +118,7 @@ export class PeerNetwork {
 
   /** The scheduler relayed the answer to a fetch. */
   relayed(id: number, values: unknown[], missing: string[]): void {
+    this.bytesIn['relay'] = (this.bytesIn['relay'] ?? 0) + sizeof(values);
     const resolve = this.relays.get(id);
     this.relays.delete(id);
     resolve?.({ values, missing });
@@ -173,6 +174,7 @@ export class PeerNetwork {
         return;
       }
       if (message.type !== 'data') return;
+      this.bytesIn['peer'] = (this.bytesIn['peer'] ?? 0) + data.byteLength;
       const p = conn.pending.get(message.id);
       conn.pending.delete(message.id);
       p?.resolve({ values: message.values, missing: message.missing });

@@ -27,6 +27,7 @@ import {
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { sizeof } from '../../src/worker/sizeof.js';
 import { REPORT_LIMIT } from '../scheduler/cluster.js';
 import { PeerNetwork } from './peers.js';
 import { ThreadHandle } from './threads.js';
@@ -54,8 +55,6 @@ export class WorkerProcess {
   private lastPing = Date.now();
   private stopped = false;
   private readonly stopListeners: ((reason: string) => void)[] = [];
-  readonly bytesIn: Record<string, number> = {};
-  readonly bytesOut: Record<string, number> = {};
 
   private constructor(
     readonly name: string,
@@ -228,17 +227,12 @@ export class WorkerProcess {
     thread.enqueue(batch, async () => {
       await Promise.all(
         [...remote].map(async ([from, group]) => {
-          const got = await this.peers.fetch(
-            from,
-            group.keys,
-            group.move,
-            (bytes, path) => this.count(this.bytesIn, path, bytes),
-            (m) => this.send(m),
-          );
+          const got = await this.peers.fetch(from, group.keys, group.move, (m) => this.send(m));
           const keys = group.keys.filter((k) => !got.missing.includes(k));
           if (keys.length === 0) return;
           const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
-          thread.enqueue({ type: 'put', keys, values, marked: true });
+          // Posted now, in the queue slot just before the batch that needs it.
+          thread.post({ type: 'put', keys, values, marked: true });
         }),
       );
     });
@@ -276,6 +270,7 @@ export class WorkerProcess {
     message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>,
   ): Promise<void> {
     const got = await this.gatherFrom(message.worker, message.keys, message.move);
+    this.peers.bytesOut['relay'] = (this.peers.bytesOut['relay'] ?? 0) + sizeof(got.values);
     this.send({
       type: 'relay-data',
       id: message.id,
@@ -289,10 +284,6 @@ export class WorkerProcess {
   send(message: FromWorkerProcess): void {
     if (this.stopped) return;
     this.socket.send(encodeFrame(message));
-  }
-
-  private count(table: Record<string, number>, path: string, bytes: number): void {
-    table[path] = (table[path] ?? 0) + bytes;
   }
 
   private startHeartbeat(): void {
@@ -309,8 +300,8 @@ export class WorkerProcess {
         metrics: {
           memory: process.memoryUsage.rss(),
           threads,
-          bytesIn: this.bytesIn,
-          bytesOut: { ...this.bytesOut, ...this.peers.bytesOut },
+          bytesIn: { ...this.peers.bytesIn },
+          bytesOut: { ...this.peers.bytesOut },
         },
       });
     }, interval);

@@ -109,6 +109,11 @@ export class ThreadHandle {
       });
   }
 
+  /** Posts a message now, ahead of anything still queued (gathers, and data a batch waits for). */
+  post(message: ToWorker): void {
+    this.port.postMessage(message);
+  }
+
   /** The task running now (the oldest unanswered), if any. */
   running(): string | undefined {
     return this.inflight.values().next().value;
@@ -119,7 +124,10 @@ export class ThreadHandle {
     const id = this.nextGather++;
     return new Promise((resolve) => {
       this.gathers.set(id, { keys, resolve });
-      this.enqueue({ type: 'gather', id, keys, move });
+      // Straight to the thread, never behind queued batches: a batch may be waiting for data
+      // from another process whose own batch waits for this gather (a three-way deadlock).
+      // Only finished results are gathered, so nothing queued can produce what it asks for.
+      this.post({ type: 'gather', id, keys, move });
     });
   }
 

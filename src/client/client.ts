@@ -8,6 +8,8 @@
  * anything is sent); keys are released when their last future goes (explicitly or on GC);
  * closing settles every pending future with ERR_CLIENT_CLOSED.
  */
+import { checkCacheOption, resultCacheOf, type CacheOption } from '../cache/options.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import { setDefaultClient, unsetDefaultClient } from '../config.js';
 import type { TaskOptions } from '../engine/types.js';
 import { BaskError, deserializeError } from '../errors.js';
@@ -38,6 +40,11 @@ export interface ClientOptions {
   setAsDefault?: boolean;
   /** Give up connecting after this many milliseconds (default 10,000). */
   timeout?: number;
+  /**
+   * Reuse results of `compute`/`get` run through this client, kept in IndexedDB (browsers):
+   * `'indexeddb'` or a `ResultCache` (see the `cache` option of `compute`, which wins).
+   */
+  cache?: CacheOption;
 }
 
 /** Options of `Client.local`. */
@@ -57,11 +64,15 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   private pendingRelease: string[] = [];
   private releaseScheduled = false;
   private readonly isDefault: boolean;
+  /** Where `compute`/`get` through this client find and keep results (the `cache` option). */
+  readonly resultCache: ResultCache | undefined;
   /** Runs (get/compute through this client) whose hooks want task events. */
   private readonly watching = new Set<{ keys: ReadonlySet<string>; hooks: readonly Callbacks[] }>();
 
   private constructor(options: ClientOptions) {
     this.isDefault = options.setAsDefault ?? true;
+    if (options.cache !== undefined) checkCacheOption(options.cache);
+    this.resultCache = resultCacheOf(options.cache);
   }
 
   /** Connects to a `bask scheduler` (`ws://host:8786`). */
@@ -96,6 +107,11 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   /** 'local' (in-process pool) or 'remote' (a scheduler). */
   get kind(): 'local' | 'remote' {
     return this.backend.kind;
+  }
+
+  /** The scheduler's address (`ws://host:port`) of a connected client; undefined when local. */
+  get address(): string | undefined {
+    return this.backend.address;
   }
 
   // ---- futures --------------------------------------------------------------------------
@@ -398,7 +414,11 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 }
 
 /** Arguments of a submitted function: each may be a Future of its type. */
-export type SubmitArgs<A extends unknown[]> = { [K in keyof A]: A[K] | Future<A[K]> };
+export type SubmitArgs<A extends unknown[]> = { [K in keyof A]: MaybeFuture<A[K]> };
+
+/** A value, a Future of it, or (for arrays) an array whose items may be Futures. */
+export type MaybeFuture<T> =
+  T | Future<T> | (T extends readonly (infer E)[] ? readonly MaybeFuture<E>[] : never);
 
 /** The shape `gather` resolves to: futures replaced by their values. */
 export type GatheredShape<T> =

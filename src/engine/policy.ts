@@ -63,7 +63,8 @@ export function hasRoom(worker: WorkerRecord, policy: Policy): boolean {
 export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
   const options = task.options;
   if (options === null) return true;
-  if (options.workers !== undefined && !options.workers.includes(worker.id)) return false;
+  if (options.workers !== undefined && !options.workers.some((w) => matchesWorker(w, worker.id)))
+    return false;
   if (options.resources !== undefined) {
     for (const [name, need] of Object.entries(options.resources)) {
       const total = worker.resources[name] ?? 0;
@@ -71,6 +72,14 @@ export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
     }
   }
   return true;
+}
+
+/** A restriction names a worker thread (`alice/0`) or every thread of a process (`alice`). */
+export function matchesWorker(restriction: string, id: string): boolean {
+  return (
+    id === restriction ||
+    (id.startsWith(restriction) && id.charCodeAt(restriction.length) === 47) /* '/' */
+  );
 }
 
 /** Seconds to bring the task's dependencies to `worker`. */

@@ -113,6 +113,22 @@ function writeObject(obj: object, out: string[], seen: Set<object>): void {
     out.push('b', hashBytes(new Uint8Array(obj)), ';');
     return;
   }
+  if (typeof Blob !== 'undefined' && obj instanceof Blob) {
+    // Contents are not readable synchronously: a file is known by its name, size, type and date.
+    const file = obj as Blob & { name?: string; lastModified?: number };
+    out.push(
+      'F',
+      file.name ?? '',
+      ':',
+      String(obj.size),
+      ':',
+      obj.type,
+      ':',
+      String(file.lastModified ?? ''),
+      ';',
+    );
+    return;
+  }
   if (obj instanceof Date) {
     out.push('d', String(obj.getTime()), ';');
     return;

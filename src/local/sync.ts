@@ -41,11 +41,20 @@ export class SyncScheduler implements Scheduler {
   }
 }
 
-function submit(request: RunRequest): { engine: Engine; instructions: Instruction[]; ntasks: number } {
+function submit(request: RunRequest): {
+  engine: Engine;
+  instructions: Instruction[];
+  ntasks: number;
+} {
   const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? false });
   const engine = new Engine({ policy: { exact: true } });
   engine.handle({ type: 'worker-added', worker: WORKER, nthreads: 1 });
-  const instructions = engine.handle({ type: 'graph-submitted', client: CLIENT, batch, wanted: request.keys });
+  const instructions = engine.handle({
+    type: 'graph-submitted',
+    client: CLIENT,
+    batch,
+    wanted: request.keys,
+  });
   return { engine, instructions, ntasks: batch.keys.length };
 }
 

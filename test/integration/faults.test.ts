@@ -1,5 +1,5 @@
 /** The cluster under faults: killed and frozen workers, late joiners, garbage on the socket. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Client, get, isBaskError, ref, task } from '../../src/index.node.js';
 import { openSocket } from '../../src/wire/socket.js';
 import { encodeFrame } from '../../src/wire/frame.js';
@@ -116,5 +116,38 @@ describe('cluster faults', () => {
     expect(scheduler.child.exitCode).toBeNull();
     const metrics = await (await fetch(`${http}/metrics`)).text();
     expect(metrics).toMatch(/bask_events_total\{event="malformedMessages"\} [1-9]/);
+  });
+});
+
+describe('data between worker processes', () => {
+  it('completes a three-way exchange where each process needs the next one’s result', async () => {
+    const { address, http } = await startScheduler();
+    await Promise.all(
+      ['p0', 'p1', 'p2'].map((name) => startWorker(address, ['--nthreads', '1', '--name', name])),
+    );
+    await waitForWorkers(http, 3);
+    const client = await Client.connect(address, { setAsDefault: false });
+    try {
+      const parts = [0, 1, 2].map((i) =>
+        client.submit(itasks.slowAdd, i, 100, 50, { workers: [`p${i}`], pure: false }),
+      );
+      const sums = [0, 1, 2].map((i) =>
+        client.submit(tasks.add, parts[i]!, parts[(i + 1) % 3]!, {
+          workers: [`p${i}`],
+          pure: false,
+        }),
+      );
+      expect(await client.gather(sums)).toEqual([201, 203, 202]);
+      // Bytes moved show up with the next heartbeats.
+      await vi.waitFor(
+        async () =>
+          expect(await (await fetch(`${http}/metrics`)).text()).toMatch(
+            /bask_transfer_bytes_total\{path="(peer|relay)"\} [1-9]/,
+          ),
+        { timeout: 10_000 },
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
