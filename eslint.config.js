@@ -7,6 +7,8 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'demo-dist/**',
+      'pages-dist/**',
+      'volunteer-dist/**',
       'node_modules/**',
       'test-results/**',
       'bin/**',

@@ -10,7 +10,7 @@
  * the comparison across schedulers and the task stream are shown.
  */
 import './styles.css';
-import { ProgressBar } from 'bask';
+import { ProgressBar, clearCache } from 'bask';
 import { formatWallTime, isSpreadFailure, type SpreadResult } from 'bask/seed';
 import {
   connectScheduler,
@@ -47,6 +47,8 @@ const ui = {
   status: byId('status', HTMLElement),
   taskStream: byId('task-stream', HTMLElement),
   graph: byId('graph', HTMLElement),
+  useCache: byId('use-cache', HTMLInputElement),
+  clearCache: byId('clear-cache', HTMLButtonElement),
 };
 const mappingInputs: MappingInputs = {
   timestamp: byId('map-timestamp', HTMLInputElement),
@@ -176,6 +178,7 @@ async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
     mapping: readMapping(mappingInputs),
     callbacks: [progress],
     signal,
+    cache: ui.useCache.checked,
     onResult: (result, index) => {
       results[index] = result;
       table.set(index, result);
@@ -224,6 +227,12 @@ onMappingChange(mappingInputs, inputChanged);
 ui.run.addEventListener('click', () => void runSchedulers([schedulers.kind]));
 ui.runAll.addEventListener('click', () => void runSchedulers(ALL_SCHEDULERS));
 ui.stop.addEventListener('click', () => state.running?.abort());
+ui.clearCache.addEventListener('click', () => {
+  clearCache().then(
+    () => setStatus('The cache is empty: the next run computes everything.'),
+    (error: unknown) => setStatus(`Could not clear the cache: ${messageOf(error)}`, 'error'),
+  );
+});
 setFiles([]);
 ui.fileSummary.textContent = 'No files chosen yet.';
 setStatus('');

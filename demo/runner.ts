@@ -54,6 +54,8 @@ export interface RunRequest {
   /** Diagnostics for the run besides its Profiler (the page's ProgressBar). */
   readonly callbacks: readonly Callbacks[];
   readonly signal: AbortSignal;
+  /** Reuse results kept in IndexedDB (`cache: 'indexeddb'`). */
+  readonly cache?: boolean;
   /** Each file's result as it settles, with its position in `files`. */
   readonly onResult: (result: SpreadResult, index: number) => void;
 }
@@ -106,6 +108,7 @@ export async function runOn(request: RunRequest): Promise<FinishedRun> {
       callbacks: [...request.callbacks, profiler],
       signal: request.signal,
       onResult: request.onResult,
+      ...(request.cache === true ? { cache: 'indexeddb' as const } : {}),
     },
   );
   return { kind, status: 'done', wallMs: performance.now() - started, results, profiler };

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The main job (`npm start`): installs the npm dependencies if they are missing, builds the
-# library and the demo page, then starts the demo (scheduler + local workers on localhost).
+# library, the dashboard pages and the demo page, then starts the demo (scheduler + local
+# workers on localhost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-echo "== building bask and the demo page"
+echo "== building bask, the dashboard pages and the demo page"
 npm run build --silent
+npm run build:volunteer --silent >/dev/null
+npm run build:pages --silent >/dev/null
 npm run build:demo --silent >/dev/null
 exec node bin/bask.js demo "$@"

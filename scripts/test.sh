@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/ensure-chromium.sh
 echo "== build" && npm run build --silent
+echo "== build volunteer page" && npm run build:volunteer --silent
+echo "== build dashboard pages" && npm run build:pages --silent
 echo "== build demo" && npm run build:demo --silent
 echo "== typecheck" && npx tsc -p tsconfig.json --noEmit
 echo "== lint" && npx eslint .

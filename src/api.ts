@@ -13,11 +13,21 @@ import { BaskError } from './errors.js';
 import { viewGraph, type GraphView } from './graph/analyze.js';
 import { isPlainObject, type Graph, type KeySpec } from './graph/spec.js';
 import { collectCallbacks } from './hooks.js';
+import { runCached } from './cache/cached-run.js';
+import { checkCacheOption, resultCacheFor } from './cache/options.js';
 
 /** Options of `get`: the same as `compute`'s. */
 export type GetOptions = ComputeOptions;
 
-const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'signal', 'timeout', 'callbacks', 'fuse']);
+const OPTION_KEYS = new Set([
+  'scheduler',
+  'numWorkers',
+  'signal',
+  'timeout',
+  'callbacks',
+  'fuse',
+  'cache',
+]);
 
 function checkOptions(options: ComputeOptions): void {
   if (options === null || typeof options !== 'object') {
@@ -45,6 +55,7 @@ function checkOptions(options: ComputeOptions): void {
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new BaskError('ERR_INVALID_ARGUMENT', 'signal must be an AbortSignal');
   }
+  if (options.cache !== undefined) checkCacheOption(options.cache);
 }
 
 async function run(
@@ -59,7 +70,7 @@ async function run(
     });
   }
   const scheduler = resolveScheduler(options.scheduler);
-  return scheduler.run({
+  const request = {
     graph,
     keys,
     callbacks: collectCallbacks(options.callbacks),
@@ -67,7 +78,9 @@ async function run(
     timeout: options.timeout,
     fuse: options.fuse,
     numWorkers: options.numWorkers,
-  });
+  };
+  const cache = resultCacheFor(options.cache, scheduler);
+  return cache === undefined ? scheduler.run(request) : runCached(scheduler, request, cache);
 }
 
 /**

@@ -63,5 +63,40 @@ export {
   type ResourceSample,
   type ResourceChartOptions,
 } from './diagnostics/resources.js';
+export {
+  mountDashboard,
+  type DashboardSource,
+  type DashboardHandle,
+  type DashboardViewName,
+  type MountDashboardOptions,
+} from './diagnostics/dashboard/mount.js';
+export {
+  DashboardConnection,
+  type ConnectionStatus,
+  type DashboardConnectionOptions,
+} from './diagnostics/dashboard/connection.js';
+export type { DashboardModel, TaskRun } from './diagnostics/dashboard/model.js';
+export type {
+  DashboardUpdate,
+  DashboardTotals,
+  GroupProgress,
+  WorkerStatus,
+  ThreadStatus,
+  TransferRun,
+  GraphSnapshot,
+} from './wire/dashboard-protocol.js';
 export { Engine, type EngineOptions } from './engine/engine.js';
 export type { EngineEvent, Instruction, TaskState } from './engine/types.js';
+export {
+  joinCluster,
+  Volunteer,
+  type VolunteerStatus,
+  type JoinOptions,
+} from './volunteer/index.js';
+export {
+  ResultCache,
+  clearCache,
+  defaultResultCache,
+  type ResultCacheOptions,
+} from './cache/result-cache.js';
+export type { CacheOption } from './cache/options.js';

@@ -15,7 +15,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction, TaskOptions } from '../../src/engine/types.js';
 import { BaskError, serializeError, type SerializedError } from '../../src/errors.js';
 import type { GraphBatch } from '../../src/graph/prepare.js';
-import type { WireTask } from '../../src/wire/pool-protocol.js';
+import type { TaskResult, WireTask } from '../../src/wire/pool-protocol.js';
 import type {
   ClientMessage,
   FromWorkerProcess,
@@ -46,6 +46,8 @@ export interface WorkerProcessRecord {
   memory: number;
   bytesIn: Record<string, number>;
   bytesOut: Record<string, number>;
+  /** Bytes of results spilled to disk, as last reported (browsers: IndexedDB). */
+  spilled?: number;
   readonly joined: number;
 }
 
@@ -80,6 +82,8 @@ export class Cluster {
   /** Called after each engine step with the instructions (dashboards listen). */
   onStep:
     ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
+  /** Called with each batch of task results before the engine sees them (dashboards' task stream). */
+  onResults: ((worker: string, results: readonly TaskResult[]) => void) | undefined;
 
   // ---- connections ------------------------------------------------------------------------
 
@@ -428,6 +432,7 @@ export class Cluster {
         process.memory = message.metrics.memory;
         process.bytesIn = message.metrics.bytesIn;
         process.bytesOut = message.metrics.bytesOut;
+        process.spilled = message.metrics.spilled ?? 0;
         return;
       case 'relay-fetch':
       case 'relay-data':
@@ -455,6 +460,15 @@ export class Cluster {
             resources: process.info.resources,
           },
         ]);
+      case 'signal': {
+        // WebRTC signaling between browser workers: passed on as is, to worker processes only.
+        const target = this.processes.get(message.to);
+        if (target !== undefined && target !== process) {
+          this.queue(target.conn, { type: 'signal', from: conn.id, data: message.data });
+          this.flush();
+        }
+        return;
+      }
       case 'missing-module':
         return;
     }
@@ -480,6 +494,7 @@ export class Cluster {
     }
     this.metrics.taskResults(results);
     this.notifyWatchers(worker, results);
+    this.onResults?.(worker, results);
     this.step(events);
   }
 

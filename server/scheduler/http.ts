@@ -9,6 +9,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { DashboardHub } from '../dashboard/hub.js';
+import { servePages } from '../dashboard/pages.js';
+import { isVolunteerPath, serveVolunteerPage } from '../volunteer/page.js';
 import type { Cluster } from './cluster.js';
 import { metricsText } from './prometheus.js';
 
@@ -18,6 +21,8 @@ export interface HttpContext {
   readonly staticRoot: string | undefined;
   /** The scheduler's ws:// address (shown by pages). */
   readonly address: string;
+  /** The live dashboards (their lines on /metrics). */
+  readonly dashboards?: DashboardHub;
 }
 
 const TYPES: Record<string, string> = {
@@ -49,7 +54,12 @@ export async function handleHttp(
     case '/health':
       return text(res, 200, 'ok\n');
     case '/metrics':
-      return text(res, 200, metricsText(ctx.cluster), 'text/plain; version=0.0.4; charset=utf-8');
+      return text(
+        res,
+        200,
+        metricsText(ctx.cluster) + (ctx.dashboards?.metricsText() ?? ''),
+        'text/plain; version=0.0.4; charset=utf-8',
+      );
     case '/modules': {
       const code = ctx.cluster.modules.get(url.searchParams.get('url') ?? '');
       if (code === undefined)
@@ -61,6 +71,8 @@ export async function handleHttp(
     case '/api/config':
       return text(res, 200, JSON.stringify({ scheduler: ctx.address }), 'application/json');
   }
+  if (isVolunteerPath(url.pathname)) return serveVolunteerPage(url.pathname, res);
+  if (await servePages(url.pathname, res, ctx.staticRoot !== undefined)) return;
   if (ctx.staticRoot !== undefined && (await serveStatic(ctx.staticRoot, url.pathname, res)))
     return;
   text(res, 404, 'not found\n');

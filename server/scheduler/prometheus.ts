@@ -45,7 +45,17 @@ export function metricsText(cluster: Cluster): string {
     lines.push(`bask_events_total{event="${name}"} ${value}`);
   lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));
   const memory = process.memoryUsage();
-  gauge('bask_scheduler_heap_bytes', 'JavaScript heap used by the scheduler process.', [['', memory.heapUsed]]);
-  gauge('bask_scheduler_rss_bytes', 'Resident memory of the scheduler process.', [['', memory.rss]]);
+  gauge('bask_scheduler_heap_bytes', 'JavaScript heap used by the scheduler process.', [
+    ['', memory.heapUsed],
+  ]);
+  gauge('bask_scheduler_rss_bytes', 'Resident memory of the scheduler process.', [
+    ['', memory.rss],
+  ]);
+  const cpu = process.cpuUsage();
+  lines.push(
+    '# HELP bask_scheduler_cpu_seconds_total CPU time of the scheduler process (user + system).',
+    '# TYPE bask_scheduler_cpu_seconds_total counter',
+    `bask_scheduler_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+  );
   return lines.join('\n') + '\n';
 }

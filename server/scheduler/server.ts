@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
+import { DashboardHub } from '../dashboard/hub.js';
 import { Cluster, type Conn } from './cluster.js';
 import { handleHttp, type HttpContext } from './http.js';
 
@@ -44,6 +45,8 @@ const HELLO_TIMEOUT_MS = 5000;
 /** A running scheduler. */
 export class SchedulerServer {
   readonly cluster = new Cluster();
+  /** Live dashboards (server/dashboard/): idle while none is connected. */
+  readonly dashboards = new DashboardHub(this.cluster);
   private readonly sockets = new Set<WebSocket>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private nextConn = 1;
@@ -107,6 +110,7 @@ export class SchedulerServer {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.dashboards.close();
     for (const s of this.sockets) s.terminate();
     await Promise.all([
       closeServer(this.wsHttp),
@@ -116,7 +120,12 @@ export class SchedulerServer {
   }
 
   private httpContext(): HttpContext {
-    return { cluster: this.cluster, staticRoot: this.options.staticRoot, address: this.address };
+    return {
+      cluster: this.cluster,
+      staticRoot: this.options.staticRoot,
+      address: this.address,
+      dashboards: this.dashboards,
+    };
   }
 
   // ---- connections ------------------------------------------------------------------------
@@ -140,6 +149,7 @@ export class SchedulerServer {
       if (role === undefined) {
         clearTimeout(helloTimer);
         role = this.handshake(conn, message);
+        if (role === 'dashboard') this.dashboards.add(conn.id, socket);
         return;
       }
       this.dispatch(conn, role, message);
@@ -149,6 +159,7 @@ export class SchedulerServer {
       this.sockets.delete(socket);
       if (role === 'client') this.cluster.removeClient(conn);
       else if (role === 'worker') this.cluster.removeWorkerProcess(conn, 'crashed');
+      else if (role === 'dashboard') this.dashboards.remove(conn.id);
     });
     socket.on('error', () => socket.terminate());
   }
@@ -229,6 +240,7 @@ export class SchedulerServer {
     try {
       if (role === 'client') this.cluster.onClientMessage(conn, message as never);
       else if (role === 'worker') this.cluster.onWorkerMessage(conn, message as never);
+      else if (role === 'dashboard') this.dashboards.onMessage(conn.id, message);
     } catch (error) {
       // A message that breaks the rules closes its own connection, never the scheduler.
       this.cluster.metrics.count('rejectedMessages');

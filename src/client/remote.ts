@@ -45,6 +45,7 @@ export class RemoteBackend implements Backend {
     private readonly socket: Socket,
     private readonly events: BackendEvents,
     welcome: Extract<Welcome, { type: 'welcome' }>,
+    readonly address: string,
   ) {
     this.id = welcome.id;
     socket.onMessage((data) => this.onMessage(data));
@@ -91,7 +92,7 @@ export class RemoteBackend implements Backend {
       const code = welcome.code.startsWith('ERR_') ? welcome.code : 'ERR_CONNECTION';
       throw new BaskError(code as 'ERR_CONNECTION', welcome.message);
     }
-    return new RemoteBackend(socket, events, welcome);
+    return new RemoteBackend(socket, events, welcome, address);
   }
 
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {

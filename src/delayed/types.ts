@@ -6,6 +6,7 @@
  * their (awaited) result, numbers get arithmetic and comparison methods. Members of its own
  * (`key`, `compute`, `persist`, `visualize`) come first.
  */
+import type { CacheOption } from '../cache/options.js';
 import type { SchedulerSpec } from '../config.js';
 import type { Callbacks } from '../hooks.js';
 
@@ -25,6 +26,15 @@ export interface ComputeOptions {
   callbacks?: readonly Callbacks[];
   /** Fuse linear chains (default: on for pool and cluster, off for sync). */
   fuse?: boolean;
+  /**
+   * Reuse results computed before, kept in IndexedDB (browsers): `'indexeddb'` (the default
+   * cache, see `clearCache`), a `ResultCache` of your own, or `false` (not even the Client's
+   * `cache` option). Opting in declares the computation deterministic: a result is found by
+   * its function and the content of its inputs (Files by a hash of their bytes), not by its
+   * key, so running the same functions over the same files again, even after a reload,
+   * computes nothing. Only the results asked for are kept; bounded, least recently used first.
+   */
+  cache?: CacheOption;
 }
 
 /** Options of `visualize`. */

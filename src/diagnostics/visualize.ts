@@ -53,11 +53,16 @@ const layoutLib = dagre as unknown as {
 const MAX_NODES = 1500;
 const CHAR_WIDTH = 7;
 
-interface DrawNode {
+/** A box of a drawn graph: a task, a literal, or a task group (a summary). */
+export interface DrawNode {
   id: string;
   label: string;
   sub: string;
   kind: 'task' | 'data' | 'group';
+  /** Fill colour (default: by kind). */
+  fill?: string;
+  /** A state to expose as `data-state` (the dashboard colours tasks by state). */
+  state?: string;
 }
 
 /** Renders the graph `keys` need, as SVG (default) or DOT. */
@@ -132,6 +137,15 @@ function describe(
   return { nodes, edges };
 }
 
+/** Lays out boxes and edges (dependency -> dependent) with dagre and draws them as SVG. */
+export function renderNodeGraph(
+  nodes: readonly DrawNode[],
+  edges: readonly (readonly [string, string])[],
+  options: VisualizeOptions = {},
+): string {
+  return toSvg(nodes, edges, options);
+}
+
 function dotString(text: string): string {
   return JSON.stringify(text);
 }
@@ -153,7 +167,11 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeOptions): string {
+function toSvg(
+  nodes: readonly DrawNode[],
+  edges: readonly (readonly [string, string])[],
+  options: VisualizeOptions,
+): string {
   const g = new layoutLib.graphlib.Graph();
   g.setGraph({
     rankdir: options.rankdir === 'LR' ? 'LR' : 'BT',
@@ -189,11 +207,14 @@ function toSvg(nodes: DrawNode[], edges: [string, string][], options: VisualizeO
     const box = g.node(node.id);
     const x = box.x - box.width / 2;
     const y = box.y - box.height / 2;
-    const fill = node.kind === 'data' ? '#f3f0e8' : node.kind === 'group' ? '#e8eef7' : '#e6f4ea';
+    const fill =
+      node.fill ??
+      (node.kind === 'data' ? '#f3f0e8' : node.kind === 'group' ? '#e8eef7' : '#e6f4ea');
+    const state = node.state === undefined ? '' : ` data-state="${escapeXml(node.state)}"`;
     const rx = node.kind === 'task' ? 14 : 3;
     const sub = node.sub.length > 28 ? node.sub.slice(0, 27) + '…' : node.sub;
     parts.push(
-      `<g class="bask-node" data-key="${escapeXml(node.id)}"><title>${escapeXml(node.id)}</title>` +
+      `<g class="bask-node" data-key="${escapeXml(node.id)}"${state}><title>${escapeXml(node.id)}</title>` +
         `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${box.width}" height="${box.height}" rx="${rx}" fill="${fill}" stroke="#444"/>` +
         `<text x="${box.x.toFixed(1)}" y="${(box.y - 3).toFixed(1)}" text-anchor="middle" font-weight="600">${escapeXml(node.label)}</text>` +
         `<text x="${box.x.toFixed(1)}" y="${(box.y + 11).toFixed(1)}" text-anchor="middle" fill="#555" font-size="9">${escapeXml(sub)}</text></g>`,

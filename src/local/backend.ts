@@ -40,6 +40,8 @@ export interface ClusterInfo {
 /** The operations a client needs. */
 export interface Backend {
   readonly kind: 'local' | 'remote';
+  /** The scheduler's address (`ws://host:port`), for a remote backend. */
+  readonly address?: string;
   /** Sends a graph; resolves once accepted (rejects on refusal, e.g. an unshippable function). */
   submit(batch: GraphBatch, wanted: readonly string[], options?: SubmitOptions): Promise<void>;
   /** The client no longer wants these keys. */

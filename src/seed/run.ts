@@ -13,6 +13,7 @@
  * count covers every file, every task, one `finish`, so a ProgressBar fills once and a
  * Profiler keeps every file's tasks. Every failure is a BaskError (ERR_CSV for a bad file).
  */
+import type { CacheOption } from '../cache/options.js';
 import { compute } from '../api.js';
 import { resolveScheduler, type SchedulerSpec } from '../config.js';
 import { BaskError, isBaskError } from '../errors.js';
@@ -59,6 +60,8 @@ export interface RunSpreadsOptions {
   callbacks?: readonly Callbacks[];
   /** Worker count of the pool (see `compute`). */
   numWorkers?: number;
+  /** Reuse results kept in IndexedDB (see `compute`'s `cache`): the same files compute once. */
+  cache?: CacheOption;
   /** Stops the run: files not computed yet fail with ERR_ABORTED. */
   signal?: AbortSignal;
 }
@@ -83,7 +86,7 @@ export async function runSpreads(
   sources: readonly CsvSource[],
   options: RunSpreadsOptions = {},
 ): Promise<SpreadResult[]> {
-  const { mapping = {}, names, onResult, numWorkers, signal } = options;
+  const { mapping = {}, names, onResult, numWorkers, signal, cache } = options;
   if (names !== undefined && names.length !== sources.length) {
     throw new BaskError(
       'ERR_INVALID_ARGUMENT',
@@ -108,6 +111,7 @@ export async function runSpreads(
           callbacks: [group],
           ...(numWorkers === undefined ? {} : { numWorkers }),
           ...(signal === undefined ? {} : { signal }),
+          ...(cache === undefined ? {} : { cache }),
         },
       );
       result = { file, day, spread };

@@ -139,6 +139,8 @@ export type ToWorkerProcess =
       move: boolean[];
     }
   | { type: 'relay-data'; id: number; values: unknown[]; missing: string[] }
+  /** WebRTC signaling from another worker process (relayed; see `signal` below). */
+  | { type: 'signal'; from: string; data: unknown }
   | { type: 'ping' };
 
 /** Worker process -> scheduler. */
@@ -153,6 +155,8 @@ export type FromWorkerProcess =
   /** A replaced thread is ready again (a new engine worker with the same id). */
   | { type: 'thread-ready'; worker: string }
   | { type: 'heartbeat'; metrics: WorkerMetrics }
+  /** WebRTC signaling (offer, answer, ICE candidate) for the worker process `to`. */
+  | { type: 'signal'; to: string; data: unknown }
   | { type: 'missing-module'; url: string };
 
 /** What a worker process reports with each heartbeat. */
@@ -164,6 +168,8 @@ export interface WorkerMetrics {
   /** Bytes received by transport. */
   bytesIn: Record<string, number>;
   bytesOut: Record<string, number>;
+  /** Bytes of held results spilled to disk (IndexedDB in browsers). */
+  spilled?: number;
 }
 
 /** Between two worker processes on a direct peer connection. */
@@ -174,12 +180,13 @@ export type PeerWireMessage =
 
 // ---- dashboards -------------------------------------------------------------------------
 
-/** Scheduler -> dashboard: a snapshot of the cluster (batched, at most ~10 per second). */
-export interface DashboardUpdate {
-  type: 'update';
-  time: number;
-  snapshot: unknown;
-}
+/** Dashboard messages (live frames, at most ~10 per second; graph requests): their own module. */
+export type {
+  DashboardUpdate,
+  DashboardRequest,
+  DashboardGraph,
+  ToDashboard,
+} from './dashboard-protocol.js';
 
 /** A fetch as a worker process is asked to do it (re-exported for the worker side). */
 export type { Fetch };
