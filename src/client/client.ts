@@ -25,6 +25,9 @@ import { LocalBackend } from './local.js';
 import { RemoteBackend } from './remote.js';
 import {
   buildSubmission,
+  mapCalls,
+  submitCall,
+  type Call,
   findFutures,
   replaceFutures,
   type SubmitTaskOptions,
@@ -124,23 +127,30 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     fn: (...args: A) => R,
     ...args: [...SubmitArgs<A>] | [...SubmitArgs<A>, SubmitTaskOptions]
   ): Future<Awaited<R>> {
-    const [futures] = this.submitMany(fn, [args as unknown[]]);
+    const [futures] = this.submitMany(fn, [submitCall(args as unknown[])]);
     return futures as Future<Awaited<R>>;
   }
 
-  /** `submit` over iterables, element by element; returns one Future per element. */
-  map<T, R>(
-    fn: (value: T, ...rest: never[]) => R,
-    items: Iterable<T>,
-    options: SubmitTaskOptions = {},
+  /**
+   * `submit` over iterables, element by element (Dask's `client.map(fn, *iterables)`): the
+   * i-th call gets the i-th item of each iterable, and the iterables must be equally long.
+   * Options go last; there `key` is a prefix of the keys (a string) or the keys themselves (an
+   * array, one per call). Returns one Future per call.
+   *
+   * ```ts
+   * const sums = client.map(add, [1, 2, 3], [10, 20, 30], { priority: 1 });
+   * ```
+   */
+  map<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: [...MapIterables<A>] | [...MapIterables<A>, MapTaskOptions]
   ): Future<Awaited<R>>[] {
-    const calls = [...items].map((item) => [item, options] as unknown[]);
-    return this.submitMany(fn, calls) as Future<Awaited<R>>[];
+    return this.submitMany(fn, mapCalls(iterables as unknown[])) as Future<Awaited<R>>[];
   }
 
-  private submitMany(fn: (...args: never[]) => unknown, calls: unknown[][]): Future[] {
+  private submitMany(fn: (...args: never[]) => unknown, calls: readonly Call[]): Future[] {
     this.check();
-    const submission = buildSubmission(fn, calls, (key) => this.keys.has(key));
+    const submission = buildSubmission(fn, calls);
     checkShippable(submission.graph, submission.keys);
     const futures = submission.keys.map((key) => this.futureOf(key));
     this.send(submission.graph, submission.keys, submission.perKey);
@@ -415,6 +425,14 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
 /** Arguments of a submitted function: each may be a Future of its type. */
 export type SubmitArgs<A extends unknown[]> = { [K in keyof A]: MaybeFuture<A[K]> };
+
+/** Iterables of a mapped function's arguments: each item may be a Future of its type. */
+export type MapIterables<A extends unknown[]> = { [K in keyof A]: Iterable<MaybeFuture<A[K]>> };
+
+/** Options of `Client.map`: `key` is a prefix of the keys, or one key per call. */
+export interface MapTaskOptions extends Omit<SubmitTaskOptions, 'key'> {
+  key?: string | readonly string[];
+}
 
 /** A value, a Future of it, or (for arrays) an array whose items may be Futures. */
 export type MaybeFuture<T> =

@@ -22,19 +22,93 @@ export interface SubmitTaskOptions extends TaskOptions {
   pure?: boolean;
 }
 
-const OPTION_KEYS = new Set(['key', 'pure', 'priority', 'retries', 'workers', 'resources']);
+const OPTION_KEYS = new Set<string>([
+  'key',
+  'pure',
+  'priority',
+  'retries',
+  'workers',
+  'resources',
+] satisfies (keyof SubmitTaskOptions)[]);
 
-/** Splits a call's trailing options (a plain object with only option names) from its args. */
-export function splitCallOptions(args: readonly unknown[]): [unknown[], SubmitTaskOptions] {
+/** One call of a submitted function: its args, its options, and its key prefix. */
+export interface Call {
+  args: unknown[];
+  options: SubmitTaskOptions;
+  /** The key's prefix when no key is given (default the function's name). */
+  prefix?: string;
+}
+
+/** The call of `submit(fn, ...args, options?)`: trailing options are a plain object of option names. */
+export function submitCall(args: readonly unknown[]): Call {
   const last = args[args.length - 1];
   if (
     isPlainObject(last) &&
     Object.keys(last).every((k) => OPTION_KEYS.has(k)) &&
     handleKey(last) === undefined
   ) {
-    return [args.slice(0, -1), last];
+    return { args: args.slice(0, -1), options: last };
   }
-  return [[...args], {}];
+  return { args: [...args], options: {} };
+}
+
+/**
+ * The calls of `map(fn, ...iterables, options?)`: the items zipped, each call ending with its
+ * options (a string `key` becomes that call's key prefix, an array gives each call its key).
+ */
+export function mapCalls(args: readonly unknown[]): Call[] {
+  const last = args[args.length - 1];
+  const hasOptions = isPlainObject(last) && !isIterable(last);
+  const iterables = hasOptions ? args.slice(0, -1) : [...args];
+  const options = (hasOptions ? last : {}) as Omit<SubmitTaskOptions, 'key'> & {
+    key?: unknown;
+  };
+  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.has(k));
+  if (unknown.length > 0)
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `map(fn, ...iterables, options): unknown option ${unknown.join(', ')} (known: ${[...OPTION_KEYS].join(', ')})`,
+    );
+  if (iterables.length === 0)
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'map(fn, ...iterables): give at least one iterable',
+    );
+  const columns = iterables.map((it, i) => {
+    if (!isIterable(it))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `map(fn, ...iterables): argument ${i + 2} is not iterable (got ${it === null ? 'null' : typeof it}); pass arrays of arguments, one item per call`,
+      );
+    return [...it];
+  });
+  const n = columns[0]?.length ?? 0;
+  const uneven = columns.findIndex((c) => c.length !== n);
+  if (uneven >= 0)
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `map(fn, ...iterables): the iterables differ in length (${n} and ${columns[uneven]?.length ?? 0} items); give each call one item of each`,
+    );
+  const { key, ...rest } = options;
+  if (key !== undefined && typeof key !== 'string' && !(Array.isArray(key) && key.length === n))
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `map(fn, ...iterables, { key }): key must be a prefix string or an array of ${n} keys`,
+    );
+  return Array.from({ length: n }, (_, i) => {
+    const own: SubmitTaskOptions = Array.isArray(key) ? { ...rest, key: String(key[i]) } : rest;
+    const call: Call = { args: columns.map((c) => c[i]), options: own };
+    if (typeof key === 'string') call.prefix = key;
+    return call;
+  });
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'string') &&
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  );
 }
 
 /** A submission: the graph to send, the keys wanted, and per-key options. */
@@ -47,8 +121,7 @@ export interface Submission {
 /** Builds tasks for `fn` applied to each call's args. */
 export function buildSubmission(
   fn: (...args: never[]) => unknown,
-  calls: readonly unknown[][],
-  _isKnown: (key: string) => boolean,
+  calls: readonly Call[],
 ): Submission {
   if (typeof fn !== 'function')
     throw new BaskError(
@@ -60,12 +133,11 @@ export function buildSubmission(
   const keys: string[] = [];
   const perKey = new Map<string, TaskOptions>();
   const prefix = taskName(fn);
-  for (const call of calls) {
-    const [args, options] = splitCallOptions(call);
+  for (const { args, options, prefix: own } of calls) {
     const lifted = args.map((a) => liftArg(a, delayedRoots));
     const task = new Task(fn, lifted);
     const key =
-      options.key ?? `${prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
+      options.key ?? `${own ?? prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
     nodes.set(key, task);
     keys.push(key);
     const { key: _k, pure: _p, ...taskOptions } = options;

@@ -11,7 +11,7 @@ import {
 } from '../../src/index.node.js';
 import { encodeFrame, decodeFrame } from '../../src/wire/frame.js';
 import { openSocket } from '../../src/wire/socket.js';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tasks } from '../conformance/tasks.js';
@@ -130,6 +130,20 @@ describe('futures', () => {
     await vi.waitFor(() => expect(existsSync(marker)).toBe(true), { timeout: 10_000 });
     rmSync(marker);
     await vi.waitFor(async () => expect(await taskCount()).toBe(before), { timeout: 10_000 });
+  });
+
+  it('moves inputs between worker processes instead of recomputing them', async () => {
+    const log = join(tmpdir(), `bask-runs-${process.pid}-${Date.now()}`);
+    const incs = client.map(itasks.countedInc, [log, log, log], [1, 2, 3], {
+      workers: ['bob'],
+      pure: false,
+    });
+    const total = client.submit(tasks.sum, incs, { workers: ['alice'] });
+    expect(await total.result()).toBe(9);
+    // Each inc ran once, on bob; alice fetched the three values from bob's process.
+    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual(['1', '2', '3']);
+    rmSync(log);
+    for (const f of [...incs, total]) f.release();
   });
 
   it('refuses an unshippable function at submit with ERR_UNSHIPPABLE_FUNCTION', () => {

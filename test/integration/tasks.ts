@@ -1,5 +1,5 @@
 /** Task functions for the cluster tests that need Node (files, process control, sleeping). */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { defineTasks } from '../../src/graph/fnref.js';
 
 async function writeMarkerLater(path: string, ms: number): Promise<string> {
@@ -31,6 +31,12 @@ function pid(_dep?: unknown): number {
   return process.pid;
 }
 
+/** Appends a line to `path` (each run counts) and returns `value + 1`. */
+function countedInc(path: string, value: number): number {
+  appendFileSync(path, `${value}\n`);
+  return value + 1;
+}
+
 export const tasks = defineTasks(import.meta.url, {
   writeMarkerLater,
   sleep,
@@ -38,4 +44,5 @@ export const tasks = defineTasks(import.meta.url, {
   pid,
   slowPid,
   exitProcess,
+  countedInc,
 });
