@@ -11,10 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext } from 'playwright';
+import { type Browser, type BrowserContext } from 'playwright';
 import { Client } from 'bask';
 import { measure, record, save } from './lib.js';
 import { tasks } from './volunteer-tasks.js';
+import { launchChromium } from '../test/chromium.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,13 +25,6 @@ const REPS = Number(arg('reps', '3'));
 const TASKS = Number(arg('tasks', '2000'));
 const MB50 = 6_250_000; // float64s: 50 MB
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 const rows: object[] = [];
 const children: ChildProcess[] = [];
 
@@ -97,10 +91,7 @@ function median(xs: number[]): number {
   return s[s.length >> 1] as number;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-  args: CHROMIUM_ARGS,
-});
+const browser = await launchChromium();
 try {
   // ---- 50 MB between two browsers: WebRTC, relay, and no transfer ---------------------------
   for (const path of ['webrtc', 'relay'] as const) {

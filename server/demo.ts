@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../src/errors.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 import { parseCount, parsePort, untilSignal } from './options.js';
 import { SchedulerServer } from './scheduler/server.js';
 import { WorkerProcess } from './worker/process.js';

@@ -20,7 +20,7 @@ import {
   type SpreadsOptions,
 } from '../src/seed/index.js';
 import { listCsvFiles } from '../src/seed/node.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 import { parseCount } from './options.js';
 
 const HELP = `Usage: bask spreads <files or folders...> [options]

@@ -9,6 +9,7 @@ import { isDelayed, makeDelayed, nodeOf } from './delayed/delayed.js';
 import { collectGraph, DelayedNode } from './delayed/node.js';
 import type { ComputedArgs, ComputeOptions, VisualizeOptions } from './delayed/types.js';
 import { renderGraph } from './diagnostics/visualize.js';
+import { MAX_VERIFY } from './engine/verify.js';
 import { BaskError } from './errors.js';
 import { viewGraph, type GraphView } from './graph/analyze.js';
 import { isPlainObject, type Graph, type KeySpec } from './graph/spec.js';
@@ -24,6 +25,7 @@ const OPTION_KEYS = new Set([
   'numWorkers',
   'signal',
   'timeout',
+  'verify',
   'callbacks',
   'fuse',
   'cache',
@@ -52,6 +54,15 @@ function checkOptions(options: ComputeOptions): void {
       `timeout must be a positive number of milliseconds, got ${String(options.timeout)}`,
     );
   }
+  if (
+    options.verify !== undefined &&
+    !(Number.isInteger(options.verify) && options.verify >= 1 && options.verify <= MAX_VERIFY)
+  ) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `verify must be an integer from 1 to ${MAX_VERIFY}, got ${String(options.verify)}`,
+    );
+  }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new BaskError('ERR_INVALID_ARGUMENT', 'signal must be an AbortSignal');
   }
@@ -76,6 +87,7 @@ async function run(
     callbacks: collectCallbacks(options.callbacks),
     signal: options.signal,
     timeout: options.timeout,
+    verify: options.verify,
     fuse: options.fuse,
     numWorkers: options.numWorkers,
   };

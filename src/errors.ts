@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ERR_WORKER_CRASHED'
   | 'ERR_ABORTED'
   | 'ERR_TIMEOUT'
+  | 'ERR_VERIFY_FAILED'
   | 'ERR_POOL_CLOSED'
   | 'ERR_DATA_LOST'
   | 'ERR_NO_WORKERS'

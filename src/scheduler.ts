@@ -18,6 +18,8 @@ export interface RunRequest {
   readonly signal?: AbortSignal | undefined;
   /** Per-task time limit in milliseconds (pool and cluster). */
   readonly timeout?: number | undefined;
+  /** Distinct workers that must agree on each result (cluster; local schedulers run once). */
+  readonly verify?: number | undefined;
   /** Fuse linear chains (default: the scheduler decides). */
   readonly fuse?: boolean | undefined;
   /** Worker count for pools (default: the machine's cores). */

@@ -22,7 +22,9 @@ import type { DashboardUpdate, ToDashboard } from '../../src/wire/dashboard-prot
 import type { Cluster } from '../scheduler/cluster.js';
 import { ClusterFollower } from './follower.js';
 import { GraphSnapshots } from './graph.js';
-import { hubMetricsText } from './metrics.js';
+import { hubMetricsText, type HubStats } from './metrics.js';
+
+export type { HubStats };
 import type { RunRing } from './ring.js';
 
 /** The part of a WebSocket (`ws`) the hub uses. */
@@ -41,18 +43,6 @@ export interface DashboardHubOptions {
   highWater?: number;
   /** Task runs kept for the task stream. */
   ringCapacity?: number;
-}
-
-/** What the hub did, for /metrics and tests. */
-export interface HubStats {
-  framesSent: number;
-  framesDropped: number;
-  bytesSent: number;
-  /** The most bytes seen waiting in a dashboard's socket. */
-  maxBuffered: number;
-  refused: number;
-  /** Time spent in the hub (recording runs, building and sending frames), in ms. */
-  busyMs: number;
 }
 
 interface Dashboard {

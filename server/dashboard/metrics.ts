@@ -4,7 +4,17 @@
  * and dropped, bytes sent, the largest send buffer seen: the evidence that a slow dashboard
  * never makes the scheduler queue without bound).
  */
-import type { HubStats } from './hub.js';
+/** What the hub did, for /metrics and tests. */
+export interface HubStats {
+  framesSent: number;
+  framesDropped: number;
+  bytesSent: number;
+  /** The most bytes seen waiting in a dashboard's socket. */
+  maxBuffered: number;
+  refused: number;
+  /** Time spent in the hub (recording runs, building and sending frames), in ms. */
+  busyMs: number;
+}
 
 const SAMPLES = 32;
 const WINDOW_MS = 1000;

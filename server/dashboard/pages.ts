@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveStatic } from '../scheduler/http.js';
+import { serveStatic } from '../static.js';
 
 const PAGES: Record<string, string> = {
   '/status': 'status.html',

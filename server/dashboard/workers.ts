@@ -29,10 +29,12 @@ export function workerStatuses(cluster: Cluster): WorkerStatus[] {
     let bytes = 0;
     for (const id of p.threads) {
       const w = cluster.engine.workers.get(id);
+      // A quarantined thread has left the engine; what it did before still counts.
+      const finished = w?.tasksDone ?? cluster.engine.quarantinedWorkers.get(id)?.tasksDone ?? 0;
       const t = {
         id,
         running: w?.nprocessing ?? 0,
-        done: w?.tasksDone ?? 0,
+        done: finished,
         keys: w?.nkeys ?? 0,
         bytes: w?.nbytes ?? 0,
       };
@@ -60,6 +62,7 @@ export function workerStatuses(cluster: Cluster): WorkerStatus[] {
       lastSeen: p.lastSeen,
       joined: p.joined,
       threads,
+      ...(p.quarantined !== undefined ? { quarantined: { ...p.quarantined } } : {}),
     });
   }
   return out.sort((a, b) => byName(a.name, b.name));

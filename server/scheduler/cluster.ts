@@ -7,6 +7,12 @@
  * Values stay opaque here: task specs and results travel as encoded by the sender (markers
  * for refs and registered types), so the scheduler never runs or imports user code.
  *
+ * Untrusted workers: the engine replicates tasks with `verify` on distinct processes (a
+ * thread's host is its process's connection) and quarantines a process whose result disagrees
+ * with the majority: it stays connected, marked on /workers, /api/info and /metrics, but gets
+ * no tasks and serves no data. Runs with a `timeout` are timed here (deadlines.ts): a late
+ * run's thread leaves the engine and its process is told to replace it.
+ *
  * Invariants: every client request gets an answer (or the client's socket closes); a worker
  * process that goes away removes all its threads from the engine, which reschedules their work;
  * outgoing messages are batched per connection and flushed after each engine step.
@@ -26,6 +32,7 @@ import type {
   WorkerInfo,
   WireSpec,
 } from '../../src/wire/protocol.js';
+import { Deadlines, type Expired } from './deadlines.js';
 import { Gathers } from './gathers.js';
 import { Metrics } from './metrics.js';
 
@@ -49,23 +56,45 @@ export interface WorkerProcessRecord {
   /** Bytes of results spilled to disk, as last reported (browsers: IndexedDB). */
   spilled?: number;
   readonly joined: number;
+  /** Set when it returned a result the majority disagreed with: it gets no more tasks. */
+  quarantined?: { key: string; reason: string; since: number };
+}
+
+/** A quarantined worker process, as `/api/info` lists it. */
+export interface QuarantinedInfo {
+  name: string;
+  host: string;
+  workers: string[];
+  key: string;
+  reason: string;
+  since: number;
 }
 
 /** Results above this size stay on the worker until gathered. */
 export const REPORT_LIMIT = 64 * 1024;
+/** The most task-module text the scheduler keeps (clients upload modules once; they stay). */
+const MAX_MODULE_BYTES = 256 * 1024 ** 2;
+/** Quarantined processes listed by /api/info (the oldest go first). */
+const MAX_QUARANTINED = 1000;
 const KEEPER = '\u0000keeper';
 
 /** The engine plus the cluster's connections. */
 export class Cluster {
-  readonly engine = new Engine({ policy: { bandwidth: 100e6 } });
+  readonly engine = new Engine({ policy: { bandwidth: 100e6 }, replicate: true });
   readonly processes = new Map<string, WorkerProcessRecord>();
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
   readonly modules = new Map<string, string>();
   readonly metrics = new Metrics();
   private readonly threadProcess = new Map<string, WorkerProcessRecord>();
   private readonly gathers = new Gathers();
+  private moduleBytes = 0;
+  /** Relayed fetches in flight: `requester:id` -> the process asked, and the keys. */
+  private readonly relays = new Map<string, { target: string; keys: string[] }>();
   private readonly outbox = new Map<Conn, unknown[]>();
-  private readonly values = new Map<string, unknown>();
+  /** Small results that came with this step's completions, and the thread that sent each. */
+  private readonly values = new Map<string, { worker: string; value: unknown }>();
+  private readonly deadlines = new Deadlines((expired) => this.timedOut(expired));
+  private readonly quarantined: QuarantinedInfo[] = [];
   private events: EngineEvent[] = [];
   private draining = false;
   private scatterCount = 0;
@@ -84,6 +113,8 @@ export class Cluster {
     ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
   /** Called with each batch of task results before the engine sees them (dashboards' task stream). */
   onResults: ((worker: string, results: readonly TaskResult[]) => void) | undefined;
+  /** Where the cluster logs what an operator must hear about (a quarantined worker). */
+  log: (line: string) => void = (line) => console.error(line);
 
   // ---- connections ------------------------------------------------------------------------
 
@@ -135,10 +166,28 @@ export class Cluster {
     const record = this.processes.get(conn.id);
     if (record === undefined) return;
     this.processes.delete(conn.id);
-    for (const t of record.threads) this.threadProcess.delete(t);
+    for (const t of record.threads) {
+      this.threadProcess.delete(t);
+      this.deadlines.clearWorker(t);
+    }
     this.gathers.dropWorker(conn.id, (clientId, id, keys) => this.answerGather(clientId, id, keys));
     // Scatters waiting on this process settle now (its part is simply not there).
     for (const [put, process] of [...this.putProcess]) if (process === conn.id) this.putDone(put);
+    // Relayed fetches it was asked for come back missing; those it asked are forgotten.
+    for (const [asked, relay] of [...this.relays]) {
+      const requester = asked.slice(0, asked.lastIndexOf(':'));
+      if (relay.target === conn.id) {
+        const waiting = this.processes.get(requester);
+        if (waiting !== undefined)
+          this.queue(waiting.conn, {
+            type: 'relay-data',
+            id: Number(asked.slice(asked.lastIndexOf(':') + 1)),
+            values: [],
+            missing: relay.keys,
+          });
+      }
+      if (relay.target === conn.id || requester === conn.id) this.relays.delete(asked);
+    }
     for (const other of this.processes.values())
       this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
@@ -179,9 +228,18 @@ export class Cluster {
         return this.gather(conn, message.id, message.keys);
       case 'scatter':
         return this.scatter(conn, message);
-      case 'module':
+      case 'module': {
+        // Modules stay for the scheduler's life: their total is capped.
+        const before = this.modules.get(message.url)?.length ?? 0;
+        if (this.moduleBytes - before + message.code.length > MAX_MODULE_BYTES)
+          throw new BaskError(
+            'ERR_PROTOCOL',
+            `task modules would exceed ${MAX_MODULE_BYTES / 1024 ** 2} MiB on this scheduler`,
+          );
+        this.moduleBytes += message.code.length - before;
         this.modules.set(message.url, message.code);
         return;
+      }
       case 'who-has':
         return this.reply(conn, {
           type: 'answer',
@@ -339,10 +397,12 @@ export class Cluster {
    * does the engine learn the data exists (so no task fetches data still on its way).
    */
   private scatter(conn: Conn, message: Extract<ClientMessage, { type: 'scatter' }>): void {
-    const threads = [...this.threadProcess.keys()].filter(
-      (t) =>
-        message.workers === undefined ||
-        message.workers.some((w) => t === w || t.startsWith(`${w}/`)),
+    const threads = [...this.threadProcess].flatMap(([t, p]) =>
+      p.quarantined === undefined &&
+      (message.workers === undefined ||
+        message.workers.some((w) => t === w || t.startsWith(`${w}/`)))
+        ? [t]
+        : [],
     );
     if (threads.length === 0) {
       const error = new BaskError(
@@ -399,10 +459,11 @@ export class Cluster {
     );
   }
 
-  /** Workers and task states (client.info(), /workers). */
+  /** Workers, task states and quarantined processes (client.info(), /api/info). */
   info(): {
     workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
     tasks: Record<string, number>;
+    quarantined: QuarantinedInfo[];
   } {
     const workers = [...this.engine.workers.values()].map((w) => ({
       id: w.id,
@@ -411,7 +472,12 @@ export class Cluster {
       memory: this.threadProcess.get(w.id)?.memory ?? 0,
       keys: w.nkeys,
     }));
-    return { workers, tasks: this.engine.countStates() };
+    return { workers, tasks: this.engine.countStates(), quarantined: [...this.quarantined] };
+  }
+
+  /** Stops the deadline timer (the scheduler is closing). */
+  close(): void {
+    this.deadlines.close();
   }
 
   // ---- worker messages ---------------------------------------------------------------------
@@ -424,7 +490,7 @@ export class Cluster {
       case 'results':
         return this.results(process, message.worker, message.results);
       case 'gathered': {
-        const done = this.gathers.received(message.id, message.values, message.missing);
+        const done = this.gathers.received(message.id, conn.id, message.values, message.missing);
         if (done !== undefined) this.answerGather(done.client, done.id, done.keys);
         return;
       }
@@ -441,6 +507,7 @@ export class Cluster {
         return this.putDone(message.id);
       case 'thread-exit':
         if (!process.threads.includes(message.worker)) return;
+        this.deadlines.clearWorker(message.worker);
         return this.step([
           {
             type: 'worker-removed',
@@ -481,15 +548,25 @@ export class Cluster {
   ): void {
     if (!process.threads.includes(worker)) return;
     const events: EngineEvent[] = [];
+    const timed = this.deadlines.size > 0;
     for (const r of results) {
       const duration = (r.end - r.start) / 1000;
+      if (timed) this.deadlines.clear(worker, r.key);
       if (r.error !== undefined)
         events.push({ type: 'task-erred', key: r.key, worker, error: r.error, duration });
       else if (r.missing !== undefined)
         events.push({ type: 'task-missing-data', key: r.key, worker, missing: r.missing });
       else {
-        if (r.hasValue === true) this.values.set(r.key, r.value);
-        events.push({ type: 'task-finished', key: r.key, worker, nbytes: r.nbytes ?? 0, duration });
+        if (r.hasValue === true) this.values.set(r.key, { worker, value: r.value });
+        const finished: EngineEvent = {
+          type: 'task-finished',
+          key: r.key,
+          worker,
+          nbytes: r.nbytes ?? 0,
+          duration,
+        };
+        if (r.hash !== undefined) finished.hash = r.hash;
+        events.push(finished);
       }
     }
     this.metrics.taskResults(results);
@@ -512,6 +589,10 @@ export class Cluster {
           missing: message.keys,
         });
       } else {
+        this.relays.set(`${from.conn.id}:${message.id}`, {
+          target: target.conn.id,
+          keys: message.keys,
+        });
         this.queue(target.conn, {
           type: 'relay-fetch',
           id: message.id,
@@ -522,6 +603,10 @@ export class Cluster {
         });
       }
     } else {
+      // Only the process asked may answer a relayed fetch, once.
+      const asked = `${message.to}:${message.id}`;
+      if (this.relays.get(asked)?.target !== from.conn.id) return;
+      this.relays.delete(asked);
       const target = this.processes.get(message.to);
       if (target !== undefined)
         this.queue(target.conn, {
@@ -570,7 +655,9 @@ export class Cluster {
             marked: spec.marked,
             fetch: ins.fetch,
             report: ins.report ? 1 : 0,
+            ...(ins.hash === true ? { hash: 1 as const } : {}),
           };
+          if (ins.timeout !== undefined) this.deadlines.add(ins.worker, ins.key, ins.timeout);
           let list = runs.get(ins.worker);
           if (list === undefined) runs.set(ins.worker, (list = []));
           list.push(task);
@@ -581,6 +668,7 @@ export class Cluster {
           const process = this.threadProcess.get(ins.worker);
           if (process === undefined) break;
           const keys = ins.type === 'free-keys' ? ins.keys : [ins.key];
+          if (ins.type === 'cancel-task') this.deadlines.clear(ins.worker, ins.key);
           this.queue(process.conn, {
             type: ins.type === 'free-keys' ? 'free' : 'cancel',
             worker: ins.worker,
@@ -590,6 +678,9 @@ export class Cluster {
         }
         case 'report':
           this.report(ins);
+          break;
+        case 'quarantine':
+          this.markQuarantined(ins);
           break;
       }
     }
@@ -625,12 +716,60 @@ export class Cluster {
         state: 'memory',
         nbytes: ins.nbytes,
       };
-      if (this.values.has(ins.key)) {
-        message.value = this.values.get(ins.key);
+      // Only the holder's own value: a replica that lost the vote sent one too.
+      const sent = this.values.get(ins.key);
+      if (sent !== undefined && sent.worker === ins.worker) {
+        message.value = sent.value;
         message.hasValue = true;
       }
       this.queue(client.conn, message);
     }
+  }
+
+  // ---- untrusted workers ------------------------------------------------------------------------
+
+  private markQuarantined(ins: Extract<Instruction, { type: 'quarantine' }>): void {
+    for (const w of ins.workers) this.deadlines.clearWorker(w);
+    const process = this.processes.get(ins.host);
+    const name = process?.name ?? ins.host;
+    const since = Date.now();
+    if (process !== undefined) process.quarantined = { key: ins.key, reason: ins.reason, since };
+    this.quarantined.push({
+      name,
+      host: process?.info.host ?? ins.host,
+      workers: ins.workers,
+      key: ins.key,
+      reason: ins.reason,
+      since,
+    });
+    if (this.quarantined.length > MAX_QUARANTINED) this.quarantined.shift();
+    this.log(
+      `bask scheduler: quarantined worker '${name}' (${ins.host}): ${ins.reason}; ` +
+        'it gets no more tasks (restart it to clear this)',
+    );
+  }
+
+  /** Runs past their timeouts: the engine moves them; their stuck threads are replaced. */
+  private timedOut(expired: Expired[]): void {
+    const events: EngineEvent[] = expired.map((e) => ({
+      type: 'task-timed-out',
+      key: e.key,
+      worker: e.worker,
+    }));
+    for (const worker of new Set(expired.map((e) => e.worker))) {
+      const process = this.threadProcess.get(worker);
+      if (process === undefined) continue;
+      this.deadlines.clearWorker(worker);
+      const late = expired.find((e) => e.worker === worker) as Expired;
+      events.push({ type: 'worker-removed', worker, reason: 'closed' });
+      this.queue(process.conn, {
+        type: 'restart',
+        worker,
+        reason: `task '${late.key}' ran past its ${late.timeout} ms timeout`,
+      } satisfies ToWorkerProcess);
+    }
+    this.metrics.count('timeouts', expired.length);
+    this.step(events);
   }
 
   // ---- output ---------------------------------------------------------------------------------

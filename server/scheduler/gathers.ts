@@ -53,10 +53,13 @@ export class Gathers {
     return gather.parts.size === 0;
   }
 
-  /** A part came back; returns the gather when it is complete. */
-  received(partId: number, values: unknown[], missing: string[]): Gather | undefined {
+  /**
+   * A part came back from worker process `from`; returns the gather when it is complete. A part
+   * answered by any process but the one asked is ignored (a worker cannot answer for another).
+   */
+  received(partId: number, from: string, values: unknown[], missing: string[]): Gather | undefined {
     const part = this.parts.get(partId);
-    if (part === undefined) return undefined;
+    if (part === undefined || part.process !== from) return undefined;
     this.parts.delete(partId);
     const lost = new Set(missing);
     part.keys.forEach((k, i) => {
@@ -79,7 +82,7 @@ export class Gathers {
   dropWorker(process: string, answer: (client: string, id: number, keys: string[]) => void): void {
     for (const [partId, part] of [...this.parts]) {
       if (part.process !== process) continue;
-      const done = this.received(partId, [], part.keys);
+      const done = this.received(partId, process, [], part.keys);
       if (done !== undefined) answer(done.client, done.id, done.keys);
     }
   }

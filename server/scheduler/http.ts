@@ -1,19 +1,15 @@
 /**
- * The scheduler's HTTP routes: `/health` (plain ok), `/metrics` (Prometheus text), `/modules`
- * (task modules uploaded by clients, for workers to import), `/api/info`, the dashboard pages,
+ * The scheduler's HTTP routes: `/health` (plain ok), `/metrics` (Prometheus text), task modules
+ * uploaded by clients (for admitted workers only, under a secret path), `/api/info`, the dashboard pages,
  * and, for `bask demo`, a folder of static files at `/`.
- *
- * Static files: only files inside the folder are served (the resolved path must stay under
- * it), with a small allow-list of types; anything else is 404.
  */
-import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { DashboardHub } from '../dashboard/hub.js';
 import { servePages } from '../dashboard/pages.js';
 import { isVolunteerPath, serveVolunteerPage } from '../volunteer/page.js';
 import type { Cluster } from './cluster.js';
 import { metricsText } from './prometheus.js';
+import { serveStatic } from '../static.js';
 
 /** What the routes need from the scheduler. */
 export interface HttpContext {
@@ -23,21 +19,9 @@ export interface HttpContext {
   readonly address: string;
   /** The live dashboards (their lines on /metrics). */
   readonly dashboards?: DashboardHub;
+  /** Where workers fetch task modules (an unguessable path given only to admitted workers). */
+  readonly modulePath?: string;
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Answers one request. */
 export async function handleHttp(
@@ -50,6 +34,12 @@ export async function handleHttp(
     res.writeHead(405, { allow: 'GET, HEAD' }).end();
     return;
   }
+  if (ctx.modulePath !== undefined && url.pathname === ctx.modulePath) {
+    const code = ctx.cluster.modules.get(url.searchParams.get('url') ?? '');
+    if (code === undefined)
+      return text(res, 404, 'no such module (the client uploads it with its first submission)\n');
+    return text(res, 200, code, 'text/javascript; charset=utf-8');
+  }
   switch (url.pathname) {
     case '/health':
       return text(res, 200, 'ok\n');
@@ -60,12 +50,6 @@ export async function handleHttp(
         metricsText(ctx.cluster) + (ctx.dashboards?.metricsText() ?? ''),
         'text/plain; version=0.0.4; charset=utf-8',
       );
-    case '/modules': {
-      const code = ctx.cluster.modules.get(url.searchParams.get('url') ?? '');
-      if (code === undefined)
-        return text(res, 404, 'no such module (the client uploads it with its first submission)\n');
-      return text(res, 200, code, 'text/javascript; charset=utf-8');
-    }
     case '/api/info':
       return text(res, 200, JSON.stringify(ctx.cluster.info()), 'application/json');
     case '/api/config':
@@ -91,40 +75,4 @@ function text(
       'x-content-type-options': 'nosniff',
     })
     .end(body);
-}
-
-/** Serves a file under `root`; false when there is none (never a path outside `root`). */
-export async function serveStatic(
-  root: string,
-  pathname: string,
-  res: ServerResponse,
-): Promise<boolean> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return false;
-  }
-  if (decoded.includes('\0')) return false;
-  const base = resolve(root);
-  const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^([/\\])+/, '');
-  const file = resolve(join(base, relative));
-  if (file !== base && !file.startsWith(base + sep)) return false;
-  const type = TYPES[extname(file).toLowerCase()];
-  if (type === undefined) return false;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) return false;
-    const body = await readFile(file);
-    res
-      .writeHead(200, {
-        'content-type': type,
-        'content-length': body.length,
-        'x-content-type-options': 'nosniff',
-      })
-      .end(body);
-    return true;
-  } catch {
-    return false;
-  }
 }

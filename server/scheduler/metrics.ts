@@ -9,12 +9,21 @@ const BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 6
 /** Counters and a duration histogram. */
 export class Metrics {
   readonly counters = new Map<string, number>();
+  /** Connections refused at the door (upgrade or hello), by reason. */
+  readonly refused = new Map<string, number>();
+  /** Connections the scheduler closed for breaking a rule, by reason. */
+  readonly closed = new Map<string, number>();
   private readonly histogram = new Array<number>(BUCKETS.length + 1).fill(0);
   private durationSum = 0;
   private durationCount = 0;
 
   count(name: string, by = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + by);
+  }
+
+  /** Counts `reason` in one of the labelled counters. */
+  countIn(counter: Map<string, number>, reason: string): void {
+    counter.set(reason, (counter.get(reason) ?? 0) + 1);
   }
 
   /** Folds task durations and outcomes of a results message in. */

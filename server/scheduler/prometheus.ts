@@ -1,6 +1,8 @@
 /**
  * `/metrics` in the Prometheus text exposition format: tasks by state, workers, clients,
- * counters (tasks sent and finished, bytes, malformed messages) and the task latency histogram.
+ * counters (tasks sent and finished, bytes, malformed messages), verification and deadlines
+ * (replicas, wrong results caught, quarantined workers, timeouts) and the task latency
+ * histogram.
  */
 import type { Cluster } from './cluster.js';
 
@@ -43,6 +45,49 @@ export function metricsText(cluster: Cluster): string {
   );
   for (const [name, value] of cluster.metrics.counters)
     lines.push(`bask_events_total{event="${name}"} ${value}`);
+  const labelled = (name: string, help: string, counter: Map<string, number>): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+    for (const [reason, value] of counter) lines.push(`${name}{reason="${reason}"} ${value}`);
+  };
+  labelled(
+    'bask_connections_refused_total',
+    'Connections refused at the door (bad token, remote peer without a token, foreign Origin, bad hello), by reason.',
+    cluster.metrics.refused,
+  );
+  labelled(
+    'bask_connections_closed_total',
+    'Connections closed for breaking a rule (invalid message, rate or size limit, missed heartbeats), by reason.',
+    cluster.metrics.closed,
+  );
+  let quarantined = 0;
+  for (const p of cluster.processes.values()) if (p.quarantined !== undefined) quarantined++;
+  gauge(
+    'bask_quarantined_workers',
+    'Worker processes connected but quarantined (a result disagreed with the majority).',
+    [['', quarantined]],
+  );
+  const checks = cluster.engine.counters;
+  const counter = (name: string, help: string, value: number): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+  };
+  counter(
+    'bask_verify_replicas_total',
+    'Replica runs sent for tasks with verify.',
+    checks.replicas,
+  );
+  counter('bask_verify_agreed_total', 'Tasks whose replicas agreed on a result.', checks.verified);
+  counter(
+    'bask_verify_mismatches_total',
+    'Results that disagreed with the majority (wrong results caught).',
+    checks.mismatches,
+  );
+  counter(
+    'bask_verify_failed_total',
+    'Tasks that failed with ERR_VERIFY_FAILED (no majority).',
+    checks.verifyFailed,
+  );
+  counter('bask_quarantined_total', 'Worker processes quarantined.', checks.quarantined);
+  counter('bask_task_timeouts_total', 'Runs that went past their timeout.', checks.timeouts);
   lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));
   const memory = process.memoryUsage();
   gauge('bask_scheduler_heap_bytes', 'JavaScript heap used by the scheduler process.', [

@@ -1,14 +1,26 @@
 /**
  * `bask scheduler` as a running server: a WebSocket endpoint (clients, worker processes,
  * dashboards) and an HTTP endpoint (dashboard pages, /health, /metrics, task modules), both
- * bound to 127.0.0.1 unless told otherwise. The engine work happens in `Cluster`; this file
- * owns sockets, the handshake, heartbeats and shutdown.
+ * bound to 127.0.0.1 unless told otherwise, both over TLS when given a certificate.
+ * The engine work happens in `Cluster`; this file owns sockets, the handshake, heartbeats,
+ * limits and shutdown. Who may connect is decided in guard.ts, what a message may say in
+ * validate.ts.
  *
  * Handshake: the first message must be a `hello` within HELLO_TIMEOUT_MS, with the protocol
- * version (a mismatch is refused with ERR_PROTOCOL_VERSION) and, when tokens are set, the
- * token of its role. Anything malformed closes that connection only; the scheduler lives on.
+ * version (a mismatch is refused with ERR_PROTOCOL_VERSION) and the token of its role (or, for a
+ * role without a token, from this machine). Every later message is validated against its
+ * role's types before it reaches the engine. Whatever breaks a rule closes that connection
+ * only, with a documented close code (guard.ts CLOSE), a log line and a count on /metrics;
+ * the scheduler lives on.
  */
-import { createServer, type Server as HttpServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server as HttpServer,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BaskError } from '../../src/errors.js';
@@ -16,7 +28,18 @@ import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
 import { Cluster, type Conn } from './cluster.js';
+import {
+  CLOSE,
+  ConnectionBudget,
+  admit,
+  isOwnAddress,
+  originAllowed,
+  type AccessPolicy,
+  type Refusal,
+  type RateLimits,
+} from './guard.js';
 import { handleHttp, type HttpContext } from './http.js';
+import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
 
 /** Options of a scheduler server. */
 export interface SchedulerOptions {
@@ -26,21 +49,32 @@ export interface SchedulerOptions {
   dashboardPort?: number;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
-  /** Secret clients must present (default: none, localhost only). */
+  /** Secret clients (and dashboards) must present; without one, only this machine's clients. */
   clientToken?: string;
-  /** Secret worker processes must present. */
+  /** Secret worker processes and tabs must present; without one, only this machine's workers. */
   workerToken?: string;
+  /** Browser origins allowed besides the scheduler's own pages and localhost ('*' for any). */
+  allowOrigins?: readonly string[];
+  /** Serve wss:// and https:// with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** How often worker processes must be heard from (ms, default 500). */
   heartbeatInterval?: number;
   /** A worker silent this long is removed (ms, default 3000). */
   heartbeatTimeout?: number;
-  /** Largest message accepted (bytes, default 1 GiB). */
+  /** Largest message accepted (bytes, default 512 MiB); larger ones close with 1009. */
   maxMessageBytes?: number;
+  /** Per-connection budgets of messages and bytes per second. */
+  rateLimits?: Partial<RateLimits>;
   /** A folder of static files served at `/` (the demo). */
   staticRoot?: string;
+  /** Where refusals and closures are logged (default: stderr, at most 20 lines a second). */
+  log?: (line: string) => void;
 }
 
 const HELLO_TIMEOUT_MS = 5000;
+/** A hello is small: anything bigger before it is refused unread. */
+const MAX_HELLO_BYTES = 64 * 1024;
+const DEFAULT_MAX_MESSAGE = 512 * 1024 ** 2;
 
 /** A running scheduler. */
 export class SchedulerServer {
@@ -51,30 +85,62 @@ export class SchedulerServer {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private nextConn = 1;
   private closed = false;
+  /** Task modules are served to workers under this unguessable path. */
+  private readonly moduleSecret = randomBytes(18).toString('base64url');
+  private readonly limits: RateLimits;
+  private readonly policy: AccessPolicy;
+  private readonly log: (line: string) => void;
 
   private constructor(
     private readonly options: SchedulerOptions,
     private readonly ws: WebSocketServer,
     private readonly wsHttp: HttpServer,
     private readonly http: HttpServer,
-  ) {}
+  ) {
+    const maxMessage = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+    this.limits = {
+      messagesPerSecond: 20_000,
+      messageBurst: 200_000,
+      bytesPerSecond: 1024 ** 3,
+      byteBurst: 2 * maxMessage,
+      ...options.rateLimits,
+    };
+    this.policy = {
+      clientToken: options.clientToken,
+      workerToken: options.workerToken,
+      allowOrigins: options.allowOrigins,
+      httpPort: () => (this.http.address() as AddressInfo | null)?.port ?? -1,
+    };
+    this.log = options.log ?? throttledStderr();
+    this.cluster.log = (line) => this.log(line);
+  }
 
   /** Starts listening; resolves once both ports are bound. */
   static async start(options: SchedulerOptions = {}): Promise<SchedulerServer> {
+    checkOptions(options);
     const host = options.host ?? '127.0.0.1';
-    const wsHttp = createServer((_req, res) => {
+    const serve = (listener?: RequestListener): HttpServer =>
+      options.tls === undefined
+        ? createServer(listener)
+        : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
+    const wsHttp = serve((_req, res) => {
       res
         .writeHead(426, { 'content-type': 'text/plain' })
         .end('bask scheduler: connect with a WebSocket client\n');
     });
+    const http = serve();
     const ws = new WebSocketServer({
       server: wsHttp,
-      maxPayload: options.maxMessageBytes ?? 1024 ** 3,
+      maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE,
       perMessageDeflate: false,
+      verifyClient: (info, done) => {
+        // Called per upgrade, after `server` below exists.
+        if (server.originOk(info.req)) done(true);
+        else done(false, 403, 'Origin not allowed');
+      },
     });
-    const http = createServer();
     const server = new SchedulerServer(options, ws, wsHttp, http);
-    ws.on('connection', (socket) => server.accept(socket));
+    ws.on('connection', (socket, req) => server.accept(socket, req));
     http.on('request', (req, res) => {
       handleHttp(server.httpContext(), req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -89,14 +155,31 @@ export class SchedulerServer {
     return server;
   }
 
-  /** `ws://host:port` of the scheduler. */
+  /** `ws://host:port` (`wss://` with TLS) of the scheduler. */
   get address(): string {
-    return `ws://${this.hostForUrl()}:${(this.wsHttp.address() as AddressInfo).port}`;
+    const scheme = this.options.tls === undefined ? 'ws' : 'wss';
+    return `${scheme}://${this.hostForUrl()}:${(this.wsHttp.address() as AddressInfo).port}`;
   }
 
-  /** `http://host:port` of the dashboard server. */
+  /** `http://host:port` (`https://` with TLS) of the dashboard server. */
   get httpAddress(): string {
-    return `http://${this.hostForUrl()}:${(this.http.address() as AddressInfo).port}`;
+    const scheme = this.options.tls === undefined ? 'http' : 'https';
+    return `${scheme}://${this.hostForUrl()}:${(this.http.address() as AddressInfo).port}`;
+  }
+
+  /** Who may connect, in words (the startup banner). */
+  describeAccess(): string[] {
+    const role = (name: string, token: string | undefined, flag: string): string =>
+      token === undefined
+        ? `${name}: this machine only (no ${flag}; set one to accept ${name.toLowerCase()} from elsewhere)`
+        : `${name}: token required (${flag})`;
+    const origins = this.options.allowOrigins ?? [];
+    return [
+      role('Clients', this.options.clientToken, '--client-token'),
+      role('Workers', this.options.workerToken, '--worker-token'),
+      `Browser pages: this scheduler's own and localhost${origins.length > 0 ? `, ${origins.join(', ')}` : ' (add others with --allow-origin)'}`,
+      this.options.tls === undefined ? 'TLS: off (ws://, http://)' : 'TLS: on (wss://, https://)',
+    ];
   }
 
   private hostForUrl(): string {
@@ -110,6 +193,7 @@ export class SchedulerServer {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.cluster.close();
     this.dashboards.close();
     for (const s of this.sockets) s.terminate();
     await Promise.all([
@@ -125,34 +209,80 @@ export class SchedulerServer {
       staticRoot: this.options.staticRoot,
       address: this.address,
       dashboards: this.dashboards,
+      modulePath: `/w/${this.moduleSecret}/modules`,
     };
   }
 
   // ---- connections ------------------------------------------------------------------------
 
-  private accept(socket: WebSocket): void {
+  private originOk(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (originAllowed(this.policy, origin, req.headers.host)) return true;
+    this.refused(
+      'origin',
+      `a page at ${String(origin)} (allow it with --allow-origin)`,
+      req.socket.remoteAddress,
+    );
+    return false;
+  }
+
+  private refused(reason: Refusal, who: string, remote: string | undefined): void {
+    this.cluster.metrics.countIn(this.cluster.metrics.refused, reason);
+    this.log(`bask scheduler: refused (${reason}) ${who}, from ${remote ?? 'unknown'}`);
+  }
+
+  private accept(socket: WebSocket, req: IncomingMessage): void {
     this.sockets.add(socket);
+    const remote = req.socket.remoteAddress;
+    const local = isOwnAddress(remote);
     const conn = this.makeConn(socket);
+    const budget = new ConnectionBudget(this.limits, performance.now());
     let role: Hello['role'] | undefined;
-    const helloTimer = setTimeout(() => conn.close(1008, 'no hello'), HELLO_TIMEOUT_MS);
+    let ended = false;
+    const breakRule = (reason: Refusal, code: number, text: string): void => {
+      if (ended) return;
+      ended = true;
+      this.cluster.metrics.countIn(this.cluster.metrics.closed, reason);
+      this.log(
+        `bask scheduler: closing ${conn.id} (${role ?? 'no hello'}, ${remote ?? 'unknown'}): ${text}`,
+      );
+      conn.close(code, text.slice(0, 120));
+    };
+    const helloTimer = setTimeout(
+      () => breakRule('invalid', CLOSE.invalid, `no hello within ${HELLO_TIMEOUT_MS} ms`),
+      HELLO_TIMEOUT_MS,
+    );
     socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (ended) return;
+      if (!budget.spend(data.length, performance.now())) {
+        breakRule('rate', CLOSE.rate, 'too many messages or bytes per second');
+        return;
+      }
+      if (role === undefined && data.length > MAX_HELLO_BYTES) {
+        breakRule('invalid', CLOSE.invalid, `a ${data.length}-byte message before the hello`);
+        return;
+      }
       let message: unknown;
       try {
         if (!isBinary)
           throw new BaskError('ERR_PROTOCOL', 'text frames are not part of the protocol');
         message = decodeFrame(data);
       } catch {
-        this.cluster.metrics.count('malformedMessages');
-        conn.close(1002, 'malformed message');
+        breakRule('invalid', CLOSE.invalid, 'malformed message (not a bask frame)');
         return;
       }
       if (role === undefined) {
         clearTimeout(helloTimer);
-        role = this.handshake(conn, message);
+        role = this.handshake(conn, message, local, (reason, code, text, claimed) => {
+          ended = true;
+          this.refused(reason, `${conn.id} (${claimed ?? 'no role'}): ${text.message}`, remote);
+          conn.send({ type: 'refused', code: text.code, message: text.message } satisfies Welcome);
+          conn.close(code, text.code);
+        });
         if (role === 'dashboard') this.dashboards.add(conn.id, socket);
         return;
       }
-      this.dispatch(conn, role, message);
+      this.dispatch(conn, role, message, breakRule);
     });
     socket.on('close', () => {
       clearTimeout(helloTimer);
@@ -161,7 +291,12 @@ export class SchedulerServer {
       else if (role === 'worker') this.cluster.removeWorkerProcess(conn, 'crashed');
       else if (role === 'dashboard') this.dashboards.remove(conn.id);
     });
-    socket.on('error', () => socket.terminate());
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws closes an oversized message's connection with 1009 itself; count and log it.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+        breakRule('too-big', CLOSE.tooBig, error.message);
+      socket.terminate();
+    });
   }
 
   private makeConn(socket: WebSocket): Conn {
@@ -182,73 +317,94 @@ export class SchedulerServer {
     };
   }
 
-  private handshake(conn: Conn, message: unknown): Hello['role'] | undefined {
-    const hello = message as Partial<Hello>;
-    const refuse = (code: string, text: string): undefined => {
-      conn.send({ type: 'refused', code, message: text } satisfies Welcome);
-      conn.close(1008, code);
-      this.cluster.metrics.count('refusedConnections');
+  private handshake(
+    conn: Conn,
+    message: unknown,
+    local: boolean,
+    refuse: (
+      reason: Refusal,
+      code: number,
+      text: { code: string; message: string },
+      role?: string,
+    ) => void,
+  ): Hello['role'] | undefined {
+    const claimed = message as { type?: unknown; version?: unknown } | null;
+    if (
+      claimed !== null &&
+      typeof claimed === 'object' &&
+      claimed.type === 'hello' &&
+      claimed.version !== PROTOCOL_VERSION
+    ) {
+      refuse('version', CLOSE.version, {
+        code: 'ERR_PROTOCOL_VERSION',
+        message: `Protocol version mismatch: this scheduler speaks version ${PROTOCOL_VERSION}, the peer speaks ${String(claimed.version)}. Use the same bask version on every machine.`,
+      });
       return undefined;
-    };
-    if (hello === null || typeof hello !== 'object' || hello.type !== 'hello')
-      return refuse('ERR_PROTOCOL', 'The first message must be a hello');
-    if (hello.version !== PROTOCOL_VERSION) {
-      return refuse(
-        'ERR_PROTOCOL_VERSION',
-        `Protocol version mismatch: this scheduler speaks version ${PROTOCOL_VERSION}, the peer speaks ${String(hello.version)}. Use the same bask version on every machine.`,
-      );
     }
-    const role = hello.role;
-    if (role !== 'client' && role !== 'worker' && role !== 'dashboard')
-      return refuse('ERR_PROTOCOL', `Unknown role ${String(role)}`);
-    const token =
-      role === 'worker'
-        ? this.options.workerToken
-        : role === 'client'
-          ? this.options.clientToken
-          : undefined;
-    if (token !== undefined && hello.token !== token)
-      return refuse('ERR_AUTH', `Wrong or missing ${role} token`);
-    if (role === 'worker') {
-      if (!isWorkerInfo(hello.worker))
-        return refuse('ERR_PROTOCOL', 'A worker hello needs worker information');
-      const workers = this.cluster.addWorkerProcess(conn, hello as Hello);
+    const checked = checkHello(message);
+    if (!checked.ok) {
+      refuse('invalid', CLOSE.invalid, {
+        code: 'ERR_PROTOCOL',
+        message: `The first message must be a valid hello (${checked.reason})`,
+      });
+      return undefined;
+    }
+    const hello = checked.message;
+    const denied = admit(this.policy, hello.role, hello.token, local);
+    if (denied !== undefined) {
+      refuse(denied.reason, CLOSE.auth, { code: 'ERR_AUTH', message: denied.message }, hello.role);
+      return undefined;
+    }
+    if (hello.role === 'worker') {
+      if (hello.worker === undefined) {
+        refuse('invalid', CLOSE.invalid, {
+          code: 'ERR_PROTOCOL',
+          message: 'A worker hello needs worker information',
+        });
+        return undefined;
+      }
+      const workers = this.cluster.addWorkerProcess(conn, hello);
       conn.send({
         type: 'welcome',
         version: PROTOCOL_VERSION,
         id: conn.id,
         workers,
-        http: this.httpAddress,
+        http: `${this.httpAddress}/w/${this.moduleSecret}`,
       } satisfies Welcome);
     } else {
-      if (role === 'client') this.cluster.addClient(conn, hello as Hello);
+      if (hello.role === 'client') this.cluster.addClient(conn, hello);
       conn.send({ type: 'welcome', version: PROTOCOL_VERSION, id: conn.id } satisfies Welcome);
     }
-    return role;
+    return hello.role;
   }
 
-  private dispatch(conn: Conn, role: Hello['role'], message: unknown): void {
-    if (
-      message === null ||
-      typeof message !== 'object' ||
-      typeof (message as { type?: unknown }).type !== 'string'
-    ) {
-      this.cluster.metrics.count('malformedMessages');
-      conn.close(1002, 'malformed message');
-      return;
-    }
+  private dispatch(
+    conn: Conn,
+    role: Hello['role'],
+    message: unknown,
+    breakRule: (reason: Refusal, code: number, text: string) => void,
+  ): void {
     try {
-      if (role === 'client') this.cluster.onClientMessage(conn, message as never);
-      else if (role === 'worker') this.cluster.onWorkerMessage(conn, message as never);
-      else if (role === 'dashboard') this.dashboards.onMessage(conn.id, message);
+      if (role === 'client') {
+        const checked = checkClientMessage(message);
+        if (!checked.ok)
+          return breakRule('invalid', CLOSE.invalid, `invalid message: ${checked.reason}`);
+        this.cluster.onClientMessage(conn, checked.message);
+      } else if (role === 'worker') {
+        const checked = checkWorkerMessage(message);
+        if (!checked.ok)
+          return breakRule('invalid', CLOSE.invalid, `invalid message: ${checked.reason}`);
+        this.cluster.onWorkerMessage(conn, checked.message);
+      } else {
+        this.dashboards.onMessage(conn.id, message);
+      }
     } catch (error) {
       // A message that breaks the rules closes its own connection, never the scheduler.
-      this.cluster.metrics.count('rejectedMessages');
-      console.error(
-        `bask scheduler: closing ${conn.id}:`,
-        error instanceof Error ? error.message : error,
+      breakRule(
+        'invalid',
+        CLOSE.invalid,
+        `invalid message: ${error instanceof Error ? error.message : String(error)}`,
       );
-      conn.close(1008, 'invalid message');
     }
   }
 
@@ -259,7 +415,9 @@ export class SchedulerServer {
       const now = Date.now();
       for (const p of [...this.cluster.processes.values()]) {
         if (now - p.lastSeen > timeout) {
-          p.conn.close(4000, 'missed heartbeats');
+          this.cluster.metrics.countIn(this.cluster.metrics.closed, 'heartbeat');
+          this.log(`bask scheduler: closing ${p.conn.id} (worker): no heartbeat for ${timeout} ms`);
+          p.conn.close(CLOSE.heartbeat, 'missed heartbeats');
           this.cluster.removeWorkerProcess(p.conn, 'crashed');
         } else {
           p.conn.send({ type: 'ping' });
@@ -270,16 +428,48 @@ export class SchedulerServer {
   }
 }
 
-function isWorkerInfo(value: unknown): value is Hello['worker'] {
-  const w = value as Hello['worker'];
-  return (
-    w !== undefined &&
-    w !== null &&
-    typeof w === 'object' &&
-    Number.isInteger(w.nthreads) &&
-    w.nthreads > 0 &&
-    w.nthreads <= 1024
-  );
+function checkOptions(options: SchedulerOptions): void {
+  for (const [name, token] of [
+    ['clientToken', options.clientToken],
+    ['workerToken', options.workerToken],
+  ] as const) {
+    if (token !== undefined && (typeof token !== 'string' || token === ''))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `${name}: a token must be a non-empty string (got ${typeof token === 'string' ? 'an empty one' : typeof token})`,
+      );
+  }
+  if (options.clientToken !== undefined && options.clientToken === options.workerToken)
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'The client and worker tokens must differ: a worker token must never allow submitting work',
+    );
+  for (const origin of options.allowOrigins ?? []) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `allowOrigins: '${origin}' is not an origin: give scheme://host[:port] with no path, or '*'`,
+      );
+  }
+}
+
+/** console.error, at most `perSecond` lines a second (then one line saying how many were dropped). */
+function throttledStderr(perSecond = 20): (line: string) => void {
+  let windowStart = 0;
+  let lines = 0;
+  let dropped = 0;
+  return (line) => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      if (dropped > 0)
+        console.error(`bask scheduler: ... and ${dropped} more such lines (see /metrics)`);
+      windowStart = now;
+      lines = 0;
+      dropped = 0;
+    }
+    if (lines++ < perSecond) console.error(line);
+    else dropped++;
+  };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { serveStatic } from '../scheduler/http.js';
+import { serveStatic } from '../static.js';
 
 const CANDIDATES = ['../../volunteer-dist/', '../../../volunteer-dist/'];
 

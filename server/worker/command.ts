@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../../src/errors.js';
-import type { Command } from '../commands.js';
+import type { Command } from '../command.js';
 import { parseCount, parseResources, parseSize, untilSignal } from '../options.js';
 import { WorkerProcess } from './process.js';
 

@@ -67,6 +67,20 @@ export class WorkerProcess {
   static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
     const nthreads = options.nthreads ?? 1;
     const peers = await PeerNetwork.listen(options.peerHost ?? '127.0.0.1', options.token);
+    try {
+      return await WorkerProcess.join(options, nthreads, peers);
+    } catch (error) {
+      // Refused or unreachable: nothing of this worker may keep the process alive.
+      peers.close();
+      throw error;
+    }
+  }
+
+  private static async join(
+    options: WorkerProcessOptions,
+    nthreads: number,
+    peers: PeerNetwork,
+  ): Promise<WorkerProcess> {
     const socket = await openSocket(options.address);
     const hello: Hello = {
       type: 'hello',
@@ -125,10 +139,17 @@ export class WorkerProcess {
   }
 
   /** A thread died mid-task (process.exit, out of memory): report it and start a new one. */
-  private async threadDied(thread: ThreadHandle): Promise<void> {
+  private threadDied(thread: ThreadHandle): Promise<void> {
+    return this.replaceThread(thread, thread.running());
+  }
+
+  /**
+   * Ends a thread and starts a new one with the same id: `thread-exit` (naming the task it
+   * ran when that task is to blame), then `thread-ready` once the new one is linked.
+   */
+  private async replaceThread(thread: ThreadHandle, running: string | undefined): Promise<void> {
     if (this.stopped || this.threads.get(thread.id) !== thread) return;
     this.threads.delete(thread.id);
-    const running = thread.running();
     this.send({
       type: 'thread-exit',
       worker: thread.id,
@@ -199,6 +220,12 @@ export class WorkerProcess {
         return;
       case 'relay-data':
         return this.peers.relayed(message.id, message.values, message.missing);
+      case 'restart': {
+        // A run went past its timeout: the thread may be stuck in it (a loop never yields).
+        const thread = this.threads.get(message.worker);
+        if (thread !== undefined) void this.replaceThread(thread, undefined);
+        return;
+      }
       case 'module':
       case 'ping':
         return;

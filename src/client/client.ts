@@ -25,7 +25,9 @@ import { LocalBackend } from './local.js';
 import { RemoteBackend } from './remote.js';
 import {
   buildSubmission,
+  checkTaskOptions,
   mapCalls,
+  taskOptionsOf,
   submitCall,
   type Call,
   findFutures,
@@ -39,6 +41,12 @@ export interface ClientOptions {
   name?: string;
   /** The scheduler's client token (`bask scheduler --client-token`). */
   token?: string;
+  /**
+   * Node only: certificate authorities to trust for `wss://` (PEM text), e.g. the certificate
+   * of a scheduler started with a self-signed `--tls-cert`. Browsers use their own trust store;
+   * Node processes can also set NODE_EXTRA_CA_CERTS.
+   */
+  ca?: string | readonly string[];
   /** Become the default scheduler of `compute`/`get` while open (default true). */
   setAsDefault?: boolean;
   /** Give up connecting after this many milliseconds (default 10,000). */
@@ -51,7 +59,7 @@ export interface ClientOptions {
 }
 
 /** Options of `Client.local`. */
-export interface LocalClientOptions extends Omit<ClientOptions, 'token'> {
+export interface LocalClientOptions extends Omit<ClientOptions, 'token' | 'ca'> {
   /** Worker threads of the in-process cluster (default: the machine's cores). */
   numWorkers?: number;
   /** Use this pool instead of starting one (it is not closed with the client). */
@@ -121,7 +129,9 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /**
    * Runs `fn(...args)` on the cluster and returns a Future. Futures among the args become
-   * dependencies. Options go last: `{ key, pure, priority, retries, workers, resources }`.
+   * dependencies. Options go last: `{ key, pure, priority, retries, workers, resources,
+   * verify, timeout }` (`verify: 2`: two distinct worker processes must return the same
+   * result; `timeout`: milliseconds a run may take before it moves to another worker).
    */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
@@ -157,14 +167,19 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     return futures;
   }
 
-  /** Computes Delayed values (in arrays/objects) on the cluster; returns futures in their shape. */
+  /**
+   * Computes Delayed values (in arrays/objects) on the cluster; returns futures in their
+   * shape. Task options (`verify`, `timeout`, `retries`, ...) apply to every task it sends.
+   */
   compute<T>(values: T, options: SubmitTaskOptions = {}): unknown {
     this.check();
+    const defaults = taskOptionsOf(options);
+    checkTaskOptions(defaults, 'compute(values, options)');
     const { graph, roots } = findFutures(values);
     if (roots.length === 0) return values;
     checkShippable(graph, roots);
     const futures = new Map(roots.map((key) => [key, this.futureOf(key)]));
-    this.send(graph, roots, undefined, options);
+    this.send(graph, roots, undefined, Object.keys(defaults).length > 0 ? defaults : undefined);
     return replaceFutures(values, futures);
   }
 
@@ -234,6 +249,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   async run(request: RunRequest): Promise<Map<string, unknown>> {
     this.check();
+    // An infinite timeout is no limit (the pool accepts it; the protocol wants finite numbers).
+    const timeout = Number.isFinite(request.timeout) ? request.timeout : undefined;
+    const defaults = taskOptionsOf({ verify: request.verify, timeout });
+    checkTaskOptions(defaults, 'compute(..., options)');
     const started = now();
     const hooks = request.callbacks;
     const batch = this.prepare(request.graph, request.keys, request.fuse ?? true);
@@ -250,7 +269,10 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     const watch = { keys: new Set(batch.keys), hooks };
     if (hooks.length > 0) this.watching.add(watch);
     try {
-      await this.backend.submit(batch, request.keys, { progress: hooks.length > 0 });
+      await this.backend.submit(batch, request.keys, {
+        progress: hooks.length > 0,
+        ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
+      });
       const values = await Promise.all(futures.map((f) => f.result()));
       if (request.signal?.aborted === true)
         throw new BaskError('ERR_ABORTED', 'The computation was aborted', {

@@ -56,9 +56,13 @@ export class RemoteBackend implements Backend {
   static async connect(
     address: string,
     events: BackendEvents,
-    options: { name?: string; token?: string; timeout?: number },
+    options: { name?: string; token?: string; timeout?: number; ca?: string | readonly string[] },
   ): Promise<RemoteBackend> {
-    const socket = await openSocket(address, options.timeout);
+    const socket = await openSocket(
+      address,
+      options.timeout,
+      options.ca === undefined ? {} : { ca: options.ca },
+    );
     let unsubscribe = (): void => undefined;
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       unsubscribe = socket.onMessage((data) => {

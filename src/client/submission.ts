@@ -5,6 +5,7 @@
  * Delayed values and maps each to a future of its key.
  */
 import type { TaskOptions } from '../engine/types.js';
+import { MAX_VERIFY } from '../engine/verify.js';
 import { BaskError } from '../errors.js';
 import { nodeOf } from '../delayed/delayed.js';
 import { collectGraph, type DelayedNode } from '../delayed/node.js';
@@ -29,7 +30,49 @@ const OPTION_KEYS = new Set<string>([
   'retries',
   'workers',
   'resources',
+  'verify',
+  'timeout',
 ] satisfies (keyof SubmitTaskOptions)[]);
+
+const TASK_OPTION_KEYS = [
+  'priority',
+  'retries',
+  'workers',
+  'resources',
+  'verify',
+  'timeout',
+] as const satisfies readonly (keyof TaskOptions)[];
+
+/**
+ * Checks the options a scheduler would refuse (the cluster closes the connection of a client
+ * that sends invalid ones), naming the option; `where` names the call.
+ */
+export function checkTaskOptions(options: TaskOptions, where: string): void {
+  const { verify, timeout } = options;
+  if (
+    verify !== undefined &&
+    !(typeof verify === 'number' && Number.isInteger(verify) && verify >= 1 && verify <= MAX_VERIFY)
+  )
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `${where}: verify must be an integer from 1 to ${MAX_VERIFY} (the number of distinct workers that must agree), got ${String(verify)}`,
+    );
+  if (
+    timeout !== undefined &&
+    !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)
+  )
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `${where}: timeout must be a positive number of milliseconds, got ${String(timeout)}`,
+    );
+}
+
+/** The task options among `options` (submission-only ones like `key` and `pure` left out). */
+export function taskOptionsOf(options: TaskOptions): TaskOptions {
+  const out: Record<string, unknown> = {};
+  for (const name of TASK_OPTION_KEYS) if (options[name] !== undefined) out[name] = options[name];
+  return out;
+}
 
 /** One call of a submitted function: its args, its options, and its key prefix. */
 export interface Call {
@@ -140,7 +183,8 @@ export function buildSubmission(
       options.key ?? `${own ?? prefix}-${options.pure === false ? uniqueToken() : tokenize(task)}`;
     nodes.set(key, task);
     keys.push(key);
-    const { key: _k, pure: _p, ...taskOptions } = options;
+    const taskOptions = taskOptionsOf(options);
+    checkTaskOptions(taskOptions, `submit('${key}')`);
     if (Object.keys(taskOptions).length > 0) perKey.set(key, taskOptions);
   }
   const delayedGraph = delayedRoots.length > 0 ? collectGraph(delayedRoots) : undefined;

@@ -20,8 +20,16 @@ export interface ComputeOptions {
   numWorkers?: number;
   /** Cancels the computation (rejects with ERR_ABORTED). */
   signal?: AbortSignal;
-  /** Per-task time limit in milliseconds (pool and cluster): ERR_TIMEOUT. */
+  /**
+   * Per-task time limit in milliseconds: the pool fails a late task with ERR_TIMEOUT; a
+   * cluster moves it to another worker first (ERR_TIMEOUT when there is nowhere left to try).
+   */
   timeout?: number;
+  /**
+   * Run each task on this many distinct worker processes and accept its result only when
+   * their hashes agree (cluster; the sync scheduler and the pool run each task once).
+   */
+  verify?: number;
   /** Hook consumers for this call only (ProgressBar, Profiler, ...). */
   callbacks?: readonly Callbacks[];
   /** Fuse linear chains (default: on for pool and cluster, off for sync). */

@@ -2,7 +2,8 @@
  * The engine's state and its transitions: the records of tasks and workers, the ready queue,
  * and the small named steps that move a task between states (queue it, send it to a worker,
  * pipeline its dependents, fail it with its dependents, lose its data, release, forget).
- * `Engine` (engine.ts) turns events into sequences of these steps.
+ * Replicated runs (`verify`) are in replicas.ts, worker faults in faults.ts; `Engine`
+ * (engine.ts) turns events into sequences of these steps.
  *
  * Every step keeps the invariants `validateState` checks; steps that cascade (release,
  * forget, erring dependents) use explicit stacks, never recursion, so a 1M-long chain is fine.
@@ -14,11 +15,13 @@ import {
   TaskGroup,
   TaskRecord,
   WorkerRecord,
+  type CheckCounters,
   type ClientId,
   type Fetch,
   type Instruction,
   type WorkerId,
 } from './types.js';
+import { verifyOf } from './verify.js';
 
 /** Options for {@link Engine}. */
 export interface EngineOptions {
@@ -26,8 +29,16 @@ export interface EngineOptions {
   policy?: Partial<Policy>;
   /** Run `validateState` after every event (tests; slow). */
   validate?: boolean;
-  /** A task that was running on this many workers when they died fails with ERR_KILLED_WORKER. */
+  /**
+   * A task that was running on this many workers when they died fails with ERR_KILLED_WORKER;
+   * one that timed out on this many hosts fails with ERR_TIMEOUT.
+   */
   allowedFailures?: number;
+  /**
+   * Honour `verify: k` by running a task on k distinct hosts and comparing hashes (the
+   * cluster). Off by default: on one machine replication costs work and catches nothing.
+   */
+  replicate?: boolean;
 }
 
 /** The legal transitions, for documentation and validation. */
@@ -81,11 +92,36 @@ export abstract class EngineCore {
   protected lastGroup: TaskGroup | undefined;
   protected readonly validate: boolean;
   protected readonly allowedFailures: number;
+  protected readonly replicate: boolean;
+  /** Replicated tasks in processing that need more runs than they have (waiting for hosts). */
+  readonly needRuns = new Set<TaskRecord>();
+  /** Replication, verification and deadline counters. */
+  readonly counters: CheckCounters = {
+    replicas: 0,
+    verified: 0,
+    mismatches: 0,
+    verifyFailed: 0,
+    timeouts: 0,
+    quarantined: 0,
+  };
 
   constructor(options: EngineOptions = {}) {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.validate = options.validate ?? false;
     this.allowedFailures = options.allowedFailures ?? 3;
+    this.replicate = options.replicate ?? false;
+  }
+
+  /** Sends the replicas a replicated task needs now; false when none could start. */
+  protected abstract startReplicas(t: TaskRecord): boolean;
+  /** Ends a replicated task's runs: running ones are cancelled, unaccepted results freed. */
+  protected abstract stopReplicas(t: TaskRecord): void;
+  /** Gives replicated tasks in `needRuns` the replicas hosts have room for now. */
+  protected abstract retryReplicas(): void;
+
+  /** Whether the task runs as replicas (a `verify` above 1 where the engine replicates). */
+  protected isReplicated(t: TaskRecord): boolean {
+    return t.options !== null && this.replicate && verifyOf(t.options) > 1;
   }
 
   protected groupOf(key: string): TaskGroup {
@@ -146,8 +182,12 @@ export abstract class EngineCore {
     this.queue.push(t);
   }
 
-  /** Assigns queued tasks to workers with room, best first, until none has room. */
+  /**
+   * Assigns queued tasks to workers with room, best first, until none has room. Replicated
+   * tasks already running that need more replicas go first.
+   */
   protected schedule(): void {
+    if (this.needRuns.size > 0) this.retryReplicas();
     const queue = this.queue;
     let blocked: TaskRecord[] | undefined;
     while (queue.size > 0) {
@@ -156,9 +196,18 @@ export abstract class EngineCore {
         queue.pop();
         continue;
       }
+      if (t.options !== null && this.isReplicated(t)) {
+        queue.pop();
+        if (this.startReplicas(t)) continue;
+        (blocked ??= []).push(t);
+        // No host had room: an unrestricted task after it would find none either.
+        if (!restrictsPlacement(t)) break;
+        continue;
+      }
       const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy);
       if (w === undefined) {
-        if (t.options === null && t.suspicious === 0) break;
+        // No worker fits: one like it behind it would not fit either (strict priority).
+        if (!restrictsPlacement(t)) break;
         (blocked ??= []).push(queue.pop() as TaskRecord);
         continue;
       }
@@ -189,7 +238,7 @@ export abstract class EngineCore {
       const move = dep.waiters === 1 && dep.wantedBy === null && holders.length === 1;
       fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move });
     }
-    this.out.push({
+    const execute: Extract<Instruction, { type: 'execute' }> = {
       type: 'execute',
       worker: w.id,
       key: t.key,
@@ -197,7 +246,9 @@ export abstract class EngineCore {
       fetch,
       report: t.wantedBy !== null,
       lastUse: t.liveDependents === 0,
-    });
+    };
+    if (t.options?.timeout !== undefined) execute.timeout = t.options.timeout;
+    this.out.push(execute);
     if (!this.policy.exact) this.pipeline(t, w);
   }
 
@@ -226,7 +277,10 @@ export abstract class EngineCore {
     }
     if (w.isolating !== null || w.nprocessing >= w.nthreads * (this.policy.maxQueuePerThread + 1))
       return false;
-    return d.options === null || isAllowed(d, w);
+    if (d.options === null) return true;
+    // A timed task's clock starts when it is sent; a replicated one needs distinct hosts.
+    if (d.options.timeout !== undefined || this.isReplicated(d)) return false;
+    return isAllowed(d, w);
   }
 
   protected holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
@@ -235,6 +289,20 @@ export abstract class EngineCore {
     for (const [name, amount] of Object.entries(resources)) {
       w.usedResources.set(name, (w.usedResources.get(name) ?? 0) + sign * amount);
     }
+  }
+
+  /**
+   * Takes a processing task off every worker running it, telling them to drop it; returns its
+   * worker when it had exactly one (pipelined dependents may sit behind it there).
+   */
+  protected stopRuns(t: TaskRecord): WorkerRecord | null {
+    if (t.processingOn === null) {
+      this.stopReplicas(t);
+      return null;
+    }
+    const w = this.leaveWorker(t) as WorkerRecord;
+    this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
+    return w;
   }
 
   /** Takes the task off its worker's books (processing -> anything). */
@@ -257,10 +325,7 @@ export abstract class EngineCore {
       const t = stack.pop() as TaskRecord;
       const active = t.state === 'waiting' || t.state === 'queued' || t.state === 'processing';
       if (!active && t.state !== 'released') continue;
-      if (t.state === 'processing') {
-        const w = this.leaveWorker(t);
-        if (w !== null) this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
-      }
+      if (t.state === 'processing') this.stopRuns(t);
       if (active) this.deactivate(t);
       t.state = 'erred';
       t.error = error;
@@ -277,6 +342,43 @@ export abstract class EngineCore {
   /** Leaving waiting/queued/processing: dependencies lose a waiter. */
   protected deactivate(t: TaskRecord): void {
     for (const dep of t.dependencies) if (--dep.waiters === 0) this.releaseChecks.push(dep);
+  }
+
+  /**
+   * processing -> memory: `holders` (one worker, or a verified majority) hold the result and
+   * the inputs they fetched; dependents waiting on it move on; clients that want it hear.
+   */
+  protected toMemory(t: TaskRecord, holders: WorkerRecord[], nbytes: number): void {
+    t.state = 'memory';
+    t.nbytes = nbytes;
+    t.holders = holders;
+    for (const w of holders) {
+      w.nkeys++;
+      w.nbytes += nbytes;
+    }
+    for (const dep of t.dependencies) {
+      const held = dep.holders;
+      if (held !== null) {
+        for (const w of holders) {
+          if (held.includes(w)) continue;
+          held.push(w);
+          w.nkeys++;
+          w.nbytes += dep.nbytes;
+        }
+      }
+      if (--dep.waiters === 0) this.releaseChecks.push(dep);
+    }
+    const dependents = t.dependents;
+    for (let i = 0; i < dependents.length; i++) {
+      const d = dependents[i] as TaskRecord;
+      if (d.state === 'waiting') {
+        if (--d.waitingOn === 0) this.toQueued(d);
+      } else if (d.state === 'processing' && d.waitingOn > 0) {
+        d.waitingOn--; // pipelined behind this task
+      }
+    }
+    if (t.wantedBy !== null) for (const client of t.wantedBy) this.report(client, t);
+    else if (t.waiters === 0) this.releaseChecks.push(t);
   }
 
   protected report(client: ClientId, t: TaskRecord): void {
@@ -304,11 +406,8 @@ export abstract class EngineCore {
 
   /** processing -> waiting: the worker drops it, and the tasks pipelined behind it. */
   protected revertToWaiting(d: TaskRecord): void {
-    const w = this.leaveWorker(d);
-    if (w !== null) {
-      this.out.push({ type: 'cancel-task', worker: w.id, key: d.key });
-      this.unpipeline(d, w);
-    }
+    const w = this.stopRuns(d);
+    if (w !== null) this.unpipeline(d, w);
     d.state = 'waiting';
     d.waitingOn = 0;
     for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
@@ -368,13 +467,11 @@ export abstract class EngineCore {
         case 'memory':
           this.freeData(t);
           break;
-        case 'processing': {
-          const w = this.leaveWorker(t);
-          if (w !== null) this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
+        case 'processing':
+          this.stopRuns(t);
           this.deactivate(t);
           t.state = 'released';
           break;
-        }
         case 'waiting':
         case 'queued':
           this.deactivate(t);
@@ -420,6 +517,7 @@ export abstract class EngineCore {
     t.dependencies = NO_TASKS;
     t.spec = undefined;
     t.error = undefined;
+    t.checks = null;
   }
 
   protected flushFrees(): void {
@@ -431,7 +529,21 @@ export abstract class EngineCore {
 
 const NO_WORKERS: readonly WorkerRecord[] = [];
 
-function nearestHolder(holders: readonly WorkerRecord[], w: WorkerRecord): WorkerRecord {
+/**
+ * Whether a task may go to fewer workers than an unrestricted one (named workers, resources,
+ * isolation, hosts where it timed out): when it waits, tasks behind it may still be placed.
+ */
+function restrictsPlacement(t: TaskRecord): boolean {
+  const o = t.options;
+  return (
+    t.suspicious > 0 ||
+    (o !== null && (o.workers !== undefined || o.resources !== undefined)) ||
+    (t.checks !== null && t.checks.timedOut.length > 0)
+  );
+}
+
+/** The holder on the same host as `w` when there is one (cheaper to fetch from). */
+export function nearestHolder(holders: readonly WorkerRecord[], w: WorkerRecord): WorkerRecord {
   if (holders.length === 1) return holders[0] as WorkerRecord;
   return holders.find((h) => h.host === w.host) ?? (holders[0] as WorkerRecord);
 }

@@ -2,7 +2,11 @@
  * The engine: bask's one scheduling state machine. Events in, instructions out; no I/O, no
  * timers, no clocks. The sync scheduler, the worker pool and the cluster scheduler all drive
  * this class, so they share one semantics and one place to make fast. This file turns each
- * event into transitions (core.ts holds the state and the transitions).
+ * event into transitions. The layers below it, each a class the next extends:
+ *
+ *   core.ts      state, the ready queue, and the transitions every task goes through
+ *   replicas.ts  `verify`: runs on distinct hosts, votes, the majority's result (verify.ts)
+ *   faults.ts    workers joining and leaving, lost inputs, timeouts, quarantine
  *
  * Task life cycle (named transitions, see TRANSITIONS):
  *
@@ -16,11 +20,11 @@
  */
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import { EngineCore, NO_TASKS, SCATTERED } from './core.js';
+import { NO_TASKS, SCATTERED } from './core.js';
+import { FaultCore } from './faults.js';
 import {
   TaskGroup,
   TaskRecord,
-  WorkerRecord,
   type ClientId,
   type EngineEvent,
   type GraphSubmitted,
@@ -29,11 +33,12 @@ import {
   type WorkerId,
 } from './types.js';
 import { validateState } from './validate.js';
+import { errorVote, verifyProblem } from './verify.js';
 
 export { SCATTERED, TRANSITIONS, type EngineOptions } from './core.js';
 
 /** The scheduling state machine. */
-export class Engine extends EngineCore {
+export class Engine extends FaultCore {
   /** Takes one event; returns what drivers must do now. */
   handle(event: EngineEvent): Instruction[] {
     this.out = [];
@@ -59,11 +64,13 @@ export class Engine extends EngineCore {
       case 'graph-submitted':
         return this.graphSubmitted(event);
       case 'task-finished':
-        return this.taskFinished(event.key, event.worker, event.nbytes, event.duration);
+        return this.taskFinished(event.key, event.worker, event.nbytes, event.duration, event.hash);
       case 'task-erred':
         return this.taskErred(event.key, event.worker, event.error, event.duration ?? 0);
       case 'task-missing-data':
         return this.taskMissingData(event.key, event.worker, event.missing);
+      case 'task-timed-out':
+        return this.taskTimedOut(event.key, event.worker);
       case 'worker-added':
         return this.workerAdded(
           event.worker,
@@ -90,6 +97,7 @@ export class Engine extends EngineCore {
 
   private graphSubmitted(event: GraphSubmitted): void {
     const { batch, client } = event;
+    if (this.replicate) this.checkVerify(event);
     const base = this.nextRank;
     this.nextRank += batch.keys.length;
     const records = this.createRecords(batch, base, event);
@@ -163,6 +171,23 @@ export class Engine extends EngineCore {
     return t;
   }
 
+  /** Refuses a batch whose `verify` can never be satisfied, before any record is made. */
+  private checkVerify(event: GraphSubmitted): void {
+    const check = (key: string | undefined, options: TaskOptions): void => {
+      const problem = verifyProblem(options);
+      if (problem !== undefined)
+        throw new BaskError(
+          'ERR_INVALID_ARGUMENT',
+          key === undefined ? problem : `Task '${key}': ${problem}`,
+          key === undefined ? {} : { key },
+        );
+    };
+    if (event.defaults?.verify !== undefined) check(undefined, event.defaults);
+    if (event.options !== undefined)
+      for (const [key, options] of event.options)
+        if (options.verify !== undefined) check(key, options);
+  }
+
   private setOptions(t: TaskRecord, options: TaskOptions): void {
     t.options = options;
     t.retriesLeft = options.retries ?? 0;
@@ -188,11 +213,28 @@ export class Engine extends EngineCore {
 
   // ---- results ------------------------------------------------------------------------------
 
-  private taskFinished(key: string, workerId: WorkerId, nbytes: number, duration: number): void {
+  private taskFinished(
+    key: string,
+    workerId: WorkerId,
+    nbytes: number,
+    duration: number,
+    hash: string | undefined,
+  ): void {
     const w = this.workers.get(workerId);
     const t = this.tasks.get(key);
-    if (w === undefined) return;
+    if (w === undefined) {
+      if (t !== undefined && hash !== undefined)
+        this.lateResult(t, workerId, { hash, nbytes, duration });
+      return;
+    }
     if (t === undefined || t.state !== 'processing' || t.processingOn !== w) {
+      if (t !== undefined && this.runsReplica(t, w)) {
+        this.replicaDone(t, w, { hash: hash ?? 'no hash', nbytes, duration });
+        this.drainReleaseChecks();
+        return;
+      }
+      if (t !== undefined && hash !== undefined)
+        this.lateResult(t, workerId, { hash, nbytes, duration });
       // Stale: cancelled, reassigned or already done. Nobody tracks this copy: drop it.
       if (t === undefined || t.holders === null || !t.holders.includes(w)) this.freeOn(w, key);
       return;
@@ -200,37 +242,23 @@ export class Engine extends EngineCore {
     this.leaveWorker(t);
     t.group.observe(duration);
     w.tasksDone++;
-    t.state = 'memory';
-    t.nbytes = nbytes;
-    t.holders = [w];
-    w.nkeys++;
-    w.nbytes += nbytes;
-    for (const dep of t.dependencies) {
-      const holders = dep.holders;
-      if (holders !== null && !holders.includes(w)) {
-        holders.push(w);
-        w.nkeys++;
-        w.nbytes += dep.nbytes;
-      }
-      if (--dep.waiters === 0) this.releaseChecks.push(dep);
-    }
-    const dependents = t.dependents;
-    for (let i = 0; i < dependents.length; i++) {
-      const d = dependents[i] as TaskRecord;
-      if (d.state === 'waiting') {
-        if (--d.waitingOn === 0) this.toQueued(d);
-      } else if (d.state === 'processing' && d.waitingOn > 0) {
-        d.waitingOn--; // pipelined behind this task
-      }
-    }
-    if (t.wantedBy !== null) for (const client of t.wantedBy) this.report(client, t);
-    else if (t.waiters === 0) this.releaseChecks.push(t);
+    this.toMemory(t, [w], nbytes);
     this.drainReleaseChecks();
   }
 
   private taskErred(key: string, workerId: WorkerId, error: unknown, duration: number): void {
     const w = this.workers.get(workerId);
     const t = this.tasks.get(key);
+    if (t !== undefined && t.checks !== null && (w === undefined || t.processingOn !== w)) {
+      const result = { hash: errorVote(error), nbytes: 0, duration, error };
+      if (w !== undefined && this.runsReplica(t, w)) {
+        this.replicaDone(t, w, result);
+        this.drainReleaseChecks();
+      } else {
+        this.lateResult(t, workerId, result);
+      }
+      return;
+    }
     if (w === undefined || t === undefined || t.state !== 'processing' || t.processingOn !== w)
       return;
     this.leaveWorker(t);
@@ -245,97 +273,7 @@ export class Engine extends EngineCore {
     this.drainReleaseChecks();
   }
 
-  // ---- workers and lost data ----------------------------------------------------------------
-
-  private workerAdded(
-    id: WorkerId,
-    nthreads: number,
-    resources: Readonly<Record<string, number>>,
-    host: string,
-  ): void {
-    if (this.workers.has(id)) return;
-    if (!(Number.isInteger(nthreads) && nthreads > 0)) {
-      throw new BaskError(
-        'ERR_INVALID_ARGUMENT',
-        `Worker '${id}' must have a positive integer nthreads, got ${nthreads}`,
-      );
-    }
-    const w = new WorkerRecord(id, nthreads, resources, host);
-    this.workers.set(id, w);
-    this.workerList = [...this.workers.values()];
-  }
-
-  private workerRemoved(
-    id: WorkerId,
-    running: readonly string[] | undefined,
-    reason: 'crashed' | 'closed',
-  ): void {
-    const w = this.workers.get(id);
-    if (w === undefined) return;
-    this.workers.delete(id);
-    this.workerList = [...this.workers.values()];
-    if (this.previousRootWorker === w) this.previousRootWorker = undefined;
-    this.freeing.delete(w);
-    const processing: TaskRecord[] = [];
-    const held: TaskRecord[] = [];
-    for (const t of this.tasks.values()) {
-      if (t.processingOn === w) processing.push(t);
-      else if (t.holders !== null && t.holders.includes(w)) held.push(t);
-    }
-    for (const t of processing) {
-      // A failure of an earlier task may already have taken this one off the worker.
-      if (t.processingOn !== w) continue;
-      this.leaveWorker(t);
-      if (reason === 'crashed' && (running === undefined || running.includes(t.key)))
-        t.suspicious++;
-      if (t.suspicious >= this.allowedFailures) {
-        const error = new BaskError(
-          'ERR_KILLED_WORKER',
-          `Task '${t.key}' was running on ${t.suspicious} workers that died (last: '${id}'); ` +
-            'it probably crashes its worker (out of memory, process.exit, an infinite loop under a timeout).',
-          { key: t.key },
-        );
-        this.toErred(t, error, t.key);
-      } else {
-        this.rewait(t);
-      }
-    }
-    for (const t of held) {
-      const holders = t.holders;
-      if (holders === null) continue;
-      const i = holders.indexOf(w);
-      if (i >= 0) holders.splice(i, 1);
-      if (holders.length === 0 && t.state === 'memory') this.lost(t);
-    }
-    this.drainReleaseChecks();
-  }
-
-  private taskMissingData(
-    key: string,
-    workerId: WorkerId,
-    missing: readonly { key: string; from: WorkerId }[],
-  ): void {
-    const t = this.tasks.get(key);
-    const w = this.workers.get(workerId);
-    for (const m of missing) {
-      const dep = this.tasks.get(m.key);
-      const holder = this.workers.get(m.from);
-      if (dep === undefined || holder === undefined || dep.holders === null) continue;
-      const i = dep.holders.indexOf(holder);
-      if (i >= 0) {
-        dep.holders.splice(i, 1);
-        holder.nkeys--;
-        holder.nbytes -= dep.nbytes;
-      }
-      if (dep.holders.length === 0 && dep.state === 'memory') this.lost(dep);
-    }
-    if (t !== undefined && w !== undefined && t.state === 'processing' && t.processingOn === w) {
-      this.leaveWorker(t);
-      this.unpipeline(t, w);
-      this.rewait(t);
-    }
-    this.drainReleaseChecks();
-  }
+  // ---- scattered data ---------------------------------------------------------------------
 
   private dataScattered(client: ClientId, key: string, workerId: WorkerId, nbytes: number): void {
     const w = this.workers.get(workerId);

@@ -1,7 +1,12 @@
 /**
  * Scheduling policies as small pure functions: how much work a worker may hold (queue depth
- * and backpressure), whether a task may run on a worker (restrictions, resources), and which
- * worker gets a ready task (data locality against load, Dask's `worker_objective`).
+ * and backpressure), whether a task may run on a worker (restrictions, resources), which
+ * worker gets a ready task (data locality against load, Dask's `worker_objective`), and which
+ * distinct hosts get the replicas of a task with `verify`.
+ *
+ * A task with a `timeout` goes only to a thread with nothing else to do (its clock starts
+ * when it is sent, so nothing may run before it there) and never back to a host where it
+ * timed out.
  */
 import type { TaskGroup, TaskRecord, WorkerRecord } from './types.js';
 
@@ -74,6 +79,22 @@ export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
   return true;
 }
 
+/**
+ * Whether `worker` could ever run the task: its `workers` restriction and the resources the
+ * worker has in total (not what is free now). Used to tell "wait" from "nowhere to go".
+ */
+export function couldRun(task: TaskRecord, worker: WorkerRecord): boolean {
+  const options = task.options;
+  if (options === null) return true;
+  if (options.workers !== undefined && !options.workers.some((w) => matchesWorker(w, worker.id)))
+    return false;
+  if (options.resources !== undefined) {
+    for (const [name, need] of Object.entries(options.resources))
+      if ((worker.resources[name] ?? 0) < need) return false;
+  }
+  return true;
+}
+
 /** A restriction names a worker thread (`alice/0`) or every thread of a process (`alice`). */
 export function matchesWorker(restriction: string, id: string): boolean {
   return (
@@ -136,6 +157,39 @@ export function pickWorker(
 
 const NO_WORKERS: readonly WorkerRecord[] = [];
 
+/**
+ * Up to `count` workers for replicas of a task, each on a host not in `excluded` and not
+ * shared with another pick (distinct machines: a liar is a machine, not a thread), best
+ * objective first. Fewer (or none) when not enough hosts can take it now.
+ */
+export function pickReplicas(
+  task: TaskRecord,
+  workers: readonly WorkerRecord[],
+  count: number,
+  excluded: readonly string[],
+  policy: Policy,
+): WorkerRecord[] {
+  const picked: WorkerRecord[] = [];
+  const hosts = new Set(excluded);
+  const dependent = task.dependencies.length > 0;
+  while (picked.length < count) {
+    let chosen: WorkerRecord | undefined;
+    let chosenCost = Infinity;
+    for (const w of workers) {
+      if (hosts.has(w.host) || !fits(task, w, policy, dependent)) continue;
+      const cost = objective(task, w, policy);
+      if (cost < chosenCost) {
+        chosen = w;
+        chosenCost = cost;
+      }
+    }
+    if (chosen === undefined) break;
+    picked.push(chosen);
+    hosts.add(chosen.host);
+  }
+  return picked;
+}
+
 function best(
   task: TaskRecord,
   workers: readonly WorkerRecord[],
@@ -163,7 +217,8 @@ function objective(task: TaskRecord, w: WorkerRecord, policy: Policy): number {
 /**
  * Whether `worker` may take `task` now: a suspicious task needs an idle worker; a root task
  * needs room; a dependent only needs the worker to be under its hard limit (except in exact
- * mode, where every task needs room); restrictions always apply.
+ * mode, where every task needs room); restrictions always apply; a task with a timeout needs
+ * a free thread on a host where it has not timed out.
  */
 function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy, dependent: boolean): boolean {
   if (task.suspicious > 0) {
@@ -177,5 +232,13 @@ function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy, dependent:
   } else if (!hasRoom(worker, policy)) {
     return false;
   }
-  return task.options === null || isAllowed(task, worker);
+  const options = task.options;
+  if (options === null) return true;
+  if (
+    options.timeout !== undefined &&
+    (worker.nprocessing >= worker.nthreads ||
+      (task.checks !== null && task.checks.timedOut.includes(worker.host)))
+  )
+    return false;
+  return isAllowed(task, worker);
 }

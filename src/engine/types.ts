@@ -32,6 +32,17 @@ export interface TaskOptions {
   workers?: readonly WorkerId[];
   /** Abstract resources the task holds while it runs (`{ GPU: 1 }`). */
   resources?: Readonly<Record<string, number>>;
+  /**
+   * Run on this many distinct worker hosts (processes, browser tabs) and accept the result only
+   * when their hashes agree (default 1: no replication). Honoured where the engine replicates
+   * (the cluster); local drivers run the task once. See verify.ts.
+   */
+  verify?: number;
+  /**
+   * Milliseconds a run may take on a worker. The cluster moves a late task to another host
+   * (ERR_TIMEOUT once there is nowhere left to try); the pool fails it with ERR_TIMEOUT.
+   */
+  timeout?: number;
 }
 
 /** A submission: a graph batch, the keys the client wants, and per-task options. */
@@ -50,8 +61,18 @@ export interface GraphSubmitted {
 /** What drivers tell the engine. */
 export type EngineEvent =
   | GraphSubmitted
-  | { type: 'task-finished'; key: string; worker: WorkerId; nbytes: number; duration: number }
+  | {
+      type: 'task-finished';
+      key: string;
+      worker: WorkerId;
+      nbytes: number;
+      duration: number;
+      /** The result's content hash, when the task was sent with `hash` (replicated tasks). */
+      hash?: string;
+    }
   | { type: 'task-erred'; key: string; worker: WorkerId; error: unknown; duration?: number }
+  /** A run went past the task's `timeout` (the driver keeps the clock). */
+  | { type: 'task-timed-out'; key: string; worker: WorkerId }
   | {
       type: 'task-missing-data';
       key: string;
@@ -107,6 +128,10 @@ export type Instruction =
       report: boolean;
       /** No other task will read the result (no live dependents when dispatched). */
       lastUse: boolean;
+      /** Report the result's content hash (a replica of a task with `verify`). */
+      hash?: true;
+      /** The task's `timeout` (ms): it goes only to an idle thread, so the clock starts now. */
+      timeout?: number;
     }
   | { type: 'free-keys'; worker: WorkerId; keys: string[] }
   | { type: 'cancel-task'; worker: WorkerId; key: string }
@@ -119,7 +144,12 @@ export type Instruction =
       nbytes: number;
     }
   | { type: 'report'; client: ClientId; key: string; state: 'erred'; error: unknown; blame: string }
-  | { type: 'report'; client: ClientId; key: string; state: 'lost' };
+  | { type: 'report'; client: ClientId; key: string; state: 'lost' }
+  /**
+   * A host (worker process or tab) returned a result that disagrees with the majority for
+   * `key`: its workers are out of the engine for good (no tasks, no data used).
+   */
+  | { type: 'quarantine'; host: string; workers: WorkerId[]; key: string; reason: string };
 
 /** Average duration of the tasks of a group (key prefix), for placement and queue depth. */
 export class TaskGroup {
@@ -164,6 +194,8 @@ export class TaskRecord {
   blame = '';
   options: TaskOptions | null = null;
   retriesLeft = 0;
+  /** Replicas, votes and timeouts of a task with `verify` or `timeout` (null until needed). */
+  checks: TaskChecks | null = null;
 
   constructor(
     readonly key: string,
@@ -174,6 +206,61 @@ export class TaskRecord {
     public rank: number,
     readonly group: TaskGroup,
   ) {}
+}
+
+/** One replica's result: who computed it, and the content hash of what it computed. */
+export interface Vote {
+  readonly worker: WorkerRecord;
+  /** The result's hash, or the error's vote (see `errorVote` in verify.ts). */
+  readonly hash: string;
+  readonly nbytes: number;
+  /** The error, when the run failed. */
+  readonly error?: unknown;
+  /** False once its host is quarantined: kept to count a wrong result, never to decide. */
+  counted: boolean;
+}
+
+/**
+ * What a task with `verify` or `timeout` tracks beyond the common record (created on need).
+ * While a verification goes on, the task is 'processing' with `processingOn` null: its runs
+ * are in `running`, one per host, and its results in `votes`.
+ */
+export class TaskChecks {
+  /** Workers running a replica now. */
+  running: WorkerRecord[] = [];
+  /** Results of this verification, at most one per host. */
+  votes: Vote[] = [];
+  /** Hosts that ran or run this verification: a replica never repeats on a host. */
+  hosts: string[] = [];
+  /** The hash the majority agreed on, kept to check results that come late. */
+  accepted: string | undefined = undefined;
+  /** Hosts where a run went past the task's timeout. */
+  timedOut: string[] = [];
+}
+
+/** Counters of replication, verification and deadlines (the cluster's /metrics). */
+export interface CheckCounters {
+  /** Replica runs sent. */
+  replicas: number;
+  /** Tasks whose replicas reached agreement. */
+  verified: number;
+  /** Results that disagreed with the majority (every wrong result caught). */
+  mismatches: number;
+  /** Tasks that failed with ERR_VERIFY_FAILED (no majority). */
+  verifyFailed: number;
+  /** Runs that went past their timeout. */
+  timeouts: number;
+  /** Hosts quarantined. */
+  quarantined: number;
+}
+
+/** Why a host was quarantined. */
+export interface Quarantine {
+  readonly host: string;
+  readonly workers: WorkerId[];
+  /** The task whose majority it disagreed with. */
+  readonly key: string;
+  readonly reason: string;
 }
 
 /** The engine's record of one worker. */

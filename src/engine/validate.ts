@@ -24,7 +24,7 @@ export function validateState(engine: Engine): void {
     let keys = 0;
     let bytes = 0;
     for (const t of engine.tasks.values()) {
-      if (t.processingOn === w) {
+      if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;
         occupancy += t.estimate;
       }
@@ -38,7 +38,12 @@ export function validateState(engine: Engine): void {
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
     if (bytes !== w.nbytes) fail(`worker ${id} nbytes=${w.nbytes}, counted ${bytes}`);
-    if (w.isolating !== null && w.isolating.processingOn !== w)
+    const isolating = w.isolating;
+    if (
+      isolating !== null &&
+      isolating.processingOn !== w &&
+      isolating.checks?.running.includes(w) !== true
+    )
       fail(`worker ${id} isolates a task it does not process`);
   }
   for (const [client, wants] of engine.clientWants) {
@@ -92,7 +97,7 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
           fail(`'${key}' is processing but input '${dep.key}' is ${dep.state} elsewhere`);
         }
       }
-      if (t.processingOn === null) fail(`'${key}' processing on no worker`);
+      if (t.processingOn === null) validateReplicas(engine, t);
       else if (!engine.workers.has(t.processingOn.id))
         fail(`'${key}' processing on removed worker`);
       break;
@@ -113,11 +118,40 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
   if (t.state !== 'processing' && t.processingOn !== null)
     fail(`'${key}' is ${t.state} but on a worker`);
   if (
+    t.state !== 'processing' &&
+    t.checks !== null &&
+    (t.checks.running.length > 0 || t.checks.votes.length > 0)
+  )
+    fail(`'${key}' is ${t.state} but has replicas or votes`);
+  if (engine.needRuns.has(t) && (t.state !== 'processing' || t.processingOn !== null))
+    fail(`'${key}' needs replicas but is ${t.state}`);
+  if (
     !ACTIVE.has(t.state) &&
     t.state !== 'memory' &&
     t.state !== 'released' &&
     t.state !== 'erred'
   ) {
     fail(`'${key}' has unknown state ${String(t.state)}`);
+  }
+}
+
+/** A verifying task: replicas on distinct live hosts, never pipelined, at most one vote a host. */
+function validateReplicas(engine: Engine, t: TaskRecord): void {
+  const key = t.key;
+  const checks = t.checks;
+  if (checks === null) fail(`'${key}' processing on no worker`);
+  if (t.waitingOn !== 0) fail(`'${key}' is a replicated task pipelined behind its inputs`);
+  const hosts = new Set<string>();
+  for (const w of checks.running) {
+    if (!engine.workers.has(w.id)) fail(`'${key}' replica on removed worker ${w.id}`);
+    if (hosts.has(w.host)) fail(`'${key}' has two replicas on host ${w.host}`);
+    hosts.add(w.host);
+    if (!checks.hosts.includes(w.host)) fail(`'${key}' replica host ${w.host} not recorded`);
+  }
+  const voted = new Set<string>();
+  for (const v of checks.votes) {
+    if (voted.has(v.worker.host)) fail(`'${key}' has two votes from host ${v.worker.host}`);
+    voted.add(v.worker.host);
+    if (hosts.has(v.worker.host)) fail(`'${key}' has a vote and a replica on ${v.worker.host}`);
   }
 }

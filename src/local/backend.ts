@@ -35,6 +35,18 @@ export interface SubmitOptions {
 export interface ClusterInfo {
   workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
   tasks: Record<string, number>;
+  /**
+   * Worker processes quarantined (cluster): one of their results disagreed with the majority
+   * of a task with `verify`, so they get no more tasks. `since` is epoch ms.
+   */
+  quarantined?: {
+    name: string;
+    host: string;
+    workers: string[];
+    key: string;
+    reason: string;
+    since: number;
+  }[];
 }
 
 /** The operations a client needs. */

@@ -308,6 +308,12 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
 
   // ---- timeouts -----------------------------------------------------------------------------
 
+  /** A task with its own `timeout` (Client.local's submit) starts the watch too. */
+  protected override dispatch(ins: Extract<Instruction, { type: 'execute' }>, t: number): void {
+    super.dispatch(ins, t);
+    if (ins.timeout !== undefined) this.watchTimeouts();
+  }
+
   private watchTimeouts(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => this.checkTimeouts(), 20);
@@ -320,7 +326,8 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     for (const h of [...this.workers.values()]) {
       const key = h.running();
       if (key === undefined) continue;
-      let limit: number | undefined;
+      let limit = this.engine.tasks.get(key)?.options?.timeout;
+      if (limit !== undefined) anyLimit = true;
       for (const comp of this.runs.values()) {
         if (comp.timeout === undefined) continue;
         anyLimit = true;

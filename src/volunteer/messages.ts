@@ -83,3 +83,9 @@ export type RouterToHost =
   /** A thread reported a fatal error: replace it (unless that generation is gone already). */
   | { type: 'respawn'; id: string; generation: number }
   | { type: 'stopped'; reason: string };
+
+/** Values fetched, in key order, and the keys that were not there. */
+export interface Got {
+  values: unknown[];
+  missing: string[];
+}

@@ -16,15 +16,11 @@
  */
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
 import type { FromWorkerProcess, PeerWireMessage, WorkerInfo } from '../wire/protocol.js';
-import type { RouterToHost } from './messages.js';
+import type { Got, RouterToHost } from './messages.js';
+
+export type { Got };
 import { PeerSockets } from './peer-sockets.js';
 import { buffersOf } from './thread-link.js';
-
-/** Values fetched, in key order, and the keys that were not there. */
-export interface Got {
-  values: unknown[];
-  missing: string[];
-}
 
 /** Serves keys held by one of this volunteer's threads. */
 export type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<Got>;

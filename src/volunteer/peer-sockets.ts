@@ -10,7 +10,7 @@
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
 import { PROTOCOL_VERSION, type PeerWireMessage } from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
-import type { Got } from './paths.js';
+import type { Got } from './messages.js';
 
 const CONNECT_TIMEOUT_MS = 2000;
 const RETRY_AFTER_MS = 10_000;

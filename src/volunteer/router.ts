@@ -171,6 +171,13 @@ export class Router {
         return this.paths.relayed(message.id, message.values, message.missing);
       case 'signal':
         return this.post({ type: 'signal', from: message.from, data: message.data });
+      case 'restart': {
+        // A run went past its timeout: the page replaces the thread (it may be stuck in it).
+        const thread = this.holdings.threads.get(message.worker);
+        if (thread !== undefined)
+          this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
+        return;
+      }
       case 'module':
       case 'ping':
         return;

@@ -32,6 +32,11 @@ export interface Encoded {
 /** Encodes values for postMessage; collects transferables when moving. */
 export class CloneEncoder {
   marked = false;
+  /**
+   * Record the module URL of registered types (so a receiver can import it). Content hashes
+   * leave it out: one class may load from different URLs on different machines.
+   */
+  withModules = true;
   readonly transfer: Transferable[] = [];
   private seen: Map<object, unknown> | undefined;
 
@@ -131,7 +136,7 @@ export class CloneEncoder {
         name: type.name,
         data: this.encode(type.encode(value)),
       };
-      if (type.moduleUrl !== undefined) marker.module = type.moduleUrl;
+      if (type.moduleUrl !== undefined && this.withModules) marker.module = type.moduleUrl;
       seen.set(value, marker);
       return this.mark(marker);
     }

@@ -102,6 +102,11 @@ export interface WorkerStatus {
   lastSeen: number;
   joined: number;
   threads: ThreadStatus[];
+  /**
+   * Set when it returned a result the majority of a task with `verify` disagreed with: it
+   * gets no more tasks (`since` is epoch ms).
+   */
+  quarantined?: { key: string; reason: string; since: number };
 }
 
 /** One worker thread (one lane of the task stream). */

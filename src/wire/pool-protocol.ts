@@ -27,6 +27,8 @@ export interface WireTask {
   readonly marked: boolean;
   readonly fetch: readonly Fetch[];
   readonly report: ReportMode;
+  /** 1: report the result's content hash (a replica of a task with `verify`). */
+  readonly hash?: 1;
 }
 
 /** main -> worker on the task port. */
@@ -53,6 +55,8 @@ export interface TaskResult {
   /** The value, when a report was asked for. */
   value?: unknown;
   hasValue?: boolean;
+  /** SHA-256 of the value's wire encoding, when the task asked for it (`hash: 1`). */
+  hash?: string;
   error?: SerializedError;
   /** Dependencies that could not be fetched. */
   missing?: { key: string; from: string }[];

@@ -141,6 +141,11 @@ export type ToWorkerProcess =
   | { type: 'relay-data'; id: number; values: unknown[]; missing: string[] }
   /** WebRTC signaling from another worker process (relayed; see `signal` below). */
   | { type: 'signal'; from: string; data: unknown }
+  /**
+   * The thread is stuck (a run went past its timeout) and is out of the engine: end it and
+   * start a new one with the same id (`thread-exit`, then `thread-ready`). Its data is gone.
+   */
+  | { type: 'restart'; worker: string; reason: string }
   | { type: 'ping' };
 
 /** Worker process -> scheduler. */

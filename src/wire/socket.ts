@@ -102,8 +102,18 @@ export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
   };
 }
 
+/** Options of `openSocket`. */
+export interface OpenSocketOptions {
+  /** Node only: certificate authorities to trust for wss:// (PEM), e.g. a self-signed certificate. */
+  ca?: string | readonly string[];
+}
+
 /** Opens a WebSocket to `url` (ws:// or wss://); rejects with ERR_CONNECTION when it cannot. */
-export async function openSocket(url: string, timeoutMs = 10_000): Promise<Socket> {
+export async function openSocket(
+  url: string,
+  timeoutMs = 10_000,
+  options: OpenSocketOptions = {},
+): Promise<Socket> {
   const Browser = (globalThis as { WebSocket?: new (url: string) => WsLike }).WebSocket;
   const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
   let raw: WsLike;
@@ -113,7 +123,11 @@ export async function openSocket(url: string, timeoutMs = 10_000): Promise<Socke
     const mod = (await import(/* @vite-ignore */ specifier)) as {
       WebSocket: new (url: string, opts: object) => WsLike;
     };
-    raw = new mod.WebSocket(url, { perMessageDeflate: false, maxPayload: 0 });
+    raw = new mod.WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload: 0,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    });
     nodeStyle = true;
   } else if (Browser !== undefined) {
     raw = new Browser(url);

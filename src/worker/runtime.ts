@@ -21,6 +21,7 @@ import { CloneDecoder, CloneEncoder, MARK, decodeWithImports } from '../wire/clo
 import { Task } from '../graph/spec.js';
 import type { FnRef } from '../graph/fnref.js';
 import { typeNamed } from '../wire/registry.js';
+import { digestValue, isDigestReady, loadDigest } from './digest.js';
 import { MissingInputError, evaluate, isThenable } from './execute.js';
 import { FunctionCache } from './functions.js';
 import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
@@ -164,6 +165,7 @@ export class WorkerRuntime {
     try {
       const needed = this.modulesNeeded(task);
       if (needed.length > 0) return this.afterLoading(needed, task, start);
+      if (task.hash === 1 && !isDigestReady()) return this.afterLoading([], task, start);
       if (task.fetch.length > 0 && task.fetch.some((f) => !this.store.has(f.key))) {
         return this.fetchThenRun(task, start);
       }
@@ -184,6 +186,7 @@ export class WorkerRuntime {
   private async afterLoading(urls: string[], task: WireTask, start: number): Promise<void> {
     try {
       await Promise.all(urls.map((u) => this.functions.load(u)));
+      if (task.hash === 1) await loadDigest();
     } catch (error) {
       this.fail(task, start, error);
       return;
@@ -244,6 +247,8 @@ export class WorkerRuntime {
     if (this.measure) measureTask(task.key, start, end);
     const result: TaskResult = { key: task.key, start, end, nbytes: sizeof(value) };
     try {
+      // Hashed before anything is given away (report 2 transfers the value's buffers).
+      if (task.hash === 1) result.hash = digestValue(value);
       if (task.report === 2) {
         // Its last use: give the value away (transfer its buffers) instead of keeping it.
         const encoder = new CloneEncoder(true);

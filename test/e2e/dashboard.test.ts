@@ -6,13 +6,12 @@
  * so. Screenshots go to test-results/.
  *
  * The computation's tasks are independent except for a chain pinned to one thread (bob/0), so
- * no input crosses processes and every task runs exactly once (see the report on recomputed
- * inputs after failed cross-process fetches).
+ * that the counts shown are exact whatever the placement.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright';
+import { type Browser, type Page } from 'playwright';
 import { WebSocket } from 'ws';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,21 +22,12 @@ import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import { tasks } from '../conformance/tasks.js';
 import { startScheduler, startWorker, waitForWorkers } from '../integration/cluster.js';
 import { parsePrometheusText } from './prometheus.js';
+import { launchChromium } from '../chromium.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCREENSHOTS = join(ROOT, 'test-results');
 /** Pages update within a second or so; a loaded machine gets more time (no timing asserted). */
 const POLL = { timeout: 30_000 };
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let address = '';
 let http = '';
 let browser: Browser;
@@ -76,10 +66,7 @@ beforeAll(async () => {
     startWorker(address, ['--nthreads', '1', '--name', 'bob']),
   ]);
   await waitForWorkers(http, 3);
-  browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
   // /status is open before anything runs: the scheduler follows the cluster while it is.
   status = await open('/status');
@@ -253,5 +240,21 @@ describe('dashboard pages', () => {
     expect(body).toContain('npm run build:pages');
     expect(await (await fetch(`${bare.http}/health`)).text()).toBe('ok\n');
     bare.scheduler.kill();
+  });
+
+  it('takes the client token from its URL, keeps it in its links, and says when refused', async () => {
+    const guarded = await startScheduler(['--client-token', 'dash-secret']);
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`guarded: ${error.message}`));
+    await page.goto(`${guarded.http}/status`);
+    await page.waitForSelector('.bask-conn[data-state="closed"]');
+    expect(await page.textContent('.bask-conn')).toMatch(/ERR_AUTH/);
+    await page.goto(`${guarded.http}/status?token=dash-secret`);
+    await page.waitForSelector('.bask-conn[data-state="open"]');
+    expect(await page.getAttribute('nav a[href^="./workers"]', 'href')).toBe(
+      './workers?token=dash-secret',
+    );
+    await page.close();
+    guarded.scheduler.kill();
   });
 });

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright';
+import { type Browser, type Page } from 'playwright';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateStocks } from '../../src/seed/index.js';
@@ -21,19 +21,10 @@ import {
   fixtureNames,
 } from './expected-spreads.js';
 import { bask, waitFor, type Started } from '../integration/cluster.js';
+import { launchChromium } from '../chromium.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCREENSHOTS = join(ROOT, 'test-results');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 let demo: Started;
 let demoUrl = '';
 let browser: Browser;
@@ -45,10 +36,7 @@ beforeAll(async () => {
   // The real thing: `bask demo` serves the page next to a scheduler with local workers.
   demo = bask(['demo', '--port', '0', '--dashboard-port', '0', '--nthreads', '2']);
   [, demoUrl = ''] = await waitFor(demo, /Demo at:\s+(http:\/\/\S+)/, 'bask demo');
-  browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 

@@ -198,6 +198,30 @@ describe('volunteer browsers next to Node workers', () => {
   });
 });
 
+describe('verify across a browser tab and a Node worker', () => {
+  it('agrees on the content hash of the same results (nothing quarantined)', async () => {
+    const { address, http } = await startScheduler();
+    await startWorker(address, ['--nthreads', '1', '--name', 'n1']);
+    const b1 = await openVolunteer(browser, http, 'b1');
+    const client = await connect(address);
+    // Two hosts, verify: 2: every task runs once in Chromium and once in Node.
+    const arrays = client.map(tasks.makeArray, [10, 5000, 100_000], [1, 2, 3], { verify: 2 });
+    const sums = arrays.map((a) => client.submit(tasks.total, a, { verify: 2 }));
+    expect(await client.gather(sums)).toEqual([
+      expectedTotal(10, 1),
+      expectedTotal(5000, 2),
+      expectedTotal(100_000, 3),
+    ]);
+    expect(await client.submit(tasks.inc, 41, { verify: 2 }).result()).toBe(42);
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    expect(metrics).toMatch(/^bask_verify_agreed_total 7$/m);
+    expect(metrics).toMatch(/^bask_verify_mismatches_total 0$/m);
+    expect(metrics).toMatch(/^bask_quarantined_total 0$/m);
+    expect(b1.errors).toEqual([]);
+    await b1.context.close();
+  });
+});
+
 describe('the volunteer page', () => {
   it('replaces a thread that crashes; a task that kills three fails with ERR_KILLED_WORKER', async () => {
     const { address, http } = await startScheduler();

@@ -7,34 +7,15 @@
  * addresses, shown as they are (no mDNS names, so no multicast lookups on the network).
  */
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import { type Browser, type BrowserContext, type Page } from 'playwright';
 import { build } from 'vite';
+export { launchChromium } from '../chromium.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** Chromium's flags for these tests. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 
 /** Builds the volunteer page into volunteer-dist/ (what the scheduler serves at /worker). */
 export async function buildVolunteerPage(): Promise<void> {
   await build({ configFile: join(ROOT, 'vite.volunteer.config.ts'), logLevel: 'warn' });
-}
-
-/** Launches Chromium (Debian's, or CHROMIUM_PATH). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
 }
 
 /** An open volunteer page. */

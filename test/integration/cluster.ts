@@ -77,14 +77,18 @@ export async function startScheduler(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ scheduler: Started; address: string; http: string }> {
   const scheduler = bask(['scheduler', '--port', '0', '--dashboard-port', '0', ...extra], env);
-  const [, address] = await waitFor(scheduler, /Scheduler at: (ws:\/\/\S+)/, 'scheduler');
-  const [, http] = await waitFor(scheduler, /Dashboard at: (http:\/\/\S+)\/status/, 'scheduler');
+  const [, address] = await waitFor(scheduler, /Scheduler at: (wss?:\/\/\S+)/, 'scheduler');
+  const [, http] = await waitFor(scheduler, /Dashboard at: (https?:\/\/\S+)\/status/, 'scheduler');
   return { scheduler, address: address as string, http: http as string };
 }
 
-/** Starts a worker process and waits until it registered. */
-export async function startWorker(address: string, extra: string[] = []): Promise<Started> {
-  const worker = bask(['worker', address, ...extra]);
+/** Starts a worker process (with extra environment variables) and waits until it registered. */
+export async function startWorker(
+  address: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Started> {
+  const worker = bask(['worker', address, ...extra], env);
   await waitFor(worker, /registered at/, 'worker');
   return worker;
 }

@@ -37,6 +37,35 @@ function countedInc(path: string, value: number): number {
   return value + 1;
 }
 
+/**
+ * `value + 1`, except on a worker started with BASK_TEST_LIAR=1: there it returns a wrong
+ * answer and appends a line to BASK_TEST_LIAR_LOG for every lie (a machine that cheats).
+ */
+function liarInc(value: number): number {
+  if (process.env['BASK_TEST_LIAR'] === '1') {
+    appendFileSync(process.env['BASK_TEST_LIAR_LOG'] as string, `${value}\n`);
+    return value + 1000;
+  }
+  return value + 1;
+}
+
+/** Blocks its thread for good (no CPU used): only ending the thread gets it back. */
+function blockForever(): never {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  throw new Error('unreachable');
+}
+
+/** `2 * value`, except on a worker started with BASK_TEST_HANG=1: there it never returns. */
+function doubleUnlessStuck(value: number): number {
+  if (process.env['BASK_TEST_HANG'] === '1') blockForever();
+  return 2 * value;
+}
+
+/** Never returns, anywhere. */
+function hangEverywhere(_value: number): number {
+  return blockForever();
+}
+
 export const tasks = defineTasks(import.meta.url, {
   writeMarkerLater,
   sleep,
@@ -45,4 +74,7 @@ export const tasks = defineTasks(import.meta.url, {
   slowPid,
   exitProcess,
   countedInc,
+  liarInc,
+  doubleUnlessStuck,
+  hangEverywhere,
 });

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, isBaskError } from '../../src/index.node.js';
 import { tasks } from '../conformance/tasks.js';
+import { tasks as ptasks } from './tasks.js';
 
 let client: Client;
 beforeAll(async () => {
@@ -48,5 +49,28 @@ describe('Client.local map', () => {
     expect((option as Error).message).toMatch(/unknown option priorty/);
     const keys = thrown(() => client.map(tasks.inc, [1, 2], { key: ['only-one'] }));
     expect((keys as Error).message).toMatch(/array of 2 keys/);
+  });
+});
+
+describe('Client.local task options verify and timeout', () => {
+  it('runs a task with verify once (one machine: replication would catch nothing)', async () => {
+    const runs = client.map(tasks.inc, [1, 2, 3], { verify: 3 });
+    expect(await client.gather(runs)).toEqual([2, 3, 4]);
+    expect(await client.submit(tasks.inc, 10, { verify: 2 }).result()).toBe(11);
+  });
+
+  it('fails a task past its own timeout with ERR_TIMEOUT and keeps working', async () => {
+    const hung = client.submit(ptasks.spinForever, { timeout: 300 });
+    const error = await hung.result().catch((e: unknown) => e);
+    expect(isBaskError(error, 'ERR_TIMEOUT')).toBe(true);
+    expect(await client.submit(tasks.inc, 1, { timeout: 10_000 }).result()).toBe(2);
+  });
+
+  it('refuses a verify or timeout no scheduler could honour, naming it', () => {
+    const verify = thrown(() => client.submit(tasks.inc, 1, { verify: 0 }));
+    expect(isBaskError(verify, 'ERR_INVALID_ARGUMENT')).toBe(true);
+    expect((verify as Error).message).toMatch(/verify must be an integer from 1 to 16/);
+    const timeout = thrown(() => client.map(tasks.inc, [1], { timeout: -5 }));
+    expect((timeout as Error).message).toMatch(/timeout must be a positive number/);
   });
 });

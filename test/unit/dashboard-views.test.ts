@@ -8,7 +8,11 @@ import type { Client } from '../../src/client/client.js';
 import { DashboardModel } from '../../src/diagnostics/dashboard/model.js';
 import { mountDashboard } from '../../src/diagnostics/dashboard/mount.js';
 import { renderLiveStream } from '../../src/diagnostics/dashboard/stream-view.js';
-import { groupsHtml, workersTableHtml } from '../../src/diagnostics/dashboard/tables.js';
+import {
+  groupsHtml,
+  workerSummaryHtml,
+  workersTableHtml,
+} from '../../src/diagnostics/dashboard/tables.js';
 import { isBaskError } from '../../src/errors.js';
 import type { DashboardUpdate, WorkerStatus } from '../../src/wire/dashboard-protocol.js';
 
@@ -122,6 +126,22 @@ describe('dashboard views', () => {
     expect(table).toContain('peer 2.05 kB');
     expect(table).toContain('0.5 s ago');
     expect(groupsHtml([], 0)).toContain('No tasks yet');
+  });
+
+  it('marks a quarantined worker, with its reason, in both worker tables', () => {
+    const liar: WorkerStatus = {
+      ...worker,
+      name: 'mallory',
+      quarantined: { key: 'inc-7', reason: "its result for 'inc-7' disagreed", since: 9_000 },
+    };
+    for (const html of [workersTableHtml([worker, liar], 10_000), workerSummaryHtml([liar])]) {
+      expect(html).toContain('data-worker="mallory"');
+      expect(html).toMatch(/data-quarantined="inc-7"/);
+      expect(html).toContain(
+        '<span class="bask-quarantined" title="its result for &#39;inc-7&#39; disagreed (task inc-7)">quarantined</span>',
+      );
+    }
+    expect(workersTableHtml([worker], 10_000)).not.toContain('quarantined');
   });
 
   it('refuses a local client and unknown views with ERR_INVALID_ARGUMENT', () => {

@@ -29,6 +29,8 @@ export type ConnectionStatus =
 export interface DashboardConnectionOptions {
   /** Retry after failures and drops (default true). */
   reconnect?: boolean;
+  /** The scheduler's client token, when it has one (dashboards follow the client rule). */
+  token?: string;
 }
 
 const RETRY_FIRST_MS = 1000;
@@ -140,7 +142,15 @@ export class DashboardConnection {
       this.graphs.clear();
       this.retry(reason || `closed with code ${code}`);
     });
-    socket.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, role: 'dashboard' }));
+    const token = this.options.token;
+    socket.send(
+      encodeFrame({
+        type: 'hello',
+        version: PROTOCOL_VERSION,
+        role: 'dashboard',
+        ...(token !== undefined ? { token } : {}),
+      }),
+    );
   }
 
   private deliver(message: ToDashboard): void {

@@ -28,6 +28,8 @@ const VIEWS: readonly string[] = ['status', 'workers', 'graph'];
 export interface MountDashboardOptions {
   /** Which view (default 'status'). */
   view?: DashboardViewName;
+  /** The scheduler's client token, when it has one. */
+  token?: string;
 }
 
 /** A mounted dashboard. */
@@ -71,7 +73,10 @@ export function mountDashboard(
   root.append(status, body);
   element.append(root);
 
-  const connection = new DashboardConnection(address);
+  const connection = new DashboardConnection(
+    address,
+    options.token === undefined ? {} : { token: options.token },
+  );
   const model = new DashboardModel();
   const view = makeView(viewName, body, connection);
   let cancelFrame: (() => void) | undefined;

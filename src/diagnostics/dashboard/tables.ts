@@ -75,6 +75,18 @@ function memoryBar(w: WorkerStatus, scale: number): string {
   return `<div class="bask-bar" title="${esc(text)}"><i class="used${high}" style="width:${(100 * fraction).toFixed(1)}%"></i></div><small>${esc(text)}</small>`;
 }
 
+/** The name cell's badge of a quarantined worker (its reason as the tooltip). */
+function quarantineBadge(w: WorkerStatus): string {
+  const q = w.quarantined;
+  if (q === undefined) return '';
+  return ` <span class="bask-quarantined" title="${esc(`${q.reason} (task ${q.key})`)}">quarantined</span>`;
+}
+
+/** The row attribute that marks a quarantined worker. */
+function quarantineAttr(w: WorkerStatus): string {
+  return w.quarantined === undefined ? '' : ` data-quarantined="${esc(w.quarantined.key)}"`;
+}
+
 /** The short table of workers on /status. */
 export function workerSummaryHtml(workers: readonly WorkerStatus[]): string {
   if (workers.length === 0)
@@ -82,8 +94,8 @@ export function workerSummaryHtml(workers: readonly WorkerStatus[]): string {
   const scale = Math.max(0, ...workers.map((w) => w.memory));
   const rows = workers.map(
     (w) =>
-      `<tr data-worker="${esc(w.name)}" data-running="${w.running}" data-done="${w.done}" data-memory="${w.memory}">` +
-      `<td>${esc(w.name)}</td><td>${memoryBar(w, scale)}</td><td class="num">${formatCount(w.running)}</td>` +
+      `<tr data-worker="${esc(w.name)}" data-running="${w.running}" data-done="${w.done}" data-memory="${w.memory}"${quarantineAttr(w)}>` +
+      `<td>${esc(w.name)}${quarantineBadge(w)}</td><td>${memoryBar(w, scale)}</td><td class="num">${formatCount(w.running)}</td>` +
       `<td class="num">${formatCount(w.done)}</td><td class="num">${formatCount(w.keys)} · ${formatBytes(w.bytes)}</td></tr>`,
   );
   return (
@@ -99,8 +111,8 @@ export function workersTableHtml(workers: readonly WorkerStatus[], now: number):
   const scale = Math.max(0, ...workers.map((w) => w.memory));
   const rows = workers.map(
     (w) =>
-      `<tr data-worker="${esc(w.name)}" data-kind="${w.kind}" data-threads="${w.nthreads}" data-running="${w.running}" data-done="${w.done}" data-keys="${w.keys}">` +
-      `<td class="name">${esc(w.name)}</td><td class="kind">${w.kind}</td><td class="host">${esc(w.host)}</td>` +
+      `<tr data-worker="${esc(w.name)}" data-kind="${w.kind}" data-threads="${w.nthreads}" data-running="${w.running}" data-done="${w.done}" data-keys="${w.keys}"${quarantineAttr(w)}>` +
+      `<td class="name">${esc(w.name)}${quarantineBadge(w)}</td><td class="kind">${w.kind}</td><td class="host">${esc(w.host)}</td>` +
       `<td class="num threads">${w.nthreads}</td><td class="memory">${memoryBar(w, scale)}</td>` +
       `<td class="num running">${formatCount(w.running)}</td><td class="num done">${formatCount(w.done)}</td>` +
       `<td class="num held">${formatCount(w.keys)} · ${formatBytes(w.bytes)}</td><td class="num spilled">${formatBytes(w.spilled)}</td>` +
