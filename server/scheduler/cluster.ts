@@ -70,8 +70,6 @@ export interface QuarantinedInfo {
   since: number;
 }
 
-/** Results above this size stay on the worker until gathered. */
-export const REPORT_LIMIT = 64 * 1024;
 /** The most task-module text the scheduler keeps (clients upload modules once; they stay). */
 const MAX_MODULE_BYTES = 256 * 1024 ** 2;
 /** Quarantined processes listed by /api/info (the oldest go first). */

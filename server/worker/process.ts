@@ -27,10 +27,13 @@ import {
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { REPORT_LIMIT } from '../../src/wire/protocol.js';
 import { sizeof } from '../../src/worker/sizeof.js';
-import { REPORT_LIMIT } from '../scheduler/cluster.js';
 import { PeerNetwork } from './peers.js';
 import { ThreadHandle } from './threads.js';
+
+/** How many times a replacement thread may fail to start before the process goes on without it. */
+const START_ATTEMPTS = 3;
 
 /** Options of a worker process. */
 export interface WorkerProcessOptions {
@@ -156,10 +159,22 @@ export class WorkerProcess {
       ...(running !== undefined ? { running } : {}),
     });
     thread.stop();
-    const fresh = await this.startThread(thread.id);
-    await Promise.all(
-      [...this.threads.values()].filter((t) => t !== fresh).map((t) => ThreadHandle.link(fresh, t)),
+    let fresh: ThreadHandle | undefined;
+    for (let attempt = 0; fresh === undefined && attempt < START_ATTEMPTS; attempt++)
+      fresh = await this.startThread(thread.id).catch(() => undefined);
+    if (fresh === undefined) {
+      console.error(`bask worker: could not restart thread ${thread.id}; going on without it`);
+      return;
+    }
+    const linked = fresh;
+    // A link fails when either side dies meanwhile; the dead one's replacement links again.
+    await Promise.allSettled(
+      [...this.threads.values()]
+        .filter((t) => t !== linked)
+        .map((t) => ThreadHandle.link(linked, t)),
     );
+    // Died while linking: its own replacement says ready.
+    if (this.stopped || this.threads.get(thread.id) !== linked) return;
     this.send({ type: 'thread-ready', worker: thread.id });
   }
 

@@ -8,6 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import { nodeRuntime } from '../../src/local/runtime-node.js';
+import { RunningSlot, newRunningSlot } from '../../src/worker/running-slot.js';
 import type { MainPort, SpawnedWorker } from '../../src/local/runtime.js';
 import type {
   FromWorker,
@@ -33,16 +34,20 @@ export class ThreadHandle {
   private nextGather = 1;
   private chain: Promise<void> = Promise.resolve();
   private pending = 0;
-  /** Tasks sent and not answered, in run order: the first is the one running. */
+  /** Tasks sent and not answered, in run order (what a crash blames without a slot). */
   private readonly inflight = new Set<string>();
+  /** Resolves when the thread has exited. */
+  readonly exited: Promise<void>;
 
   private constructor(
     readonly id: string,
     readonly spawned: SpawnedWorker,
     private readonly port: MainPort,
     onResults: (thread: ThreadHandle, results: TaskResult[]) => void,
+    private readonly slot: RunningSlot | undefined,
   ) {
     this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
+    this.exited = new Promise((resolve) => spawned.onExit(() => resolve()));
     port.addEventListener('message', (event: MessageEvent) => {
       const message = event.data as FromWorker;
       if (message.type === 'results') {
@@ -65,19 +70,26 @@ export class ThreadHandle {
   ): Promise<ThreadHandle> {
     const spawned = nodeRuntime.spawn(id);
     const { port1, port2 } = nodeRuntime.channel();
-    const thread = new ThreadHandle(id, spawned, port1, onResults);
-    await thread.remote.init(
+    const memory = newRunningSlot();
+    const slot = memory === undefined ? undefined : new RunningSlot(memory);
+    const thread = new ThreadHandle(id, spawned, port1, onResults, slot);
+    const started = thread.remote.init(
       id,
       Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
-      options,
+      memory === undefined ? options : { ...options, runningSlot: memory },
     );
+    // Comlink never settles a call to a thread that exits: race it against the exit.
+    await untilExit(started, [thread], `thread ${id} exited while starting`);
     return thread;
   }
 
-  /** Links two threads of this process for direct data exchange. */
+  /**
+   * Links two threads of this process for direct data exchange. Rejects when either exits
+   * meanwhile (the replacement of the dead one links again).
+   */
   static async link(a: ThreadHandle, b: ThreadHandle): Promise<void> {
     const { port1, port2 } = nodeRuntime.channel();
-    await Promise.all([
+    const linked = Promise.all([
       a.remote.connect(
         b.id,
         Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable]),
@@ -87,6 +99,7 @@ export class ThreadHandle {
         Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
       ),
     ]);
+    await untilExit(linked, [a, b], `thread ${a.id} or ${b.id} exited while linking`);
   }
 
   /** Sends a message after everything queued before it (`before` runs first, e.g. a fetch). */
@@ -114,8 +127,12 @@ export class ThreadHandle {
     this.port.postMessage(message);
   }
 
-  /** The task running now (the oldest unanswered), if any. */
+  /** The task running now, if any (the slot's word; else the oldest unanswered). */
   running(): string | undefined {
+    const reading = this.slot?.read() ?? { state: 'unknown' };
+    if (reading.state === 'idle') return undefined;
+    if (reading.state === 'running')
+      return this.inflight.has(reading.key) ? reading.key : undefined;
     return this.inflight.values().next().value;
   }
 
@@ -146,4 +163,16 @@ export class ThreadHandle {
     if (active) this.port.ref?.();
     else this.port.unref?.();
   }
+}
+
+/** `promise`, or a rejection as soon as one of `threads` exits. */
+async function untilExit<T>(promise: Promise<T>, threads: ThreadHandle[], why: string): Promise<T> {
+  return Promise.race([
+    promise,
+    ...threads.map((t) =>
+      t.exited.then((): never => {
+        throw new Error(why);
+      }),
+    ),
+  ]);
 }

@@ -19,6 +19,7 @@ import type { BackendEvents } from './backend.js';
 import type { Computation } from './computation.js';
 import type { PoolRuntime } from './runtime.js';
 import { WorkerHandle } from './worker-handle.js';
+import { RunningSlot, newRunningSlot } from '../worker/running-slot.js';
 
 const MAX_START_FAILURES = 3;
 const importModule = importTaskModule;
@@ -73,7 +74,14 @@ export abstract class PoolBase {
     const id = `${this.prefix}-${this.spawnCount++}`;
     const spawned = this.runtime.spawn(id);
     const { port1, port2 } = this.runtime.channel();
-    const handle = new WorkerHandle(id, spawned, port1, (h, m) => this.onWorkerMessage(h, m));
+    const memory = newRunningSlot();
+    const handle = new WorkerHandle(
+      id,
+      spawned,
+      port1,
+      (h, m) => this.onWorkerMessage(h, m),
+      memory === undefined ? undefined : new RunningSlot(memory),
+    );
     const exited = new Promise<never>((_, reject) => {
       spawned.onExit((error) => {
         reject(
@@ -92,6 +100,7 @@ export abstract class PoolBase {
         handle.remote.init(
           id,
           Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
+          memory === undefined ? {} : { runningSlot: memory },
         ),
         exited,
       ]);
@@ -113,9 +122,11 @@ export abstract class PoolBase {
     this.submit([{ type: 'worker-added', worker: id, nthreads: 1, host: 'local' }]);
   }
 
+  /** Links two workers for direct data exchange; done early when either exits meanwhile. */
   protected async link(a: WorkerHandle, b: WorkerHandle): Promise<void> {
     const { port1, port2 } = this.runtime.channel();
-    await Promise.all([
+    // Comlink never settles a call to a worker that exits: a link to a dead one just ends.
+    const linked = Promise.all([
       a.remote.connect(
         b.id,
         Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable]),
@@ -124,7 +135,8 @@ export abstract class PoolBase {
         a.id,
         Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
       ),
-    ]);
+    ]).then(() => undefined);
+    await Promise.race([linked, a.exited, b.exited]);
   }
 
   protected onWorkerExit(handle: WorkerHandle, error: Error | undefined): void {

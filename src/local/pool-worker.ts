@@ -13,6 +13,7 @@ import type { FromWorker, ToWorker } from '../wire/pool-protocol.js';
 import { WorkerRuntime } from '../worker/runtime.js';
 import { FunctionCache } from '../worker/functions.js';
 import { clusterImporter } from '../worker/builtins.js';
+import { RunningSlot } from '../worker/running-slot.js';
 import { serializeError } from '../errors.js';
 
 let runtime: WorkerRuntime | undefined;
@@ -35,6 +36,7 @@ const api: WorkerApi = {
         ? undefined
         : new FunctionCache(clusterImporter(options.moduleServer)),
       options.reportLimit ?? Infinity,
+      options.runningSlot === undefined ? undefined : new RunningSlot(options.runningSlot),
     );
     const r = runtime;
     port.addEventListener('message', (event: MessageEvent) => r.receive(event.data as ToWorker));

@@ -2,8 +2,8 @@
  * The main thread's side of one pool worker: its comlink control proxy, its task port, the
  * batch being assembled for it, and the tasks it was sent and has not answered.
  *
- * Invariants: tasks run in the order they were sent, so the first key in `inflight` is the one
- * running (what a crash or a timeout blames); a function's source is sent to a worker once,
+ * Invariants: tasks run in the order they were sent; what a crash blames is the task the worker
+ * wrote in its running slot (worker/running-slot.ts), else the first key in `inflight`; a function's source is sent to a worker once,
  * later references carry only its hash; every pending gather settles when the worker dies.
  */
 import * as Comlink from 'comlink';
@@ -20,6 +20,7 @@ import type {
 } from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
 import { importTaskModule } from '../worker/builtins.js';
+import type { RunningSlot } from '../worker/running-slot.js';
 
 type Execute = Extract<Instruction, { type: 'execute' }>;
 
@@ -40,6 +41,8 @@ export class WorkerHandle {
   headSince = 0;
   /** Set when the pool ended this worker on purpose (timeout, close). */
   retired = false;
+  /** Resolves when the worker has exited. */
+  readonly exited: Promise<void>;
   private readonly knownSources = new Map<string, FnRef>();
   private run: WireTask[] = [];
   private free: string[] = [];
@@ -52,8 +55,10 @@ export class WorkerHandle {
     readonly spawned: SpawnedWorker,
     readonly taskPort: MainPort,
     onMessage: (handle: WorkerHandle, message: FromWorker) => void,
+    private readonly slot?: RunningSlot,
   ) {
     this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
+    this.exited = new Promise((resolve) => spawned.onExit(() => resolve()));
     taskPort.addEventListener('message', (event: MessageEvent) => {
       const message = event.data as FromWorker;
       if (message.type === 'gathered') void this.settleGather(message);
@@ -104,8 +109,12 @@ export class WorkerHandle {
     if (first === key) this.headSince = now;
   }
 
-  /** The task running now, if any. */
+  /** The task running now, if any (the slot's word; else the oldest unanswered). */
   running(): string | undefined {
+    const reading = this.slot?.read() ?? { state: 'unknown' };
+    if (reading.state === 'idle') return undefined;
+    if (reading.state === 'running')
+      return this.inflight.has(reading.key) ? reading.key : undefined;
     return this.inflight.keys().next().value;
   }
 

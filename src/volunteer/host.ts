@@ -9,6 +9,7 @@
  * the page also leaves explicitly on `pagehide`.
  */
 import { BaskError, type ErrorCode } from '../errors.js';
+import { REPORT_LIMIT } from '../wire/protocol.js';
 import { HostThreads } from './host-threads.js';
 import type { HostToRouter, RouterStatus, RouterToHost } from './messages.js';
 import { resolveJoinOptions, type JoinOptions } from './options.js';
@@ -164,7 +165,7 @@ export async function joinCluster(address: string, options: JoinOptions = {}): P
   const workers = new HostThreads(
     {
       // Results up to this size travel back with their completion, as from Node workers.
-      reportLimit: 64 * 1024,
+      reportLimit: REPORT_LIMIT,
       ...(welcome.moduleServer !== undefined ? { moduleServer: welcome.moduleServer } : {}),
     },
     post,

@@ -93,6 +93,8 @@ export interface WorkerInitOptions {
   reportLimit?: number;
   /** A cluster scheduler's HTTP address, where clients' task modules are served. */
   moduleServer?: string;
+  /** Where the thread writes the key it is running (worker/running-slot.ts), when shared. */
+  runningSlot?: SharedArrayBuffer;
 }
 
 /** What a worker did, for tests and diagnostics. */

@@ -74,6 +74,9 @@ export interface WorkerInfo {
   peerAddress?: string;
 }
 
+/** Results above this size (bytes) stay on their worker until gathered; smaller ones travel with their completion. */
+export const REPORT_LIMIT = 64 * 1024;
+
 // ---- client <-> scheduler --------------------------------------------------------------
 
 /** Client -> scheduler. */

@@ -25,6 +25,7 @@ import { digestValue, isDigestReady, loadDigest } from './digest.js';
 import { MissingInputError, evaluate, isThenable } from './execute.js';
 import { FunctionCache } from './functions.js';
 import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
+import type { RunningSlot } from './running-slot.js';
 import { sizeof } from './sizeof.js';
 
 const FLUSH_MS = 2;
@@ -52,6 +53,8 @@ export class WorkerRuntime {
     functions?: FunctionCache,
     /** Results asked for with report 1 travel back only up to this size (bytes). */
     private readonly reportLimit = Infinity,
+    /** Where the task being run is written for the parent (what a crash blames). */
+    private readonly slot?: RunningSlot,
   ) {
     this.functions = functions ?? new FunctionCache();
   }
@@ -162,6 +165,7 @@ export class WorkerRuntime {
   /** Runs one task; returns a promise only when it had to wait for something. */
   private step(task: WireTask): Promise<void> | undefined {
     const start = now();
+    this.slot?.enter(task.key);
     try {
       const needed = this.modulesNeeded(task);
       if (needed.length > 0) return this.afterLoading(needed, task, start);
@@ -205,6 +209,8 @@ export class WorkerRuntime {
       group.move.push(f.move);
     }
     const missing: { key: string; from: string }[] = [];
+    // Waiting for data is not running: a death meanwhile is not this task's doing.
+    this.slot?.leave();
     await Promise.all(
       [...byPeer].map(async ([from, group]) => {
         const link = this.peers.get(from);
@@ -218,6 +224,7 @@ export class WorkerRuntime {
       }),
     );
     if (missing.length > 0) {
+      this.slot?.leave();
       this.results.push({ key: task.key, start, end: now(), missing });
       return;
     }
@@ -242,6 +249,7 @@ export class WorkerRuntime {
   }
 
   private finish(task: WireTask, start: number, value: unknown): void {
+    this.slot?.leave();
     const end = now();
     this.tasksDone++;
     if (this.measure) measureTask(task.key, start, end);
@@ -274,6 +282,7 @@ export class WorkerRuntime {
   }
 
   private fail(task: WireTask, start: number, error: unknown): void {
+    this.slot?.leave();
     if (error instanceof MissingInputError && error.key !== undefined) {
       // An input this worker should have had (a pipelined task whose input was taken back).
       this.results.push({

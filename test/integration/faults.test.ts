@@ -96,6 +96,33 @@ describe('cluster faults', () => {
     }
   });
 
+  it('brings every thread back when threads die while their replacements link', async () => {
+    const { address, http } = await startScheduler();
+    await startWorker(address, ['--nthreads', '2', '--name', 'w']);
+    await waitForWorkers(http, 2);
+    const client = await Client.connect(address, { setAsDefault: false });
+    try {
+      // Each killer ends up to three threads in quick succession: a replacement is often still
+      // linking to the other thread when that one dies.
+      for (let round = 0; round < 25; round++) {
+        const error = await client.submit(itasks.exitProcess, round, { pure: false }).exception();
+        expect(isBaskError(error, 'ERR_KILLED_WORKER')).toBe(true);
+        await vi.waitFor(
+          async () => {
+            const info = (await (await fetch(`${http}/api/info`)).json()) as {
+              workers: unknown[];
+            };
+            expect(info.workers).toHaveLength(2);
+          },
+          { timeout: 30_000, interval: 50 },
+        );
+      }
+      expect(await client.submit(tasks.inc, 1).result()).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('survives malformed messages and keeps serving honest clients', async () => {
     const { address, scheduler, http } = await startScheduler();
     await startWorker(address, ['--nthreads', '1']);

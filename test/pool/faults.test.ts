@@ -51,6 +51,19 @@ describe('pool faults', () => {
     expect(await get({ x: task(tasks.add, 2, 2) }, 'x', { scheduler: pool })).toBe(4);
   });
 
+  it('blames a crash on the task that ran, not on finished ones whose results were unsent', async () => {
+    const pool = newPool(1);
+    const graph: Record<string, unknown> = {};
+    const inputs = Array.from({ length: 300 }, (_, i) => `x-${i}`);
+    inputs.forEach((key, i) => (graph[key] = task(tasks.add, i, 1)));
+    graph['boom'] = task(tasks.bombAfter, ...inputs.map((k) => ref(k)));
+    const error = await get(graph, 'boom', { scheduler: pool }).catch((e: unknown) => e);
+    expect(isBaskError(error, 'ERR_KILLED_WORKER')).toBe(true);
+    expect((error as Error).message).toContain("'boom'");
+    // Exactly the three deaths 'boom' is allowed: none was blamed on an input.
+    expect(pool.stats.workersLost).toBe(3);
+  });
+
   it('survives an uncaught error in the worker global scope', async () => {
     const pool = newPool();
     const graph = {

@@ -36,6 +36,11 @@ function bomb(): never {
 }
 
 /** Throws in the worker's global scope after returning (an uncaught error). */
+/** Ends its worker, after its inputs were computed (their results may not be sent yet). */
+function bombAfter(..._inputs: unknown[]): never {
+  process.exit(3);
+}
+
 function throwLater(value: number): number {
   setTimeout(() => {
     throw new Error('uncaught in the worker');
@@ -77,6 +82,7 @@ export const tasks = defineTasks(import.meta.url, {
   firstOf,
   scale,
   exitOnce,
+  bombAfter,
   bomb,
   throwLater,
   spinForever,
