@@ -8,7 +8,7 @@
  * disconnected on command, and decode every frame as a page would; so the bench process (the
  * client) does no dashboard work, and with no dashboard connected the scheduler's hub is idle.
  *
- *   npm run build && node --import tsx bench/dashboard.ts [--tasks 10000] [--reps 7]
+ *   npm run build && node dist/bench/dashboard.js [--tasks 10000] [--reps 7]
  *     [--readers decode|raw]
  *
  * Prints one JSON line: medians per mode of the wall time and of the scheduler's CPU time per
@@ -31,7 +31,7 @@ const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
-const CLI = fileURLToPath(new URL('../bin/bask.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const READERS = arg('readers', 'decode');
@@ -116,7 +116,7 @@ function watcher(address: string): { ask(command: string): Promise<string>; chil
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', self, '--watch', address, '--count', '2', '--readers', READERS],
+    [...process.execArgv, self, '--watch', address, '--count', '2', '--readers', READERS],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const answers: ((line: string) => void)[] = [];
