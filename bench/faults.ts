@@ -7,18 +7,25 @@
  *    worker threads and volunteer browser tabs are killed at random moments: every run ends
  *    with the right result, none hangs;
  *  - load: 1,000 worker connections and 100,000 tasks on one scheduler: all complete; the
- *    scheduler's memory is sampled throughout.
+ *    scheduler's memory is sampled throughout, and read again once the client let go;
+ *  - auth: on a scheduler with client and worker tokens, repeated attempts of each kind that
+ *    must fail (missing and wrong tokens by role, a worker token used by a client, a worker that
+ *    submits, a page from a foreign Origin): each refused, counted on /metrics and logged.
  *
  * Chaos opens volunteer tabs in Chromium (/usr/bin/chromium, or CHROMIUM_PATH) on the
  * scheduler's `/worker` page, which must be built first (`npm run build:volunteer`), unless
  * `--tabs 0`. `--fuzz 0`, `--chaos 0` or `--load 0` skips a part.
  *
  *   npm run build && npm run build:volunteer && node dist/bench/faults.js
- *     [--fuzz 100000] [--load 1000] [--tasks 100000]
+ *     [--fuzz 100000] [--load 1000] [--tasks 100000] [--auth 50]
  *     [--chaos 50] [--procs 2] [--threads 2] [--tabs 2] [--kills 2] [--leaves 512]
  *     [--leaf-ms 1.5] [--hang-s 120]
  */
+import { WebSocket } from 'ws';
 import { Client, get, task } from 'bask';
+import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
+import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
+import { openSocket } from '../src/wire/socket.js';
 import { chaos } from './chaos.js';
 import { fakeWorkers } from './fake-workers.js';
 import { fuzzConnection } from './fuzz.js';
@@ -34,6 +41,7 @@ const FUZZ = Number(arg('fuzz', '100000'));
 const CHAOS = Number(arg('chaos', '50'));
 const LOAD = Number(arg('load', '1000'));
 const TASKS = Number(arg('tasks', '100000'));
+const AUTH = Number(arg('auth', '50'));
 const rows: object[] = [];
 
 async function metric(http: string, name: string): Promise<number> {
@@ -110,6 +118,15 @@ async function load(): Promise<void> {
   const result = (await get(graph, Object.keys(graph), { scheduler: client })) as number[];
   const computeS = (performance.now() - t1) / 1000;
   clearInterval(poll);
+  const afterHeap = await metric(http, 'bask_scheduler_heap_bytes');
+  await client.close();
+  // The scheduler's heap once the client let go of its 100k results (not forced: GC runs when
+  // V8 decides), a few seconds later.
+  let releasedHeap = afterHeap;
+  for (let i = 0; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    releasedHeap = Math.min(releasedHeap, await metric(http, 'bask_scheduler_heap_bytes'));
+  }
   const done = fakes.reduce((s, f) => s + f.tasksDone, 0);
   record(rows, {
     kind: 'load',
@@ -121,12 +138,140 @@ async function load(): Promise<void> {
     compute_s: computeS,
     tasks_per_s: Math.round(TASKS / computeS),
     scheduler_idle_heap_mb: Math.round(idleHeap / 1e6),
-    scheduler_peak_heap_mb: Math.round(peakHeap / 1e6),
+    scheduler_peak_heap_mb: Math.round(Math.max(peakHeap, afterHeap) / 1e6),
     scheduler_peak_rss_mb: Math.round(peakRss / 1e6),
-    heap_after_mb: Math.round((await metric(http, 'bask_scheduler_heap_bytes')) / 1e6),
+    heap_with_results_held_mb: Math.round(afterHeap / 1e6),
+    heap_after_release_mb: Math.round(releasedHeap / 1e6),
   });
-  await client.close();
   for (const f of fakes) f.close();
+}
+
+// ---- auth -----------------------------------------------------------------------------------
+
+const CLIENT_TOKEN = 'bench-client-token';
+const WORKER_TOKEN = 'bench-worker-token';
+
+/** Says hello (then `after`) on a raw connection; resolves with the close code. */
+async function speak(
+  address: string,
+  hello: Record<string, unknown>,
+  after: object[] = [],
+): Promise<{ code: number; reply: unknown }> {
+  const socket = await openSocket(address);
+  let reply: unknown;
+  socket.onMessage((data) => {
+    reply ??= decodeFrame(data);
+  });
+  const closed = new Promise<number>((resolve) => socket.onClose((code) => resolve(code)));
+  socket.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, ...hello }));
+  for (const m of after) socket.send(encodeFrame(m));
+  return { code: await closed, reply };
+}
+
+/** Opens the WebSocket as a page at `origin` would: 'open' or the HTTP status of the refusal. */
+function fromOrigin(address: string, origin: string): Promise<'open' | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(address, { headers: { origin } });
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('error', () => undefined);
+  });
+}
+
+/** Whether `attempt` fails with ERR_AUTH. */
+async function refusedAuth(attempt: Promise<Client>): Promise<boolean> {
+  try {
+    await (await attempt).close();
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === 'ERR_AUTH';
+  }
+}
+
+async function auth(): Promise<void> {
+  const { address, http, stderr } = await scheduler([
+    '--client-token',
+    CLIENT_TOKEN,
+    '--worker-token',
+    WORKER_TOKEN,
+  ]);
+  const worker = { nthreads: 1, memoryLimit: 0, resources: {}, host: 'bench', kind: 'node' };
+  const kinds: [string, () => Promise<boolean>][] = [
+    ['client without a token', () => refusedAuth(Client.connect(address, { setAsDefault: false }))],
+    [
+      'client with a wrong token',
+      () => refusedAuth(Client.connect(address, { token: 'guess', setAsDefault: false })),
+    ],
+    [
+      'client with the worker token',
+      () => refusedAuth(Client.connect(address, { token: WORKER_TOKEN, setAsDefault: false })),
+    ],
+    [
+      'worker without a token',
+      async () => (await speak(address, { role: 'worker', worker })).code === 4001,
+    ],
+    [
+      'worker with a wrong token',
+      async () => (await speak(address, { role: 'worker', token: 'guess', worker })).code === 4001,
+    ],
+    [
+      'worker that submits work',
+      async () =>
+        (
+          await speak(address, { role: 'worker', token: WORKER_TOKEN, worker }, [
+            { type: 'submit', id: 1, graph: {}, wanted: ['x'] },
+          ])
+        ).code === 4002,
+    ],
+    [
+      'dashboard without a token',
+      async () => (await speak(address, { role: 'dashboard' })).code === 4001,
+    ],
+    [
+      'page from a foreign Origin',
+      async () => (await fromOrigin(address, 'https://evil.example.com')) === 403,
+    ],
+  ];
+  const attempts: Record<string, { tried: number; refused: number }> = {};
+  for (const [name, attempt] of kinds) {
+    const tally = { tried: 0, refused: 0 };
+    for (let i = 0; i < AUTH; i++) {
+      tally.tried++;
+      if (await attempt()) tally.refused++;
+    }
+    attempts[name] = tally;
+  }
+  // An honest client with the right token still computes.
+  const client = await Client.connect(address, { token: CLIENT_TOKEN, setAsDefault: false });
+  await new Promise((r) => setTimeout(r, 1100)); // the log's rate window closes: summary lines
+  await client.close();
+  const text = await (await fetch(`${http}/metrics`)).text();
+  const count = (name: string, reason: string): number =>
+    Number(new RegExp(`^${name}\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const log = stderr();
+  const lines = (log.match(/refused \((auth|origin)\)|\): invalid message/g) ?? []).length;
+  const summarized = [...log.matchAll(/\.\.\. and (\d+) more such lines/g)].reduce(
+    (s, m) => s + Number(m[1]),
+    0,
+  );
+  const tried = Object.values(attempts).reduce((s, a) => s + a.tried, 0);
+  record(rows, {
+    kind: 'auth',
+    attempts,
+    tried,
+    refused: Object.values(attempts).reduce((s, a) => s + a.refused, 0),
+    metrics_refused_auth: count('bask_connections_refused_total', 'auth'),
+    metrics_refused_origin: count('bask_connections_refused_total', 'origin'),
+    metrics_closed_invalid: count('bask_connections_closed_total', 'invalid'),
+    log_lines: lines,
+    log_lines_summarized: summarized,
+  });
 }
 
 try {
@@ -146,6 +291,7 @@ try {
       }),
     );
   if (LOAD > 0) await load();
+  if (AUTH > 0) await auth();
   save('faults', rows);
 } finally {
   killChildren();

@@ -3,7 +3,8 @@
  * bench/chaos.ts), started from the built CLI on free ports. Every child is kept in `children`
  * so that the benchmark kills what it started (by pid) when it ends, however it ends.
  *
- * Their stderr is dropped unless BASK_BENCH_STDERR is set (then it goes to ours).
+ * Their stderr is kept (the last 1 MB, for `stderr()`) and also goes to ours when
+ * BASK_BENCH_STDERR is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,22 +18,22 @@ export const children: ChildProcess[] = [];
 export function bask(
   args: string[],
   ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: [
-      'ignore',
-      'pipe',
-      process.env['BASK_BENCH_STDERR'] === undefined ? 'ignore' : 'inherit',
-    ],
-  });
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-1_000_000);
+    if (process.env['BASK_BENCH_STDERR'] !== undefined) process.stderr.write(d);
+  });
+  const stderr = (): string => err;
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('exit', (code) => reject(new Error(`bask ${args[0]} exited (${code}) early: ${out}`)));
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = ready.exec(out);
-      if (m !== null) resolve({ child, match: m });
+      if (m !== null) resolve({ child, match: m, stderr });
     });
   });
 }
@@ -40,12 +41,17 @@ export function bask(
 /** A scheduler on free ports: its process, ws:// address and http:// base. */
 export async function scheduler(
   extra: string[] = [],
-): Promise<{ child: ChildProcess; address: string; http: string }> {
+): Promise<{ child: ChildProcess; address: string; http: string; stderr: () => string }> {
   const s = await bask(
     ['scheduler', '--port', '0', '--dashboard-port', '0', ...extra],
     /Scheduler at: (\S+)\s+Dashboard at: (\S+)\/status/,
   );
-  return { child: s.child, address: s.match[1] as string, http: s.match[2] as string };
+  return {
+    child: s.child,
+    address: s.match[1] as string,
+    http: s.match[2] as string,
+    stderr: s.stderr,
+  };
 }
 
 /** SIGKILLs every child still running. */

@@ -17,10 +17,12 @@ function version(): string {
   return pkg.version;
 }
 
-function overview(): string {
+async function overview(): Promise<string> {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  const lines = Object.entries(commands).map(
-    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  const lines = await Promise.all(
+    Object.entries(commands).map(
+      async ([name, load]) => `  ${name.padEnd(width)}  ${(await load()).summary}`,
+    ),
   );
   return [
     'Usage: bask <command> [options]',
@@ -36,18 +38,19 @@ function overview(): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(overview());
+    console.log(await overview());
     return name === undefined ? 1 : 0;
   }
   if (name === '--version' || name === '-v') {
     console.log(version());
     return 0;
   }
-  const command: Command | undefined = commands[name];
-  if (command === undefined) {
-    console.error(`bask: unknown command '${name}'.\n\n${overview()}`);
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (load === undefined) {
+    console.error(`bask: unknown command '${name}'.\n\n${await overview()}`);
     return 2;
   }
+  const command: Command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

@@ -1,19 +1,16 @@
 /**
  * The table of `bask` commands. Each command lives in a module of its own and exports its
- * summary, its full `--help` text and `run(argv)`.
+ * summary, its full `--help` text and `run(argv)`. Modules load on demand: `bask worker` does
+ * not load the demo's or the dashboard's code, which keeps start-up short.
  */
-import { demoCommand } from './demo.js';
-import { schedulerCommand } from './scheduler/command.js';
-import { spreadsCommand } from './spreads.js';
-import { workerCommand } from './worker/command.js';
 import type { Command } from './command.js';
 
 export type { Command };
 
-/** Every command by name. */
-export const commands: Readonly<Record<string, Command>> = {
-  scheduler: schedulerCommand,
-  worker: workerCommand,
-  spreads: spreadsCommand,
-  demo: demoCommand,
+/** Every command by name, loaded when asked for. */
+export const commands: Readonly<Record<string, () => Promise<Command>>> = {
+  scheduler: async () => (await import('./scheduler/command.js')).schedulerCommand,
+  worker: async () => (await import('./worker/command.js')).workerCommand,
+  spreads: async () => (await import('./spreads.js')).spreadsCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
 };

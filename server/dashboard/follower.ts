@@ -8,7 +8,7 @@
  * the key's prefix, and runs of one group reuse the previous name). Detached, it costs nothing:
  * the cluster's hooks are back to what they were.
  */
-import { keyGroup } from '../../src/diagnostics/svg.js';
+import { keyGroup } from '../../src/graph/groups.js';
 import type { DashboardUpdate } from '../../src/wire/dashboard-protocol.js';
 import type { TaskResult } from '../../src/wire/pool-protocol.js';
 import type { Cluster } from '../scheduler/cluster.js';

@@ -24,7 +24,7 @@ Options:
   --tls-key FILE            ...and this private key (PEM)
   --max-message-size SIZE   largest message accepted (default 512MiB)
   --rate-limit N            messages per second per connection (default 20000, bursts of 10x)
-  --heartbeat-timeout MS    remove a worker silent this long (default 3000)
+  --heartbeat-timeout MS    remove a worker silent this long (default 10000)
   --static DIR              serve a folder of static files at / (the demo)
   -h, --help                show this help`;
 

@@ -25,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
 import { Cluster, type Conn } from './cluster.js';
@@ -59,7 +60,7 @@ export interface SchedulerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** How often worker processes must be heard from (ms, default 500). */
   heartbeatInterval?: number;
-  /** A worker silent this long is removed (ms, default 3000). */
+  /** A worker silent this long is removed (ms, default 10000; the scheduler's own stalls do not count). */
   heartbeatTimeout?: number;
   /** Largest message accepted (bytes, default 512 MiB); larger ones close with 1009. */
   maxMessageBytes?: number;
@@ -410,11 +411,13 @@ export class SchedulerServer {
 
   private startHeartbeat(): void {
     const interval = this.options.heartbeatInterval ?? 500;
-    const timeout = this.options.heartbeatTimeout ?? 3000;
+    const timeout = this.options.heartbeatTimeout ?? 10_000;
+    const clock = new HeartbeatClock(interval);
     this.heartbeat = setInterval(() => {
       const now = Date.now();
+      const fair = clock.fair(now);
       for (const p of [...this.cluster.processes.values()]) {
-        if (now - p.lastSeen > timeout) {
+        if (fair && now - p.lastSeen > timeout) {
           this.cluster.metrics.countIn(this.cluster.metrics.closed, 'heartbeat');
           this.log(`bask scheduler: closing ${p.conn.id} (worker): no heartbeat for ${timeout} ms`);
           p.conn.close(CLOSE.heartbeat, 'missed heartbeats');

@@ -12,6 +12,7 @@
 import { hostname } from 'node:os';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import type {
   TaskResult,
   ToWorker,
@@ -46,7 +47,9 @@ export interface WorkerProcessOptions {
   token?: string;
   /** Interface for the peer server (default 127.0.0.1; use the machine's address across hosts). */
   peerHost?: string;
+  /** How often the process reports to the scheduler (ms, default 500). */
   heartbeatInterval?: number;
+  /** The scheduler silence after which the process ends itself (ms, default 30000). */
   heartbeatTimeout?: number;
 }
 
@@ -330,9 +333,11 @@ export class WorkerProcess {
 
   private startHeartbeat(): void {
     const interval = this.options.heartbeatInterval ?? 500;
-    const timeout = this.options.heartbeatTimeout ?? 5000;
+    const timeout = this.options.heartbeatTimeout ?? 30_000;
+    const clock = new HeartbeatClock(interval);
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastPing > timeout) {
+      const now = Date.now();
+      if (clock.fair(now) && now - this.lastPing > timeout) {
         this.stop('the scheduler stopped answering');
         return;
       }

@@ -32,11 +32,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A key's task group, as in Dask: the prefix before the last '-' (`inc-3f2a` -> `inc`). */
-export function keyGroup(key: string): string {
-  const dash = key.lastIndexOf('-');
-  return dash > 0 ? key.slice(0, dash) : key;
-}
+export { keyGroup } from '../graph/groups.js';
 
 function hashName(name: string): number {
   // FNV-1a: cheap, and the same in every runtime, so colours do not change between runs.

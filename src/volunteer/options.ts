@@ -33,7 +33,7 @@ export interface JoinOptions {
   rtcConfiguration?: RTCConfiguration;
   /** Milliseconds to wait for a data channel before using the relay (default 5000). */
   rtcTimeout?: number;
-  /** Heartbeat period and the scheduler silence that ends the volunteer (ms; 500 and 5000). */
+  /** Heartbeat period and the scheduler silence that ends the volunteer (ms; 500 and 30000). */
   heartbeatInterval?: number;
   heartbeatTimeout?: number;
   /** Leave when the page is closed or navigated away (default true). */
@@ -64,7 +64,7 @@ export function resolveJoinOptions(address: string, options: JoinOptions): Resol
   if (memoryLimit !== Infinity) positive('memoryLimit', memoryLimit, true);
   const rtcTimeout = options.rtcTimeout ?? 5000;
   const heartbeatInterval = options.heartbeatInterval ?? 500;
-  const heartbeatTimeout = options.heartbeatTimeout ?? 5000;
+  const heartbeatTimeout = options.heartbeatTimeout ?? 30_000;
   positive('rtcTimeout', rtcTimeout);
   positive('heartbeatInterval', heartbeatInterval);
   positive('heartbeatTimeout', heartbeatTimeout);

@@ -10,6 +10,7 @@
  */
 import { BaskError } from '../errors.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
@@ -196,8 +197,10 @@ export class Router {
   }
 
   private startHeartbeat(): void {
+    const clock = new HeartbeatClock(this.options.heartbeatInterval);
     this.timer = setInterval(() => {
-      if (Date.now() - this.lastHeard > this.options.heartbeatTimeout) {
+      const now = Date.now();
+      if (clock.fair(now) && now - this.lastHeard > this.options.heartbeatTimeout) {
         this.stop('the scheduler stopped answering');
         return;
       }

@@ -203,3 +203,21 @@ describe('bask spreads', () => {
     }
   });
 });
+
+describe('bask', () => {
+  it('lists every command with --help', async () => {
+    const run = await bask('--help');
+    expect(run.code).toBe(0);
+    for (const name of ['scheduler', 'worker', 'spreads', 'demo'])
+      expect(run.stdout).toContain(name);
+  });
+
+  it('refuses an unknown command, even one named like an object member (exit 2)', async () => {
+    // Regression: 'toString' was found in the command table through its prototype.
+    for (const name of ['toString', 'nope']) {
+      const run = await bask(name);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`unknown command '${name}'`);
+    }
+  });
+});
