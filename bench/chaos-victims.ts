@@ -114,7 +114,7 @@ export class Victims {
       const [slot, child] = pick(this.processes);
       this.processes.delete(slot);
       child.kill('SIGKILL');
-      this.replacing.push(this.startProcess(slot));
+      this.replacing.push(this.replaceProcess(slot, child, client));
     } else if (kind === 'tab') {
       const [slot, tab] = pick(this.tabs);
       this.tabs.delete(slot);
@@ -173,7 +173,7 @@ export class Victims {
    * Restarts the worker processes with threads missing from `ids` (the scheduler's workers):
    * a thread that died and whose replacement never joined. Returns the missing threads.
    */
-  async heal(ids: readonly string[]): Promise<string[]> {
+  async heal(ids: readonly string[], client: Client): Promise<string[]> {
     const present = new Set(ids);
     const missing: string[] = [];
     const restarts: Promise<void>[] = [];
@@ -185,7 +185,7 @@ export class Victims {
       missing.push(...gone);
       this.processes.delete(slot);
       child.kill('SIGKILL');
-      restarts.push(this.startProcess(slot));
+      restarts.push(this.replaceProcess(slot, child, client));
     }
     await Promise.all(restarts);
     return missing;
@@ -195,6 +195,19 @@ export class Victims {
   async close(): Promise<void> {
     await Promise.all([...this.tabs.values()].map((t) => t.context.close()));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Starts the replacement of a killed process once the scheduler has let go of its name (a
+   * worker that joins under a name still in use gets a suffixed one, `p1-1`).
+   */
+  private async replaceProcess(slot: string, killed: ChildProcess, client: Client): Promise<void> {
+    if (killed.exitCode === null && killed.signalCode === null)
+      await new Promise((resolve) => killed.once('exit', resolve));
+    const threads = `${slot}/`;
+    while ((await client.info()).workers.some((w) => w.id.startsWith(threads)))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.startProcess(slot);
   }
 
   private async startProcess(slot: string): Promise<void> {

@@ -194,7 +194,10 @@ class Chaos {
     await this.victims.settle(this.o.hangMs);
     // A dead thread's replacement should join within seconds; one that never does is
     // reported, and its process restarted so that the next run has the whole cluster.
-    const lost = await this.victims.heal(await waitWorkers(this.client, this.workers, 20_000));
+    const lost = await this.victims.heal(
+      await waitWorkers(this.client, this.workers, 20_000),
+      this.client,
+    );
     if (lost.length > 0) {
       this.notReplaced.push(...lost.map((id) => `run ${run}: ${id}`));
       console.error(`chaos run ${run}: threads never replaced: ${lost.join(', ')}`);

@@ -136,8 +136,10 @@ for (const [name, make] of [
         if ((await get(graph, key, { scheduler: client })) !== expect)
           throw new Error('wrong result');
       },
-      REPS,
-      1,
+      // Small graphs take milliseconds: more runs for a stable median, and a warm-up of ~20k
+      // tasks so that V8 has compiled the three processes' hot paths (as in a running cluster).
+      Math.max(REPS, Math.ceil(50_000 / tasks)),
+      Math.max(1, Math.ceil(20_000 / tasks)),
     );
     record(rows, {
       kind: 'get',

@@ -456,22 +456,40 @@ function checkOptions(options: SchedulerOptions): void {
   }
 }
 
-/** console.error, at most `perSecond` lines a second (then one line saying how many were dropped). */
-function throttledStderr(perSecond = 20): (line: string) => void {
+/**
+ * console.error, at most `perSecond` lines a second; the lines over that are counted and the
+ * count is printed when their second is over (so a burst of refusals is never silent).
+ */
+export function throttledStderr(
+  perSecond = 20,
+  write: (line: string) => void = (line) => console.error(line),
+): (line: string) => void {
   let windowStart = 0;
   let lines = 0;
   let dropped = 0;
+  let summary: ReturnType<typeof setTimeout> | undefined;
+  const summarize = (): void => {
+    summary = undefined;
+    if (dropped > 0) write(`bask scheduler: ... and ${dropped} more such lines (see /metrics)`);
+    dropped = 0;
+  };
   return (line) => {
     const now = Date.now();
     if (now - windowStart >= 1000) {
-      if (dropped > 0)
-        console.error(`bask scheduler: ... and ${dropped} more such lines (see /metrics)`);
+      if (summary !== undefined) clearTimeout(summary);
+      summarize();
       windowStart = now;
       lines = 0;
-      dropped = 0;
     }
-    if (lines++ < perSecond) console.error(line);
-    else dropped++;
+    if (lines++ < perSecond) {
+      write(line);
+      return;
+    }
+    dropped++;
+    if (summary === undefined) {
+      summary = setTimeout(summarize, Math.max(0, windowStart + 1000 - now));
+      summary.unref();
+    }
   };
 }
 
