@@ -18,7 +18,8 @@ Joins the scheduler at ADDRESS (ws://host:8786) with worker processes and thread
 Options:
   --nworkers N              worker processes to start (default 1)
   --nthreads T              threads per process (default: cores / nworkers)
-  --memory-limit SIZE       memory per process: 2GB, 512MiB, or auto (default auto)
+  --memory-limit SIZE       memory per process: 2GB, 512MiB, or auto (default auto);
+                            reported to the scheduler and dashboard, not enforced yet
   --name NAME               name of the process (threads are NAME/0, NAME/1, ...); with
                             --nworkers N, processes are NAME-0 ... NAME-(N-1)
   --resources LIST          abstract resources per thread, e.g. "GPU=1,MEM=8e9"
