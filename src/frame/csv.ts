@@ -1,8 +1,10 @@
 /**
  * `parseCsv`: CSV text to a DataFrame, pandas' `read_csv` for the cases bask needs.
  *
- * Papa Parse splits the text into cells (comma-separated, quotes as RFC 4180, line ends
- * detected once); everything after is here: blank lines are skipped (pandas'
+ * Papa Parse splits the text into cells (quotes as RFC 4180, line ends detected once). Cells are
+ * comma-separated, unless the header line has no comma and has tabs, semicolons or pipes: then
+ * those (the exports of spreadsheets in many locales). With semicolons, a decimal comma is read
+ * as a decimal point (`10,5` is 10.5), as those exports write numbers. Everything after is here: blank lines are skipped (pandas'
  * skip_blank_lines), the first non-blank line is the header, and each column becomes
  * - timestamps (epoch ms) when named by `parseDates` or `indexCol`,
  * - numbers (`Float64Array`) when its first non-missing cell is a number,
@@ -45,6 +47,7 @@ const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', '#n/a', '-nan',
 interface Table {
   readonly text: string;
   readonly newline: '\n' | '\r\n' | '\r';
+  readonly delimiter: Delimiter;
   readonly rows: readonly string[][];
   /** Positions in `rows` of the data rows (blank rows left out). */
   readonly body: readonly number[];
@@ -88,7 +91,7 @@ export function previewCsv(
   // Papa splits the whole input before `preview` applies, so hand it only the first lines.
   const head = text.slice(0, nthLineEnd(text, count + 16));
   const result = Papa.parse<string[]>(head, {
-    delimiter: ',',
+    delimiter: detectDelimiter(text),
     newline: detectNewline(text),
     preview: count + 16,
   });
@@ -166,9 +169,23 @@ function isBlank(row: readonly string[]): boolean {
   return row.length === 1 && (row[0] as string).trim() === '';
 }
 
+type Delimiter = ',' | '\t' | ';' | '|';
+
+/** The cell separator: a comma, unless the first non-blank line has none but has another. */
+function detectDelimiter(text: string): Delimiter {
+  const start = text.search(/\S/);
+  if (start === -1) return ',';
+  const end = text.slice(start).search(/[\r\n]/);
+  const header = end === -1 ? text.slice(start) : text.slice(start, start + end);
+  if (header.includes(',')) return ',';
+  for (const d of ['\t', ';', '|'] as const) if (header.includes(d)) return d;
+  return ',';
+}
+
 function tokenize(text: string, name: string | undefined): Table {
   const newline = detectNewline(text);
-  const result = Papa.parse<string[]>(text, { delimiter: ',', newline, skipEmptyLines: false });
+  const delimiter = detectDelimiter(text);
+  const result = Papa.parse<string[]>(text, { delimiter, newline, skipEmptyLines: false });
   const rows = result.data;
   const quoteError = result.errors.find((e) => e.type === 'Quotes');
   if (quoteError !== undefined) {
@@ -188,7 +205,7 @@ function tokenize(text: string, name: string | undefined): Table {
   while (first < rows.length && isBlank(rows[first] as string[])) first++;
   const body: number[] = [];
   for (let r = first + 1; r < rows.length; r++) if (!isBlank(rows[r] as string[])) body.push(r);
-  return { text, newline, rows, body, header: cleanHeader(rows[first] ?? []) };
+  return { text, newline, delimiter, rows, body, header: cleanHeader(rows[first] ?? []) };
 }
 
 /** The 1-based line where row `row` of the table starts. */
@@ -198,7 +215,7 @@ function lineOfRow(table: Table, row: number): number {
   let start = 0;
   let seen = 0;
   Papa.parse<string[]>(table.text, {
-    delimiter: ',',
+    delimiter: table.delimiter,
     newline: table.newline,
     step: (result, parser) => {
       if (seen === row) return parser.abort();
@@ -218,7 +235,7 @@ function columnKind(table: Table, plan: ColumnPlan, j: number): ColumnKind {
   for (const r of table.body) {
     const cell = (table.rows[r] as string[])[j];
     if (cell === undefined || isMissing(cell)) continue;
-    return Number.isNaN(+cell) ? 'text' : 'number';
+    return Number.isNaN(numberReader(table)(cell)) ? 'text' : 'number';
   }
   return 'number';
 }
@@ -234,6 +251,7 @@ function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): D
     kind === 'number' || kind === 'date' ? new Float64Array(table.body.length) : undefined,
   );
   const { rows, body } = table;
+  const toNumber = numberReader(table);
   for (let k = 0; k < body.length; k++) {
     const row = rows[body[k] as number] as string[];
     if (row.length !== width) {
@@ -248,7 +266,7 @@ function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): D
       const out = values[j];
       if (out === undefined) continue;
       const cell = row[j] as string;
-      const x = kinds[j] === 'number' ? readNumber(cell) : parseTimestamp(cell);
+      const x = kinds[j] === 'number' ? toNumber(cell) : parseTimestamp(cell);
       if (x !== x && !isMissing(cell))
         throw badCell(table, plan, name, body[k] as number, j, kinds[j] as ColumnKind);
       out[k] = x;
@@ -261,6 +279,18 @@ function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): D
 function readNumber(cell: string): number {
   const x = +cell;
   return x === 0 && cell.trim() === '' ? NaN : x;
+}
+
+const DECIMAL_COMMA = /^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$/;
+
+/** `readNumber`, also reading a decimal comma (`10,5`), for semicolon-separated files. */
+function readDecimalComma(cell: string): number {
+  const x = readNumber(cell);
+  return x === x || !DECIMAL_COMMA.test(cell) ? x : +cell.replace(',', '.');
+}
+
+function numberReader(table: Table): (cell: string) => number {
+  return table.delimiter === ';' ? readDecimalComma : readNumber;
 }
 
 function badCell(

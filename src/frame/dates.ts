@@ -1,12 +1,15 @@
 /**
  * Timestamp parsing for CSV cells, to epoch milliseconds.
  *
- * Policy: `YYYY-MM-DD`, optionally followed by `[ T]HH:MM[:SS[.fff...]]` and nothing else, is
- * read by hand as a naive time treated as UTC (pandas' naive datetime64): that is what minute
- * bars look like, and it is several times faster than `Date.parse`. Anything else goes to
- * `Date.parse` (ISO with a zone, RFC 2822, ...), whose naive forms are engine-local time.
- * A cell that looks like the fast form but is out of range (month 13, Feb 30) is NaN, never
- * rolled over into another day.
+ * Policy: a time without a zone is naive and treated as UTC (pandas' naive datetime64), in every
+ * form, so that a day never depends on the machine's time zone. `YYYY-MM-DD`, optionally
+ * followed by `[ T]HH:MM[:SS[.fff...]]` and nothing else, is read by hand: that is what minute
+ * bars look like, and it is several times faster than `Date.parse`. Cells of digits only are
+ * `YYYYMMDD` (8 digits, as pandas reads them), epoch seconds (10) or epoch milliseconds (13), as
+ * exchanges export them. Anything else goes to `Date.parse` (ISO with a zone, RFC 2822,
+ * `01/02/2023 09:30`, `Jan 2, 2023`, ...); a result without an explicit zone (`Z`, `+01:00`,
+ * `GMT`, `EST`, ...) is read back as the naive wall time it names. A cell that looks like a
+ * fixed form but is out of range (month 13, Feb 30) is NaN, never rolled over into another day.
  */
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -25,7 +28,43 @@ export function parseTimestamp(cell: string): number {
     const again = parseIsoNaive(trimmed);
     if (again !== undefined) return again;
   }
-  return trimmed === '' ? NaN : Date.parse(trimmed);
+  if (trimmed === '') return NaN;
+  if (ALL_DIGITS.test(trimmed)) return parseDigits(trimmed);
+  const parsed = Date.parse(trimmed);
+  if (parsed !== parsed || EXPLICIT_ZONE.test(trimmed)) return parsed;
+  // Date.parse read a naive form as local time: take back the wall time it names, as UTC.
+  const local = new Date(parsed);
+  return utc(
+    local.getFullYear(),
+    local.getMonth() + 1,
+    local.getDate(),
+    local.getHours(),
+    local.getMinutes(),
+    local.getSeconds(),
+    local.getMilliseconds(),
+  );
+}
+
+const ALL_DIGITS = /^\d+$/;
+/**
+ * A zone at the end of a time, as Date.parse knows them: `…00Z`, a numeric offset right after
+ * a time (`09:30:00-05:00`, `09:30 +0100`; not the year of `02-Jan-2023`), or a named zone
+ * (`GMT`, `UTC`, `UT`, `EST`, `PDT`, ..., maybe with an offset: `GMT+0100`).
+ */
+const EXPLICIT_ZONE =
+  /(?:\d[zZ]|\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*[+-]\d{2}(?::?\d{2})?|\b(?:UTC?|GMT|[ECMP][SD]T)(?:[+-]\d{1,4}(?::\d{2})?)?)$/;
+
+/** `YYYYMMDD`, epoch seconds (10 digits) or epoch milliseconds (13 digits); else NaN. */
+function parseDigits(s: string): number {
+  if (s.length === 8) {
+    const year = digits(s, 0, 4);
+    const month = digits(s, 4, 2);
+    const day = digits(s, 6, 2);
+    return isValidDate(year, month, day) ? utc(year, month, day, 0, 0, 0, 0) : NaN;
+  }
+  if (s.length === 10) return Number(s) * 1000;
+  if (s.length === 13) return Number(s);
+  return NaN;
 }
 
 /** The fast path; undefined when `s` is not of its form (NaN when of its form but invalid). */

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BaskError } from '../../src/errors.js';
 import {
@@ -25,6 +27,7 @@ const BARS = [
   '2023-01-02 09:31:00,100.2500,101.0000,100.0000,100.7500,3400',
 ].join('\n');
 const DATES = { parseDates: ['timestamp'], indexCol: 'timestamp' };
+const DATES_MODULE = fileURLToPath(new URL('../../src/frame/dates.ts', import.meta.url));
 
 describe('parseCsv', () => {
   it('parses numbers into Float64Arrays and the index into timestamps', () => {
@@ -288,6 +291,88 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('Mon, 02 Jan 2023 09:30:00 GMT')).toBe(Date.UTC(2023, 0, 2, 9, 30));
     expect(parseTimestamp('not a date')).toBeNaN();
     expect(parseTimestamp('')).toBeNaN();
+  });
+
+  it('reads cells of digits as YYYYMMDD, epoch seconds or epoch milliseconds', () => {
+    expect(parseTimestamp('20230102')).toBe(Date.UTC(2023, 0, 2));
+    expect(parseTimestamp('1672651800')).toBe(Date.UTC(2023, 0, 2, 9, 30));
+    expect(parseTimestamp('1672651800250')).toBe(Date.UTC(2023, 0, 2, 9, 30, 0, 250));
+    for (const cell of ['20231301', '12345', '930', '167265180012345']) {
+      expect(parseTimestamp(cell)).toBeNaN();
+    }
+  });
+
+  it('reads naive times of every form as UTC wall time, zoned ones as their instant', () => {
+    expect(parseTimestamp('01/02/2023 20:30')).toBe(Date.UTC(2023, 0, 2, 20, 30));
+    expect(parseTimestamp('Jan 2, 2023 9:30 PM')).toBe(Date.UTC(2023, 0, 2, 21, 30));
+    // A year after a dash is not a zone offset.
+    expect(parseTimestamp('02-Jan-2023')).toBe(Date.UTC(2023, 0, 2));
+    expect(parseTimestamp('Jan 2, 2023 9:30 PM EST')).toBe(Date.UTC(2023, 0, 3, 2, 30));
+    expect(parseTimestamp('Mon, 02 Jan 2023 09:30:00 +0100')).toBe(Date.UTC(2023, 0, 2, 8, 30));
+    expect(parseTimestamp('2023-01-02 09:30:00.5Z')).toBe(Date.UTC(2023, 0, 2, 9, 30, 0, 500));
+  });
+
+  it('gives the same instants whatever the time zone of the machine', async () => {
+    // Regression: naive forms that Date.parse reads (US dates, month names) were local time, so
+    // an evening bar fell on the next day on a machine west of UTC.
+    const cells = ['01/02/2023 20:30', 'Jan 2, 2023 9:30 PM', '02-Jan-2023', '2023/01/02 23:59'];
+    const inZone = (tz: string): Promise<number[]> =>
+      new Promise((resolve, reject) => {
+        const script = `import { parseTimestamp } from ${JSON.stringify(DATES_MODULE)};
+          console.log(JSON.stringify(${JSON.stringify(cells)}.map(parseTimestamp)));`;
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script],
+          { env: { ...process.env, TZ: tz } },
+          (error, stdout, stderr) =>
+            error
+              ? reject(new Error(`node in ${tz} failed: ${stderr}`, { cause: error }))
+              : resolve(JSON.parse(stdout) as number[]),
+        );
+      });
+    const expected = cells.map(parseTimestamp);
+    expect(await inZone('America/Los_Angeles')).toEqual(expected);
+    expect(await inZone('Asia/Tokyo')).toEqual(expected);
+    expect(expected[0]).toBe(Date.UTC(2023, 0, 2, 20, 30));
+  });
+});
+
+describe('parseCsv separators', () => {
+  it('reads tab-, semicolon- and pipe-separated files when the header has no comma', () => {
+    for (const sep of ['\t', ';', '|']) {
+      const df = parseCsv(
+        ['timestamp', 'high', 'low'].join(sep) + '\n' + ['2023-01-02', '10', '9'].join(sep),
+        DATES,
+      );
+      expect(df.columns).toEqual(['high', 'low']);
+      expect(df.high.at(0)).toBe(10);
+    }
+  });
+
+  it('reads decimal commas in semicolon-separated files, and names the line of a bad cell', () => {
+    const df = parseCsv(
+      'timestamp;high;low\n2023-01-02 09:30;10,5;-9,25\n2023-01-02 09:31;1e3;,5\n',
+      DATES,
+    );
+    expect([...df.high.values]).toEqual([10.5, 1000]);
+    expect([...df.low.values]).toEqual([-9.25, 0.5]);
+    const error = thrown(() =>
+      parseCsv('timestamp;high\n2023-01-02;1,5\n2023-01-03;1,5,5\n', { ...DATES, name: 'eu.csv' }),
+    );
+    expect(error.message).toMatch(
+      /eu\.csv', line 3: column 'high' holds numbers, but this cell is "1,5,5"/,
+    );
+  });
+
+  it('keeps commas as separators whenever the header has one', () => {
+    const error = thrown(() =>
+      parseCsv('timestamp,high\n2023-01-02,"1,5"\n', {
+        ...DATES,
+        name: 'us.csv',
+        numeric: ['high'],
+      }),
+    );
+    expect(error.message).toMatch(/line 2: column 'high' holds numbers, but this cell is "1,5"/);
   });
 });
 
