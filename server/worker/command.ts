@@ -24,8 +24,9 @@ Options:
                             --nworkers N, processes are NAME-0 ... NAME-(N-1)
   --resources LIST          abstract resources per thread, e.g. "GPU=1,MEM=8e9"
   --token TOKEN             the scheduler's worker token (or BASK_WORKER_TOKEN)
-  --peer-host HOST          address other machines reach this worker's peer server at
-                            (default 127.0.0.1)
+  --peer-host HOST          address other worker processes reach this one's peer server at
+                            (default: with --token, this machine's address on the route to
+                            the scheduler; without, 127.0.0.1)
   -h, --help                show this help`;
 
 /** The worker command. */
@@ -75,7 +76,8 @@ export const workerCommand: Command = {
       ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
     });
     console.log(
-      `Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}`,
+      `Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}\n` +
+        `Peers fetch its data at: ${worker.peerAddress}`,
     );
     const reason = await Promise.race([untilSignal(), worker.stopped_()]);
     worker.stop(reason);

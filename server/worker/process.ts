@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
+import { addressToward } from './route.js';
 import type {
   TaskResult,
   ToWorker,
@@ -45,7 +46,10 @@ export interface WorkerProcessOptions {
   memoryLimit?: number;
   resources?: Record<string, number>;
   token?: string;
-  /** Interface for the peer server (default 127.0.0.1; use the machine's address across hosts). */
+  /**
+   * Interface for the peer server, which other worker processes fetch data from (default: with a
+   * token, the address of the interface that routes to the scheduler; else 127.0.0.1).
+   */
   peerHost?: string;
   /** How often the process reports to the scheduler (ms, default 500). */
   heartbeatInterval?: number;
@@ -72,7 +76,13 @@ export class WorkerProcess {
   /** Connects, registers and starts the threads. */
   static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
     const nthreads = options.nthreads ?? 1;
-    const peers = await PeerNetwork.listen(options.peerHost ?? '127.0.0.1', options.token);
+    // Without a token every worker is on the scheduler's machine (it serves only those), and the
+    // peer server, which would check that token, stays on loopback.
+    const peerHost =
+      options.peerHost ??
+      (options.token !== undefined ? await addressToward(options.address) : undefined) ??
+      '127.0.0.1';
+    const peers = await PeerNetwork.listen(peerHost, options.token);
     try {
       return await WorkerProcess.join(options, nthreads, peers);
     } catch (error) {
@@ -179,6 +189,11 @@ export class WorkerProcess {
     // Died while linking: its own replacement says ready.
     if (this.stopped || this.threads.get(thread.id) !== linked) return;
     this.send({ type: 'thread-ready', worker: thread.id });
+  }
+
+  /** Where other worker processes fetch this one's data (its peer server). */
+  get peerAddress(): string {
+    return this.peers.address;
   }
 
   /** Resolves when the process stops, with the reason. */
