@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../../src/errors.js';
 import type { Command } from '../command.js';
+import { badOption } from '../cli.js';
 import { parseCount, parseResources, parseSize, untilSignal } from '../options.js';
-import { WorkerProcess } from './process.js';
+import { serve } from './rejoin.js';
 
 const HELP = `Usage: bask worker ADDRESS [options]
 
@@ -27,6 +28,8 @@ Options:
   --peer-host HOST          address other worker processes reach this one's peer server at
                             (default: with --token, this machine's address on the route to
                             the scheduler; without, 127.0.0.1)
+  --death-timeout SECONDS   how long to wait for a scheduler, at start and after losing it,
+                            before giving up (default 60); it joins again meanwhile
   -h, --help                show this help`;
 
 /** The worker command. */
@@ -44,6 +47,7 @@ export const workerCommand: Command = {
         resources: { type: 'string' },
         token: { type: 'string' },
         'peer-host': { type: 'string' },
+        'death-timeout': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -66,25 +70,31 @@ export const workerCommand: Command = {
       values.resources === undefined ? {} : parseResources('resources', values.resources);
     const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
     if (nworkers > 1) return runMany(argv, nworkers, values.name);
-    const worker = await WorkerProcess.start({
-      address,
-      nthreads,
-      memoryLimit,
-      resources,
-      ...(values.name !== undefined ? { name: values.name } : {}),
-      ...(token !== undefined ? { token } : {}),
-      ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
-    });
-    console.log(
-      `Worker '${worker.name}' registered at ${address} with ${nthreads} thread${nthreads === 1 ? '' : 's'}: ${[...worker.threads.keys()].join(', ')}\n` +
-        `Peers fetch its data at: ${worker.peerAddress}`,
+    const deathTimeout = parseSeconds('death-timeout', values['death-timeout'], 60);
+    return serve(
+      {
+        address,
+        nthreads,
+        memoryLimit,
+        resources,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(token !== undefined ? { token } : {}),
+        ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
+      },
+      deathTimeout * 1000,
+      untilSignal(),
+      (line) => console.log(line),
     );
-    const reason = await Promise.race([untilSignal(), worker.stopped_()]);
-    worker.stop(reason);
-    console.log(`Worker '${worker.name}' stopped: ${reason}`);
-    return reason === 'SIGINT' || reason === 'SIGTERM' ? 0 : 1;
   },
 };
+
+function parseSeconds(option: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0)
+    badOption(option, `expected seconds (0 or more), got '${text}'`);
+  return n;
+}
 
 /** Starts N child processes, each a one-process worker; ends them together. */
 async function runMany(

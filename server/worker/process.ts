@@ -57,6 +57,12 @@ export interface WorkerProcessOptions {
   heartbeatTimeout?: number;
 }
 
+/**
+ * Close codes after which joining again cannot help: a refused token (4001), a message the
+ * scheduler found invalid (4002), another protocol version (4004). See the README's table.
+ */
+export const CLOSE_CODES_FINAL: ReadonlySet<number> = new Set([4001, 4002, 4004]);
+
 /** A running worker process. */
 export class WorkerProcess {
   readonly threads = new Map<string, ThreadHandle>();
@@ -64,6 +70,8 @@ export class WorkerProcess {
   private threadOptions: WorkerInitOptions = {};
   private lastPing = Date.now();
   private stopped = false;
+  /** The WebSocket close code, when the scheduler's connection closed. */
+  closeCode: number | undefined;
   private readonly stopListeners: ((reason: string) => void)[] = [];
 
   private constructor(
@@ -124,7 +132,10 @@ export class WorkerProcess {
     // Messages (peer updates) may come while threads start: they wait in order.
     const early: Uint8Array[] = [];
     const unsubscribe = socket.onMessage((data) => early.push(data));
-    socket.onClose((code, reason) => worker.stop(`lost the scheduler (${code} ${reason})`));
+    socket.onClose((code, reason) => {
+      worker.closeCode ??= code;
+      worker.stop(`lost the scheduler (${code} ${reason})`);
+    });
     worker.startHeartbeat();
     await worker.startThreads(myThreads, welcome.http);
     unsubscribe();

@@ -1,0 +1,79 @@
+/**
+ * A worker process that outlives its scheduler's restarts, as Dask workers do. When the
+ * connection is lost (the scheduler stopped or restarted, the network dropped, or it removed
+ * this worker for missed heartbeats), the process ends its threads and joins again, retrying
+ * with backoff for up to `deathTimeout` ms; it also waits that long for a scheduler that is not
+ * up yet. What a retry cannot fix (a wrong token, another protocol version, a message the
+ * scheduler found invalid) ends it at once.
+ *
+ * Policy: data held before the loss is gone (a restarted scheduler knows nothing of it, and one
+ * that removed this worker has rescheduled its work), so each join starts fresh threads.
+ */
+import { BaskError, isBaskError } from '../../src/errors.js';
+import { CLOSE_CODES_FINAL, WorkerProcess, type WorkerProcessOptions } from './process.js';
+
+/** How `serve` reports: a line for the terminal. */
+export type Log = (line: string) => void;
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5000;
+
+/**
+ * Runs a worker process until `stop` resolves (a signal: exit code 0) or until it has been
+ * without a scheduler for `deathTimeout` ms, or refused for good (exit code 1).
+ */
+export async function serve(
+  options: WorkerProcessOptions,
+  deathTimeout: number,
+  stop: Promise<string>,
+  log: Log,
+): Promise<number> {
+  let stopped: string | undefined;
+  void stop.then((signal) => (stopped = signal));
+  for (let joins = 0; ; joins++) {
+    const worker = await join(options, deathTimeout, stop, () => stopped);
+    if (worker === undefined) return stopped !== undefined ? 0 : 1;
+    const threads = [...worker.threads.keys()];
+    log(
+      `Worker '${worker.name}' ${joins === 0 ? 'registered' : 'registered again'} at ${options.address} with ${threads.length} thread${threads.length === 1 ? '' : 's'}: ${threads.join(', ')}\n` +
+        `Peers fetch its data at: ${worker.peerAddress}`,
+    );
+    const reason = await Promise.race([stop, worker.stopped_()]);
+    worker.stop(reason);
+    log(`Worker '${worker.name}' stopped: ${reason}`);
+    if (stopped !== undefined) return 0;
+    const code = worker.closeCode;
+    if (code !== undefined && CLOSE_CODES_FINAL.has(code)) return 1;
+    log(
+      `Worker '${worker.name}': joining ${options.address} again (giving up after ${deathTimeout / 1000} s without a scheduler)`,
+    );
+  }
+}
+
+/** Joins, retrying what can change (an unreachable or closing scheduler) until the deadline. */
+async function join(
+  options: WorkerProcessOptions,
+  deathTimeout: number,
+  stop: Promise<string>,
+  stopped: () => string | undefined,
+): Promise<WorkerProcess | undefined> {
+  const deadline = Date.now() + deathTimeout;
+  let wait = FIRST_RETRY_MS;
+  for (;;) {
+    try {
+      return await WorkerProcess.start(options);
+    } catch (error) {
+      if (!isBaskError(error, 'ERR_CONNECTION')) throw error;
+      if (Date.now() + wait > deadline) {
+        throw new BaskError(
+          'ERR_CONNECTION',
+          `${error.message}; no scheduler at ${options.address} for ${deathTimeout / 1000} s (--death-timeout)`,
+          { cause: error },
+        );
+      }
+    }
+    await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, wait))]);
+    if (stopped() !== undefined) return undefined;
+    wait = Math.min(MAX_RETRY_MS, wait * 2);
+  }
+}
