@@ -21,17 +21,14 @@
  *     [--chaos 50] [--procs 2] [--threads 2] [--tabs 2] [--kills 2] [--leaves 512]
  *     [--leaf-ms 1.5] [--hang-s 120]
  */
-import { WebSocket } from 'ws';
 import { Client, get, task } from 'bask';
-import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
-import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
-import { openSocket } from '../src/wire/socket.js';
 import { chaos } from './chaos.js';
 import { fakeWorkers } from './fake-workers.js';
 import { fuzzConnection } from './fuzz.js';
 import { inc } from './graphs.js';
 import { record, save } from './lib.js';
 import { bask, killChildren, scheduler } from './processes.js';
+import { speak, upgradeFrom } from './probes.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -151,39 +148,6 @@ async function load(): Promise<void> {
 const CLIENT_TOKEN = 'bench-client-token';
 const WORKER_TOKEN = 'bench-worker-token';
 
-/** Says hello (then `after`) on a raw connection; resolves with the close code. */
-async function speak(
-  address: string,
-  hello: Record<string, unknown>,
-  after: object[] = [],
-): Promise<{ code: number; reply: unknown }> {
-  const socket = await openSocket(address);
-  let reply: unknown;
-  socket.onMessage((data) => {
-    reply ??= decodeFrame(data);
-  });
-  const closed = new Promise<number>((resolve) => socket.onClose((code) => resolve(code)));
-  socket.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, ...hello }));
-  for (const m of after) socket.send(encodeFrame(m));
-  return { code: await closed, reply };
-}
-
-/** Opens the WebSocket as a page at `origin` would: 'open' or the HTTP status of the refusal. */
-function fromOrigin(address: string, origin: string): Promise<'open' | number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(address, { headers: { origin } });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-  });
-}
-
 /** Whether `attempt` fails with ERR_AUTH. */
 async function refusedAuth(attempt: Promise<Client>): Promise<boolean> {
   try {
@@ -235,7 +199,7 @@ async function auth(): Promise<void> {
     ],
     [
       'page from a foreign Origin',
-      async () => (await fromOrigin(address, 'https://evil.example.com')) === 403,
+      async () => (await upgradeFrom(address, 'https://evil.example.com')) === 403,
     ],
   ];
   const attempts: Record<string, { tried: number; refused: number }> = {};

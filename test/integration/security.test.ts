@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { Client, isBaskError } from '../../src/index.node.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame } from '../../src/wire/frame.js';
 import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
-import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { openSocket } from '../../src/wire/socket.js';
 import { fuzzConnection, type FuzzBudget } from '../../bench/fuzz.js';
+import { speak, upgradeFrom } from '../../bench/probes.js';
 import { tasks } from '../conformance/tasks.js';
 import { bask, startScheduler, startWorker, waitFor, waitForWorkers } from './cluster.js';
 
@@ -44,40 +44,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
     return error as Error & { code?: string };
   }
   throw new Error('expected a rejection');
-}
-
-/** Sends a hello (and then `after`), resolves with the first reply and the close code. */
-async function speak(
-  address: string,
-  hello: Record<string, unknown>,
-  after: Record<string, unknown>[] = [],
-): Promise<{ reply: unknown; code: number }> {
-  const socket: Socket = await openSocket(address);
-  let reply: unknown;
-  socket.onMessage((data) => {
-    reply ??= decodeFrame(data);
-  });
-  const closed = new Promise<number>((resolve) => socket.onClose((code) => resolve(code)));
-  socket.send(encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, ...hello }));
-  for (const message of after) socket.send(encodeFrame(message));
-  const code = await closed;
-  return { reply, code };
-}
-
-/** Opens a WebSocket the way a browser page at `origin` would; resolves with the HTTP outcome. */
-function upgradeFrom(address: string, origin: string): Promise<'open' | number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(address, { headers: { origin } });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-  });
 }
 
 /** A raw HTTP GET with the path exactly as given (no URL normalization). */
