@@ -7,7 +7,7 @@
  * long-running commands (scheduler, worker, demo) resolve only when they stop.
  */
 import { readFileSync } from 'node:fs';
-import { BaskError, isBaskError } from '../src/errors.js';
+import { isBaskError } from '../src/errors.js';
 import { commands, type Command } from './commands.js';
 
 function version(): string {
@@ -75,9 +75,4 @@ function reportError(name: string, error: unknown, help: string): number {
   }
   console.error(`bask ${name}:`, error);
   return 1;
-}
-
-/** Throws the CLI's error for a bad option value. */
-export function badOption(option: string, message: string): never {
-  throw new BaskError('ERR_INVALID_ARGUMENT', `--${option}: ${message}`);
 }

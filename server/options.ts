@@ -62,6 +62,15 @@ export function parseCount(option: string, text: string | undefined, fallback: n
   return n;
 }
 
+/** A number of seconds (0 or more, fractions allowed), or `fallback` when not given. */
+export function parseSeconds(option: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
+    bad(option, `expected seconds (0 or more), got '${text}'`);
+  return n;
+}
+
 /** Resolves when the process is asked to stop (SIGINT, SIGTERM). */
 export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {

@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../../src/errors.js';
 import type { Command } from '../command.js';
-import { badOption } from '../cli.js';
-import { parseCount, parseResources, parseSize, untilSignal } from '../options.js';
+import { parseCount, parseResources, parseSeconds, parseSize, untilSignal } from '../options.js';
 import { serve } from './rejoin.js';
 
 const HELP = `Usage: bask worker ADDRESS [options]
@@ -87,14 +86,6 @@ export const workerCommand: Command = {
     );
   },
 };
-
-function parseSeconds(option: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0)
-    badOption(option, `expected seconds (0 or more), got '${text}'`);
-  return n;
-}
 
 /** Starts N child processes, each a one-process worker; ends them together. */
 async function runMany(
