@@ -67,7 +67,7 @@ async function join(
       if (Date.now() + wait > deadline) {
         throw new BaskError(
           'ERR_CONNECTION',
-          `${error.message}; no scheduler at ${options.address} for ${deathTimeout / 1000} s (--death-timeout)`,
+          `No scheduler answered at ${options.address} for ${deathTimeout / 1000} s (--death-timeout). Last try: ${error.message}`,
           { cause: error },
         );
       }

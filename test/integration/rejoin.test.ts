@@ -46,7 +46,9 @@ describe('a worker without its scheduler', () => {
     await waitForWorkers(http, 1);
     scheduler.kill('SIGKILL');
     expect(await worker.exited).toBe(1);
-    expect(worker.output()).toMatch(/no scheduler at ws:\/\/\S+ for 1 s \(--death-timeout\)/);
+    expect(worker.output()).toMatch(
+      /No scheduler answered at ws:\/\/\S+ for 1 s \(--death-timeout\)\. Last try: /,
+    );
   });
 
   it('refuses a bad --death-timeout', async () => {
