@@ -53,7 +53,7 @@ export interface WorkerProcessOptions {
   peerHost?: string;
   /** How often the process reports to the scheduler (ms, default 500). */
   heartbeatInterval?: number;
-  /** The scheduler silence after which the process ends itself (ms, default 30000). */
+  /** The scheduler silence after which the process stops (ms, default 30000; `bask worker` then joins again). */
   heartbeatTimeout?: number;
 }
 
@@ -70,8 +70,7 @@ export class WorkerProcess {
   private threadOptions: WorkerInitOptions = {};
   private lastPing = Date.now();
   private stopped = false;
-  /** The WebSocket close code, when the scheduler's connection closed. */
-  closeCode: number | undefined;
+  private closedWith: number | undefined;
   private readonly stopListeners: ((reason: string) => void)[] = [];
 
   private constructor(
@@ -133,7 +132,7 @@ export class WorkerProcess {
     const early: Uint8Array[] = [];
     const unsubscribe = socket.onMessage((data) => early.push(data));
     socket.onClose((code, reason) => {
-      worker.closeCode ??= code;
+      worker.closedWith ??= code;
       worker.stop(`lost the scheduler (${code} ${reason})`);
     });
     worker.startHeartbeat();
@@ -200,6 +199,11 @@ export class WorkerProcess {
     // Died while linking: its own replacement says ready.
     if (this.stopped || this.threads.get(thread.id) !== linked) return;
     this.send({ type: 'thread-ready', worker: thread.id });
+  }
+
+  /** The WebSocket close code, when the scheduler's connection closed. */
+  get closeCode(): number | undefined {
+    return this.closedWith;
   }
 
   /** Where other worker processes fetch this one's data (its peer server). */
