@@ -3,7 +3,7 @@
  * its own Node process with the flags it needs, and keeps each one's console output in
  * bench/results/<name>.log next to its JSON rows.
  *
- *   npm run bench                      # every benchmark (about an hour, Dask anchors included)
+ *   npm run bench                      # every benchmark (about 15 minutes, Dask anchors included)
  *   npm run bench -- sync pool seed    # some of them
  *   npm run bench -- --list            # their names
  *
