@@ -12,11 +12,11 @@
  *
  *   npm run build && node dist/bench/cluster.js [--reps 3] [--no-dask] [--million 500000]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { Client, get } from 'bask';
 import { chainGraph, inc, treeGraph } from './graphs.js';
 import { daskAnchor, hasDask, measure, record, save } from './lib.js';
+import { bask } from './processes.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,23 +24,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const REPS = Number(arg('reps', '3'));
 const MILLION_LEAVES = Number(arg('million', '500000'));
-const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const rows: object[] = [];
-
-function start(
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m !== null) resolve({ child, match: m });
-    });
-  });
-}
 
 async function startCluster(): Promise<{
   address: string;
@@ -50,14 +34,14 @@ async function startCluster(): Promise<{
   seconds: number;
 }> {
   const t0 = performance.now();
-  const scheduler = await start(
+  const scheduler = await bask(
     ['scheduler', '--port', '0', '--dashboard-port', '0'],
     /Scheduler at: (\S+)\s+Dashboard at: (\S+)\/status/,
   );
   const address = scheduler.match[1] as string;
   const workers = await Promise.all(
     [1, 2].map((i) =>
-      start(['worker', address, '--nthreads', '1', '--name', `w${i}`], /registered/),
+      bask(['worker', address, '--nthreads', '1', '--name', `w${i}`], /registered/),
     ),
   );
   const client = await Client.connect(address, { setAsDefault: false });

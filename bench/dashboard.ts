@@ -26,12 +26,12 @@ import { Client, DashboardConnection } from '../src/index.node.js';
 import { encodeFrame } from '../src/wire/frame.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { tasks } from './dashboard-tasks.js';
+import { bask } from './processes.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
-const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const READERS = arg('readers', 'decode');
@@ -95,22 +95,6 @@ async function watch(address: string, count: number): Promise<void> {
   }
 }
 
-function start(
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; m: RegExpExecArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m !== null) resolve({ child, m });
-    });
-    child.on('exit', (code) => reject(new Error(`bask ${args[0]} exited (${code}): ${out}`)));
-  });
-}
-
 /** A child process of dashboards, driven line by line. */
 function watcher(address: string): { ask(command: string): Promise<string>; child: ChildProcess } {
   const self = fileURLToPath(import.meta.url);
@@ -144,12 +128,12 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const n = Number(arg('tasks', '10000'));
   const reps = Number(arg('reps', '7'));
-  const scheduler = await start(
+  const scheduler = await bask(
     ['scheduler', '--port', '0', '--dashboard-port', '0'],
     /Scheduler at: (\S+)\s+Dashboard at: (\S+)\/status/,
   );
-  const [, address = '', http = ''] = scheduler.m;
-  const worker = await start(['worker', address, '--nthreads', '2', '--name', 'w'], /registered/);
+  const [, address = '', http = ''] = scheduler.match;
+  const worker = await bask(['worker', address, '--nthreads', '2', '--name', 'w'], /registered/);
   const dashboards = watcher(address);
   const client = await Client.connect(address, { setAsDefault: false });
   let offset = 0;

@@ -11,11 +11,10 @@
  *
  *   npm run build && node dist/bench/verify.js [--reps 3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Client, get } from 'bask';
 import { inc, treeGraph } from './graphs.js';
 import { record, save, summarize } from './lib.js';
+import { bask } from './processes.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +22,6 @@ const arg = (name: string, fallback: string): string => {
 };
 const REPS = Number(arg('reps', '3'));
 const WORKERS = 3;
-const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const rows: object[] = [];
 
 /** Spins for `ms` milliseconds, then returns `x` (a task whose cost is its computation). */
@@ -35,29 +33,14 @@ function busy(x: number, ms: number): number {
   return x;
 }
 
-function start(
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; m: RegExpMatchArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m !== null) resolve({ child, m });
-    });
-  });
-}
-
-const scheduler = await start(
+const scheduler = await bask(
   ['scheduler', '--port', '0', '--dashboard-port', '0'],
   /Scheduler at: (\S+)/,
 );
-const address = scheduler.m[1] as string;
+const address = scheduler.match[1] as string;
 const workers = await Promise.all(
   Array.from({ length: WORKERS }, (_, i) =>
-    start(['worker', address, '--nthreads', '1', '--name', `w${i}`], /registered/),
+    bask(['worker', address, '--nthreads', '1', '--name', `w${i}`], /registered/),
   ),
 );
 const client = await Client.connect(address, { setAsDefault: false });

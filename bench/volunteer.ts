@@ -9,11 +9,10 @@
  *
  *   npm run build && npm run build:volunteer && node dist/bench/volunteer.js [--reps 3] [--tasks 2000]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext } from 'playwright';
 import { Client } from 'bask';
 import { measure, record, save } from './lib.js';
+import { bask, killChildren } from './processes.js';
 import { tasks } from './volunteer-tasks.js';
 import { launchChromium } from '../test/chromium.js';
 
@@ -24,29 +23,14 @@ const arg = (name: string, fallback: string): string => {
 const REPS = Number(arg('reps', '3'));
 const TASKS = Number(arg('tasks', '2000'));
 const MB50 = 6_250_000; // float64s: 50 MB
-const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const rows: object[] = [];
-const children: ChildProcess[] = [];
-
-function start(args: string[], ready: RegExp): Promise<RegExpMatchArray> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m !== null) resolve(m);
-    });
-  });
-}
 
 async function scheduler(): Promise<{ address: string; http: string }> {
-  const m = await start(
+  const { match } = await bask(
     ['scheduler', '--port', '0', '--dashboard-port', '0'],
     /Scheduler at: (\S+)\s+Dashboard at: (\S+)\/status/,
   );
-  return { address: m[1] as string, http: m[2] as string };
+  return { address: match[1] as string, http: match[2] as string };
 }
 
 async function volunteers(
@@ -135,7 +119,7 @@ try {
     if (kind === 'node')
       await Promise.all(
         [1, 2, 3].map((i) =>
-          start(['worker', address, '--nthreads', '1', '--name', `n${i}`], /registered/),
+          bask(['worker', address, '--nthreads', '1', '--name', `n${i}`], /registered/),
         ),
       );
     const client = await Client.connect(address, { setAsDefault: false });
@@ -155,5 +139,5 @@ try {
   save('volunteer', rows, { reps: REPS, tasks: TASKS });
 } finally {
   await browser.close();
-  for (const c of children) c.kill();
+  killChildren();
 }
