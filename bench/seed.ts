@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Pool, compute } from 'bask';
 import { buildSpreads, readPrices } from 'bask/seed';
 import { anchors, daskAnchor, hasDask, measure, record, run, save } from './lib.js';
+import { bask, killChildren, scheduler } from './processes.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -85,32 +86,9 @@ function cliWallTime(files: string, scheduler: string): Promise<number> {
 }
 
 async function startCluster(): Promise<{ address: string; stop: () => void }> {
-  const scheduler = spawn(
-    process.execPath,
-    [CLI, 'scheduler', '--port', '0', '--dashboard-port', '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const address = await new Promise<string>((resolve) => {
-    let out = '';
-    scheduler.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Scheduler at: (\S+)/.exec(out);
-      if (m !== null) resolve(m[1] as string);
-    });
-  });
-  const worker = spawn(process.execPath, [CLI, 'worker', address, '--nthreads', '2'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) =>
-    worker.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve()),
-  );
-  return {
-    address,
-    stop: () => {
-      worker.kill();
-      scheduler.kill();
-    },
-  };
+  const { address } = await scheduler();
+  await bask(['worker', address, '--nthreads', '2'], /registered/);
+  return { address, stop: killChildren };
 }
 
 const files = await ensureData();
