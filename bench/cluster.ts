@@ -15,13 +15,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { Client, get } from 'bask';
 import { chainGraph, inc, treeGraph } from './graphs.js';
-import { daskAnchor, hasDask, measure, record, save } from './lib.js';
+import { arg, daskAnchor, hasDask, measure, record, save } from './lib.js';
 import { bask } from './processes.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const REPS = Number(arg('reps', '3'));
 const MILLION_LEAVES = Number(arg('million', '500000'));
 const rows: object[] = [];

@@ -26,12 +26,9 @@ import { Client, DashboardConnection } from '../src/index.node.js';
 import { encodeFrame } from '../src/wire/frame.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { tasks } from './dashboard-tasks.js';
+import { arg } from './lib.js';
 import { bask } from './processes.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const READERS = arg('readers', 'decode');

@@ -8,13 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { record, save } from './lib.js';
+import { arg, record, save } from './lib.js';
 import { launchChromium } from '../test/chromium.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const REPS = Number(arg('reps', '3'));
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const rows: object[] = [];

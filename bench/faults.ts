@@ -26,14 +26,10 @@ import { chaos } from './chaos.js';
 import { fakeWorkers } from './fake-workers.js';
 import { fuzzConnection } from './fuzz.js';
 import { inc } from './graphs.js';
-import { record, save } from './lib.js';
+import { arg, record, save } from './lib.js';
 import { bask, killChildren, scheduler } from './processes.js';
 import { speak, upgradeFrom } from './probes.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const FUZZ = Number(arg('fuzz', '100000'));
 const CHAOS = Number(arg('chaos', '50'));
 const LOAD = Number(arg('load', '1000'));

@@ -16,6 +16,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHARED = join(ROOT, '..', 'shared', 'anchors');
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
+/** The value after `--name` on the command line, or `fallback`. */
+export function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
 /** Summary of repeated timings (seconds). */
 export interface Summary {
   median: number;

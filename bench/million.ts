@@ -7,12 +7,8 @@
  *   npm run build && node --expose-gc dist/bench/million.js [--leaves 500000]
  */
 import { get, ref, task } from 'bask';
-import { record, save } from './lib.js';
+import { arg, record, save } from './lib.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const LEAVES = Number(arg('leaves', '500000'));
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');

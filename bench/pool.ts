@@ -11,12 +11,8 @@
 import { Pool, get, task } from 'bask';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { anchors, measure, record, run, save, summarize } from './lib.js';
+import { anchors, arg, measure, record, run, save, summarize } from './lib.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const N = Number(arg('n', '100000'));
 const LAT_N = Number(arg('lat-n', '5000'));
 const REPS = Number(arg('reps', '3'));

@@ -14,13 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Pool, compute } from 'bask';
 import { buildSpreads, readPrices } from 'bask/seed';
-import { anchors, daskAnchor, hasDask, measure, record, run, save } from './lib.js';
+import { anchors, arg, daskAnchor, hasDask, measure, record, run, save } from './lib.js';
 import { bask, killChildren, scheduler } from './processes.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const REPS = Number(arg('reps', '5'));
 const DATA = '/tmp/stocks/GOOG';
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));

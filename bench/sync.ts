@@ -10,12 +10,8 @@
  */
 import { compute, get } from 'bask';
 import { chainGraph, delayedChain, delayedTree, treeGraph } from './graphs.js';
-import { daskAnchor, hasDask, measure, perTask, record, save } from './lib.js';
+import { arg, daskAnchor, hasDask, measure, perTask, record, save } from './lib.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const sizes = arg('sizes', '1000,10000,100000').split(',').map(Number);
 const reps = Number(arg('reps', '5'));
 const rows: object[] = [];

@@ -13,13 +13,9 @@
  */
 import { Client, get } from 'bask';
 import { inc, treeGraph } from './graphs.js';
-import { record, save, summarize } from './lib.js';
+import { arg, record, save, summarize } from './lib.js';
 import { bask } from './processes.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const REPS = Number(arg('reps', '3'));
 const WORKERS = 3;
 const rows: object[] = [];

@@ -11,15 +11,11 @@
  */
 import { type Browser, type BrowserContext } from 'playwright';
 import { Client } from 'bask';
-import { measure, record, save } from './lib.js';
+import { arg, measure, record, save } from './lib.js';
 import { bask, killChildren } from './processes.js';
 import { tasks } from './volunteer-tasks.js';
 import { launchChromium } from '../test/chromium.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const REPS = Number(arg('reps', '3'));
 const TASKS = Number(arg('tasks', '2000'));
 const MB50 = 6_250_000; // float64s: 50 MB

@@ -26,7 +26,6 @@ import type {
   ClientMessage,
   FromWorkerProcess,
   Hello,
-  TaskEvent,
   ToClient,
   ToWorkerProcess,
   WorkerInfo,
@@ -35,6 +34,7 @@ import type {
 import { Deadlines, type Expired } from './deadlines.js';
 import { Gathers } from './gathers.js';
 import { Metrics } from './metrics.js';
+import { TaskWatchers } from './watchers.js';
 
 /** A connection as the core sees it. */
 export interface Conn {
@@ -96,10 +96,7 @@ export class Cluster {
   private events: EngineEvent[] = [];
   private draining = false;
   private scatterCount = 0;
-  /** Clients that asked for task events, by key, and the events waiting to go to each. */
-  private readonly watchers = new Map<string, Set<string>>();
-  private readonly watched = new Map<string, Set<string>>();
-  private readonly taskEvents = new Map<string, TaskEvent[]>();
+  private readonly watchers = new TaskWatchers();
   private nextPut = 1;
   private readonly puts = new Map<
     number,
@@ -122,9 +119,7 @@ export class Cluster {
 
   removeClient(conn: Conn): void {
     if (!this.clients.delete(conn.id)) return;
-    for (const key of this.watched.get(conn.id) ?? []) this.unwatch(key, conn.id);
-    this.watched.delete(conn.id);
-    this.taskEvents.delete(conn.id);
+    this.watchers.forget(conn.id);
     this.gathers.dropClient(conn.id);
     this.step([{ type: 'client-removed', client: conn.id }]);
   }
@@ -276,7 +271,7 @@ export class Cluster {
         },
       ]);
       this.metrics.count('submissions');
-      if (message.progress === true) this.watch(conn.id, g.keys);
+      if (message.progress === true) this.watchers.watch(conn.id, g.keys);
       this.reply(conn, { type: 'submitted', id: message.id });
     } catch (error) {
       this.reply(conn, { type: 'submitted', id: message.id, error: serializeError(error) });
@@ -284,51 +279,12 @@ export class Cluster {
     if (message.keep !== undefined) this.keep(message.keep);
   }
 
-  private watch(client: string, keys: readonly string[]): void {
-    let mine = this.watched.get(client);
-    if (mine === undefined) this.watched.set(client, (mine = new Set()));
-    for (const key of keys) {
-      mine.add(key);
-      let set = this.watchers.get(key);
-      if (set === undefined) this.watchers.set(key, (set = new Set()));
-      set.add(client);
-    }
-  }
-
-  private unwatch(key: string, client: string): void {
-    const set = this.watchers.get(key);
-    set?.delete(client);
-    if (set?.size === 0) this.watchers.delete(key);
-  }
-
   /** Queues task events for the clients watching these tasks. */
-  private notifyWatchers(
-    worker: string,
-    results: Extract<FromWorkerProcess, { type: 'results' }>['results'],
-  ): void {
-    if (this.watchers.size === 0) return;
-    for (const r of results) {
-      const clients = this.watchers.get(r.key);
-      if (clients === undefined || r.missing !== undefined) continue;
-      for (const client of clients) {
-        let list = this.taskEvents.get(client);
-        if (list === undefined) this.taskEvents.set(client, (list = []));
-        list.push({
-          key: r.key,
-          worker,
-          start: r.start,
-          end: r.end,
-          ...(r.error !== undefined ? { error: true } : {}),
-        });
-        this.watched.get(client)?.delete(r.key);
-      }
-      this.watchers.delete(r.key);
-    }
-    for (const [client, events] of this.taskEvents) {
+  private notifyWatchers(worker: string, results: readonly TaskResult[]): void {
+    for (const [client, events] of this.watchers.events(worker, results)) {
       const c = this.clients.get(client);
       if (c !== undefined) this.queue(c.conn, { type: 'task-events', events });
     }
-    this.taskEvents.clear();
   }
 
   private keep(keys: readonly string[]): void {

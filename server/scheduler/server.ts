@@ -26,6 +26,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
+import { throttledStderr } from './log.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
 import { Cluster, type Conn } from './cluster.js';
@@ -454,43 +455,6 @@ function checkOptions(options: SchedulerOptions): void {
         `allowOrigins: '${origin}' is not an origin: give scheme://host[:port] with no path, or '*'`,
       );
   }
-}
-
-/**
- * console.error, at most `perSecond` lines a second; the lines over that are counted and the
- * count is printed when their second is over (so a burst of refusals is never silent).
- */
-export function throttledStderr(
-  perSecond = 20,
-  write: (line: string) => void = (line) => console.error(line),
-): (line: string) => void {
-  let windowStart = 0;
-  let lines = 0;
-  let dropped = 0;
-  let summary: ReturnType<typeof setTimeout> | undefined;
-  const summarize = (): void => {
-    summary = undefined;
-    if (dropped > 0) write(`bask scheduler: ... and ${dropped} more such lines (see /metrics)`);
-    dropped = 0;
-  };
-  return (line) => {
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      if (summary !== undefined) clearTimeout(summary);
-      summarize();
-      windowStart = now;
-      lines = 0;
-    }
-    if (lines++ < perSecond) {
-      write(line);
-      return;
-    }
-    dropped++;
-    if (summary === undefined) {
-      summary = setTimeout(summarize, Math.max(0, windowStart + 1000 - now));
-      summary.unref();
-    }
-  };
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<void> {

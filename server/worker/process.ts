@@ -10,8 +10,8 @@
  * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { hostname } from 'node:os';
-import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { handshake } from '../../src/wire/handshake.js';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import { addressToward } from './route.js';
 import type {
@@ -25,7 +25,6 @@ import {
   type FromWorkerProcess,
   type Hello,
   type ToWorkerProcess,
-  type Welcome,
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
@@ -383,37 +382,6 @@ export class WorkerProcess {
       });
     }, interval);
   }
-}
-
-async function handshake(
-  socket: Socket,
-  hello: Hello,
-): Promise<Extract<Welcome, { type: 'welcome' }>> {
-  let unsubscribe = (): void => undefined;
-  const welcome = await new Promise<Welcome>((resolve, reject) => {
-    unsubscribe = socket.onMessage((data) => {
-      try {
-        resolve(decodeFrame(data) as Welcome);
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    socket.onClose((code, reason) =>
-      reject(
-        new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`),
-      ),
-    );
-    socket.send(encodeFrame(hello));
-  });
-  unsubscribe();
-  if (welcome.type === 'refused') {
-    socket.close(1000, 'refused');
-    throw new BaskError(
-      welcome.code.startsWith('ERR_') ? (welcome.code as 'ERR_AUTH') : 'ERR_CONNECTION',
-      welcome.message,
-    );
-  }
-  return welcome;
 }
 
 export type { WorkerInfo };

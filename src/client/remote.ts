@@ -14,6 +14,7 @@ import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../loca
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, MARK, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { handshake } from '../wire/handshake.js';
 import {
   PROTOCOL_VERSION,
   type ClientMessage,
@@ -63,39 +64,13 @@ export class RemoteBackend implements Backend {
       options.timeout,
       options.ca === undefined ? {} : { ca: options.ca },
     );
-    let unsubscribe = (): void => undefined;
-    const welcome = await new Promise<Welcome>((resolve, reject) => {
-      unsubscribe = socket.onMessage((data) => {
-        try {
-          resolve(decodeFrame(data) as Welcome);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-      socket.onClose((code, reason) =>
-        reject(
-          new BaskError(
-            'ERR_CONNECTION',
-            `The scheduler closed the connection (${code} ${reason})`,
-          ),
-        ),
-      );
-      socket.send(
-        encodeFrame({
-          type: 'hello',
-          version: PROTOCOL_VERSION,
-          role: 'client',
-          ...(options.name !== undefined ? { name: options.name } : {}),
-          ...(options.token !== undefined ? { token: options.token } : {}),
-        }),
-      );
+    const welcome = await handshake(socket, {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      role: 'client',
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
     });
-    unsubscribe();
-    if (welcome.type === 'refused') {
-      socket.close(1000, 'refused');
-      const code = welcome.code.startsWith('ERR_') ? welcome.code : 'ERR_CONNECTION';
-      throw new BaskError(code as 'ERR_CONNECTION', welcome.message);
-    }
     return new RemoteBackend(socket, events, welcome, address);
   }
 

@@ -10,6 +10,7 @@
  */
 import { BaskError } from '../errors.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { exchangeHello } from '../wire/handshake.js';
 import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import {
   PROTOCOL_VERSION,
@@ -61,7 +62,7 @@ export class Router {
     let welcome: Welcome;
     try {
       socket = await openSocket(options.address);
-      welcome = await handshake(socket, hello(options));
+      welcome = await exchangeHello(socket, hello(options));
     } catch (error) {
       const code = error instanceof BaskError ? error.code : 'ERR_CONNECTION';
       post({
@@ -258,25 +259,4 @@ function hello(options: RouterOptions): Hello {
       kind: 'browser',
     },
   };
-}
-
-async function handshake(socket: Socket, message: Hello): Promise<Welcome> {
-  let unsubscribe = (): void => undefined;
-  const welcome = await new Promise<Welcome>((resolve, reject) => {
-    unsubscribe = socket.onMessage((data) => {
-      try {
-        resolve(decodeFrame(data) as Welcome);
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    socket.onClose((code, reason) =>
-      reject(
-        new BaskError('ERR_CONNECTION', `The scheduler closed the connection (${code} ${reason})`),
-      ),
-    );
-    socket.send(encodeFrame(message));
-  });
-  unsubscribe();
-  return welcome;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { throttledStderr } from '../../server/scheduler/server.js';
+import { throttledStderr } from '../../server/scheduler/log.js';
 
 describe('the scheduler log throttle', () => {
   afterEach(() => {
