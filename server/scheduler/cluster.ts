@@ -34,6 +34,8 @@ import type {
 import { Deadlines, type Expired } from './deadlines.js';
 import { Gathers } from './gathers.js';
 import { Metrics } from './metrics.js';
+import { Puts } from './puts.js';
+import { Relays } from './relays.js';
 import { TaskWatchers } from './watchers.js';
 
 /** A connection as the core sees it. */
@@ -87,7 +89,7 @@ export class Cluster {
   private readonly gathers = new Gathers();
   private moduleBytes = 0;
   /** Relayed fetches in flight: `requester:id` -> the process asked, and the keys. */
-  private readonly relays = new Map<string, { target: string; keys: string[] }>();
+  private readonly relays = new Relays();
   private readonly outbox = new Map<Conn, unknown[]>();
   /** Small results that came with this step's completions, and the thread that sent each. */
   private readonly values = new Map<string, { worker: string; value: unknown }>();
@@ -97,12 +99,7 @@ export class Cluster {
   private draining = false;
   private scatterCount = 0;
   private readonly watchers = new TaskWatchers();
-  private nextPut = 1;
-  private readonly puts = new Map<
-    number,
-    { conn: Conn; id: number; events: EngineEvent[]; left: Set<number> }
-  >();
-  private readonly putProcess = new Map<number, string>();
+  private readonly puts = new Puts<Conn>();
   /** Called after each engine step with the instructions (dashboards listen). */
   onStep:
     ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
@@ -165,22 +162,13 @@ export class Cluster {
     }
     this.gathers.dropWorker(conn.id, (clientId, id, keys) => this.answerGather(clientId, id, keys));
     // Scatters waiting on this process settle now (its part is simply not there).
-    for (const [put, process] of [...this.putProcess]) if (process === conn.id) this.putDone(put);
+    for (const put of this.puts.sentTo(conn.id)) this.putDone(put);
     // Relayed fetches it was asked for come back missing; those it asked are forgotten.
-    for (const [asked, relay] of [...this.relays]) {
-      const requester = asked.slice(0, asked.lastIndexOf(':'));
-      if (relay.target === conn.id) {
-        const waiting = this.processes.get(requester);
-        if (waiting !== undefined)
-          this.queue(waiting.conn, {
-            type: 'relay-data',
-            id: Number(asked.slice(asked.lastIndexOf(':') + 1)),
-            values: [],
-            missing: relay.keys,
-          });
-      }
-      if (relay.target === conn.id || requester === conn.id) this.relays.delete(asked);
-    }
+    this.relays.dropProcess(conn.id, (requester, id, keys) => {
+      const waiting = this.processes.get(requester);
+      if (waiting !== undefined)
+        this.queue(waiting.conn, { type: 'relay-data', id, values: [], missing: keys });
+    });
     for (const other of this.processes.values())
       this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
@@ -367,7 +355,7 @@ export class Cluster {
       return;
     }
     const events: EngineEvent[] = [];
-    const parts: number[] = [];
+    const part = this.puts.start({ conn, id: message.id, events });
     message.keys.forEach((key, i) => {
       const targets =
         message.broadcast === true
@@ -375,9 +363,7 @@ export class Cluster {
           : [threads[this.scatterCount++ % threads.length] as string];
       for (const worker of targets) {
         const process = this.threadProcess.get(worker) as WorkerProcessRecord;
-        const id = this.nextPut++;
-        parts.push(id);
-        this.putProcess.set(id, process.conn.id);
+        const id = part(process.conn.id);
         this.queue(process.conn, {
           type: 'put',
           id,
@@ -388,18 +374,12 @@ export class Cluster {
         events.push({ type: 'data-scattered', client: conn.id, key, worker, nbytes: 0 });
       }
     });
-    const pending = { conn, id: message.id, events, left: new Set(parts) };
-    for (const id of parts) this.puts.set(id, pending);
     this.flush();
   }
 
   private putDone(id: number): void {
-    const pending = this.puts.get(id);
+    const pending = this.puts.done(id);
     if (pending === undefined) return;
-    this.puts.delete(id);
-    this.putProcess.delete(id);
-    pending.left.delete(id);
-    if (pending.left.size > 0) return;
     // Workers that left meanwhile are skipped: the engine only knows live workers.
     this.step(
       pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)),
@@ -543,10 +523,7 @@ export class Cluster {
           missing: message.keys,
         });
       } else {
-        this.relays.set(`${from.conn.id}:${message.id}`, {
-          target: target.conn.id,
-          keys: message.keys,
-        });
+        this.relays.ask(from.conn.id, message.id, target.conn.id, message.keys);
         this.queue(target.conn, {
           type: 'relay-fetch',
           id: message.id,
@@ -558,9 +535,7 @@ export class Cluster {
       }
     } else {
       // Only the process asked may answer a relayed fetch, once.
-      const asked = `${message.to}:${message.id}`;
-      if (this.relays.get(asked)?.target !== from.conn.id) return;
-      this.relays.delete(asked);
+      if (!this.relays.answer(message.to, message.id, from.conn.id)) return;
       const target = this.processes.get(message.to);
       if (target !== undefined)
         this.queue(target.conn, {
