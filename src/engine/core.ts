@@ -10,7 +10,14 @@
  */
 import { BaskError } from '../errors.js';
 import { ReadyQueue } from './queue.js';
-import { DEFAULT_POLICY, estimateMicros, isAllowed, pickWorker, type Policy } from './policy.js';
+import {
+  DEFAULT_POLICY,
+  estimateMicros,
+  fairShare,
+  isAllowed,
+  pickWorker,
+  type Policy,
+} from './policy.js';
 import {
   TaskGroup,
   TaskRecord,
@@ -189,6 +196,9 @@ export abstract class EngineCore {
   protected schedule(): void {
     if (this.needRuns.size > 0) this.retryReplicas();
     const queue = this.queue;
+    if (queue.size === 0) return;
+    // Each placement moves a task from the queue to a worker: the share holds for the pass.
+    const share = this.fairShare();
     let blocked: TaskRecord[] | undefined;
     while (queue.size > 0) {
       const t = queue.peek() as TaskRecord;
@@ -204,7 +214,7 @@ export abstract class EngineCore {
         if (!restrictsPlacement(t)) break;
         continue;
       }
-      const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy);
+      const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy, share);
       if (w === undefined) {
         // No worker fits: one like it behind it would not fit either (strict priority).
         if (!restrictsPlacement(t)) break;
@@ -215,6 +225,17 @@ export abstract class EngineCore {
       this.toProcessing(t, w);
     }
     if (blocked !== undefined) for (const t of blocked) queue.push(t);
+  }
+
+  /** Tasks per thread a worker may hold now: ready and processing ones over all threads. */
+  protected fairShare(): number {
+    let threads = 0;
+    let processing = 0;
+    for (const w of this.workerList) {
+      threads += w.nthreads;
+      processing += w.nprocessing;
+    }
+    return fairShare(this.queue.size, processing, threads);
   }
 
   /** queued -> processing: the execute instruction, with what the worker must fetch. */

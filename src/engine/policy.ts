@@ -4,6 +4,12 @@
  * worker gets a ready task (data locality against load, Dask's `worker_objective`), and which
  * distinct hosts get the replicas of a task with `verify`.
  *
+ * A worker with a free thread always takes a ready task. Beyond that it queues work only while
+ * both hold: its estimated queue is under `targetQueueSeconds` (so tiny tasks go in batches),
+ * and it holds no more than its fair share of the tasks in play (so a wrong estimate, such as
+ * a group measured on short runs, never piles a batch on one worker while others get less;
+ * Dask bounds a worker's batch of root tasks the same way).
+ *
  * A task with a `timeout` goes only to a thread with nothing else to do (its clock starts
  * when it is sent, so nothing may run before it there) and never back to a host where it
  * timed out.
@@ -50,18 +56,29 @@ const MAX_ESTIMATE_US = 2 ** 30 - 1;
 
 /**
  * Whether a worker can take one more task: a free thread, or queued work below the target
- * (so tiny tasks go in large batches and long tasks are not hoarded). A worker running a
- * suspicious task alone takes nothing else.
+ * (so tiny tasks go in large batches and long tasks are not hoarded) and below `share` tasks
+ * per thread (see {@link fairShare}). A worker running a suspicious task alone takes nothing
+ * else.
  */
-export function hasRoom(worker: WorkerRecord, policy: Policy): boolean {
+export function hasRoom(worker: WorkerRecord, policy: Policy, share = Infinity): boolean {
   if (worker.isolating !== null) return false;
   const count = worker.nprocessing;
   if (count < worker.nthreads) return true;
   if (policy.exact) return false;
   return (
     worker.occupancy < worker.nthreads * policy.targetQueueSeconds * 1e6 &&
-    count < worker.nthreads * (policy.maxQueuePerThread + 1)
+    count < worker.nthreads * Math.min(share, policy.maxQueuePerThread + 1)
   );
+}
+
+/**
+ * Tasks per thread a worker may hold: the ready and processing tasks spread evenly over all
+ * threads, rounded up. Estimates can be wrong (a group first measured on short runs, unrelated
+ * functions that share a name); a batch sized on one must not leave another worker short.
+ * Eight 200 ms tasks estimated at 1 ms each went 5/3 on two workers; within the share, 4/4.
+ */
+export function fairShare(ready: number, processing: number, threads: number): number {
+  return threads === 0 ? Infinity : Math.ceil((ready + processing) / threads);
 }
 
 /** Whether `worker` satisfies the task's worker and resource restrictions. */
@@ -119,26 +136,28 @@ export function transferCost(task: TaskRecord, worker: WorkerRecord, policy: Pol
 /**
  * The worker for a ready task, or undefined when it must wait.
  *
- * Root tasks (no dependencies) are queued centrally and go only to workers with room, staying
- * on `previous` while it has room (neighbours in priority order share dependents, so they
- * belong together). Tasks with dependencies go where their inputs are (Dask's decide_worker):
- * the candidates are the workers holding an input, scored by transfer time plus the time
- * until the worker is free; they wait only when every candidate is at its hard limit.
+ * Root tasks (no dependencies) are queued centrally and go only to workers with room (within
+ * `share` tasks per thread, see {@link fairShare}), staying on `previous` while it has room
+ * (neighbours in priority order share dependents, so they belong together). Tasks with
+ * dependencies go where their inputs are (Dask's decide_worker): the candidates are the
+ * workers holding an input, scored by transfer time plus the time until the worker is free;
+ * they wait only when every candidate is at its hard limit.
  */
 export function pickWorker(
   task: TaskRecord,
   workers: readonly WorkerRecord[],
   previous: WorkerRecord | undefined,
   policy: Policy,
+  share = Infinity,
 ): WorkerRecord | undefined {
   const deps = task.dependencies;
   if (workers.length === 1) {
     const only = workers[0] as WorkerRecord;
-    return fits(task, only, policy, deps.length > 0) ? only : undefined;
+    return fits(task, only, policy, deps.length > 0, share) ? only : undefined;
   }
   if (deps.length === 0) {
-    if (previous !== undefined && fits(task, previous, policy, false)) return previous;
-    return best(task, workers, policy, false);
+    if (previous !== undefined && fits(task, previous, policy, false, share)) return previous;
+    return best(task, workers, policy, false, share);
   }
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
@@ -152,7 +171,7 @@ export function pickWorker(
       }
     }
   }
-  return chosen ?? best(task, workers, policy, true);
+  return chosen ?? best(task, workers, policy, true, share);
 }
 
 const NO_WORKERS: readonly WorkerRecord[] = [];
@@ -195,11 +214,12 @@ function best(
   workers: readonly WorkerRecord[],
   policy: Policy,
   dependent: boolean,
+  share: number,
 ): WorkerRecord | undefined {
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
   for (const w of workers) {
-    if (!fits(task, w, policy, dependent)) continue;
+    if (!fits(task, w, policy, dependent, share)) continue;
     const cost = objective(task, w, policy);
     if (cost < chosenCost) {
       chosen = w;
@@ -216,11 +236,17 @@ function objective(task: TaskRecord, w: WorkerRecord, policy: Policy): number {
 
 /**
  * Whether `worker` may take `task` now: a suspicious task needs an idle worker; a root task
- * needs room; a dependent only needs the worker to be under its hard limit (except in exact
- * mode, where every task needs room); restrictions always apply; a task with a timeout needs
- * a free thread on a host where it has not timed out.
+ * needs room (within its share); a dependent only needs the worker to be under its hard limit
+ * (except in exact mode, where every task needs room); restrictions always apply; a task with
+ * a timeout needs a free thread on a host where it has not timed out.
  */
-function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy, dependent: boolean): boolean {
+function fits(
+  task: TaskRecord,
+  worker: WorkerRecord,
+  policy: Policy,
+  dependent: boolean,
+  share = Infinity,
+): boolean {
   if (task.suspicious > 0) {
     if (worker.nprocessing !== 0 || worker.isolating !== null) return false;
   } else if (dependent && !policy.exact) {
@@ -229,7 +255,7 @@ function fits(task: TaskRecord, worker: WorkerRecord, policy: Policy, dependent:
       worker.nprocessing >= worker.nthreads * (policy.maxQueuePerThread + 1)
     )
       return false;
-  } else if (!hasRoom(worker, policy)) {
+  } else if (!hasRoom(worker, policy, share)) {
     return false;
   }
   const options = task.options;
