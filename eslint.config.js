@@ -13,6 +13,8 @@ export default tseslint.config(
       'test-results/**',
       'bin/**',
       'scratch/**',
+      '.pack/**',
+      'examples/**',
     ],
   },
   js.configs.recommended,

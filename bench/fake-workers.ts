@@ -18,7 +18,8 @@ import {
 import { openSocket, type Socket } from '../src/wire/socket.js';
 import { evaluate } from '../src/worker/execute.js';
 import { FunctionCache } from '../src/worker/functions.js';
-import { clusterImporter } from '../src/worker/builtins.js';
+import { clusterImporter } from '../src/worker/cluster-importer.js';
+import { importTaskModule } from '../src/worker/builtins.js';
 
 /** One fake worker connection. */
 export class FakeWorker {
@@ -175,7 +176,7 @@ export async function fakeWorkers(
   n: number,
   prefix = 'load',
 ): Promise<FakeWorker[]> {
-  const functions = new FunctionCache(clusterImporter(http));
+  const functions = new FunctionCache(clusterImporter(http, importTaskModule));
   const out: FakeWorker[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = await Promise.all(

@@ -122,8 +122,12 @@ function setFiles(files: InputFile[]): void {
 /** The files or the mapping changed: earlier timings no longer compare. */
 function inputChanged(): void {
   timings.reset();
+  void drawGraph();
+}
+
+async function drawGraph(): Promise<void> {
   try {
-    showGraph(ui.graph, state.files, readMapping(mappingInputs));
+    await showGraph(ui.graph, state.files, readMapping(mappingInputs));
   } catch (error) {
     clearView(ui.graph, `Could not draw the graph: ${messageOf(error)}`);
   }

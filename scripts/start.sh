@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
-echo "== building bask, the dashboard pages and the demo page"
+echo "== building bask (tsc)"
 npm run build --silent
+echo "== building the volunteer page (vite)"
 npm run build:volunteer --silent >/dev/null
+echo "== building the dashboard pages (vite)"
 npm run build:pages --silent >/dev/null
+echo "== building the demo page (vite)"
 npm run build:demo --silent >/dev/null
 exec node bin/bask.js demo "$@"

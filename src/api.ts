@@ -1,14 +1,14 @@
 /**
  * The top-level API: `get` (low-level graphs), `compute`, `persist` and `visualize` (Delayed
  * values), wired to the schedulers. This module sits above every layer and installs itself
- * as the backend of `Delayed` members.
+ * as the backend of `Delayed` members. The graph layout (dagre) loads on the first
+ * `visualize` call, in its own chunk, as Dask imports `dask.dot` inside `visualize()`.
  */
 import { checkNumWorkers, checkSchedulerSpec, resolveScheduler } from './config.js';
 import { setDelayedBackend } from './delayed/backend.js';
 import { isDelayed, makeDelayed, nodeOf } from './delayed/delayed.js';
 import { collectGraph, DelayedNode } from './delayed/node.js';
 import type { ComputedArgs, ComputeOptions, VisualizeOptions } from './delayed/types.js';
-import { renderGraph } from './diagnostics/visualize.js';
 import { MAX_VERIFY } from './engine/verify.js';
 import { BaskError } from './errors.js';
 import { viewGraph, type GraphView } from './graph/analyze.js';
@@ -223,8 +223,18 @@ function rewrap(original: unknown, value: unknown): unknown {
   return value;
 }
 
-/** The task graph of Delayed values as SVG (default) or DOT text. */
-export function visualize(...args: [...unknown[], VisualizeOptions] | unknown[]): string {
+/**
+ * The task graph of Delayed values as SVG (default) or DOT text. Resolves once the layout
+ * module has loaded (on the first call; it is not part of the core bundle).
+ *
+ * ```ts
+ * host.innerHTML = await visualize(spreads, days, { rankdir: 'LR' });
+ * const dot = await visualize(total, { format: 'dot' });
+ * ```
+ */
+export async function visualize(
+  ...args: [...unknown[], VisualizeOptions] | unknown[]
+): Promise<string> {
   const last = args[args.length - 1];
   const hasOptions =
     isPlainObject(last) &&
@@ -234,7 +244,9 @@ export function visualize(...args: [...unknown[], VisualizeOptions] | unknown[])
   const options = (hasOptions ? last : {}) as VisualizeOptions;
   const roots: DelayedNode[] = [];
   for (const v of values) findDelayed(v, roots, new Set());
-  return renderGraph(collectGraph(roots), [...new Set(roots.map((r) => r.key))], options);
+  const graph = collectGraph(roots);
+  const { renderGraph } = await import('./diagnostics/visualize.js');
+  return renderGraph(graph, [...new Set(roots.map((r) => r.key))], options);
 }
 
 setDelayedBackend({

@@ -1,7 +1,14 @@
-/** The package entry for Node: the shared API plus Node's schedulers (worker_threads pool). */
+/**
+ * The package entry for Node: the shared API plus Node's schedulers (worker_threads pool) and
+ * the remote client's task-module bundler (esbuild, an optional peer, loaded on first use).
+ * Only this entry imports the bundler, so browser bundles never reach Node-only code.
+ */
+import { bundleModule } from './client/bundle.js';
+import { setModuleBundler } from './client/remote.js';
 import { installSchedulers } from './install.js';
 import { nodeRuntime } from './local/runtime-node.js';
 
 export * from './index.js';
 
 installSchedulers(nodeRuntime);
+setModuleBundler(bundleModule);

@@ -1,8 +1,11 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * bask: lazy task graphs computed on a sync scheduler, a worker pool or a cluster.
  *
  * This module holds the public API shared by every runtime; `index.node.ts` and
- * `index.browser.ts` add the runtime's worker pool and are what the package exports.
+ * `index.browser.ts` add the runtime's worker pool and are what the package exports. The lib
+ * reference above keeps `using`/`await using` types (Disposable) working in apps whose
+ * tsconfig `lib` does not list them.
  */
 import './api.js';
 
@@ -21,7 +24,13 @@ export type {
 export { task, ref, alias, Task, Ref, Alias, type Graph, type KeySpec } from './graph/spec.js';
 export { tokenize } from './graph/tokenize.js';
 export { getDependencies, toposort, cull, order, fuse } from './graph/algorithms.js';
-export { defineTasks, describeFunction, type FnRef, type TaskModule } from './graph/fnref.js';
+export {
+  defineTasks,
+  describeFunction,
+  type AnyTaskModule,
+  type FnRef,
+  type TaskModule,
+} from './graph/fnref.js';
 export { config, type ConfigOptions, type SchedulerName, type SchedulerSpec } from './config.js';
 export type { Scheduler, RunRequest } from './scheduler.js';
 export { BaskError, isBaskError, type ErrorCode } from './errors.js';
@@ -35,6 +44,7 @@ export {
 } from './hooks.js';
 export { SyncScheduler } from './local/sync.js';
 export { Pool, type PoolOptions } from './local/pool.js';
+export type { PoolWorker, PoolWorkerFactory } from './local/runtime.js';
 export { defaultPool, DefaultPools } from './local/pools.js';
 export { registerType, type TypeCodec } from './wire/registry.js';
 export {

@@ -9,6 +9,9 @@ import type { InputFile } from './files.js';
 
 const GRAPH_FILES = 3;
 
+/** The latest graph drawing asked of each host: an older one that finishes later is dropped. */
+const latestDraw = new WeakMap<HTMLElement, number>();
+
 /** Draws the task stream of a finished run. */
 export function showTaskStream(host: HTMLElement, profiler: Profiler): void {
   showSvg(host, profiler.visualize({ width: Math.max(480, host.clientWidth) }));
@@ -21,13 +24,16 @@ export function clearView(host: HTMLElement, hint: string): void {
 
 /**
  * Draws the graph of the first files as `compute` receives it (before fusion). Building it
- * reads no file: the graph only holds the File handles.
+ * reads no file: the graph only holds the File handles. `visualize` loads its layout module
+ * on the first call, so the drawing arrives a moment later.
  */
-export function showGraph(
+export async function showGraph(
   host: HTMLElement,
   files: readonly InputFile[],
   mapping: SpreadsOptions,
-): void {
+): Promise<void> {
+  const draw = (latestDraw.get(host) ?? 0) + 1;
+  latestDraw.set(host, draw);
   if (files.length === 0) {
     clearView(host, 'The graph of the first files appears when files are chosen.');
     return;
@@ -37,5 +43,6 @@ export function showGraph(
     mapping,
   );
   // Left to right: three files stack as three short rows instead of one very wide picture.
-  showSvg(host, visualize(spreads, days, { rankdir: 'LR' }));
+  const svg = await visualize(spreads, days, { rankdir: 'LR' });
+  if (latestDraw.get(host) === draw) showSvg(host, svg);
 }

@@ -21,7 +21,7 @@ const int32s = z.instanceof(Int32Array);
 
 const fnRef = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('op'), op: name }),
-  z.object({ kind: z.literal('module'), url: z.string().min(1).max(4096), name }),
+  z.object({ kind: z.literal('module'), module: z.string().min(1).max(4096), name }),
   z.object({
     kind: z.literal('source'),
     source: z.string().max(4_000_000),

@@ -5,7 +5,9 @@
  *
  * Task modules given as file: URLs (a Node client's own modules) are bundled once per
  * connection and uploaded before the first submission that needs them, so workers on other
- * machines can import them. Every pending request rejects when the socket closes.
+ * machines can import them. The bundler is injected by the Node entry (`setModuleBundler`):
+ * this module never imports Node-only code, so browser bundles stay free of it. Every pending
+ * request rejects when the socket closes.
  */
 import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
 import type { FnRef } from '../graph/fnref.js';
@@ -24,7 +26,29 @@ import {
 } from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { encodeSpec } from '../wire/spec-codec.js';
-import { bundleModule } from './bundle.js';
+
+/** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
+export type ModuleBundler = (url: string) => Promise<string>;
+
+let moduleBundler: ModuleBundler | undefined;
+
+/** Installs the task-module bundler (the Node entry does; browsers have none). */
+export function setModuleBundler(bundler: ModuleBundler): void {
+  moduleBundler = bundler;
+}
+
+/** The module at `url` bundled; fails with ERR_UNSHIPPABLE_FUNCTION where nothing can bundle. */
+function bundleTaskModule(url: string): Promise<string> {
+  if (moduleBundler !== undefined) return moduleBundler(url);
+  return Promise.reject(
+    new BaskError(
+      'ERR_UNSHIPPABLE_FUNCTION',
+      `Task module ${url} is a file: URL (in a browser bundle, usually import.meta.url as the bundler baked it in): ` +
+        'workers elsewhere cannot import it, and only a Node client can bundle and upload it. ' +
+        'From a browser, name task modules by an http(s) URL the workers can import, or submit from Node',
+    ),
+  );
+}
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -276,15 +300,15 @@ export class RemoteBackend implements Backend {
     }
     for (const url of urls) {
       if (this.uploaded.has(url) || !url.startsWith('file:')) continue;
-      this.uploaded.add(url);
-      const code = await bundleModule(url);
+      const code = await bundleTaskModule(url);
       this.send({ type: 'module', url, code });
+      this.uploaded.add(url);
     }
   }
 }
 
 function addModule(fn: FnRef, urls: Set<string>): void {
-  if (fn.kind === 'module') urls.add(fn.url);
+  if (fn.kind === 'module') urls.add(fn.module);
 }
 
 function collectModules(value: unknown, urls: Set<string>): void {

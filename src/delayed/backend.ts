@@ -9,7 +9,8 @@ import type { ComputeOptions, VisualizeOptions } from './types.js';
 export interface DelayedBackend {
   compute(values: readonly unknown[], options: ComputeOptions): Promise<unknown[]>;
   persist(values: readonly unknown[], options: ComputeOptions): Promise<unknown[]>;
-  visualize(values: readonly unknown[], options: VisualizeOptions): string;
+  /** Loads the layout module on first use, hence a promise. */
+  visualize(values: readonly unknown[], options: VisualizeOptions): Promise<string>;
 }
 
 let backend: DelayedBackend | undefined;

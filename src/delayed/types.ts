@@ -61,8 +61,8 @@ export interface DelayedMembers<T> {
   compute(options?: ComputeOptions): Promise<T>;
   /** Computes it and returns a Delayed holding the result (same key). */
   persist(options?: ComputeOptions): Promise<Delayed<T>>;
-  /** The graph of this value as SVG (default) or DOT text. */
-  visualize(options?: VisualizeOptions): string;
+  /** The graph of this value as SVG (default) or DOT text (see `visualize`). */
+  visualize(options?: VisualizeOptions): Promise<string>;
   /** Phantom: the type of the value (never present at run time). */
   readonly [DELAYED_VALUE]: T;
 }

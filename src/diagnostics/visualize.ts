@@ -4,7 +4,8 @@
  * point from a dependency to its dependent, as in Dask's `visualize`.
  *
  * Policy: graphs past MAX_NODES are drawn as a summary by task group (key prefix) so that a
- * 100k-task graph never hangs a page.
+ * 100k-task graph never hangs a page. The core never imports this module statically: api.ts
+ * loads it (and dagre) with the first `visualize` call, as a chunk of its own.
  */
 import dagre from '@dagrejs/dagre';
 import type { GraphView } from '../graph/analyze.js';

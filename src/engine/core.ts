@@ -34,8 +34,11 @@ import { verifyOf } from './verify.js';
 export interface EngineOptions {
   /** Policy tunables (queue depth, bandwidth, strict order for sync). */
   policy?: Partial<Policy>;
-  /** Run `validateState` after every event (tests; slow). */
-  validate?: boolean;
+  /**
+   * Checks the state after every event (tests; slow): pass `validateState` from
+   * engine/validate.ts. Given, not imported, so that apps' bundles leave the checker out.
+   */
+  validate?: (engine: EngineCore) => void;
   /**
    * A task that was running on this many workers when they died fails with ERR_KILLED_WORKER;
    * one that timed out on this many hosts fails with ERR_TIMEOUT.
@@ -97,7 +100,7 @@ export abstract class EngineCore {
   protected readonly releaseChecks: TaskRecord[] = [];
   protected previousRootWorker: WorkerRecord | undefined;
   protected lastGroup: TaskGroup | undefined;
-  protected readonly validate: boolean;
+  protected readonly validate: ((engine: EngineCore) => void) | undefined;
   protected readonly allowedFailures: number;
   protected readonly replicate: boolean;
   /** Replicated tasks in processing that need more runs than they have (waiting for hosts). */
@@ -114,7 +117,7 @@ export abstract class EngineCore {
 
   constructor(options: EngineOptions = {}) {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
-    this.validate = options.validate ?? false;
+    this.validate = options.validate;
     this.allowedFailures = options.allowedFailures ?? 3;
     this.replicate = options.replicate ?? false;
   }

@@ -32,7 +32,6 @@ import {
   type TaskOptions,
   type WorkerId,
 } from './types.js';
-import { validateState } from './validate.js';
 import { errorVote, verifyProblem } from './verify.js';
 
 export { SCATTERED, TRANSITIONS, type EngineOptions } from './core.js';
@@ -45,7 +44,7 @@ export class Engine extends FaultCore {
     this.apply(event);
     this.schedule();
     this.flushFrees();
-    if (this.validate) validateState(this);
+    this.validate?.(this);
     return this.out;
   }
 
@@ -55,7 +54,7 @@ export class Engine extends FaultCore {
     for (const event of events) this.apply(event);
     this.schedule();
     this.flushFrees();
-    if (this.validate) validateState(this);
+    this.validate?.(this);
     return this.out;
   }
 

@@ -2,7 +2,7 @@
  * `validateState`: checks every invariant of the engine's state and throws on the first
  * broken one. Tests call it after every event (EngineOptions.validate); it is O(tasks + edges).
  */
-import type { Engine } from './engine.js';
+import type { EngineCore } from './core.js';
 import type { TaskRecord } from './types.js';
 
 const ACTIVE = new Set(['waiting', 'queued', 'processing']);
@@ -12,7 +12,7 @@ function fail(message: string): never {
 }
 
 /** Throws when any invariant of the engine's state is broken. */
-export function validateState(engine: Engine): void {
+export function validateState(engine: EngineCore): void {
   const queued = new Set(engine.queue.values());
   for (const [key, t] of engine.tasks) {
     if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
@@ -54,7 +54,7 @@ export function validateState(engine: Engine): void {
   }
 }
 
-function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): void {
+function validateTask(engine: EngineCore, t: TaskRecord, queued: Set<TaskRecord>): void {
   const key = t.key;
   if (t.state === 'forgotten') fail(`'${key}' is forgotten but still stored`);
   let waiters = 0;
@@ -136,7 +136,7 @@ function validateTask(engine: Engine, t: TaskRecord, queued: Set<TaskRecord>): v
 }
 
 /** A verifying task: replicas on distinct live hosts, never pipelined, at most one vote a host. */
-function validateReplicas(engine: Engine, t: TaskRecord): void {
+function validateReplicas(engine: EngineCore, t: TaskRecord): void {
   const key = t.key;
   const checks = t.checks;
   if (checks === null) fail(`'${key}' processing on no worker`);

@@ -93,7 +93,9 @@ async function readUrl(url: URL, label: string): Promise<CsvInput> {
 }
 
 async function readFile(path: string | URL, label: string): Promise<Uint8Array> {
-  fsModule ??= (await import(/* @vite-ignore */ FS_MODULE)) as typeof import('node:fs');
+  fsModule ??= (await import(
+    /* @vite-ignore */ /* webpackIgnore: true */ FS_MODULE
+  )) as typeof import('node:fs');
   try {
     return fsModule.readFileSync(path);
   } catch (error) {

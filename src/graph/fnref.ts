@@ -3,8 +3,10 @@
  * find it. Functions are named, never captured.
  *
  * - `op`: a built-in op (`getattr`, `methodcall`, `op.add`, ...), known everywhere;
- * - `module`: an export of a task module (`defineTasks(import.meta.url, { readCsv })`), imported
- *   by URL where it runs: the way for functions with imports of their own;
+ * - `module`: an export of a task module (`defineTasks('app/tasks', { readCsv })`): the way for
+ *   functions with imports of their own. A worker finds the module by its id: in the modules its
+ *   own entry imported (an app's pool worker, see `bask/worker`), or by importing the id when it
+ *   is a URL (`import.meta.url`: unbundled code, Node, cluster workers);
  * - `source`: a self-contained function (no free variables), shipped as its source text and
  *   compiled once per worker, cached by hash.
  *
@@ -18,7 +20,7 @@ import { hashString } from './hash.js';
 /** A shippable reference to a function. */
 export type FnRef =
   | { readonly kind: 'op'; readonly op: string }
-  | { readonly kind: 'module'; readonly url: string; readonly name: string }
+  | { readonly kind: 'module'; readonly module: string; readonly name: string }
   | {
       readonly kind: 'source';
       readonly source: string;
@@ -41,28 +43,72 @@ export type TaskModule<T extends Record<string, (...args: never[]) => unknown>> 
   readonly [TASK_MODULE_TAG]: string;
 };
 
+/** Any task module, whatever its functions. */
+export type AnyTaskModule = TaskModule<Record<string, (...args: never[]) => unknown>>;
+
+type TaskFunctions = Readonly<Record<string, unknown>>;
+
+const MODULES_KEY = Symbol.for('bask.taskModules');
+
 /**
- * Marks a module's functions as tasks that workers may import: call it in the module that
- * defines them and export the result.
+ * The task modules defined in this runtime (this thread), by id. On `globalThis` under a
+ * `Symbol.for` key, so that several copies of bask in one runtime (an app's worker entry and
+ * a task module that imports 'bask', pre-bundled apart by a dev server) share it.
+ */
+function definedModules(): Map<string, TaskFunctions> {
+  const holder = globalThis as unknown as Record<symbol, Map<string, TaskFunctions> | undefined>;
+  let modules = holder[MODULES_KEY];
+  if (modules === undefined) {
+    modules = new Map();
+    holder[MODULES_KEY] = modules;
+  }
+  return modules;
+}
+
+/** The functions of the task module `id` when it was defined in this runtime, else undefined. */
+export function definedTaskModule(id: string): TaskFunctions | undefined {
+  return definedModules().get(id);
+}
+
+/** Whether `id` is an absolute URL (a module a worker can import) rather than a plain name. */
+export function isModuleUrl(id: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(id);
+}
+
+/**
+ * Marks a module's functions as tasks that workers can run: call it in the module that defines
+ * them and export the result. `id` names the module, the same in every runtime:
+ *
+ * - a name of your choosing (`'app/tasks'`), in apps that a bundler builds: import the module
+ *   in your pool worker's entry (`startWorker(tasks)` from `bask/worker`) and hand that worker
+ *   to the pool (`new Pool({ worker })`); the name survives minification and chunking;
+ * - `import.meta.url`, where workers can import the module by that URL themselves: Node,
+ *   unbundled pages, and cluster workers (a Node client uploads its `file:` modules).
  *
  * ```ts
  * // tasks.ts
- * export const tasks = defineTasks(import.meta.url, { readCsv, spread });
+ * export const tasks = defineTasks('app/tasks', { readCsv, spread });
  * // main.ts
- * delayed(tasks.readCsv)(file)
+ * delayed(tasks.readCsv)(file); // key 'readCsv-<token>'
  * ```
  *
- * Workers `import(moduleUrl)` and find each function by its name here, so the module must be
- * importable where tasks run (no DOM access at its top level).
+ * Task keys are named after the names given here, not after the functions' own (minified)
+ * names. The module must be importable where tasks run (no DOM access at its top level).
  */
 export function defineTasks<T extends Record<string, (...args: never[]) => unknown>>(
-  moduleUrl: string,
+  id: string,
   functions: T,
 ): TaskModule<T> {
-  if (typeof moduleUrl !== 'string' || !/^[a-z][a-z0-9+.-]*:/i.test(moduleUrl)) {
+  if (typeof id !== 'string' || id.trim() === '' || id.trim() !== id) {
     throw new BaskError(
       'ERR_INVALID_ARGUMENT',
-      `defineTasks(moduleUrl, functions): moduleUrl must be an absolute URL such as import.meta.url, got ${String(moduleUrl)}`,
+      `defineTasks(id, functions): id must be a module name such as 'app/tasks' or a URL such as import.meta.url, got ${JSON.stringify(id) ?? String(id)}`,
+    );
+  }
+  if (functions === null || typeof functions !== 'object') {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `defineTasks('${id}', functions): functions must be an object of functions, got ${functions === null ? 'null' : typeof functions}`,
     );
   }
   for (const [name, fn] of Object.entries(functions)) {
@@ -72,19 +118,25 @@ export function defineTasks<T extends Record<string, (...args: never[]) => unkno
         `defineTasks: '${name}' must be a function, got ${typeof fn}`,
       );
     }
-    if (!refs.has(fn)) refs.set(fn, { kind: 'module', url: moduleUrl, name });
+    if (!refs.has(fn)) refs.set(fn, { kind: 'module', module: id, name });
   }
-  Object.defineProperty(functions, TASK_MODULE_TAG, { value: moduleUrl, enumerable: false });
+  Object.defineProperty(functions, TASK_MODULE_TAG, { value: id, enumerable: false });
+  definedModules().set(id, functions);
   return functions as TaskModule<T>;
 }
 
-/** Registers `fn` as the export `name` of the module at `moduleUrl` (what defineTasks does). */
+/** Whether `value` was made by `defineTasks`. */
+export function isTaskModule(value: unknown): value is AnyTaskModule {
+  return value !== null && typeof value === 'object' && TASK_MODULE_TAG in value;
+}
+
+/** Registers `fn` as the export `name` of the module `id` (what defineTasks does for each). */
 export function registerTaskFunction(
   fn: (...args: never[]) => unknown,
-  moduleUrl: string,
+  id: string,
   name: string,
 ): void {
-  refs.set(fn, { kind: 'module', url: moduleUrl, name });
+  refs.set(fn, { kind: 'module', module: id, name });
 }
 
 /**
@@ -151,6 +203,6 @@ export function unshippable(name: string, why: string, freeVariable?: string): B
     'ERR_UNSHIPPABLE_FUNCTION',
     `Function '${name}' cannot be sent to a worker: ${why}.${variable} ` +
       `Pass such values as arguments, or export the function from a task module ` +
-      `(export const tasks = defineTasks(import.meta.url, { ${name} })).`,
+      `(export const tasks = defineTasks('app/tasks', { ${name} })).`,
   );
 }

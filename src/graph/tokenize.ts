@@ -78,7 +78,7 @@ function writeFunction(fn: (...args: never[]) => unknown, out: string[]): void {
     return;
   }
   if (ref.kind === 'op') out.push('fo', ref.op, ';');
-  else if (ref.kind === 'module') out.push('fm', ref.url, '#', ref.name, ';');
+  else if (ref.kind === 'module') out.push('fm', ref.module, '#', ref.name, ';');
   else out.push('fs', ref.hash, ';');
 }
 

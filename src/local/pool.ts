@@ -19,7 +19,7 @@ import { sizeof } from '../worker/sizeof.js';
 import type { BackendEvents, ClusterInfo, Report } from './backend.js';
 import { Computation } from './computation.js';
 import { PoolBase } from './pool-base.js';
-import type { PoolRuntime } from './runtime.js';
+import type { PoolRuntime, PoolWorkerFactory } from './runtime.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Options of a {@link Pool}. */
@@ -30,6 +30,14 @@ export interface PoolOptions {
   runtime?: PoolRuntime;
   /** Prefix of worker ids (default 'threads'). */
   name?: string;
+  /**
+   * Makes each worker, for apps whose task modules a bundler builds: a worker of the app's own,
+   * whose entry imports its task modules and calls `startWorker` from `bask/worker`. In the
+   * bundler's own pattern, so it needs no configuration:
+   * `() => new Worker(new URL('./bask.worker.ts', import.meta.url), { type: 'module' })`.
+   * Default: bask's own worker.
+   */
+  worker?: PoolWorkerFactory;
 }
 
 let defaultRuntime: PoolRuntime | undefined;
@@ -44,6 +52,18 @@ export function getPoolRuntime(): PoolRuntime {
   if (defaultRuntime === undefined)
     throw new BaskError('ERR_UNKNOWN_SCHEDULER', "No worker runtime installed: import from 'bask'");
   return defaultRuntime;
+}
+
+/** `runtime`, spawning the app's workers when it gave a factory. */
+function withWorker(runtime: PoolRuntime, create: PoolWorkerFactory | undefined): PoolRuntime {
+  if (create === undefined) return runtime;
+  if (typeof create !== 'function') {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `Pool option 'worker' must be a function that returns a new Worker, got ${typeof create}`,
+    );
+  }
+  return { ...runtime, spawn: (name) => runtime.spawn(name, create) };
 }
 
 /** Waits for `promise`, or rejects with ERR_ABORTED as soon as `signal` aborts. */
@@ -75,7 +95,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   private scatterCount = 0;
 
   constructor(options: PoolOptions = {}) {
-    const runtime = options.runtime ?? getPoolRuntime();
+    const runtime = withWorker(options.runtime ?? getPoolRuntime(), options.worker);
     const n = options.numWorkers ?? runtime.cores();
     if (!Number.isInteger(n) || n < 1) {
       throw new BaskError(

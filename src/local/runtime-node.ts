@@ -6,7 +6,14 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { MainPort, PoolRuntime, SpawnedWorker } from './runtime.js';
+import { BaskError } from '../errors.js';
+import type {
+  MainPort,
+  PoolRuntime,
+  PoolWorker,
+  PoolWorkerFactory,
+  SpawnedWorker,
+} from './runtime.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
 const entry = new URL(fromSources ? './pool-worker.ts' : './pool-worker.js', import.meta.url);
@@ -17,10 +24,22 @@ function bootstrap(): string {
   return `import(${api}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
 }
 
-function spawn(name: string): SpawnedWorker {
-  const worker = fromSources
-    ? new Worker(bootstrap(), { name, eval: true })
-    : new Worker(entry, { name });
+/** The app's worker, checked: it must be a `worker_threads` Worker. */
+function asNodeWorker(made: PoolWorker): Worker {
+  if (made instanceof Worker) return made;
+  throw new BaskError(
+    'ERR_INVALID_ARGUMENT',
+    "Pool option 'worker' must return a worker_threads Worker: () => new Worker(new URL('./bask.worker.js', import.meta.url))",
+  );
+}
+
+function spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker {
+  const worker =
+    create !== undefined
+      ? asNodeWorker(create(name))
+      : fromSources
+        ? new Worker(bootstrap(), { name, eval: true })
+        : new Worker(entry, { name });
   let exited = false;
   const listeners: ((error: Error | undefined) => void)[] = [];
   let lastError: Error | undefined;

@@ -3,10 +3,23 @@
  * written as `new URL('./pool-worker.js', import.meta.url)` inside `new Worker(...)`, the form
  * bundlers (Vite) recognise, so apps need no bundler configuration.
  */
-import type { PoolRuntime, SpawnedWorker } from './runtime.js';
+import { BaskError } from '../errors.js';
+import type { PoolRuntime, PoolWorker, PoolWorkerFactory, SpawnedWorker } from './runtime.js';
 
-function spawn(name: string): SpawnedWorker {
-  const worker = new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module', name });
+/** The app's worker, checked: it must be a Web Worker (made with `new Worker(...)`). */
+function asWebWorker(made: PoolWorker): Worker {
+  if (typeof Worker !== 'undefined' && made instanceof Worker) return made;
+  throw new BaskError(
+    'ERR_INVALID_ARGUMENT',
+    "Pool option 'worker' must return a Web Worker: () => new Worker(new URL('./bask.worker.ts', import.meta.url), { type: 'module' })",
+  );
+}
+
+function spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker {
+  const worker =
+    create === undefined
+      ? new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module', name })
+      : asWebWorker(create(name));
   const listeners: ((error: Error | undefined) => void)[] = [];
   let exited = false;
   const exit = (error: Error | undefined): void => {

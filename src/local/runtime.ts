@@ -24,12 +24,24 @@ export interface SpawnedWorker {
   setActive(active: boolean): void;
 }
 
+/**
+ * A worker an app made for the pool (see `PoolOptions.worker`): a browser `Worker` or a Node
+ * `worker_threads` Worker whose entry calls `startWorker()` from `bask/worker`.
+ */
+export interface PoolWorker {
+  terminate(): unknown;
+}
+
+/** Makes one pool worker; `name` is the worker's id in the pool (`threads-0`, ...). */
+export type PoolWorkerFactory = (name: string) => PoolWorker;
+
 /** A runtime the pool can run on. */
 export interface PoolRuntime {
   /** 'node' or 'browser'. */
   readonly kind: 'node' | 'browser';
   /** Default worker count: the machine's cores. */
   cores(): number;
-  spawn(name: string): SpawnedWorker;
+  /** Starts a worker: bask's own, or the one `create` makes (an app's worker entry). */
+  spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker;
   channel(): { port1: MainPort; port2: MainPort };
 }

@@ -120,7 +120,7 @@ export async function openSocket(
   let nodeStyle = false;
   if (isNode) {
     const specifier = 'ws';
-    const mod = (await import(/* @vite-ignore */ specifier)) as {
+    const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
       WebSocket: new (url: string, opts: object) => WsLike;
     };
     raw = new mod.WebSocket(url, {

@@ -2,8 +2,9 @@
  * Function loading in a worker: from a `FnRef` to a callable.
  *
  * - ops: looked up by name;
- * - module exports: `import(url)` once per module, then the export by name (a plain export, or
- *   a member of an object made by `defineTasks`);
+ * - module exports: the module's functions when this runtime defined it (the worker's entry
+ *   imported it), else `import(id)` once when the id is a URL; then the export by name (a plain
+ *   export, or a member of an object made by `defineTasks`);
  * - source: compiled once per hash in the worker's global scope, so a function that used a
  *   variable of its defining scope fails on first run with a ReferenceError, which becomes
  *   ERR_UNSHIPPABLE_FUNCTION naming the function and the variable.
@@ -11,9 +12,15 @@
  * `prepare` does the async part (imports); `resolve` is sync afterwards.
  */
 import { BaskError } from '../errors.js';
-import { TASK_MODULE_TAG, unshippable, type FnRef } from '../graph/fnref.js';
+import {
+  TASK_MODULE_TAG,
+  definedTaskModule,
+  isModuleUrl,
+  unshippable,
+  type FnRef,
+} from '../graph/fnref.js';
 import { builtinOps } from '../graph/ops.js';
-import { importTaskModule } from './builtins.js';
+import { importByUrl } from './import-url.js';
 
 type Fn = (...args: never[]) => unknown;
 
@@ -26,41 +33,49 @@ export class FunctionCache {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly sources = new Map<string, Fn>();
 
-  constructor(
-    private readonly importModule: (url: string) => Promise<unknown> = importTaskModule,
-  ) {}
+  constructor(private readonly importModule: (url: string) => Promise<unknown> = importByUrl) {}
 
   /** True when `resolve(ref)` can run now without importing anything. */
   isReady(ref: FnRef): boolean {
-    return ref.kind !== 'module' || this.modules.has(ref.url);
+    return ref.kind !== 'module' || this.modules.has(ref.module) || this.adoptDefined(ref.module);
   }
 
-  /** Imports the module a reference needs (once). */
+  /** Loads the module a reference needs (once). */
   prepare(ref: FnRef): Promise<void> {
-    if (ref.kind !== 'module' || this.modules.has(ref.url)) return Promise.resolve();
-    return this.load(ref.url);
+    if (ref.kind !== 'module') return Promise.resolve();
+    return this.load(ref.module);
   }
 
-  /** Imports a module by URL (for task modules and for modules of registered types). */
-  load(url: string): Promise<void> {
-    let pending = this.loading.get(url);
+  /**
+   * Loads a module by id (task modules, and modules of registered types): one this runtime
+   * defined, else a built-in or a URL imported once.
+   */
+  load(id: string): Promise<void> {
+    if (this.modules.has(id) || this.adoptDefined(id)) return Promise.resolve();
+    if (!isModuleUrl(id)) return Promise.reject(moduleNotFound(id, undefined));
+    let pending = this.loading.get(id);
     if (pending === undefined) {
-      pending = this.importModule(url).then(
+      pending = this.importModule(id).then(
         (ns) => {
-          this.modules.set(url, ns as Record<string, unknown>);
+          // The module's own defineTasks call, when it made one under this id, is the map.
+          this.modules.set(id, definedTaskModule(id) ?? (ns as Record<string, unknown>));
         },
         (error: unknown) => {
-          this.loading.delete(url);
-          throw new BaskError(
-            'ERR_FUNCTION_NOT_FOUND',
-            `Could not import task module ${url} in a worker: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
+          this.loading.delete(id);
+          throw moduleNotFound(id, error);
         },
       );
-      this.loading.set(url, pending);
+      this.loading.set(id, pending);
     }
     return pending;
+  }
+
+  /** Takes the module `id` from this runtime's defined task modules; false when it has none. */
+  private adoptDefined(id: string): boolean {
+    const defined = definedTaskModule(id);
+    if (defined === undefined) return false;
+    this.modules.set(id, defined);
+    return true;
   }
 
   /** The callable for a reference (after `prepare`). */
@@ -73,7 +88,7 @@ export class FunctionCache {
         return op;
       }
       case 'module':
-        return this.fromModule(ref.url, ref.name);
+        return this.fromModule(ref.module, ref.name);
       case 'source':
         return this.fromSource(ref.hash, ref.source, ref.name);
     }
@@ -93,7 +108,7 @@ export class FunctionCache {
     }
     throw new BaskError(
       'ERR_FUNCTION_NOT_FOUND',
-      `Task module ${url} has no task '${exportName}': export it, or list it in defineTasks(import.meta.url, { ... })`,
+      `Task module ${url} has no task '${exportName}': export it, or list it in defineTasks(id, { ... })`,
     );
   }
 
@@ -125,6 +140,29 @@ export class FunctionCache {
     this.sources.set(hash, wrapped);
     return wrapped;
   }
+}
+
+/** How to make a module reachable from a worker: an app's own worker entry imports it. */
+const WORKER_ENTRY_HINT =
+  "In an app built by a bundler, name the module (defineTasks('app/tasks', { ... })), start your own " +
+  "pool worker that imports it (import { startWorker } from 'bask/worker'; startWorker(tasks)) and " +
+  "give that worker to the pool (new Pool({ worker: () => new Worker(new URL('./bask.worker.ts', " +
+  "import.meta.url), { type: 'module' }) })): see 'Using bask in your app' in the README.";
+
+/** The error for a task module a worker could not load (`error`: why an import failed). */
+function moduleNotFound(id: string, error: unknown): BaskError {
+  if (error === undefined) {
+    return new BaskError(
+      'ERR_FUNCTION_NOT_FOUND',
+      `This worker has no task module named '${id}': its entry did not import it. ${WORKER_ENTRY_HINT}`,
+    );
+  }
+  const why = error instanceof Error ? error.message : JSON.stringify(error);
+  return new BaskError(
+    'ERR_FUNCTION_NOT_FOUND',
+    `Could not import task module ${id} in a worker: ${why}. ${WORKER_ENTRY_HINT}`,
+    { cause: error },
+  );
 }
 
 /** A ReferenceError from a shipped function almost always means it used a captured variable. */

@@ -239,11 +239,11 @@ export class WorkerRuntime {
     return new Task(this.functions.resolve(task.fn), args);
   }
 
-  /** Module URLs a task needs before it can be decoded: task modules and types' modules. */
+  /** Modules a task needs before it can be decoded: task modules and types' modules. */
   private modulesNeeded(task: WireTask): string[] {
     const urls: string[] = [];
     if (task.fn !== null && !this.functions.isReady(task.fn))
-      urls.push((task.fn as { url: string }).url);
+      urls.push((task.fn as { module: string }).module);
     if (task.marked) scanMarkers(task.args, this.functions, urls);
     return urls;
   }
@@ -339,7 +339,7 @@ function scanMarkers(value: unknown, functions: FunctionCache, urls: string[]): 
   const kind = record[MARK];
   if (kind === 'task') {
     const fn = record['fn'] as FnRef;
-    if (!functions.isReady(fn) && fn.kind === 'module') urls.push(fn.url);
+    if (!functions.isReady(fn) && fn.kind === 'module') urls.push(fn.module);
   } else if (kind === 'type') {
     const module = record['module'];
     if (typeof module === 'string' && typeNamed(record['name'] as string) === undefined)

@@ -1,9 +1,10 @@
 /**
  * Profiler and ResourceProfiler in real Chromium: user timing entries carry the DevTools
- * track detail, and resources come from `performance.memory` without CPU.
+ * track detail, and resources come from `performance.memory` without CPU. `visualize` loads
+ * its layout module (dagre) on demand.
  */
 import { describe, expect, it } from 'vitest';
-import { get, task, ref, type Graph } from '../../src/index.browser.js';
+import { delayed, get, task, ref, visualize, type Graph } from '../../src/index.browser.js';
 import { Profiler } from '../../src/diagnostics/profiler.js';
 import { ResourceProfiler } from '../../src/diagnostics/resources.js';
 
@@ -42,5 +43,15 @@ describe('diagnostics in Chromium', () => {
     }
     expect(rprof.sampling).toBe(false);
     expect(rprof.visualize()).toContain('bask-memory');
+  });
+
+  it('draws a Delayed graph, loading the layout module on first use', async () => {
+    const a = delayed((x: number) => x + 1, { name: 'chrome-alpha' })(1);
+    const b = delayed((x: number, y: number) => x * y, { name: 'chrome-beta' })(a, 2);
+    const svg = await b.visualize({ rankdir: 'LR' });
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    expect(doc.documentElement.nodeName).toBe('svg');
+    expect(svg).toContain('data-key="chrome-alpha"');
+    expect(await visualize(a, b, { format: 'dot' })).toContain('"chrome-alpha" -> "chrome-beta"');
   });
 });

@@ -28,13 +28,16 @@ afterAll(async () => {
   cleanups.length = 0;
 });
 
-/** Runs `bask ...args` as a real process. */
-export function bask(args: string[], env: NodeJS.ProcessEnv = {}): Started {
-  if (!existsSync(BUILT))
+/**
+ * Runs `bask ...args` as a real process: this checkout's CLI, or the one at `cli` (the `bask`
+ * an app installed from the packed tarball).
+ */
+export function bask(args: string[], env: NodeJS.ProcessEnv = {}, cli?: string): Started {
+  if (cli === undefined && !existsSync(BUILT))
     throw new Error(
       'dist/ is missing: run `npm run build` before the integration tests (npm test does)',
     );
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [cli ?? CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -75,8 +78,9 @@ export async function waitFor(
 export async function startScheduler(
   extra: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  cli?: string,
 ): Promise<{ scheduler: Started; address: string; http: string }> {
-  const scheduler = bask(['scheduler', '--port', '0', '--dashboard-port', '0', ...extra], env);
+  const scheduler = bask(['scheduler', '--port', '0', '--dashboard-port', '0', ...extra], env, cli);
   const [, address] = await waitFor(scheduler, /Scheduler at: (wss?:\/\/\S+)/, 'scheduler');
   const [, http] = await waitFor(scheduler, /Dashboard at: (https?:\/\/\S+)\/status/, 'scheduler');
   return { scheduler, address: address as string, http: http as string };
@@ -87,8 +91,9 @@ export async function startWorker(
   address: string,
   extra: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  cli?: string,
 ): Promise<Started> {
-  const worker = bask(['worker', address, ...extra], env);
+  const worker = bask(['worker', address, ...extra], env, cli);
   await waitFor(worker, /registered at/, 'worker');
   return worker;
 }

@@ -1,6 +1,6 @@
 /** Type-level tests of the lazy API (checked by `tsc`, run by vitest typecheck). */
 import { describe, expectTypeOf, it } from 'vitest';
-import { compute, delayed, type Delayed } from '../../src/index.node.js';
+import { compute, delayed, visualize, type Delayed } from '../../src/index.node.js';
 
 interface Column {
   max(): number;
@@ -34,6 +34,9 @@ describe('Delayed types', () => {
     const text = delayed(fetchText)(delayed('https://example.invalid'));
     expectTypeOf(text).toEqualTypeOf<Delayed<string>>();
     expectTypeOf(text.compute()).toEqualTypeOf<Promise<string>>();
+    // visualize loads its layout module on demand, hence a promise.
+    expectTypeOf(text.visualize()).toEqualTypeOf<Promise<string>>();
+    expectTypeOf(visualize(text, { format: 'dot' })).toEqualTypeOf<Promise<string>>();
     // @ts-expect-error a number is not a string argument
     delayed(fetchText)(1);
   });

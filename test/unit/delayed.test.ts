@@ -139,14 +139,14 @@ describe('compute', () => {
     expect(calls).toBe(1);
   });
 
-  it('draws the graph as SVG and DOT', () => {
+  it('draws the graph as SVG and DOT', async () => {
     const a = delayed(inc, { name: 'alpha' })(1);
     const b = delayed(add, { name: 'beta' })(a, 2);
-    const svg = b.visualize();
+    const svg = await b.visualize();
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('data-key="alpha"');
     expect(svg).toContain('data-key="beta"');
-    const dot = visualize(b, { format: 'dot' });
+    const dot = await visualize(b, { format: 'dot' });
     expect(dot).toContain('"alpha" -> "beta"');
   });
 

@@ -4,6 +4,7 @@
  * it was sent in order, one task at a time, on a simulated clock; tests assert how many tasks
  * each worker ran, never wall time.
  */
+import { validateState } from '../../src/engine/validate.js';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { DEFAULT_POLICY, fairShare, hasRoom } from '../../src/engine/policy.js';
@@ -16,7 +17,7 @@ const f = (..._args: unknown[]): number => 0;
 
 /** Workers of one thread that run their tasks in the order sent, on a simulated clock. */
 class SimulatedPool {
-  readonly engine = new Engine({ validate: true });
+  readonly engine = new Engine({ validate: validateState });
   /** Tasks each worker ran. */
   readonly ran = new Map<string, string[]>();
   private readonly queues = new Map<string, string[]>();

@@ -2,6 +2,7 @@
  * The engine as a state machine: events in, instructions out, state checked as plain data
  * (validateState runs after every event). No workers, no sockets.
  */
+import { validateState } from '../../src/engine/validate.js';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction } from '../../src/engine/types.js';
@@ -41,7 +42,7 @@ function freed(ins: Instruction[]): string[] {
 }
 
 function engineWith(workers: [string, number][], policy = {}): Engine {
-  const engine = new Engine({ validate: true, policy });
+  const engine = new Engine({ validate: validateState, policy });
   for (const [id, nthreads] of workers)
     engine.handle({ type: 'worker-added', worker: id, nthreads });
   return engine;
@@ -280,7 +281,7 @@ describe('engine', () => {
   });
 
   it('honours worker restrictions and resources', () => {
-    const engine = new Engine({ validate: true });
+    const engine = new Engine({ validate: validateState });
     engine.handle({ type: 'worker-added', worker: 'cpu', nthreads: 2 });
     engine.handle({ type: 'worker-added', worker: 'gpu', nthreads: 2, resources: { GPU: 1 } });
     const batch = prepareGraph(viewGraph({ g1: task(f, 1), g2: task(f, 2), pinned: task(f, 3) }), [
@@ -391,7 +392,7 @@ describe('engine under random faults', () => {
       const value = (i: number): number =>
         1 + deps[i]!.reduce((s, k) => s + value(Number(k.slice(2))), 0);
       const wanted = [`t-${n - 1}`, `t-${n - 2}`, `t-${Math.floor(n / 2)}`];
-      const engine = new Engine({ validate: true, allowedFailures: 1000 });
+      const engine = new Engine({ validate: validateState, allowedFailures: 1000 });
       const data = new Map<string, Map<string, number>>();
       const running = new Map<string, { key: string; fetch: { key: string; from: string }[] }[]>();
       let nextWorker = 0;

@@ -194,8 +194,14 @@ describe('function references', () => {
     const mod = defineTasks('file:///tmp/tasks.js', { double: (x: number) => x * 2 });
     expect(describeFunction(mod.double)).toEqual({
       kind: 'module',
-      url: 'file:///tmp/tasks.js',
+      module: 'file:///tmp/tasks.js',
       name: 'double',
+    });
+    const named = defineTasks('app/graph-test', { halve: (x: number) => x / 2 });
+    expect(describeFunction(named.halve)).toEqual({
+      kind: 'module',
+      module: 'app/graph-test',
+      name: 'halve',
     });
     const ref1 = describeFunction(inc);
     expect(ref1.kind).toBe('source');
@@ -223,13 +229,25 @@ describe('function references', () => {
   it('validates defineTasks arguments', () => {
     expect(
       isBaskError(
-        thrown(() => defineTasks('tasks.js', {})),
+        thrown(() => defineTasks('', {})),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isBaskError(
+        thrown(() => defineTasks(' app/tasks', {})),
         'ERR_INVALID_ARGUMENT',
       ),
     ).toBe(true);
     expect(
       isBaskError(
         thrown(() => defineTasks('file:///x.js', { a: 1 as never })),
+        'ERR_INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isBaskError(
+        thrown(() => defineTasks('app/tasks', null as never)),
         'ERR_INVALID_ARGUMENT',
       ),
     ).toBe(true);

@@ -3,6 +3,7 @@
  * deadlines (`timeout`), as events in and instructions out with the state checked after every
  * event; plus the content hash the workers compute.
  */
+import { validateState } from '../../src/engine/validate.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
@@ -21,7 +22,7 @@ type Execute = Extract<Instruction, { type: 'execute' }>;
 
 /** An engine that replicates, with single-thread workers given as [id, host]. */
 function cluster(workers: [string, string][], replicate = true): Engine {
-  const engine = new Engine({ validate: true, replicate });
+  const engine = new Engine({ validate: validateState, replicate });
   for (const [worker, host] of workers)
     engine.handle({ type: 'worker-added', worker, nthreads: 1, host });
   return engine;
@@ -554,7 +555,11 @@ describe('verify under random faults, with a liar', () => {
       const value = (i: number): number =>
         1 + deps[i]!.reduce((s, k) => s + value(Number(k.slice(2))), 0);
       const wanted = [`t-${n - 1}`, `t-${n - 2}`, `t-${Math.floor(n / 2)}`];
-      const engine = new Engine({ validate: true, allowedFailures: 1000, replicate: true });
+      const engine = new Engine({
+        validate: validateState,
+        allowedFailures: 1000,
+        replicate: true,
+      });
       const data = new Map<string, Map<string, number>>();
       const hostOf = new Map<string, string>();
       const running = new Map<string, { key: string; fetch: { key: string; from: string }[] }[]>();
