@@ -1,8 +1,8 @@
 /**
  * Test helpers for the package as users get it: the tarball `npm pack` made (.pack/bask.tgz,
  * written by `npm test` before the tests run), the example apps of examples/ installed from it
- * into temporary folders, a static file server for their production builds, and Chromium pages
- * that read an app's result from its `#out` element.
+ * into temporary folders, and a static file server for their production builds. No test runner
+ * here: the package benchmark uses them too.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,8 +11,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright';
-import { expect } from 'vitest';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -100,57 +98,4 @@ export function serveStatic(dir: string): Promise<{ url: string; close(): void }
       }),
     ),
   );
-}
-
-/** What the example apps print into `#out`. */
-export interface AppResult {
-  values: number[];
-  sum: number;
-  primeCount: number;
-  runs: { worker: string; start: number; end: number }[];
-  speedup: number;
-  keyName: string;
-}
-
-/** Opens `url`, waits for the app's result in `#out` and returns it; page errors fail. */
-export async function appResult(browser: Browser, url: string): Promise<AppResult> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(url);
-    await page.waitForFunction(
-      () => document.getElementById('out')?.textContent !== 'computing…',
-      null,
-      { timeout: 60_000 },
-    );
-    const text = (await page.textContent('#out')) ?? '';
-    expect(errors).toEqual([]);
-    expect(text).not.toMatch(/^error/);
-    return JSON.parse(text) as AppResult;
-  } finally {
-    await page.close();
-  }
-}
-
-/**
- * The examples' shared checks: the graph's values, the task module's result, the task key named
- * after the task (not a minified function), and 8 spins of 200 ms shared 4/4 by the two
- * workers, each busy until the other's last task began (no worker idle while work waited).
- */
-export function expectAppResult(result: AppResult): void {
-  expect(result.values).toEqual([0, 1, 4, 9, 16, 25, 36, 49]);
-  expect(result.sum).toBe(25);
-  expect(result.primeCount).toBe(1229);
-  expect(result.keyName).toBe('spin');
-  const byWorker = new Map<string, AppResult['runs']>();
-  for (const run of result.runs)
-    byWorker.set(run.worker, [...(byWorker.get(run.worker) ?? []), run]);
-  expect([...byWorker.values()].map((runs) => runs.length)).toEqual([4, 4]);
-  const [a, b] = [...byWorker.values()].map((runs) => ({
-    lastStart: Math.max(...runs.map((r) => r.start)),
-    lastEnd: Math.max(...runs.map((r) => r.end)),
-  }));
-  expect(a!.lastEnd).toBeGreaterThan(b!.lastStart);
-  expect(b!.lastEnd).toBeGreaterThan(a!.lastStart);
 }

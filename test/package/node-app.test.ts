@@ -10,7 +10,8 @@ import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../chromium.js';
 import { bask, startScheduler, startWorker, waitFor } from '../integration/cluster.js';
-import { expectAppResult, installExample, npm, removeApps, type AppResult } from './apps.js';
+import { installExample, npm, removeApps } from './apps.js';
+import { expectAppResult, type AppResult } from './expect-app.js';
 
 let app = '';
 let cli = '';

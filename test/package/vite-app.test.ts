@@ -7,14 +7,8 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../chromium.js';
-import {
-  appResult,
-  expectAppResult,
-  installExample,
-  npm,
-  removeApps,
-  serveStatic,
-} from './apps.js';
+import { installExample, npm, removeApps, serveStatic } from './apps.js';
+import { appResult, expectAppResult } from './expect-app.js';
 
 let app = '';
 let browser: Browser;
