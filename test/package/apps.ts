@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root. */
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root (this file runs from test/package/, or compiled from dist/test/package/). */
+const ABOVE = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = existsSync(join(ABOVE, 'package.json')) ? ABOVE : join(ABOVE, '..');
 
 /** The packed package. */
 export const TARBALL = join(ROOT, '.pack', 'bask.tgz');
