@@ -7,7 +7,11 @@
  * of the first files; Run / Run all three -> `runOne` per scheduler: `runSpreads` computes
  * each file as its own computation, results stream into the table and the chart (repainted
  * at most ~10 times a second), the ProgressBar draws itself, and at the end the wall time,
- * the comparison across schedulers and the task stream are shown.
+ * the comparison across schedulers, the task stream and the downloads are offered.
+ *
+ * Focus: a control that disables itself (Run, Use sample data, Stop) hands the focus on to
+ * the control that comes next (Stop during a run, Run after it), so that a keyboard user is
+ * never dropped on <body>.
  */
 import './styles.css';
 import { ProgressBar, clearCache } from 'bask';
@@ -22,6 +26,7 @@ import {
 import { showGraph, showTaskStream, clearView } from './ui/diagnostics.js';
 import { SpreadChart } from './ui/chart.js';
 import { byId, formatBytes, plural } from './ui/dom.js';
+import { ResultsDownloads } from './ui/downloads.js';
 import { ErrorList } from './ui/errors.js';
 import { setupFileInputs, type InputFile } from './ui/files.js';
 import { onMappingChange, readMapping, type MappingInputs } from './ui/mapping.js';
@@ -60,9 +65,19 @@ const schedulers = new SchedulerPanel({
   address: byId('cluster-address', HTMLInputElement),
   clusterStatus: byId('cluster-status', HTMLElement),
   poolSize: byId('pool-size', HTMLElement),
+  dashboardLink: byId('dashboard-link', HTMLAnchorElement),
+  volunteerLink: byId('volunteer-link', HTMLAnchorElement),
 });
 const table = new ResultsTable(byId('results', HTMLElement));
-const chart = new SpreadChart(byId('chart', HTMLElement));
+const chart = new SpreadChart({
+  host: byId('chart', HTMLElement),
+  reset: byId('chart-reset', HTMLButtonElement),
+  caption: byId('chart-caption', HTMLElement),
+});
+const downloads = new ResultsDownloads({
+  csv: byId('download-csv', HTMLButtonElement),
+  json: byId('download-json', HTMLButtonElement),
+});
 const errors = new ErrorList(byId('errors', HTMLElement));
 const timings = new TimingsPanel(byId('timings', HTMLElement), byId('verdict', HTMLElement));
 const progress = new ProgressBar({ element: byId('progress', HTMLElement) });
@@ -96,6 +111,22 @@ function updateControls(): void {
   ui.stop.disabled = !busy;
 }
 
+/**
+ * When the focus was on a control that is now disabled (or on nothing), moves it to the first
+ * of `targets` that can take it, without scrolling: a keyboard user keeps their place.
+ */
+function passFocus(...targets: HTMLElement[]): void {
+  const active = document.activeElement;
+  const lost =
+    active === null ||
+    active === document.body ||
+    ((active instanceof HTMLButtonElement || active instanceof HTMLInputElement) &&
+      active.disabled);
+  if (!lost) return;
+  const target = targets.find((t) => !(t instanceof HTMLButtonElement && t.disabled) && !t.hidden);
+  target?.focus({ preventScroll: true });
+}
+
 /** A new input: every view starts over, and the graph of its first files is drawn. */
 function setFiles(files: InputFile[]): void {
   if (state.running !== undefined) {
@@ -111,6 +142,7 @@ function setFiles(files: InputFile[]): void {
   table.reset(files, 'idle');
   table.setCaption(`Results: ${plural(files.length, 'file')}, not computed yet`);
   chart.clear();
+  downloads.set([]);
   errors.clear();
   timings.reset();
   clearView(ui.taskStream, 'The task stream of the last run appears here.');
@@ -133,10 +165,14 @@ async function drawGraph(): Promise<void> {
   }
 }
 
-async function runSchedulers(kinds: readonly SchedulerKind[]): Promise<void> {
+async function runSchedulers(
+  kinds: readonly SchedulerKind[],
+  trigger: HTMLButtonElement,
+): Promise<void> {
   const controller = new AbortController();
   state.running = controller;
   updateControls();
+  passFocus(ui.stop);
   try {
     for (const kind of kinds) {
       if (controller.signal.aborted) break;
@@ -147,6 +183,7 @@ async function runSchedulers(kinds: readonly SchedulerKind[]): Promise<void> {
   } finally {
     state.running = undefined;
     updateControls();
+    passFocus(trigger, ui.status);
   }
 }
 
@@ -165,6 +202,7 @@ async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
   let settled = 0;
   table.reset(files, 'pending');
   errors.clear();
+  downloads.set([]);
   table.setCaption(`Results on ${label}: computing ${plural(files.length, 'file')}…`);
   chart.clear();
   setStatus(`${label}: computing ${plural(files.length, 'file')}…`);
@@ -194,6 +232,7 @@ async function runOne(kind: SchedulerKind, signal: AbortSignal): Promise<void> {
   // Drawing thousands of task bars takes a moment: let the final results paint first.
   setTimeout(() => showTaskStream(ui.taskStream, outcome.profiler), 0);
   errors.show(outcome.results);
+  downloads.set(outcome.results);
   const failed = outcome.results.filter(isSpreadFailure).length;
   const counts = `${plural(files.length - failed, 'spread')}, ${plural(failed, 'error')}`;
   const time = formatWallTime(outcome.wallMs);
@@ -220,16 +259,25 @@ ui.sample.addEventListener('click', () => {
   state.generating = true;
   updateControls();
   setStatus('Generating 250 trading days of minute bars…');
+  const summary = ui.fileSummary.textContent;
+  ui.fileSummary.textContent = 'Generating the sample data…';
+  passFocus(ui.fileSummary);
   generateSampleFiles()
-    .then(setFiles, (error: unknown) => setStatus(messageOf(error), 'error'))
+    .then(setFiles, (error: unknown) => {
+      ui.fileSummary.textContent = summary;
+      setStatus(messageOf(error), 'error');
+    })
     .finally(() => {
       state.generating = false;
       updateControls();
+      // From the summary ("250 files · 5.6 MB") on to what comes next: Run.
+      if (document.activeElement === ui.fileSummary) ui.fileSummary.blur();
+      passFocus(ui.run, ui.fileSummary);
     });
 });
 onMappingChange(mappingInputs, inputChanged);
-ui.run.addEventListener('click', () => void runSchedulers([schedulers.kind]));
-ui.runAll.addEventListener('click', () => void runSchedulers(ALL_SCHEDULERS));
+ui.run.addEventListener('click', () => void runSchedulers([schedulers.kind], ui.run));
+ui.runAll.addEventListener('click', () => void runSchedulers(ALL_SCHEDULERS, ui.runAll));
 ui.stop.addEventListener('click', () => state.running?.abort());
 ui.clearCache.addEventListener('click', () => {
   clearCache().then(

@@ -6,13 +6,15 @@
  * cost the same to paint; spacer rows keep the scrollbar true to the whole list. `set` only
  * stores a result; `render` paints, and the page calls it at most ~10 times a second (see
  * Throttle) and once per animation frame while scrolling. Rows have a fixed height so that
- * finding the rows in view is arithmetic.
+ * finding the rows in view is arithmetic; the height is the stylesheet's `--row-height` (taller
+ * on narrow screens, where a file name may take two lines).
  */
 import { isSpreadFailure, type SpreadResult } from 'bask/seed';
 import { el } from './dom.js';
 import type { InputFile } from './files.js';
 
-const ROW_HEIGHT = 34;
+/** The row height when the stylesheet says none. */
+const DEFAULT_ROW_HEIGHT = 34;
 const OVERSCAN = 12;
 
 /** What a row without a result says: before any run, or while its run is going. */
@@ -31,7 +33,6 @@ export class ResultsTable {
 
   constructor(host: HTMLElement) {
     this.scroller = el('div', 'table-scroll');
-    this.scroller.style.setProperty('--row-height', `${ROW_HEIGHT}px`);
     this.scroller.tabIndex = 0;
     this.table = el('table', 'results-table');
     this.caption = el('caption', undefined, 'Results');
@@ -95,18 +96,23 @@ export class ResultsTable {
       this.body.replaceChildren(row);
       return;
     }
+    const height = this.readRowHeight();
     const top = this.table.offsetTop + this.body.offsetTop;
-    const first = Math.floor((this.scroller.scrollTop - top) / ROW_HEIGHT);
-    const last = Math.ceil(
-      (this.scroller.scrollTop + this.scroller.clientHeight - top) / ROW_HEIGHT,
-    );
+    const first = Math.floor((this.scroller.scrollTop - top) / height);
+    const last = Math.ceil((this.scroller.scrollTop + this.scroller.clientHeight - top) / height);
     const start = Math.max(0, first - OVERSCAN);
     const end = Math.min(n, Math.max(last, 0) + OVERSCAN);
     const rows = document.createDocumentFragment();
-    if (start > 0) rows.append(spacer(start * ROW_HEIGHT));
+    if (start > 0) rows.append(spacer(start * height));
     for (let i = start; i < end; i++) rows.append(this.renderRow(i));
-    if (end < n) rows.append(spacer((n - end) * ROW_HEIGHT));
+    if (end < n) rows.append(spacer((n - end) * height));
     this.body.replaceChildren(rows);
+  }
+
+  /** The stylesheet's row height (it changes with the screen's width). */
+  private readRowHeight(): number {
+    const value = parseFloat(getComputedStyle(this.scroller).getPropertyValue('--row-height'));
+    return value > 0 ? value : DEFAULT_ROW_HEIGHT;
   }
 
   private scheduleRender(): void {
@@ -119,7 +125,8 @@ export class ResultsTable {
     const row = el('tr');
     row.setAttribute('aria-rowindex', String(i + 2));
     row.dataset['file'] = file.name;
-    const name = el('th', 'file', file.name);
+    const name = el('th', 'file');
+    name.append(breakableName(file.name));
     name.scope = 'row';
     name.title = file.name;
     row.append(el('td', 'num', String(i + 1)), name);
@@ -142,6 +149,16 @@ export class ResultsTable {
     }
     return row;
   }
+}
+
+/** A file name that may wrap after `/`, `_`, `-` and `.` (on narrow screens it takes two lines). */
+function breakableName(name: string): HTMLSpanElement {
+  const span = el('span', 'file-name');
+  for (const part of name.split(/(?<=[/_.-])/)) {
+    if (span.firstChild !== null) span.append(el('wbr'));
+    span.append(part);
+  }
+  return span;
 }
 
 function spacer(height: number): HTMLTableRowElement {

@@ -8,7 +8,10 @@
  * numbers). `high`/`low` are the options, else the columns of those names. All names match
  * exactly first, then ignoring case. The result is indexed by the timestamps, with the price
  * columns renamed to `high` and `low`. A column that cannot be found is an ERR_CSV naming the
- * file, the columns it has, and the option (CLI flag) that maps it.
+ * file, the columns it has, and the option (CLI flag) that maps it. A file with a header and no
+ * data rows is an ERR_CSV too (pandas reads it as an empty frame, but a day without a single
+ * bar has no first timestamp and no spread: saying so beats a failed `index.at(0)`), and so is
+ * a first row without a timestamp or a price column without a single price.
  */
 import { BaskError } from '../errors.js';
 import { findColumn } from '../frame/columns.js';
@@ -36,6 +39,8 @@ export type PriceFrame = Frame<StockColumn, DatetimeIndex>;
 
 const TIMESTAMP_NAMES = ['timestamp', 'date', 'datetime', 'time'];
 const SNIFF_ROWS = 3;
+/** A non-blank line followed, after any blank lines, by another one. */
+const HAS_SECOND_LINE = /\S.*[\r\n]\s*\S/;
 
 /** Reads one file of minute bars (path, URL, File/Blob or bytes), indexed by its timestamps. */
 export async function readPrices(
@@ -53,10 +58,12 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
   const { name } = options;
   const text = toCsvText(input, name);
   const { header, rows } = previewCsv(text, { name, rows: SNIFF_ROWS });
+  // Before sniffing: "no column holds dates in its first rows" would hide the real problem.
+  if (rows.length === 0 && !HAS_SECOND_LINE.test(text)) throw noDataRows(header, name);
   const timestamp = findTimestamp(header, rows, options.timestamp, name);
   const high = findPrice(header, 'high', options.high, name);
   const low = findPrice(header, 'low', options.low, name);
-  return parseCsv<StockColumn>(text, {
+  const frame = parseCsv<StockColumn>(text, {
     name,
     parseDates: [timestamp],
     indexCol: timestamp,
@@ -64,6 +71,48 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
     // A bad first cell must be an error naming its line, not a silently dropped text column.
     numeric: ['high', 'low'],
   });
+  checkPrices(frame, header, { timestamp, high, low }, name);
+  return frame;
+}
+
+/**
+ * What the spread of a day needs beyond a well-formed CSV: rows, a first timestamp (the day)
+ * and at least one high and one low price. Each missing piece is an ERR_CSV naming the file.
+ */
+function checkPrices(
+  frame: PriceFrame,
+  header: string[],
+  columns: { timestamp: string; high: string; low: string },
+  file: string | undefined,
+): void {
+  if (frame.index.length === 0) throw noDataRows(header, file);
+  if (Number.isNaN(frame.index.values[0])) {
+    throw csvError(
+      file,
+      undefined,
+      `has no timestamp in its first data row (column '${columns.timestamp}' is empty there), ` +
+        'and the first timestamp is the day of the file. Fill it in, or remove the row.',
+    );
+  }
+  const extremes = { high: frame.high.max(), low: frame.low.min() };
+  for (const role of ['high', 'low'] as const) {
+    if (Number.isNaN(extremes[role])) {
+      throw csvError(
+        file,
+        undefined,
+        `has no ${role} prices: every cell of column '${columns[role]}' is empty or missing.`,
+      );
+    }
+  }
+}
+
+function noDataRows(header: string[], file: string | undefined): BaskError {
+  return csvError(
+    file,
+    undefined,
+    `has a header (${header.join(', ')}) but no data rows: there are no prices to compute a spread from. ` +
+      'Add the rows below the header, or leave the file out.',
+  );
 }
 
 function checkOptions(options: PricesOptions): void {

@@ -172,6 +172,43 @@ describe('readPrices', () => {
     }
   });
 
+  it('says that a header without data rows has no prices, naming the file (not index.at(0))', async () => {
+    const header = 'timestamp,open,high,low,close,volume';
+    for (const text of [`${header}\n`, header, `${header}\r\n\r\n  \n`, 'when,hi,lo\n']) {
+      const error = thrown(() => parsePrices(text, { name: 'header_only.csv' }));
+      expect(error.code).toBe('ERR_CSV');
+      expect(error.message).toMatch(/^'header_only\.csv' has a header \(.*\) but no data rows/);
+    }
+    // The same from a File, as the demo and the workers read it.
+    const file = new File([`${header}\n`], 'header_only.csv');
+    const read = await readPrices(file).catch((error: unknown) => error);
+    expect(read).toBeInstanceOf(BaskError);
+    expect((read as BaskError).code).toBe('ERR_CSV');
+    expect((read as BaskError).message).toMatch(/^'header_only\.csv' has a header .* no data rows/);
+    // And through the graph, on the sync scheduler, as `bask spreads` and the demo run it.
+    const { spreads, days } = buildSpreads([file]);
+    const computed = await compute(spreads, days, { scheduler: 'sync' }).catch((e: unknown) => e);
+    expect((computed as BaskError).code).toBe('ERR_CSV');
+    expect((computed as BaskError).message).toContain("'header_only.csv' has a header");
+  });
+
+  it('names the file when the first row has no timestamp or a price column has no price', () => {
+    const cases = [
+      ['timestamp,high,low\n,2,1\n2023-01-02 09:31,3,1\n', /no timestamp in its first data row/],
+      [
+        'timestamp,High,low\n2023-01-02 09:30,,1\n2023-01-02 09:31,NA,1\n',
+        /no high prices.*'High'/,
+      ],
+      ['timestamp,high,low\n2023-01-02 09:30,2,\n', /no low prices.*'low'/],
+    ] as const;
+    for (const [text, pattern] of cases) {
+      const error = thrown(() => parsePrices(text, { name: 'd.csv' }));
+      expect(error.code).toBe('ERR_CSV');
+      expect(error.message).toMatch(/^'d\.csv' /);
+      expect(error.message).toMatch(pattern);
+    }
+  });
+
   it('passes on parse errors with the line', () => {
     const error = thrown(() =>
       parsePrices('timestamp,high,low\n2023-01-02,2,1\nyesterday,2,1\n', { name: 'd.csv' }),
