@@ -14,8 +14,7 @@ import { BaskError } from './errors.js';
 import { viewGraph, type GraphView } from './graph/analyze.js';
 import { isPlainObject, type Graph, type KeySpec } from './graph/spec.js';
 import { collectCallbacks } from './hooks.js';
-import { runCached } from './cache/cached-run.js';
-import { checkCacheOption, resultCacheFor } from './cache/options.js';
+import { cacheInPlay, checkCacheOption } from './cache/brand.js';
 
 /** Options of `get`: the same as `compute`'s. */
 export type GetOptions = ComputeOptions;
@@ -91,8 +90,11 @@ async function run(
     fuse: options.fuse,
     numWorkers: options.numWorkers,
   };
-  const cache = resultCacheFor(options.cache, scheduler);
-  return cache === undefined ? scheduler.run(request) : runCached(scheduler, request, cache);
+  const cache = cacheInPlay(options.cache, scheduler);
+  if (cache === undefined) return scheduler.run(request);
+  // The cache (IndexedDB, cache tokens) loads with the first run that uses one.
+  const { runCached } = await import('./cache/cached-run.js');
+  return runCached(scheduler, request, cache);
 }
 
 /**

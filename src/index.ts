@@ -52,10 +52,21 @@ export {
   type ClientOptions,
   type LocalClientOptions,
   type SubmitArgs,
+  type ClientComputeOptions,
+  type ClientGetOptions,
+  type ScatterOptions,
+  type GatherOptions,
 } from './client/client.js';
-export { Future, type FutureStatus } from './client/future.js';
-export { asCompleted, wait, type WaitOptions, type AsCompletedOptions } from './client/waiting.js';
-export type { SubmitTaskOptions } from './client/submission.js';
+export { Future, type FutureStatus, type FutureView } from './client/future.js';
+export {
+  asCompleted,
+  wait,
+  AsCompleted,
+  type WaitOptions,
+  type AsCompletedOptions,
+  type FutureResult,
+} from './client/waiting.js';
+export type { SubmitTaskOptions, ClientTaskOptions } from './client/submission.js';
 export type { ClusterInfo } from './local/backend.js';
 export { Diagnostic, type Registration } from './diagnostics/base.js';
 export { ProgressBar, type ProgressBarOptions } from './diagnostics/progress.js';

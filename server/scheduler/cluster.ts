@@ -33,6 +33,8 @@ import type {
 } from '../../src/wire/protocol.js';
 import { Deadlines, type Expired } from './deadlines.js';
 import { Gathers } from './gathers.js';
+import { CLOSE } from './guard.js';
+import { ClientHolds } from './holds.js';
 import { Metrics } from './metrics.js';
 import { Puts } from './puts.js';
 import { Relays } from './relays.js';
@@ -100,6 +102,8 @@ export class Cluster {
   private scatterCount = 0;
   private readonly watchers = new TaskWatchers();
   private readonly puts = new Puts<Conn>();
+  /** Messages of clients whose scatter is in flight (holds.ts). */
+  private readonly holds = new ClientHolds<ClientMessage>();
   /** Called after each engine step with the instructions (dashboards listen). */
   onStep:
     ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
@@ -116,6 +120,7 @@ export class Cluster {
 
   removeClient(conn: Conn): void {
     if (!this.clients.delete(conn.id)) return;
+    this.holds.drop(conn.id);
     this.watchers.forget(conn.id);
     this.gathers.dropClient(conn.id);
     this.step([{ type: 'client-removed', client: conn.id }]);
@@ -197,12 +202,17 @@ export class Cluster {
   // ---- client messages ------------------------------------------------------------------------
 
   onClientMessage(conn: Conn, message: ClientMessage): void {
+    // Behind a scatter in flight, a client's messages wait (they may use its data).
+    if (this.holds.queue(conn.id, message)) return;
     switch (message.type) {
       case 'submit':
         return this.submit(conn, message);
       case 'release':
-      case 'cancel':
         return this.step([{ type: 'keys-released', client: conn.id, keys: message.keys }]);
+      case 'cancel':
+        return this.step([{ type: 'keys-cancelled', client: conn.id, keys: message.keys }]);
+      case 'retry':
+        return this.step([{ type: 'keys-retried', client: conn.id, keys: message.keys }]);
       case 'keep':
         return this.keep(message.keys);
       case 'gather':
@@ -354,8 +364,13 @@ export class Cluster {
       this.reply(conn, { type: 'scattered', id: message.id, error: serializeError(error) });
       return;
     }
+    if (message.keys.length === 0) {
+      this.reply(conn, { type: 'scattered', id: message.id });
+      return;
+    }
     const events: EngineEvent[] = [];
     const part = this.puts.start({ conn, id: message.id, events });
+    this.holds.hold(conn.id);
     message.keys.forEach((key, i) => {
       const targets =
         message.broadcast === true
@@ -385,12 +400,34 @@ export class Cluster {
       pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)),
     );
     this.reply(pending.conn, { type: 'scattered', id: pending.id });
+    if (this.clients.has(pending.conn.id)) this.releaseHeld(pending.conn);
   }
 
+  /** Runs a client's messages held behind its scatter; one breaking the rules closes it. */
+  private releaseHeld(conn: Conn): void {
+    this.holds.release(conn.id, (message) => {
+      try {
+        this.onClientMessage(conn, message);
+        return true;
+      } catch (error) {
+        this.holds.drop(conn.id);
+        conn.close(
+          CLOSE.invalid,
+          `invalid message: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return false;
+      }
+    });
+  }
+
+  /** The workers holding each key the engine knows (unknown keys are left out). */
   private whoHas(keys: readonly string[]): Record<string, string[]> {
-    return Object.fromEntries(
-      keys.map((k) => [k, (this.engine.tasks.get(k)?.holders ?? []).map((w) => w.id)]),
-    );
+    const out: Record<string, string[]> = {};
+    for (const k of keys) {
+      const t = this.engine.tasks.get(k);
+      if (t !== undefined) out[k] = (t.holders ?? []).map((w) => w.id);
+    }
+    return out;
   }
 
   /** Workers, task states and quarantined processes (client.info(), /api/info). */

@@ -41,6 +41,7 @@ const taskOptions = z
     priority: z.number().finite().optional(),
     retries: z.number().int().min(0).max(100).optional(),
     workers: z.array(name).max(10_000).optional(),
+    allowOtherWorkers: z.boolean().optional(),
     resources: z.record(name, count).optional(),
     verify: z.number().int().min(1).max(16).optional(),
     timeout: z.number().finite().positive().optional(),
@@ -79,6 +80,7 @@ const clientMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('release'), keys }),
   z.object({ type: z.literal('cancel'), keys }),
+  z.object({ type: z.literal('retry'), keys }),
   z.object({ type: z.literal('keep'), keys }),
   z.object({ type: z.literal('gather'), id, keys }),
   z.object({

@@ -6,20 +6,25 @@
  *
  * Diagnostics still see one computation: when everything was cached, a `start` with no tasks
  * and a `finish` are emitted here, so progress bars complete.
+ *
+ * This module and the cache behind it load on demand: `run` in api.ts imports it only when a
+ * cache is in play (brand.ts).
  */
 import { BaskError } from '../errors.js';
 import { emit, now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import { cacheTokens } from './cache-keys.js';
+import { resultCacheOf } from './options.js';
 import type { ResultCache } from './result-cache.js';
 
-/** Runs `request` on `scheduler`, reusing and filling `cache`. */
+/** Runs `request` on `scheduler`, reusing and filling `option`'s cache. */
 export async function runCached(
   scheduler: Scheduler,
   request: RunRequest,
-  cache: ResultCache,
+  option: 'indexeddb' | ResultCache,
 ): Promise<Map<string, unknown>> {
   const started = now();
+  const cache = resultCacheOf(option) as ResultCache;
   const tokens = await cacheTokens(request.graph, request.keys);
   const tokenOf = (key: string): string => tokens.get(key) ?? `external:${key}`;
   const found = await cache.get([...new Set(request.keys.map(tokenOf))]);

@@ -1,35 +1,16 @@
 /**
  * The `cache` option of `compute`/`get` and of `Client.connect`: which ResultCache a run
  * uses, if any. Precedence: the call's option (`false` turns caching off), then the cache of
- * the Client the run goes to.
+ * the Client the run goes to (see `cacheInPlay` in brand.ts, which decides without loading
+ * the cache).
  */
-import { BaskError } from '../errors.js';
-import { ResultCache, defaultResultCache } from './result-cache.js';
+import { defaultResultCache, type ResultCache } from './result-cache.js';
+import type { CacheOption } from './brand.js';
 
-/** `'indexeddb'` (the default cache), a ResultCache, or false (no cache). */
-export type CacheOption = 'indexeddb' | ResultCache | false;
-
-/** Throws ERR_INVALID_ARGUMENT unless `value` is a cache option. */
-export function checkCacheOption(value: unknown): asserts value is CacheOption {
-  if (value === 'indexeddb' || value === false || value instanceof ResultCache) return;
-  throw new BaskError(
-    'ERR_INVALID_ARGUMENT',
-    `cache must be 'indexeddb', a ResultCache or false, got ${String(value)}`,
-  );
-}
+export { checkCacheOption, type CacheOption } from './brand.js';
 
 /** The ResultCache an option names. */
 export function resultCacheOf(option: CacheOption | undefined): ResultCache | undefined {
   if (option === undefined || option === false) return undefined;
   return option === 'indexeddb' ? defaultResultCache() : option;
-}
-
-/** The cache for a run: the call's option, else the scheduler's (a Client's `cache`). */
-export function resultCacheFor(
-  option: CacheOption | undefined,
-  scheduler: object,
-): ResultCache | undefined {
-  if (option !== undefined) return resultCacheOf(option);
-  const own = (scheduler as { resultCache?: unknown }).resultCache;
-  return own instanceof ResultCache ? own : undefined;
 }

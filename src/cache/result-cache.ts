@@ -20,6 +20,7 @@ import {
   type UseStore,
 } from 'idb-keyval';
 import { BaskError } from '../errors.js';
+import { RESULT_CACHE } from './brand.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
 import { sizeof } from '../worker/sizeof.js';
@@ -48,6 +49,8 @@ interface IndexEntry {
  * ```
  */
 export class ResultCache {
+  /** The brand the `cache` option's check looks for (brand.ts), without this module. */
+  readonly [RESULT_CACHE] = true;
   readonly name: string;
   readonly maxBytes: number;
   /** Results found and not found since this cache object was made. */

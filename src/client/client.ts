@@ -4,86 +4,94 @@
  * (`Client.local`). A client is also a scheduler for `get` and `compute`, and the default one
  * while it is open (unless `setAsDefault: false`).
  *
- * Policy: submissions are checked here (unshippable functions are refused at submit, before
- * anything is sent); keys are released when their last future goes (explicitly or on GC);
- * closing settles every pending future with ERR_CLIENT_CLOSED.
+ * Futures are thenable, so the client hands them out synchronously (a promise would adopt
+ * their values): `submit`, `map`, `scatter`, `compute`, `persist` and `get` return futures
+ * (or Delayed values backed by them) right away; `gather` and `{ sync: true }` resolve values.
+ *
+ * Policy: submissions are checked here (unshippable functions and invalid options are refused
+ * at the call, before anything is sent); futures anywhere in what is sent become dependencies
+ * on their keys (handles.ts); keys are released when their last future goes (explicitly or on
+ * GC); closing settles every pending future with ERR_CLIENT_CLOSED. The work is done by
+ * send.ts (graphs out), data.ts (gather, scatter), run.ts (the Scheduler) and keys.ts (states).
  */
-import { checkCacheOption, resultCacheOf, type CacheOption } from '../cache/options.js';
+import { checkCacheOption, resultCacheOf } from '../cache/options.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { setDefaultClient, unsetDefaultClient } from '../config.js';
-import type { TaskOptions } from '../engine/types.js';
-import { BaskError, deserializeError } from '../errors.js';
-import { emit, now, type Callbacks } from '../hooks.js';
-import type { GraphView } from '../graph/analyze.js';
-import { prepareGraph, type GraphBatch } from '../graph/prepare.js';
+import { makeDelayed } from '../delayed/delayed.js';
+import { DelayedNode, isCollectedGraph } from '../delayed/node.js';
+import type { Computed } from '../delayed/types.js';
+import { BaskError } from '../errors.js';
+import { viewGraph } from '../graph/analyze.js';
+import type { Graph, KeySpec } from '../graph/spec.js';
 import { Pool } from '../local/pool.js';
-import type { Backend, BackendEvents, ClusterInfo, Report } from '../local/backend.js';
+import type { BackendEvents, ClusterInfo } from '../local/backend.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
-import { checkShippable } from './shippable.js';
-import { Future, KeyState, type FutureOwner } from './future.js';
+import type { ClientBackend } from './backend.js';
+import { gatherFutures, scatterData, type GatherOptions } from './data.js';
+import { Future, type FutureOwner, type KeyState } from './future.js';
+import { liftGraph } from './handles.js';
+import { KeyStates } from './keys.js';
 import { LocalBackend } from './local.js';
+import {
+  defaultsOf,
+  type ClientComputeOptions,
+  type ClientGetOptions,
+  type ClientOptions,
+  type LocalClientOptions,
+  type MapIterables,
+  type MapTaskOptions,
+  type ScatterOptions,
+  type SubmitArgs,
+} from './options.js';
 import { RemoteBackend } from './remote.js';
+import { RunWatches, runOnClient } from './run.js';
+import { sendGraph, type ClientCore } from './send.js';
+import {
+  collectFutures,
+  flatKeys,
+  shapeKeys,
+  type FuturesOf,
+  type GatheredShape,
+  type KeyFutures,
+  type ScatteredShape,
+} from './shapes.js';
+import { checkShippable } from './shippable.js';
 import {
   buildSubmission,
-  checkTaskOptions,
+  findDelayed,
   mapCalls,
-  taskOptionsOf,
+  replaceDelayed,
   submitCall,
   type Call,
-  findFutures,
-  replaceFutures,
   type SubmitTaskOptions,
 } from './submission.js';
-
-/** Options of `Client.connect`. */
-export interface ClientOptions {
-  /** A name for the scheduler's logs and dashboard. */
-  name?: string;
-  /** The scheduler's client token (`bask scheduler --client-token`). */
-  token?: string;
-  /**
-   * Node only: certificate authorities to trust for `wss://` (PEM text), e.g. the certificate
-   * of a scheduler started with a self-signed `--tls-cert`. Browsers use their own trust store;
-   * Node processes can also set NODE_EXTRA_CA_CERTS.
-   */
-  ca?: string | readonly string[];
-  /** Become the default scheduler of `compute`/`get` while open (default true). */
-  setAsDefault?: boolean;
-  /** Give up connecting after this many milliseconds (default 10,000). */
-  timeout?: number;
-  /**
-   * Reuse results of `compute`/`get` run through this client, kept in IndexedDB (browsers):
-   * `'indexeddb'` or a `ResultCache` (see the `cache` option of `compute`, which wins).
-   */
-  cache?: CacheOption;
-}
-
-/** Options of `Client.local`. */
-export interface LocalClientOptions extends Omit<ClientOptions, 'token' | 'ca'> {
-  /** Worker threads of the in-process cluster (default: the machine's cores). */
-  numWorkers?: number;
-  /** Use this pool instead of starting one (it is not closed with the client). */
-  pool?: Pool;
-}
 
 /** A connection to a cluster: futures, gather, scatter, and a scheduler for `compute`. */
 export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   readonly schedulerName = 'distributed';
-  private readonly keys = new Map<string, KeyState>();
-  private backend!: Backend;
+  private readonly states = new KeyStates((keys) => {
+    if (!this.closed) this.backend.release(keys);
+  });
+  private backend!: ClientBackend;
+  private readonly core: ClientCore;
   private closed = false;
-  private pendingRelease: string[] = [];
-  private releaseScheduled = false;
   private readonly isDefault: boolean;
   /** Where `compute`/`get` through this client find and keep results (the `cache` option). */
   readonly resultCache: ResultCache | undefined;
-  /** Runs (get/compute through this client) whose hooks want task events. */
-  private readonly watching = new Set<{ keys: ReadonlySet<string>; hooks: readonly Callbacks[] }>();
+  private readonly watches = new RunWatches();
 
   private constructor(options: ClientOptions) {
     this.isDefault = options.setAsDefault ?? true;
     if (options.cache !== undefined) checkCacheOption(options.cache);
     this.resultCache = resultCacheOf(options.cache);
+    const backend = (): ClientBackend => this.backend;
+    this.core = {
+      states: this.states,
+      owner: this,
+      get backend(): ClientBackend {
+        return backend();
+      },
+    };
   }
 
   /** Connects to a `bask scheduler` (`ws://host:8786`). */
@@ -128,17 +136,21 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   // ---- futures --------------------------------------------------------------------------
 
   /**
-   * Runs `fn(...args)` on the cluster and returns a Future. Futures among the args become
-   * dependencies. Options go last: `{ key, pure, priority, retries, workers, resources,
-   * verify, timeout }` (`verify: 2`: two distinct worker processes must return the same
-   * result; `timeout`: milliseconds a run may take before it moves to another worker).
+   * Runs `fn(...args)` on the cluster and returns a Future. Futures among the args (also in
+   * arrays and plain objects) become dependencies; Delayed args bring their graphs. Options go
+   * last: `{ key, pure, priority, retries, workers, allowOtherWorkers, resources, verify,
+   * timeout }` (`verify: 2`: two distinct worker processes must return the same result;
+   * `timeout`: milliseconds a run may take before it moves to another worker). The last
+   * argument is the options when it is a plain object of option names only; to pass a plain
+   * object as the last argument, add options after it: `submit(fn, data, {})`. A future
+   * depending on a cancelled future is cancelled (ERR_CANCELLED).
    */
   submit<A extends unknown[], R>(
     fn: (...args: A) => R,
     ...args: [...SubmitArgs<A>] | [...SubmitArgs<A>, SubmitTaskOptions]
   ): Future<Awaited<R>> {
-    const [futures] = this.submitMany(fn, [submitCall(args as unknown[])]);
-    return futures as Future<Awaited<R>>;
+    const [future] = this.submitMany(fn, [submitCall(args as unknown[])]);
+    return future as Future<Awaited<R>>;
   }
 
   /**
@@ -162,62 +174,141 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     this.check();
     const submission = buildSubmission(fn, calls);
     checkShippable(submission.graph, submission.keys);
-    const futures = submission.keys.map((key) => this.futureOf(key));
-    this.send(submission.graph, submission.keys, submission.perKey);
-    return futures;
+    const lifted = liftGraph(submission.graph, () => true, true, submission.handles);
+    return sendGraph(this.core, lifted, submission.keys, { perKey: submission.perKey }).futures;
   }
 
   /**
-   * Computes Delayed values (in arrays/objects) on the cluster; returns futures in their
-   * shape. Task options (`verify`, `timeout`, `retries`, ...) apply to every task it sends.
+   * Computes Delayed values (in arrays and plain objects) on the cluster; returns futures in
+   * their shape (anything else stays as it is). Task options apply to every task it sends;
+   * `{ sync: true }` resolves to the values instead.
    */
-  compute<T>(values: T, options: SubmitTaskOptions = {}): unknown {
+  compute<T>(values: T, options?: ClientComputeOptions & { sync?: false }): FuturesOf<T>;
+  compute<T>(values: T, options: ClientComputeOptions & { sync: true }): Promise<Computed<T>>;
+  compute<T>(values: T, options: ClientComputeOptions = {}): FuturesOf<T> | Promise<Computed<T>> {
+    const futures = this.computeFutures(values, options, 'compute(values, options)');
+    const shaped = replaceDelayed(values, (node) => futures.get(node.key)) as FuturesOf<T>;
+    return options.sync === true
+      ? (this.gatherThenRelease(shaped, [...futures.values()]) as Promise<Computed<T>>)
+      : shaped;
+  }
+
+  /**
+   * Starts computing Delayed values (in arrays and plain objects) and returns them as Delayed
+   * values backed by the results on the cluster (same keys): computations that use them start
+   * from there. The results stay while those Delayed values live.
+   */
+  persist<T>(values: T, options: ClientComputeOptions = {}): T {
+    const futures = this.computeFutures(values, options, 'persist(values, options)');
+    return replaceDelayed(values, (node) =>
+      makeDelayed(new DelayedNode(node.key, futures.get(node.key), [], node.nout)),
+    ) as T;
+  }
+
+  private computeFutures(
+    values: unknown,
+    options: ClientComputeOptions,
+    where: string,
+  ): Map<string, Future> {
     this.check();
-    const defaults = taskOptionsOf(options);
-    checkTaskOptions(defaults, 'compute(values, options)');
-    const { graph, roots } = findFutures(values);
-    if (roots.length === 0) return values;
-    checkShippable(graph, roots);
-    const futures = new Map(roots.map((key) => [key, this.futureOf(key)]));
-    this.send(graph, roots, undefined, Object.keys(defaults).length > 0 ? defaults : undefined);
-    return replaceFutures(values, futures);
+    const defaults = defaultsOf(options, where);
+    const { graph, roots } = findDelayed(values);
+    if (roots.length === 0) return new Map();
+    const lifted = liftGraph(graph, () => true, true);
+    checkShippable(lifted.view, roots);
+    const sent = sendGraph(this.core, lifted, roots, defaults === undefined ? {} : { defaults });
+    return new Map(roots.map((key, i) => [key, sent.futures[i] as Future]));
   }
 
-  /** Like `compute`, for futures that stay on the cluster (the same: results stay put). */
-  persist<T>(values: T, options: SubmitTaskOptions = {}): unknown {
-    return this.compute(values, options);
-  }
-
-  /** Replaces futures by their values, in arrays and plain objects at any depth. */
-  async gather<T>(values: T): Promise<GatheredShape<T>> {
-    const futures: Future[] = [];
-    collectFutures(values, futures);
-    const results = new Map<string, unknown>();
-    await Promise.all(futures.map(async (f) => results.set(f.key, await f.result())));
-    return substituteFutures(values, results) as GatheredShape<T>;
-  }
-
-  /** Places data on workers; returns futures in the data's shape (array -> array of futures). */
-  async scatter<T>(
-    data: T,
-    options: { workers?: string[]; broadcast?: boolean } = {},
-  ): Promise<ScatteredShape<T>> {
+  /**
+   * Computes keys of a low-level graph (Dask's `client.get(dsk, keys, sync=False)`): returns
+   * futures in the keys' shape. Futures anywhere in the graph's nodes become dependencies on
+   * their keys. `{ sync: true }` resolves to the values instead (the futures are released).
+   */
+  get<K extends KeySpec>(
+    graph: Graph,
+    keys: K,
+    options?: ClientGetOptions & { sync?: false },
+  ): KeyFutures<K>;
+  get(graph: Graph, keys: KeySpec, options: ClientGetOptions & { sync: true }): Promise<unknown>;
+  get(graph: Graph, keys: KeySpec, options: ClientGetOptions = {}): unknown {
     this.check();
-    const items = Array.isArray(data) ? (data as unknown[]) : [data];
-    const keys = items.map((v) => `scatter-${tokenFor(v)}`);
-    await this.backend.scatter(keys, items, options);
-    const futures = keys.map((key) => {
-      const future = this.futureOf(key);
-      this.stateOf(key).set('finished');
-      return future;
-    });
-    return (Array.isArray(data) ? futures : futures[0]) as ScatteredShape<T>;
+    const defaults = defaultsOf(options, 'get(graph, keys, options)');
+    const flat = flatKeys(keys);
+    const view = viewGraph(graph);
+    const lifted = liftGraph(view, (k) => this.states.has(k), isCollectedGraph(view));
+    checkShippable(lifted.view, flat);
+    const { futures } = sendGraph(
+      this.core,
+      lifted,
+      flat,
+      defaults === undefined ? {} : { defaults },
+      options.fuse ?? true,
+    );
+    const byKey = new Map(flat.map((key, i) => [key, futures[i] as Future]));
+    const shaped = shapeKeys(keys, (key) => byKey.get(key) as Future);
+    return options.sync === true ? this.gatherThenRelease(shaped, futures) : shaped;
   }
 
-  /** Stops computing these futures' keys. */
-  cancel(futures: Future | readonly Future[]): void {
-    const list: readonly Future[] = futures instanceof Future ? [futures] : futures;
-    for (const f of list) this.cancelKey(f.key);
+  /**
+   * Replaces futures by their values, in arrays and plain objects at any depth. A failure
+   * rejects (the first one), unless `{ errors: 'skip' }`: then failed and cancelled futures
+   * are left out of arrays and objects.
+   */
+  gather<T>(values: T, options: GatherOptions = {}): Promise<GatheredShape<T>> {
+    return gatherFutures(this, values, options) as Promise<GatheredShape<T>>;
+  }
+
+  private async gatherThenRelease(shaped: unknown, futures: readonly Future[]): Promise<unknown> {
+    try {
+      return await this.gather(shaped);
+    } finally {
+      for (const f of futures) f.release();
+    }
+  }
+
+  /**
+   * Places data on workers and returns futures right away, in the data's shape: an array
+   * gives an array of futures, a plain object an object of futures (one per entry), anything
+   * else one future. Each is pending until its data is in place. Keys are `<type>-<content
+   * hash>` (`hash: false`: unique), so equal data gets an equal key.
+   */
+  scatter<T>(data: T, options: ScatterOptions = {}): ScatteredShape<T> {
+    this.check();
+    return scatterData(this.core, data, options) as ScatteredShape<T>;
+  }
+
+  /**
+   * Cancels futures (one, or arrays and objects of them): their tasks stop, and so does every
+   * dependent that no other client wants; all of them are 'cancelled' (ERR_CANCELLED).
+   */
+  cancel(futures: Future | Iterable<Future> | object): void {
+    const keys: string[] = [];
+    for (const f of futuresIn(futures)) {
+      if (f.client !== this) f.cancel();
+      else if (this.cancelState(f.key, f.keyState)) keys.push(f.key);
+    }
+    if (keys.length > 0 && !this.closed) this.backend.cancel(keys);
+  }
+
+  /** Runs failed futures again (see `Future.retry`). */
+  retry(futures: Future | Iterable<Future> | object): void {
+    this.check();
+    const keys: string[] = [];
+    for (const f of futuresIn(futures)) {
+      if (f.client !== this) f.retry();
+      else if (this.states.get(f.key) === f.keyState && f.keyState.reset()) keys.push(f.key);
+    }
+    if (keys.length > 0) this.backend.retry(keys);
+  }
+
+  /**
+   * @internal The keys the scheduler still knows among these, with the workers holding each
+   * (tests of releasing and placement; a local pool gives no holders).
+   */
+  whoHas(keys: readonly string[]): Promise<Map<string, string[]>> {
+    this.check();
+    return this.backend.whoHas(keys);
   }
 
   /** Workers and task states. */
@@ -227,9 +318,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   }
 
   /** Keeps computing these even after their futures are released or the client leaves. */
-  fireAndForget(futures: Future | readonly Future[]): void {
-    const list: readonly Future[] = futures instanceof Future ? [futures] : futures;
-    this.backend.keep(list.map((f) => f.key));
+  fireAndForget(futures: Future | Iterable<Future> | object): void {
+    this.backend.keep(futuresIn(futures).map((f) => f.key));
   }
 
   /** Disconnects (or stops the local cluster); pending futures reject with ERR_CLIENT_CLOSED. */
@@ -237,7 +327,7 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     if (this.closed) return;
     this.closed = true;
     if (this.isDefault) unsetDefaultClient(this);
-    this.settleAll(new BaskError('ERR_CLIENT_CLOSED', 'The client was closed'));
+    this.states.failPending(new BaskError('ERR_CLIENT_CLOSED', 'The client was closed'));
     await this.backend.close();
   }
 
@@ -245,106 +335,24 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     return this.close();
   }
 
-  // ---- Scheduler: get/compute(..., { scheduler: client }) ------------------------------------
-
-  async run(request: RunRequest): Promise<Map<string, unknown>> {
+  /** Scheduler: `get`/`compute(..., { scheduler: client })` (see run.ts). */
+  run(request: RunRequest): Promise<Map<string, unknown>> {
     this.check();
-    // An infinite timeout is no limit (the pool accepts it; the protocol wants finite numbers).
-    const timeout = Number.isFinite(request.timeout) ? request.timeout : undefined;
-    const defaults = taskOptionsOf({ verify: request.verify, timeout });
-    checkTaskOptions(defaults, 'compute(..., options)');
-    const started = now();
-    const hooks = request.callbacks;
-    const batch = this.prepare(request.graph, request.keys, request.fuse ?? true);
-    emit(hooks, 'start', {
-      scheduler: this.schedulerName,
-      ntasks: batch.keys.length,
-      keys: request.keys,
-      time: started,
-    });
-    checkShippable(request.graph, request.keys);
-    const futures = request.keys.map((key) => this.futureOf(key));
-    const onAbort = (): void => this.cancel(futures);
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    const watch = { keys: new Set(batch.keys), hooks };
-    if (hooks.length > 0) this.watching.add(watch);
-    try {
-      await this.backend.submit(batch, request.keys, {
-        progress: hooks.length > 0,
-        ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
-      });
-      const values = await Promise.all(futures.map((f) => f.result()));
-      if (request.signal?.aborted === true)
-        throw new BaskError('ERR_ABORTED', 'The computation was aborted', {
-          cause: request.signal.reason,
-        });
-      emit(hooks, 'finish', {
-        scheduler: this.schedulerName,
-        time: now(),
-        elapsed: now() - started,
-      });
-      return new Map(request.keys.map((key, i) => [key, values[i]]));
-    } catch (error) {
-      const failure =
-        request.signal?.aborted === true
-          ? new BaskError('ERR_ABORTED', 'The computation was aborted', {
-              cause: request.signal.reason,
-            })
-          : error;
-      emit(hooks, 'finish', {
-        scheduler: this.schedulerName,
-        time: now(),
-        elapsed: now() - started,
-        error: failure,
-      });
-      throw failure;
-    } finally {
-      this.watching.delete(watch);
-      request.signal?.removeEventListener('abort', onAbort);
-      for (const f of futures) f.release();
-    }
+    return runOnClient(this.core, this.watches, request, (futures) => this.cancel(futures));
   }
 
-  // ---- internals -----------------------------------------------------------------------------
+  // ---- FutureOwner and internals ---------------------------------------------------------
 
-  private prepare(graph: GraphView, keys: readonly string[], fuse: boolean): GraphBatch {
-    return prepareGraph(graph, keys, { fuse, isExternal: (key) => this.keys.has(key) });
-  }
-
-  private send(
-    graph: GraphView,
-    keys: readonly string[],
-    perKey?: ReadonlyMap<string, TaskOptions>,
-    defaults?: TaskOptions,
-  ): void {
-    const batch = this.prepare(graph, keys, true);
-    const options = {
-      ...(perKey !== undefined ? { perKey } : {}),
-      ...(defaults !== undefined ? { defaults } : {}),
-    };
-    this.backend.submit(batch, keys, options).catch((error: unknown) => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const key of keys) this.keys.get(key)?.set('error', failure);
-    });
-  }
-
-  private futureOf(key: string): Future {
-    return new Future(key, this.stateOf(key), this);
-  }
-
-  private stateOf(key: string): KeyState {
-    let state = this.keys.get(key);
-    if (state === undefined) {
-      state = new KeyState(key);
-      this.keys.set(key, state);
-    }
-    return state;
+  /** Cancels a state of this client; true when the cluster must hear of it (it was live). */
+  private cancelState(key: string, state: KeyState): boolean {
+    const live = this.states.get(key) === state;
+    const error = new BaskError('ERR_CANCELLED', `Future '${key}' was cancelled`, { key });
+    return this.states.cancel(state, error) && live;
   }
 
   /** @internal */
   fetch(key: string): Promise<unknown> {
-    this.check();
-    return this.backend.gather([key]).then((values) => {
+    return this.fetchMany([key]).then((values) => {
       if (!values.has(key))
         throw new BaskError(
           'ERR_DATA_LOST',
@@ -355,89 +363,39 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     });
   }
 
-  /** @internal */
-  cancelKey(key: string): void {
-    const state = this.keys.get(key);
-    if (state === undefined || state.status !== 'pending') return;
-    state.set(
-      'cancelled',
-      new BaskError('ERR_CANCELLED', `Future '${key}' was cancelled`, { key }),
-    );
-    if (!this.closed) this.backend.cancel([key]);
+  /** @internal Values of finished keys, in one request; keys no longer held are missing. */
+  fetchMany(keys: readonly string[]): Promise<Map<string, unknown>> {
+    this.check();
+    return this.backend.gather(keys);
   }
 
   /** @internal */
-  unref(key: string): void {
-    const state = this.keys.get(key);
-    if (state === undefined || --state.refs > 0) return;
-    this.keys.delete(key);
-    if (this.closed) return;
-    this.pendingRelease.push(key);
-    if (!this.releaseScheduled) {
-      this.releaseScheduled = true;
-      queueMicrotask(() => {
-        this.releaseScheduled = false;
-        const keys = this.pendingRelease.filter((k) => !this.keys.has(k));
-        this.pendingRelease = [];
-        if (!this.closed && keys.length > 0) this.backend.release(keys);
-      });
-    }
+  cancelKey(key: string, state: KeyState): void {
+    if (this.cancelState(key, state) && !this.closed) this.backend.cancel([key]);
+  }
+
+  /** @internal */
+  retryKey(key: string, state: KeyState): void {
+    this.check();
+    if (this.states.get(key) === state && state.reset()) this.backend.retry([key]);
+  }
+
+  /** @internal */
+  unref(key: string, state: KeyState): void {
+    this.states.unref(key, state, this.closed);
   }
 
   private events(): BackendEvents {
     return {
-      report: (report) => this.onReport(report),
-      taskEvents: (events) => {
-        for (const watch of this.watching) {
-          for (const e of events) {
-            if (!watch.keys.has(e.key)) continue;
-            emit(watch.hooks, 'taskStart', { key: e.key, worker: e.worker, time: e.start });
-            const end = {
-              key: e.key,
-              worker: e.worker,
-              start: e.start,
-              end: e.end,
-              duration: e.end - e.start,
-            };
-            emit(
-              watch.hooks,
-              'taskEnd',
-              e.error === true ? { ...end, error: new Error(`task '${e.key}' failed`) } : end,
-            );
-          }
-        }
-      },
+      report: (report) => this.states.onReport(report),
+      taskEvents: (events) => this.watches.taskEvents(events),
       closed: (error) => {
         if (this.closed) return;
         this.closed = true;
         if (this.isDefault) unsetDefaultClient(this);
-        this.settleAll(error);
+        this.states.failPending(error);
       },
     };
-  }
-
-  private onReport(report: Report): void {
-    const state = this.keys.get(report.key);
-    if (state === undefined) return;
-    if (report.state === 'memory') {
-      state.hasValue = report.hasValue;
-      state.value = report.value;
-      state.set('finished');
-    } else if (report.state === 'erred') {
-      state.set(
-        'error',
-        report.error instanceof Error ? report.error : deserializeError(report.error),
-      );
-    } else {
-      state.hasValue = false;
-      state.value = undefined;
-      state.set('pending');
-    }
-  }
-
-  private settleAll(error: Error): void {
-    for (const state of this.keys.values())
-      if (state.status === 'pending' || state.status === 'lost') state.set('error', error);
   }
 
   private check(): void {
@@ -445,60 +403,25 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   }
 }
 
-/** Arguments of a submitted function: each may be a Future of its type. */
-export type SubmitArgs<A extends unknown[]> = { [K in keyof A]: MaybeFuture<A[K]> };
-
-/** Iterables of a mapped function's arguments: each item may be a Future of its type. */
-export type MapIterables<A extends unknown[]> = { [K in keyof A]: Iterable<MaybeFuture<A[K]>> };
-
-/** Options of `Client.map`: `key` is a prefix of the keys, or one key per call. */
-export interface MapTaskOptions extends Omit<SubmitTaskOptions, 'key'> {
-  key?: string | readonly string[];
+/** The futures in a value: one, an iterable of them, or arrays and plain objects holding them. */
+function futuresIn(value: Future | Iterable<Future> | object): Future[] {
+  if (value instanceof Future || Array.isArray(value)) return collectFutures(value);
+  if (typeof (value as Partial<Iterable<Future>>)[Symbol.iterator] === 'function')
+    return collectFutures([...(value as Iterable<Future>)]);
+  return collectFutures(value);
 }
 
-/** A value, a Future of it, or (for arrays) an array whose items may be Futures. */
-export type MaybeFuture<T> =
-  T | Future<T> | (T extends readonly (infer E)[] ? readonly MaybeFuture<E>[] : never);
-
-/** The shape `gather` resolves to: futures replaced by their values. */
-export type GatheredShape<T> =
-  T extends Future<infer U>
-    ? U
-    : T extends readonly unknown[]
-      ? { -readonly [K in keyof T]: GatheredShape<T[K]> }
-      : T;
-
-/** The shape `scatter` resolves to: one future per item. */
-export type ScatteredShape<T> = T extends readonly (infer U)[] ? Future<U>[] : Future<T>;
-
-function collectFutures(value: unknown, out: Future[]): void {
-  if (value instanceof Future) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectFutures(v, out);
-  else if (
-    value !== null &&
-    typeof value === 'object' &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    for (const v of Object.values(value)) collectFutures(v, out);
-  }
-}
-
-function substituteFutures(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
-  if (value instanceof Future) return results.get(value.key);
-  if (Array.isArray(value)) return value.map((v) => substituteFutures(v, results));
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    Object.getPrototypeOf(value) === Object.prototype
-  ) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substituteFutures(v, results)]),
-    );
-  }
-  return value;
-}
-
-let scatterCounter = 0;
-function tokenFor(_value: unknown): string {
-  return `${Date.now().toString(36)}${(scatterCounter++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
+export type {
+  ClientOptions,
+  LocalClientOptions,
+  ClientComputeOptions,
+  ClientGetOptions,
+  ScatterOptions,
+  SubmitArgs,
+  MapIterables,
+  MapTaskOptions,
+  MaybeFuture,
+} from './options.js';
+export type { GatheredShape, ScatteredShape, FuturesOf, KeyFutures } from './shapes.js';
+export type { GatherOptions } from './data.js';
+export type { ClientTaskOptions, SubmitTaskOptions } from './submission.js';

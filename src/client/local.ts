@@ -8,10 +8,11 @@
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { Pool } from '../local/pool.js';
-import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
+import type { BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
+import type { ClientBackend } from './backend.js';
 
 /** A client session on a local pool. */
-export class LocalBackend implements Backend {
+export class LocalBackend implements ClientBackend {
   readonly kind = 'local';
   private closed = false;
 
@@ -65,8 +66,18 @@ export class LocalBackend implements Backend {
   }
 
   cancel(keys: readonly string[]): void {
-    this.release(keys);
+    if (this.closed || keys.length === 0) return;
+    this.pool.sessionEvent({ type: 'keys-cancelled', client: this.client, keys });
     this.releaseKept(keys);
+  }
+
+  whoHas(keys: readonly string[]): Promise<Map<string, string[]>> {
+    return Promise.resolve(new Map(keys.filter((k) => this.pool.knows(k)).map((k) => [k, []])));
+  }
+
+  retry(keys: readonly string[]): void {
+    if (this.closed || keys.length === 0) return;
+    this.pool.sessionEvent({ type: 'keys-retried', client: this.client, keys });
   }
 
   keep(keys: readonly string[]): void {
@@ -96,8 +107,12 @@ export class LocalBackend implements Backend {
     values: readonly unknown[],
     options: { broadcast?: boolean } = {},
   ): Promise<void> {
-    this.check();
-    this.pool.scatterKeys(this.client, keys, values, options.broadcast ?? false);
+    try {
+      this.check();
+      this.pool.scatterKeys(this.client, keys, values, options.broadcast ?? false);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return Promise.resolve();
   }
 

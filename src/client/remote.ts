@@ -12,7 +12,7 @@
 import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
 import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import type { Backend, BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
+import type { BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, MARK, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
@@ -26,6 +26,7 @@ import {
 } from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { encodeSpec } from '../wire/spec-codec.js';
+import type { ClientBackend } from './backend.js';
 
 /** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
 export type ModuleBundler = (url: string) => Promise<string>;
@@ -56,7 +57,7 @@ interface Pending {
 }
 
 /** A client's connection to a scheduler. */
-export class RemoteBackend implements Backend {
+export class RemoteBackend implements ClientBackend {
   readonly kind = 'remote';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -132,6 +133,10 @@ export class RemoteBackend implements Backend {
     this.later({ type: 'cancel', keys: [...keys] });
   }
 
+  retry(keys: readonly string[]): void {
+    this.later({ type: 'retry', keys: [...keys] });
+  }
+
   keep(keys: readonly string[]): void {
     this.later({ type: 'keep', keys: [...keys] });
   }
@@ -174,6 +179,14 @@ export class RemoteBackend implements Backend {
       ...(options.broadcast !== undefined ? { broadcast: options.broadcast } : {}),
     };
     await this.request(message);
+  }
+
+  async whoHas(keys: readonly string[]): Promise<Map<string, string[]>> {
+    const reply = (await this.request({ type: 'who-has', id: 0, keys: [...keys] })) as Extract<
+      ToClient,
+      { type: 'answer' }
+    >;
+    return new Map(Object.entries(reply.value as Record<string, string[]>));
   }
 
   async info(): Promise<ClusterInfo> {
@@ -318,7 +331,8 @@ function collectModules(value: unknown, urls: Set<string>): void {
     return;
   }
   const record = value as Record<string, unknown>;
-  if (record[MARK] === 'task') addModule(record['fn'] as FnRef, urls);
+  // Task functions and callbacks in args both name their module.
+  if (record[MARK] === 'task' || record[MARK] === 'fn') addModule(record['fn'] as FnRef, urls);
   if (record[MARK] === 'type' && typeof record['module'] === 'string') urls.add(record['module']);
   for (const v of Object.values(record)) collectModules(v, urls);
 }

@@ -3,12 +3,16 @@
  * returns a `Delayed` proxy; attribute access, index access, method calls and arithmetic
  * methods on the proxy record further tasks.
  *
- * Keys read like Dask's: `<function name>-<token>`, exactly `name` when given. The token is
- * deterministic for pure calls (`tokenize`) and unique otherwise. Attribute and index access
- * and arithmetic are pure (the same access twice is one task); method calls follow `pure`.
+ * Keys read like Dask's: `<function name>-<token>` (`<type>-<token>` for `delayed(value)`),
+ * exactly `name` when given. The token is deterministic when pure (`tokenize`) and unique
+ * otherwise; calls and values follow `pure` (default: config `delayedPure`, else impure, as in
+ * Dask). Attribute and index access and arithmetic are always pure (the same access twice is
+ * one task); method calls follow config `delayedPure`.
  *
- * Delayed values are honest: not thenable, immutable, no truth value, not iterable without
- * `nout`. Each misuse is a TypeError that says what to do instead.
+ * Delayed values are honest: not thenable (`then` reads as undefined, so `await d` and
+ * `Promise.resolve(d)` give `d` itself, as for any value that is not a promise), immutable,
+ * no number or string value, not iterable without `nout`. Each misuse that JavaScript lets a
+ * proxy see is a TypeError that says what to do instead.
  */
 import { config } from '../config.js';
 import { BaskError } from '../errors.js';
@@ -27,7 +31,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 export interface DelayedOptions {
   /** The key to use, exactly (default `<function name>-<token>`). */
   name?: string;
-  /** Equal calls get equal keys (default: config `delayedPure`, else false). */
+  /** Equal calls (or equal values) get equal keys (default: config `delayedPure`, else false). */
   pure?: boolean;
   /** The result has this many items and can be destructured: `const [a, b] = ...`. */
   nout?: number;
@@ -77,9 +81,10 @@ function delayedFunction(
   fn: AnyFunction,
   options: DelayedOptions,
 ): (...args: unknown[]) => unknown {
-  const pure = options.pure ?? config.get('delayedPure') ?? false;
   const prefix = taskName(fn);
   const wrapper = (...args: unknown[]): unknown => {
+    // As in Dask, the config in effect at the call decides (not the one at wrapping).
+    const pure = options.pure ?? config.get('delayedPure') ?? false;
     const deps: DelayedNode[] = [];
     const lifted = liftArgs(args, deps);
     const task = new Task(fn, lifted);
@@ -101,7 +106,8 @@ function wrapValue(value: unknown, options: DelayedOptions): unknown {
       : typeof value === 'object'
         ? (value.constructor?.name ?? 'object').toLowerCase()
         : typeof value;
-  const key = options.name ?? `${typeName}-${tokenize(node)}`;
+  const pure = options.pure ?? config.get('delayedPure') ?? false;
+  const key = options.name ?? `${typeName}-${pure ? tokenize(node) : uniqueToken()}`;
   return makeDelayed(new DelayedNode(key, node, deps, options.nout));
 }
 
@@ -231,9 +237,8 @@ function ownMember(node: () => DelayedNode, prop: string, receiver: unknown): un
     case 'toString':
       return () => `Delayed('${node().key}')`;
     case 'then':
-      throw new TypeError(
-        `Delayed('${node().key}') is not a promise: use 'await d.compute()' or 'await compute(d)' to get its value`,
-      );
+      // Not a promise, and not pretending to be one: `await d` gives d (use `d.compute()`).
+      return undefined;
     case 'toJSON':
       throw new TypeError(
         `Delayed('${node().key}') has no value to serialize yet: compute it first`,

@@ -8,6 +8,7 @@
  */
 import type { CacheOption } from '../cache/options.js';
 import type { SchedulerSpec } from '../config.js';
+import type { KEY_HANDLE } from '../graph/spec.js';
 import type { Callbacks } from '../hooks.js';
 
 declare const DELAYED_VALUE: unique symbol;
@@ -73,16 +74,26 @@ export type MaybeDelayed<T> = T | Delayed<T>;
 /** Arguments of a delayed function: each may be delayed, also inside arrays and objects. */
 export type DelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: DeepMaybeDelayed<A[K]> };
 
-/** A value where any part may be Delayed. */
+/** A value where any part may be Delayed, or held by a cluster (a client's `Future`). */
 export type DeepMaybeDelayed<T> =
   | T
   | Delayed<T>
+  | HeldValue<T>
   | (T extends readonly (infer E)[] ? readonly DeepMaybeDelayed<E>[] : never)
   | (T extends Primitive | AnyFunction | Date
       ? never
       : T extends object
         ? { [K in keyof T]: DeepMaybeDelayed<T[K]> }
         : never);
+
+/**
+ * A value a cluster holds: a client's `Future<T>` (structurally, so that this layer needs no
+ * client). Passed to a delayed call, it is a dependency on the future's key.
+ */
+export interface HeldValue<T> {
+  readonly [KEY_HANDLE]: string;
+  result(): Promise<T>;
+}
 
 type Primitive = string | number | bigint | boolean | symbol | null | undefined;
 type AnyFunction = (...args: never[]) => unknown;
@@ -116,10 +127,35 @@ export interface LogicMethods {
 
 type OwnMember = keyof DelayedMembers<unknown> | 'then';
 
-/** A member of T seen through Delayed: methods return Delayed results. */
-export type DelayedMember<F> = F extends (...args: infer A) => infer R
-  ? (...args: DelayedArgs<A>) => Delayed<Awaited<R>>
+/**
+ * A member of T seen through Delayed: methods return Delayed results. Every overload of a
+ * method is kept (up to four: `split(separator)` and `split(splitter)` both), where plain
+ * `infer` would see only the last one.
+ */
+export type DelayedMember<F> = F extends (...args: never[]) => unknown
+  ? UnionToIntersection<DelayedSignature<Signatures<F>>>
   : Delayed<F>;
+
+/** The signatures of a function type as [args, result] pairs (repeats when it has fewer). */
+type Signatures<F> = F extends {
+  (...args: infer A1): infer R1;
+  (...args: infer A2): infer R2;
+  (...args: infer A3): infer R3;
+  (...args: infer A4): infer R4;
+}
+  ? [A1, R1] | [A2, R2] | [A3, R3] | [A4, R4]
+  : never;
+
+type DelayedSignature<S> = S extends [infer A extends unknown[], infer R]
+  ? (...args: DelayedArgs<A>) => Delayed<Awaited<R>>
+  : never;
+
+/** An intersection of functions is an overloaded function. */
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I,
+) => void
+  ? I
+  : never;
 
 type Attributes<T> = T extends Primitive
   ? T extends string

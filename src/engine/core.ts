@@ -69,6 +69,7 @@ export const TRANSITIONS: ReadonlySet<string> = new Set([
   'processing->queued',
   'processing->released',
   'memory->released',
+  'erred->released',
   'erred->forgotten',
 ]);
 
@@ -304,7 +305,7 @@ export abstract class EngineCore {
     if (d.options === null) return true;
     // A timed task's clock starts when it is sent; a replicated one needs distinct hosts.
     if (d.options.timeout !== undefined || this.isReplicated(d)) return false;
-    return isAllowed(d, w);
+    return isAllowed(d, w, this.workerList);
   }
 
   protected holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
@@ -361,6 +362,15 @@ export abstract class EngineCore {
       }
       this.releaseChecks.push(t);
     }
+  }
+
+  /** erred -> released: the failure is forgotten, to run again (a retry); retries refill. */
+  protected clearError(t: TaskRecord): void {
+    if (t.state !== 'erred') return;
+    t.state = 'released';
+    t.error = undefined;
+    t.blame = '';
+    t.retriesLeft = t.options?.retries ?? 0;
   }
 
   /** Leaving waiting/queued/processing: dependencies lose a waiter. */

@@ -1,12 +1,19 @@
 /**
  * The engine: bask's one scheduling state machine. Events in, instructions out; no I/O, no
  * timers, no clocks. The sync scheduler, the worker pool and the cluster scheduler all drive
- * this class, so they share one semantics and one place to make fast. This file turns each
- * event into transitions. The layers below it, each a class the next extends:
+ * one state machine, so they share one semantics and one place to make fast. The layers, each
+ * a class the next extends:
  *
  *   core.ts      state, the ready queue, and the transitions every task goes through
- *   replicas.ts  `verify`: runs on distinct hosts, votes, the majority's result (verify.ts)
- *   faults.ts    workers joining and leaving, lost inputs, timeouts, quarantine
+ *   faults.ts    workers joining and leaving, lost inputs
+ *   base.ts      events turned into transitions; every task runs once (`BaseEngine`)
+ *   timeouts.ts  runs past their timeout on a host move to another host
+ *   replicas.ts  `verify`: runs on distinct hosts, votes, the majority's result (verify.ts),
+ *                quarantine of hosts that disagree
+ *
+ * `Engine` is all of them: the cluster's. The local pool runs `BaseEngine`: it stops a worker
+ * whose task runs too long itself, and on one machine replication costs work and catches
+ * nothing; an app's bundle leaves the layers above it out.
  *
  * Task life cycle (named transitions, see TRANSITIONS):
  *
@@ -18,299 +25,15 @@
  * is waiting, queued or processing; data is released as soon as no waiter and no client needs
  * it; a released task is forgotten once no live dependent can need it again.
  */
-import { BaskError } from '../errors.js';
-import type { GraphBatch } from '../graph/prepare.js';
-import { NO_TASKS, SCATTERED } from './core.js';
-import { FaultCore } from './faults.js';
-import {
-  TaskGroup,
-  TaskRecord,
-  type ClientId,
-  type EngineEvent,
-  type GraphSubmitted,
-  type Instruction,
-  type TaskOptions,
-  type WorkerId,
-} from './types.js';
-import { errorVote, verifyProblem } from './verify.js';
+import type { EngineOptions } from './core.js';
+import { ReplicaCore } from './replicas.js';
 
 export { SCATTERED, TRANSITIONS, type EngineOptions } from './core.js';
+export { BaseEngine, type BaseEngineOptions } from './base.js';
 
-/** The scheduling state machine. */
-export class Engine extends FaultCore {
-  /** Takes one event; returns what drivers must do now. */
-  handle(event: EngineEvent): Instruction[] {
-    this.out = [];
-    this.apply(event);
-    this.schedule();
-    this.flushFrees();
-    this.validate?.(this);
-    return this.out;
-  }
-
-  /** Takes several events at once (a worker's batch of completions); one set of instructions. */
-  handleMany(events: readonly EngineEvent[]): Instruction[] {
-    this.out = [];
-    for (const event of events) this.apply(event);
-    this.schedule();
-    this.flushFrees();
-    this.validate?.(this);
-    return this.out;
-  }
-
-  private apply(event: EngineEvent): void {
-    switch (event.type) {
-      case 'graph-submitted':
-        return this.graphSubmitted(event);
-      case 'task-finished':
-        return this.taskFinished(event.key, event.worker, event.nbytes, event.duration, event.hash);
-      case 'task-erred':
-        return this.taskErred(event.key, event.worker, event.error, event.duration ?? 0);
-      case 'task-missing-data':
-        return this.taskMissingData(event.key, event.worker, event.missing);
-      case 'task-timed-out':
-        return this.taskTimedOut(event.key, event.worker);
-      case 'worker-added':
-        return this.workerAdded(
-          event.worker,
-          event.nthreads,
-          event.resources ?? {},
-          event.host ?? event.worker,
-        );
-      case 'worker-removed':
-        return this.workerRemoved(event.worker, event.running, event.reason ?? 'crashed');
-      case 'data-scattered':
-        return this.dataScattered(event.client, event.key, event.worker, event.nbytes);
-      case 'keys-released':
-        for (const key of event.keys) this.unwant(event.client, this.tasks.get(key));
-        return this.drainReleaseChecks();
-      case 'client-removed':
-        for (const t of [...(this.clientWants.get(event.client) ?? [])])
-          this.unwant(event.client, t);
-        this.clientWants.delete(event.client);
-        return this.drainReleaseChecks();
-    }
-  }
-
-  // ---- submission -------------------------------------------------------------------------
-
-  private graphSubmitted(event: GraphSubmitted): void {
-    const { batch, client } = event;
-    if (this.replicate) this.checkVerify(event);
-    const base = this.nextRank;
-    this.nextRank += batch.keys.length;
-    const records = this.createRecords(batch, base, event);
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key);
-      if (t === undefined)
-        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
-      this.want(client, t);
-    }
-    // Everything in a batch is needed by what it wants (the submitter culled it).
-    for (const t of records) if (t.state === 'released') this.makeNeeded(t);
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key) as TaskRecord;
-      if (t.state === 'memory') this.report(client, t);
-      else if (t.state === 'erred') this.reportError(client, t);
-    }
-    this.drainReleaseChecks();
-  }
-
-  private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
-    const { keys, specs, depStart, depList, external } = batch;
-    // Check every external key first: a refused batch must leave no records behind.
-    const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
-    let batchKeys: Set<string> | undefined;
-    for (const key of event.wanted) {
-      if (this.tasks.has(key)) continue;
-      batchKeys ??= new Set(keys);
-      if (!batchKeys.has(key)) {
-        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
-      }
-    }
-    const records = new Array<TaskRecord>(keys.length);
-    // A batch's keys are unique: an empty engine needs no lookup for existing records.
-    const fresh = this.tasks.size === 0;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const existing = fresh ? undefined : this.tasks.get(key);
-      if (existing !== undefined) {
-        records[i] = existing;
-        continue;
-      }
-      const from = depStart[i] as number;
-      const to = depStart[i + 1] as number;
-      const deps = to === from ? NO_TASKS : new Array<TaskRecord>(to - from);
-      for (let e = from; e < to; e++) {
-        const d = depList[e] as number;
-        deps[e - from] = d >= 0 ? (records[d] as TaskRecord) : (externals[-d - 1] as TaskRecord);
-      }
-      const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
-      const options = event.options?.get(key) ?? event.defaults;
-      if (options !== undefined) this.setOptions(t, options);
-      for (const dep of deps) {
-        if (dep.liveDependents++ === 0 && dep.dependents.length === 0) dep.dependents = [t];
-        else dep.dependents.push(t);
-      }
-      this.tasks.set(key, t);
-      records[i] = t;
-    }
-    return records;
-  }
-
-  private externalTask(key: string, neededBy: string): TaskRecord {
-    const t = this.tasks.get(key);
-    if (t === undefined) {
-      throw new BaskError(
-        'ERR_MISSING_KEY',
-        `Key '${key}' (needed by '${neededBy}') is not known here`,
-        { key },
-      );
-    }
-    return t;
-  }
-
-  /** Refuses a batch whose `verify` can never be satisfied, before any record is made. */
-  private checkVerify(event: GraphSubmitted): void {
-    const check = (key: string | undefined, options: TaskOptions): void => {
-      const problem = verifyProblem(options);
-      if (problem !== undefined)
-        throw new BaskError(
-          'ERR_INVALID_ARGUMENT',
-          key === undefined ? problem : `Task '${key}': ${problem}`,
-          key === undefined ? {} : { key },
-        );
-    };
-    if (event.defaults?.verify !== undefined) check(undefined, event.defaults);
-    if (event.options !== undefined)
-      for (const [key, options] of event.options)
-        if (options.verify !== undefined) check(key, options);
-  }
-
-  private setOptions(t: TaskRecord, options: TaskOptions): void {
-    t.options = options;
-    t.retriesLeft = options.retries ?? 0;
-  }
-
-  private want(client: ClientId, t: TaskRecord): void {
-    if (t.wantedBy === null) t.wantedBy = [client];
-    else if (!t.wantedBy.includes(client)) t.wantedBy.push(client);
-    let wants = this.clientWants.get(client);
-    if (wants === undefined) this.clientWants.set(client, (wants = new Set()));
-    wants.add(t);
-  }
-
-  private unwant(client: ClientId, t: TaskRecord | undefined): void {
-    if (t === undefined || t.wantedBy === null) return;
-    const i = t.wantedBy.indexOf(client);
-    if (i < 0) return;
-    t.wantedBy.splice(i, 1);
-    if (t.wantedBy.length === 0) t.wantedBy = null;
-    this.clientWants.get(client)?.delete(t);
-    this.releaseChecks.push(t);
-  }
-
-  // ---- results ------------------------------------------------------------------------------
-
-  private taskFinished(
-    key: string,
-    workerId: WorkerId,
-    nbytes: number,
-    duration: number,
-    hash: string | undefined,
-  ): void {
-    const w = this.workers.get(workerId);
-    const t = this.tasks.get(key);
-    if (w === undefined) {
-      if (t !== undefined && hash !== undefined)
-        this.lateResult(t, workerId, { hash, nbytes, duration });
-      return;
-    }
-    if (t === undefined || t.state !== 'processing' || t.processingOn !== w) {
-      if (t !== undefined && this.runsReplica(t, w)) {
-        this.replicaDone(t, w, { hash: hash ?? 'no hash', nbytes, duration });
-        this.drainReleaseChecks();
-        return;
-      }
-      if (t !== undefined && hash !== undefined)
-        this.lateResult(t, workerId, { hash, nbytes, duration });
-      // Stale: cancelled, reassigned or already done. Nobody tracks this copy: drop it.
-      if (t === undefined || t.holders === null || !t.holders.includes(w)) this.freeOn(w, key);
-      return;
-    }
-    this.leaveWorker(t);
-    t.group.observe(duration);
-    w.tasksDone++;
-    this.toMemory(t, [w], nbytes);
-    this.drainReleaseChecks();
-  }
-
-  private taskErred(key: string, workerId: WorkerId, error: unknown, duration: number): void {
-    const w = this.workers.get(workerId);
-    const t = this.tasks.get(key);
-    if (t !== undefined && t.checks !== null && (w === undefined || t.processingOn !== w)) {
-      const result = { hash: errorVote(error), nbytes: 0, duration, error };
-      if (w !== undefined && this.runsReplica(t, w)) {
-        this.replicaDone(t, w, result);
-        this.drainReleaseChecks();
-      } else {
-        this.lateResult(t, workerId, result);
-      }
-      return;
-    }
-    if (w === undefined || t === undefined || t.state !== 'processing' || t.processingOn !== w)
-      return;
-    this.leaveWorker(t);
-    t.group.observe(duration);
-    if (t.retriesLeft > 0) {
-      t.retriesLeft--;
-      this.unpipeline(t, w);
-      this.toQueued(t);
-      return;
-    }
-    this.toErred(t, error, key);
-    this.drainReleaseChecks();
-  }
-
-  // ---- scattered data ---------------------------------------------------------------------
-
-  private dataScattered(client: ClientId, key: string, workerId: WorkerId, nbytes: number): void {
-    const w = this.workers.get(workerId);
-    if (w === undefined)
-      throw new BaskError(
-        'ERR_NO_WORKERS',
-        `Cannot scatter '${key}' to unknown worker '${workerId}'`,
-      );
-    let t = this.tasks.get(key);
-    if (t === undefined) {
-      t = new TaskRecord(key, SCATTERED, NO_TASKS, this.nextRank++, this.groupOf(key));
-      this.tasks.set(key, t);
-    }
-    if (t.state === 'released' || t.state === 'erred') {
-      t.state = 'memory';
-      t.error = undefined;
-      t.holders = [];
-    }
-    if (t.state === 'memory' && t.holders !== null && !t.holders.includes(w)) {
-      if (t.holders.length === 0) t.nbytes = nbytes;
-      t.holders.push(w);
-      w.nkeys++;
-      w.nbytes += t.nbytes;
-    }
-    this.want(client, t);
-  }
-
-  // ---- views for drivers and diagnostics --------------------------------------------------
-
-  /** The states of all known tasks, counted. */
-  countStates(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const t of this.tasks.values()) counts[t.state] = (counts[t.state] ?? 0) + 1;
-    return counts;
-  }
-
-  /** The known task groups with their mean durations (seconds). */
-  taskGroups(): ReadonlyMap<string, TaskGroup> {
-    return this.groups;
+/** The scheduling state machine, with replication where `replicate` is set (the cluster). */
+export class Engine extends ReplicaCore {
+  constructor(options: EngineOptions = {}) {
+    super(options);
   }
 }

@@ -1,33 +1,25 @@
 /**
  * Workers coming and going, and what goes wrong with them: a worker joins or dies (its runs
- * go elsewhere, its data is lost and recomputed from lineage), a fetch finds an input gone, a
- * run goes past its timeout, a host is quarantined for a wrong result.
+ * go elsewhere, its data is lost and recomputed from lineage), a fetch finds an input gone.
+ * Runs past their timeout on a host are timeouts.ts; quarantine is replicas.ts.
  *
- * Policies:
- * - A task running on `allowedFailures` workers that died fails with ERR_KILLED_WORKER.
- * - A run past its timeout moves to a host where the task has not timed out; the task fails
- *   with ERR_TIMEOUT once it timed out on `allowedFailures` hosts, or on every host that could
- *   run it (nowhere left to try). Timeouts do not use up `retries` (those are for errors).
- * - A quarantined host's workers leave the engine for good, as if they had closed: no task
- *   goes to them, nothing they hold is used (results only they held are recomputed), their
- *   votes in verifications still going stop counting, and threads of that host that join
- *   later are kept out.
+ * Policy: a task running on `allowedFailures` workers that died fails with ERR_KILLED_WORKER.
+ *
+ * Replicated runs come and go through the hooks declared here; the layers above implement
+ * them (none in BaseEngine, the real ones in replicas.ts).
  */
 import { BaskError } from '../errors.js';
-import { couldRun } from './policy.js';
-import { ReplicaCore } from './replicas.js';
-import {
-  TaskChecks,
-  WorkerRecord,
-  type Quarantine,
-  type TaskRecord,
-  type WorkerId,
-} from './types.js';
+import { EngineCore } from './core.js';
+import { type TaskChecks, WorkerRecord, type TaskRecord, type WorkerId } from './types.js';
 
-/** Worker events and faults on top of replication and the core transitions. */
-export abstract class FaultCore extends ReplicaCore {
-  /** Quarantined hosts, by host. */
-  readonly quarantinedHosts = new Map<string, Quarantine>();
+/** Worker events and faults on top of the core transitions. */
+export abstract class FaultCore extends EngineCore {
+  /** Whether `w` runs a replica of `t` now. */
+  protected abstract runsReplica(t: TaskRecord, w: WorkerRecord): boolean;
+  /** Takes one replica off its worker's books. */
+  protected abstract leaveReplica(t: TaskRecord, w: WorkerRecord): void;
+  /** Acts on the verdict for a verifying task: accept, fail, or ask for more replicas. */
+  protected abstract decide(t: TaskRecord, last?: WorkerRecord): void;
 
   protected workerAdded(
     id: WorkerId,
@@ -35,7 +27,7 @@ export abstract class FaultCore extends ReplicaCore {
     resources: Readonly<Record<string, number>>,
     host: string,
   ): void {
-    if (this.workers.has(id) || this.quarantinedHosts.has(host)) return;
+    if (this.workers.has(id)) return;
     if (!(Number.isInteger(nthreads) && nthreads > 0)) {
       throw new BaskError(
         'ERR_INVALID_ARGUMENT',
@@ -131,74 +123,5 @@ export abstract class FaultCore extends ReplicaCore {
       }
     }
     this.drainReleaseChecks();
-  }
-
-  /** A run went past the task's timeout: another host gets it, or it fails ERR_TIMEOUT. */
-  protected taskTimedOut(key: string, workerId: WorkerId): void {
-    const t = this.tasks.get(key);
-    const w = this.workers.get(workerId);
-    if (t === undefined || w === undefined || t.state !== 'processing') return;
-    const replica = this.runsReplica(t, w);
-    if (t.processingOn !== w && !replica) return;
-    const checks = (t.checks ??= new TaskChecks());
-    if (!checks.timedOut.includes(w.host)) checks.timedOut.push(w.host);
-    this.counters.timeouts++;
-    this.out.push({ type: 'cancel-task', worker: w.id, key });
-    if (replica) this.leaveReplica(t, w);
-    else {
-      this.leaveWorker(t);
-      this.unpipeline(t, w);
-    }
-    const untried = this.workerList.some(
-      (other) => !checks.timedOut.includes(other.host) && couldRun(t, other),
-    );
-    if (checks.timedOut.length >= this.allowedFailures || !untried) {
-      const n = checks.timedOut.length;
-      const error = new BaskError(
-        'ERR_TIMEOUT',
-        `Task '${key}' ran past its ${String(t.options?.timeout)} ms timeout on ${n} ` +
-          `worker host${n === 1 ? '' : 's'} (last: '${workerId}'); ` +
-          (untried
-            ? `a task may time out on ${this.allowedFailures} hosts at most. `
-            : 'no other host could run it. ') +
-          'Raise the timeout, or fix the task',
-        { key },
-      );
-      this.toErred(t, error, key);
-    } else if (replica) {
-      this.decide(t);
-    } else {
-      this.rewait(t);
-    }
-    this.drainReleaseChecks();
-  }
-
-  protected quarantine(host: string, key: string, reason: string): void {
-    if (this.quarantinedHosts.has(host)) return;
-    const workers = this.workerList.filter((w) => w.host === host);
-    const ids = workers.map((w) => w.id);
-    this.quarantinedHosts.set(host, { host, workers: ids, key, reason });
-    this.counters.quarantined++;
-    this.out.push({ type: 'quarantine', host, workers: ids, key, reason });
-    // Its votes in verifications still going stop counting, before anything is decided again.
-    const affected: TaskRecord[] = [];
-    for (const t of this.tasks.values()) {
-      const checks = t.checks;
-      if (checks === null || t.state !== 'processing' || t.processingOn !== null) continue;
-      let changed = false;
-      for (const v of checks.votes) {
-        if (v.counted && v.worker.host === host) {
-          v.counted = false;
-          changed = true;
-        }
-      }
-      if (changed) affected.push(t);
-    }
-    for (const w of workers) {
-      this.quarantinedWorkers.set(w.id, w);
-      this.workerRemoved(w.id, [], 'closed');
-    }
-    for (const t of affected)
-      if (t.state === 'processing' && t.processingOn === null) this.decide(t);
   }
 }

@@ -81,12 +81,19 @@ export function fairShare(ready: number, processing: number, threads: number): n
   return threads === 0 ? Infinity : Math.ceil((ready + processing) / threads);
 }
 
-/** Whether `worker` satisfies the task's worker and resource restrictions. */
-export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
+/**
+ * Whether `worker` satisfies the task's worker and resource restrictions. Loose worker
+ * restrictions (`allowOtherWorkers`) admit any worker while none of the named ones is among
+ * `workers` (the connected workers; omitted, restrictions are strict).
+ */
+export function isAllowed(
+  task: TaskRecord,
+  worker: WorkerRecord,
+  workers?: readonly WorkerRecord[],
+): boolean {
   const options = task.options;
   if (options === null) return true;
-  if (options.workers !== undefined && !options.workers.some((w) => matchesWorker(w, worker.id)))
-    return false;
+  if (!admitsWorker(task, worker, workers)) return false;
   if (options.resources !== undefined) {
     for (const [name, need] of Object.entries(options.resources)) {
       const total = worker.resources[name] ?? 0;
@@ -100,16 +107,31 @@ export function isAllowed(task: TaskRecord, worker: WorkerRecord): boolean {
  * Whether `worker` could ever run the task: its `workers` restriction and the resources the
  * worker has in total (not what is free now). Used to tell "wait" from "nowhere to go".
  */
-export function couldRun(task: TaskRecord, worker: WorkerRecord): boolean {
+export function couldRun(
+  task: TaskRecord,
+  worker: WorkerRecord,
+  workers?: readonly WorkerRecord[],
+): boolean {
   const options = task.options;
   if (options === null) return true;
-  if (options.workers !== undefined && !options.workers.some((w) => matchesWorker(w, worker.id)))
-    return false;
+  if (!admitsWorker(task, worker, workers)) return false;
   if (options.resources !== undefined) {
     for (const [name, need] of Object.entries(options.resources))
       if ((worker.resources[name] ?? 0) < need) return false;
   }
   return true;
+}
+
+/** The task's `workers` restriction admits `worker` (see `isAllowed` for loose ones). */
+function admitsWorker(
+  task: TaskRecord,
+  worker: WorkerRecord,
+  workers: readonly WorkerRecord[] | undefined,
+): boolean {
+  const named = task.options?.workers;
+  if (named === undefined || named.some((w) => matchesWorker(w, worker.id))) return true;
+  if (task.options?.allowOtherWorkers !== true || workers === undefined) return false;
+  return !workers.some((other) => named.some((w) => matchesWorker(w, other.id)));
 }
 
 /** A restriction names a worker thread (`alice/0`) or every thread of a process (`alice`). */
@@ -153,17 +175,18 @@ export function pickWorker(
   const deps = task.dependencies;
   if (workers.length === 1) {
     const only = workers[0] as WorkerRecord;
-    return fits(task, only, policy, deps.length > 0, share) ? only : undefined;
+    return fits(task, only, policy, deps.length > 0, workers, share) ? only : undefined;
   }
   if (deps.length === 0) {
-    if (previous !== undefined && fits(task, previous, policy, false, share)) return previous;
+    if (previous !== undefined && fits(task, previous, policy, false, workers, share))
+      return previous;
     return best(task, workers, policy, false, share);
   }
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
   for (const dep of deps) {
     for (const w of dep.holders ?? NO_WORKERS) {
-      if (w === chosen || !fits(task, w, policy, true)) continue;
+      if (w === chosen || !fits(task, w, policy, true, workers)) continue;
       const cost = objective(task, w, policy);
       if (cost < chosenCost) {
         chosen = w;
@@ -195,7 +218,7 @@ export function pickReplicas(
     let chosen: WorkerRecord | undefined;
     let chosenCost = Infinity;
     for (const w of workers) {
-      if (hosts.has(w.host) || !fits(task, w, policy, dependent)) continue;
+      if (hosts.has(w.host) || !fits(task, w, policy, dependent, workers)) continue;
       const cost = objective(task, w, policy);
       if (cost < chosenCost) {
         chosen = w;
@@ -219,7 +242,7 @@ function best(
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
   for (const w of workers) {
-    if (!fits(task, w, policy, dependent, share)) continue;
+    if (!fits(task, w, policy, dependent, workers, share)) continue;
     const cost = objective(task, w, policy);
     if (cost < chosenCost) {
       chosen = w;
@@ -245,6 +268,7 @@ function fits(
   worker: WorkerRecord,
   policy: Policy,
   dependent: boolean,
+  workers: readonly WorkerRecord[],
   share = Infinity,
 ): boolean {
   if (task.suspicious > 0) {
@@ -266,5 +290,5 @@ function fits(
       (task.checks !== null && task.checks.timedOut.includes(worker.host)))
   )
     return false;
-  return isAllowed(task, worker);
+  return isAllowed(task, worker, workers);
 }

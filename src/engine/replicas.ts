@@ -12,31 +12,68 @@
  * never pipelined, and dependents wait for the accepted result; only the majority's workers
  * become holders; the minority's hosts are quarantined. A result that arrives late is still
  * checked against the accepted hash, so every wrong result is counted.
+ *
+ * Quarantine: a host whose result disagreed with the majority leaves the engine for good, as
+ * if its workers had closed: no task goes to them, nothing they hold is used (results only
+ * they held are recomputed), their votes in verifications still going stop counting, and
+ * threads of that host that join later are kept out.
+ *
+ * This layer overrides BaseEngine's replication hooks; only `Engine` (the cluster's) has it.
  */
 import { BaskError } from '../errors.js';
-import { EngineCore, nearestHolder } from './core.js';
+import type { ReplicaResult } from './base.js';
+import { nearestHolder } from './core.js';
 import { estimateMicros, pickReplicas } from './policy.js';
-import { TaskChecks, type Fetch, type TaskRecord, type Vote, type WorkerRecord } from './types.js';
-import { maxResults, tally, verifyOf } from './verify.js';
+import {
+  TaskChecks,
+  type Fetch,
+  type GraphSubmitted,
+  type Quarantine,
+  type TaskOptions,
+  type TaskRecord,
+  type Vote,
+  type WorkerId,
+  type WorkerRecord,
+} from './types.js';
+import { TimeoutCore } from './timeouts.js';
+import { maxResults, tally, verifyOf, verifyProblem } from './verify.js';
 
 /** Replicated tasks that may get nothing in a row before the rest wait for the next step. */
 const REPLICA_MISSES = 8;
 
-/** A result as a replica reports it. */
-export interface ReplicaResult {
-  hash: string;
-  nbytes: number;
-  duration: number;
-  error?: unknown;
-}
-
-/** Replication on top of the engine's core transitions. */
-export abstract class ReplicaCore extends EngineCore {
+/** Replication and quarantine on top of host timeouts and the layers below. */
+export class ReplicaCore extends TimeoutCore {
+  /** Quarantined hosts, by host. */
+  readonly quarantinedHosts = new Map<string, Quarantine>();
   /** Workers taken out by quarantine, kept to check what they still send. */
   readonly quarantinedWorkers = new Map<string, WorkerRecord>();
 
-  /** Takes a host out of the engine for disagreeing with the majority on `key`. */
-  protected abstract quarantine(host: string, key: string, reason: string): void;
+  /** Threads of a quarantined host are kept out when they join. */
+  protected override workerAdded(
+    id: WorkerId,
+    nthreads: number,
+    resources: Readonly<Record<string, number>>,
+    host: string,
+  ): void {
+    if (!this.quarantinedHosts.has(host)) super.workerAdded(id, nthreads, resources, host);
+  }
+
+  /** Refuses a batch whose `verify` can never be satisfied, before any record is made. */
+  protected override checkVerify(event: GraphSubmitted): void {
+    const check = (key: string | undefined, options: TaskOptions): void => {
+      const problem = verifyProblem(options);
+      if (problem !== undefined)
+        throw new BaskError(
+          'ERR_INVALID_ARGUMENT',
+          key === undefined ? problem : `Task '${key}': ${problem}`,
+          key === undefined ? {} : { key },
+        );
+    };
+    if (event.defaults?.verify !== undefined) check(undefined, event.defaults);
+    if (event.options !== undefined)
+      for (const [key, options] of event.options)
+        if (options.verify !== undefined) check(key, options);
+  }
 
   /**
    * Replicated tasks short of replicas get more where hosts have room. One that gets none goes
@@ -44,7 +81,7 @@ export abstract class ReplicaCore extends EngineCore {
    * step (hosts are full), so that many tasks waiting for a host cost a step little, and each
    * gets its turn.
    */
-  protected retryReplicas(): void {
+  protected override retryReplicas(): void {
     let misses = 0;
     const rotate: TaskRecord[] = [];
     for (const t of this.needRuns) {
@@ -63,7 +100,7 @@ export abstract class ReplicaCore extends EngineCore {
     }
   }
 
-  protected startReplicas(t: TaskRecord): boolean {
+  protected override startReplicas(t: TaskRecord): boolean {
     const checks = (t.checks ??= new TaskChecks());
     const wanted = this.runsWanted(t, checks);
     const excluded =
@@ -122,7 +159,7 @@ export abstract class ReplicaCore extends EngineCore {
   }
 
   /** Takes one replica off its worker's books. */
-  protected leaveReplica(t: TaskRecord, w: WorkerRecord): void {
+  protected override leaveReplica(t: TaskRecord, w: WorkerRecord): void {
     const checks = t.checks as TaskChecks;
     const i = checks.running.indexOf(w);
     if (i < 0) return;
@@ -134,7 +171,7 @@ export abstract class ReplicaCore extends EngineCore {
   }
 
   /** Whether `w` runs a replica of `t` now. */
-  protected runsReplica(t: TaskRecord, w: WorkerRecord): boolean {
+  protected override runsReplica(t: TaskRecord, w: WorkerRecord): boolean {
     return (
       t.state === 'processing' &&
       t.processingOn === null &&
@@ -143,7 +180,7 @@ export abstract class ReplicaCore extends EngineCore {
     );
   }
 
-  protected stopReplicas(t: TaskRecord): void {
+  protected override stopReplicas(t: TaskRecord): void {
     this.needRuns.delete(t);
     const checks = t.checks;
     if (checks === null) return;
@@ -157,7 +194,7 @@ export abstract class ReplicaCore extends EngineCore {
   }
 
   /** A replica finished (or failed): its vote is in; the verification may be decided. */
-  protected replicaDone(t: TaskRecord, w: WorkerRecord, result: ReplicaResult): void {
+  protected override replicaDone(t: TaskRecord, w: WorkerRecord, result: ReplicaResult): void {
     this.leaveReplica(t, w);
     t.group.observe(result.duration);
     w.tasksDone++;
@@ -168,7 +205,7 @@ export abstract class ReplicaCore extends EngineCore {
   }
 
   /** Acts on the verdict for a verifying task: accept, fail, or ask for more replicas. */
-  protected decide(t: TaskRecord, last?: WorkerRecord): void {
+  protected override decide(t: TaskRecord, last?: WorkerRecord): void {
     const checks = t.checks as TaskChecks;
     const verdict = tally(counted(checks), verifyOf(t.options), checks.running.length);
     if (verdict.kind === 'accept') this.accept(t, verdict.hash, last);
@@ -242,7 +279,7 @@ export abstract class ReplicaCore extends EngineCore {
    * against the accepted hash, or kept as an uncounted vote while the verification goes on,
    * so that a wrong result is counted (and its host quarantined) whenever it arrives.
    */
-  protected lateResult(t: TaskRecord, workerId: string, result: ReplicaResult): void {
+  protected override lateResult(t: TaskRecord, workerId: string, result: ReplicaResult): void {
     const checks = t.checks;
     if (checks === null) return;
     const w = this.workers.get(workerId) ?? this.quarantinedWorkers.get(workerId);
@@ -257,6 +294,36 @@ export abstract class ReplicaCore extends EngineCore {
     this.counters.mismatches++;
     if (!quarantined)
       this.quarantine(w.host, t.key, `its late result for '${t.key}' disagreed with the majority`);
+  }
+
+  /** Takes a host out of the engine for disagreeing with the majority on `key`. */
+  protected quarantine(host: string, key: string, reason: string): void {
+    if (this.quarantinedHosts.has(host)) return;
+    const workers = this.workerList.filter((w) => w.host === host);
+    const ids = workers.map((w) => w.id);
+    this.quarantinedHosts.set(host, { host, workers: ids, key, reason });
+    this.counters.quarantined++;
+    this.out.push({ type: 'quarantine', host, workers: ids, key, reason });
+    // Its votes in verifications still going stop counting, before anything is decided again.
+    const affected: TaskRecord[] = [];
+    for (const t of this.tasks.values()) {
+      const checks = t.checks;
+      if (checks === null || t.state !== 'processing' || t.processingOn !== null) continue;
+      let changed = false;
+      for (const v of checks.votes) {
+        if (v.counted && v.worker.host === host) {
+          v.counted = false;
+          changed = true;
+        }
+      }
+      if (changed) affected.push(t);
+    }
+    for (const w of workers) {
+      this.quarantinedWorkers.set(w.id, w);
+      this.workerRemoved(w.id, [], 'closed');
+    }
+    for (const t of affected)
+      if (t.state === 'processing' && t.processingOn === null) this.decide(t);
   }
 
   /** Whether the worker record is still the engine's (not removed or replaced). */

@@ -28,8 +28,13 @@ export interface TaskOptions {
   priority?: number;
   /** How many times to retry after an error (default 0). */
   retries?: number;
-  /** Only these workers may run the task. */
+  /** Only these workers may run the task (a name matches a worker thread or its process). */
   workers?: readonly WorkerId[];
+  /**
+   * Loose `workers` restrictions (Dask's `allow_other_workers`): when none of the named
+   * workers is connected, any worker may run the task.
+   */
+  allowOtherWorkers?: boolean;
   /** Abstract resources the task holds while it runs (`{ GPU: 1 }`). */
   resources?: Readonly<Record<string, number>>;
   /**
@@ -104,6 +109,13 @@ export type EngineEvent =
       nbytes: number;
     }
   | { type: 'keys-released'; client: ClientId; keys: readonly string[] }
+  /**
+   * The client cancels these keys: it no longer wants them, and every dependent that no
+   * other client wants is cancelled too (reported to its clients as erred with ERR_CANCELLED).
+   */
+  | { type: 'keys-cancelled'; client: ClientId; keys: readonly string[] }
+  /** Run these erred keys again, with the erred tasks they depend on (Dask's `retry`). */
+  | { type: 'keys-retried'; client: ClientId; keys: readonly string[] }
   | { type: 'client-removed'; client: ClientId };
 
 /** A dependency that the worker must fetch before it runs a task. */

@@ -32,14 +32,17 @@ export function nodeDependencies(node: unknown): readonly string[] {
   return NO_DEPS;
 }
 
-/** True when a value may hold refs or tasks (so it needs walking when evaluated). */
-export function hasRefs(value: unknown): boolean {
-  if (value instanceof Ref || value instanceof Task || value instanceof Alias) return true;
+/**
+ * True when a literal holds a `Task` (in arrays and plain objects, at any depth): such a literal
+ * is evaluated, as Dask evaluates `[1, (inc, 1)]` to `[1, 2]`. Iterative.
+ */
+export function containsTask(value: unknown): boolean {
+  if (value instanceof Task) return true;
   if (value === null || typeof value !== 'object' || isLeafObject(value)) return false;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (v instanceof Ref || v instanceof Task) return true;
+    if (v instanceof Task) return true;
     if (Array.isArray(v)) for (const x of v) pushIfContainer(x, stack);
     else if (isPlainObject(v)) for (const k in v) pushIfContainer(v[k], stack);
   }

@@ -10,7 +10,8 @@
  * - `source`: a self-contained function (no free variables), shipped as its source text and
  *   compiled once per worker, cached by hash.
  *
- * `describeFunction` decides which, once per function (cached). Native and bound functions
+ * `describeFunction` decides which, once per function (cached). Callbacks passed as task
+ * arguments (`xs.filter((x) => x > 0)`) are described the same way. Native and bound functions
  * cannot be shipped: they get `ERR_UNSHIPPABLE_FUNCTION` with what to do instead.
  */
 import { BaskError } from '../errors.js';
@@ -183,7 +184,35 @@ function sourceRef(fn: (...args: never[]) => unknown): FnRef {
   }
   if (/^class\b/.test(text)) throw unshippable(name, `'${name}' is a class, not a function`);
   const source = toExpression(text, name);
-  return { kind: 'source', source, hash: hashString(source), name };
+  // An anonymous callback (`xs.map((x) => x * k)`) is named by its text in error messages.
+  const label = fn.name === '' ? excerpt(text) : fn.name;
+  return { kind: 'source', source, hash: hashString(source), name: label };
+}
+
+/** The start of a function's text on one line, for naming anonymous functions. */
+function excerpt(text: string): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/** Whether `value` has the shape of a FnRef (for decoders checking what arrived). */
+export function isFnRef(value: unknown): value is FnRef {
+  if (value === null || typeof value !== 'object') return false;
+  const r = value as Record<string, unknown>;
+  switch (r['kind']) {
+    case 'op':
+      return typeof r['op'] === 'string';
+    case 'module':
+      return typeof r['module'] === 'string' && typeof r['name'] === 'string';
+    case 'source':
+      return (
+        typeof r['source'] === 'string' &&
+        typeof r['hash'] === 'string' &&
+        typeof r['name'] === 'string'
+      );
+    default:
+      return false;
+  }
 }
 
 /** Method shorthand (`foo(x) {}` from an object literal) is not an expression; wrap it. */
@@ -199,10 +228,11 @@ function toExpression(text: string, name: string): string {
 export function unshippable(name: string, why: string, freeVariable?: string): BaskError {
   const variable =
     freeVariable === undefined ? '' : ` It uses '${freeVariable}' from an outer scope.`;
+  const entry = /^[A-Za-z_$][\w$]*$/.test(name) ? name : `callback: ${name}`;
   return new BaskError(
     'ERR_UNSHIPPABLE_FUNCTION',
     `Function '${name}' cannot be sent to a worker: ${why}.${variable} ` +
       `Pass such values as arguments, or export the function from a task module ` +
-      `(export const tasks = defineTasks('app/tasks', { ${name} })).`,
+      `(export const tasks = defineTasks('app/tasks', { ${entry} })).`,
   );
 }

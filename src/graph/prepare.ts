@@ -5,10 +5,12 @@
  *
  * A batch lists tasks in priority order (every task after its dependencies). Specs are
  * normalized so that a worker needs only two cases: a `Task` is called, anything else is the
- * value itself. Aliases and literals holding refs become `Task(identity, [...])`.
+ * value itself. Aliases, and literals holding refs or tasks, become `Task(identity, [...])`: a
+ * literal's tasks are evaluated (Dask's `{'c': [1, (inc, 1)]}` gives `[1, 2]`).
  */
 import { indexGraph, type GraphIndex, type GraphView, type IndexOptions } from './analyze.js';
 import { fuseIndex } from './fuse.js';
+import { containsTask } from './deps.js';
 import { identity } from './ops.js';
 import { orderIndex } from './order.js';
 import { Alias, Ref, Task } from './spec.js';
@@ -73,10 +75,10 @@ function toBatch(index: GraphIndex, sequence: Int32Array, priority: Int32Array):
   return { keys, specs, depStart, depList, external: index.external };
 }
 
-/** The spec a worker runs for a node: a Task, or a literal without refs. */
+/** The spec a worker runs for a node: a Task, or a literal without refs or tasks. */
 export function normalizeSpec(node: unknown, hasDeps: boolean): unknown {
   if (node instanceof Task) return node;
   if (node instanceof Alias || node instanceof Ref) return new Task(identity, [new Ref(node.key)]);
-  if (hasDeps) return new Task(identity, [node]);
+  if (hasDeps || containsTask(node)) return new Task(identity, [node]);
   return node;
 }

@@ -5,7 +5,8 @@
  * - `task(fn, ...args)`: call `fn` with `args`; args may hold `ref(key)`s and nested tasks, inside
  *   arrays and plain objects, at any depth;
  * - `alias(key)`: the value of another key;
- * - anything else: a literal value (arrays and plain objects in it may also hold refs and tasks).
+ * - anything else: a literal value. Arrays and plain objects in it may hold refs and tasks, at
+ *   any depth; those are evaluated in place, as Dask evaluates `[1, (inc, 1)]` to `[1, 2]`.
  *
  * Strings are always data: only `Ref` marks a dependency. Nodes are immutable plain objects so
  * that graphs can be built fast, shared, and shipped.

@@ -2,10 +2,12 @@
  * Deterministic tokens: `tokenize(...values)` gives the same string for equal inputs, in every
  * run and every runtime, so that pure tasks get equal keys everywhere (Dask's `tokenize`).
  *
- * Functions are tokenized by their reference (op name, task-module URL + export, or source
- * hash), Refs and Tasks structurally, typed arrays by their bytes, plain objects by sorted
- * keys. Class instances with no registered encoding are tokenized by their own enumerable
- * fields and class name. Cycles are detected and named instead of looping forever.
+ * Functions (task functions and callbacks alike) are tokenized by their reference (op name,
+ * task-module URL + export, or source hash: equal callbacks give equal tokens); bound
+ * functions, which cannot ship, by identity. Refs and Tasks structurally, typed arrays by
+ * their bytes, plain objects by sorted keys. Class instances with no registered encoding are
+ * tokenized by their own enumerable fields and class name. Cycles are detected and named
+ * instead of looping forever.
  *
  * `uniqueToken()` gives a short token unique within this process (for impure tasks): a random
  * session prefix and a counter, so that keys stay short and fast to make.
@@ -73,13 +75,30 @@ function writeFunction(fn: (...args: never[]) => unknown, out: string[]): void {
   try {
     ref = describeFunction(fn);
   } catch {
-    // Unshippable functions still need a stable token for local use: name and source.
-    out.push('f?', fn.name, ':', hashString(Function.prototype.toString.call(fn)), ';');
+    out.push('f?', fn.name, ':', localFunctionToken(fn), ';');
     return;
   }
   if (ref.kind === 'op') out.push('fo', ref.op, ';');
   else if (ref.kind === 'module') out.push('fm', ref.module, '#', ref.name, ';');
   else out.push('fs', ref.hash, ';');
+}
+
+const boundTokens = new WeakMap<object, string>();
+
+/**
+ * Unshippable functions still need a token for local use (the sync scheduler runs them). A
+ * native function or a class is known by its name and text. A bound function's text says
+ * nothing of what it binds (`add.bind(null, 10)` and `add.bind(null, 20)` read the same), so
+ * it is known by identity: a token of its own, kept for its lifetime in this runtime.
+ */
+function localFunctionToken(fn: (...args: never[]) => unknown): string {
+  if (!fn.name.startsWith('bound ')) return hashString(Function.prototype.toString.call(fn));
+  let token = boundTokens.get(fn);
+  if (token === undefined) {
+    token = uniqueToken();
+    boundTokens.set(fn, token);
+  }
+  return token;
 }
 
 function writeObject(obj: object, out: string[], seen: Set<object>): void {

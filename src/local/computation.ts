@@ -54,14 +54,7 @@ export class Computation {
   /** Rejects (once). */
   fail(error: unknown): void {
     if (this.settled) return;
-    this.settled = true;
-    const end = now();
-    emit(this.hooks, 'finish', {
-      scheduler: this.schedulerName,
-      time: end,
-      elapsed: end - this.started,
-      error,
-    });
+    this.finish({ error });
     this.rejectPromise(error);
   }
 
@@ -71,13 +64,19 @@ export class Computation {
   }
 
   private succeed(): void {
+    this.finish({});
+    this.resolvePromise(this.results);
+  }
+
+  /** Settled: hooks hear `finish` before the promise settles. */
+  private finish(outcome: { error?: unknown }): void {
     this.settled = true;
     const end = now();
     emit(this.hooks, 'finish', {
       scheduler: this.schedulerName,
       time: end,
       elapsed: end - this.started,
+      ...outcome,
     });
-    this.resolvePromise(this.results);
   }
 }

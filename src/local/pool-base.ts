@@ -8,7 +8,7 @@
  * task before anything is sent.
  */
 import * as Comlink from 'comlink';
-import { Engine } from '../engine/engine.js';
+import { BaseEngine } from '../engine/base.js';
 import type { EngineEvent, Instruction } from '../engine/types.js';
 import { BaskError, deserializeError } from '../errors.js';
 import { emit, now } from '../hooks.js';
@@ -47,7 +47,8 @@ export abstract class PoolBase {
     this.numWorkers = numWorkers;
   }
 
-  protected readonly engine = new Engine();
+  /** Every task runs once here: `verify` is the cluster's (replication is not loaded). */
+  protected readonly engine = new BaseEngine();
   protected readonly workers = new Map<string, WorkerHandle>();
   protected readonly runs = new Map<string, Computation>();
   protected readonly values = new Map<string, unknown>();
@@ -321,18 +322,8 @@ export abstract class PoolBase {
     this.submit(events);
   }
 
-  protected sessionTaskEvents(worker: string, results: readonly TaskResult[]): void {
-    const events = results
-      .filter((r) => r.missing === undefined)
-      .map((r) => ({
-        key: r.key,
-        worker,
-        start: r.start,
-        end: r.end,
-        ...(r.error !== undefined ? { error: true } : {}),
-      }));
-    for (const session of this.sessions.values()) session.taskEvents?.(events);
-  }
+  /** Tells open sessions' task streams what `worker` ran (sessions live in `Pool`). */
+  protected abstract sessionTaskEvents(worker: string, results: readonly TaskResult[]): void;
 
   protected taskEndHooks(worker: string, r: TaskResult): void {
     for (const comp of this.runs.values()) {

@@ -7,18 +7,20 @@
  * Policies: one engine for the pool's life (concurrent computations share workers and equal
  * keys); results a client wants travel back with their completion (moved, not copied, on their
  * last use); nothing is left hanging on close, abort, timeout or crash; idle workers do not
- * keep a Node process alive.
+ * keep a Node process alive. Sessions' heavier operations (pool-sessions.ts) load with the
+ * first session.
  */
+import { checkNumWorkers } from '../config.js';
 import { BaskError, taskFailed } from '../errors.js';
 import { prepareGraph } from '../graph/prepare.js';
 import type { EngineEvent, Instruction } from '../engine/types.js';
 import { now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
-import type { WorkerStats } from '../wire/pool-protocol.js';
-import { sizeof } from '../worker/sizeof.js';
-import type { BackendEvents, ClusterInfo, Report } from './backend.js';
+import type { TaskResult, WorkerStats } from '../wire/pool-protocol.js';
+import type { BackendEvents, ClusterInfo } from './backend.js';
 import { Computation } from './computation.js';
 import { PoolBase } from './pool-base.js';
+import type { PoolSessions } from './pool-sessions.js';
 import type { PoolRuntime, PoolWorkerFactory } from './runtime.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -92,17 +94,13 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   readonly schedulerName = 'threads';
   private timer: ReturnType<typeof setInterval> | undefined;
-  private scatterCount = 0;
+  /** Loaded by the first `openSession`: every session operation comes after one. */
+  private sessionOps: PoolSessions | undefined;
 
   constructor(options: PoolOptions = {}) {
     const runtime = withWorker(options.runtime ?? getPoolRuntime(), options.worker);
     const n = options.numWorkers ?? runtime.cores();
-    if (!Number.isInteger(n) || n < 1) {
-      throw new BaskError(
-        'ERR_INVALID_ARGUMENT',
-        `numWorkers must be a positive integer, got ${String(n)}`,
-      );
-    }
+    checkNumWorkers(n, 'numWorkers');
     super(runtime, n, options.name ?? 'threads');
   }
 
@@ -178,7 +176,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   protected report(ins: Extract<Instruction, { type: 'report' }>): void {
     const session = this.sessions.get(ins.client);
     if (session !== undefined) {
-      session.report(this.sessionReport(ins));
+      session.report(this.loadedSessionOps().report(ins));
       return;
     }
     const comp = this.runs.get(ins.client);
@@ -212,29 +210,13 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     else if (!this.draining) this.submit([]);
   }
 
-  private sessionReport(ins: Extract<Instruction, { type: 'report' }>): Report {
-    if (ins.state === 'erred') {
-      const error = taskFailed(ins.blame, ins.error);
-      return { key: ins.key, state: 'erred', error, blame: ins.blame };
-    }
-    if (ins.state === 'lost') return { key: ins.key, state: 'lost' };
-    const hasValue = this.values.has(ins.key);
-    return {
-      key: ins.key,
-      state: 'memory',
-      nbytes: ins.nbytes,
-      value: this.values.get(ins.key),
-      hasValue,
-    };
-  }
-
   // ---- sessions: long-lived clients (the futures API of Client.local) ----------------------
 
   /** Opens a long-lived client of this pool; see `PoolSession`. */
   async openSession(events: BackendEvents): Promise<string> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
-    await this.start();
+    await Promise.all([this.start(), this.loadSessionOps()]);
     const client = `session-${this.nextClient++}`;
     this.sessions.set(client, events);
     this.setActive(true);
@@ -264,24 +246,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
 
   /** Values of keys in memory, gathered from the workers holding them. */
   async gatherKeys(keys: readonly string[]): Promise<Map<string, unknown>> {
-    const byWorker = new Map<WorkerHandle, string[]>();
-    for (const key of keys) {
-      const holder = this.engine.tasks.get(key)?.holders?.[0];
-      const handle = holder === undefined ? undefined : this.workers.get(holder.id);
-      if (handle === undefined) continue;
-      const list = byWorker.get(handle);
-      if (list === undefined) byWorker.set(handle, [key]);
-      else list.push(key);
-    }
-    const out = new Map<string, unknown>();
-    await Promise.all(
-      [...byWorker].map(async ([handle, list]) => {
-        this.stats.gathers++;
-        const values = await handle.gather(list, false).catch(() => new Map<string, unknown>());
-        for (const [k, v] of values) out.set(k, v);
-      }),
-    );
-    return out;
+    return (await this.loadSessionOps()).gather(keys);
   }
 
   /** Places values on workers (round robin, or every worker when broadcasting). */
@@ -294,22 +259,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     const handles = [...this.workers.values()];
     if (handles.length === 0)
       throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
-    keys.forEach((key, i) => {
-      const targets = broadcast
-        ? handles
-        : [handles[this.scatterCount++ % handles.length] as WorkerHandle];
-      for (const h of targets) {
-        h.put([key], [values[i]]);
-        this.events.push({
-          type: 'data-scattered',
-          client,
-          key,
-          worker: h.id,
-          nbytes: sizeof(values[i]),
-        });
-      }
-    });
-    this.submit([]);
+    this.loadedSessionOps().scatter(client, handles, keys, values, broadcast);
   }
 
   /** Ends a session: its keys are released. */
@@ -317,6 +267,32 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     if (!this.sessions.delete(client)) return;
     this.submit([{ type: 'client-removed', client }]);
     if (this.runs.size === 0 && this.sessions.size === 0) this.setActive(false);
+  }
+
+  protected sessionTaskEvents(worker: string, results: readonly TaskResult[]): void {
+    this.sessionOps?.taskEvents(this.sessions.values(), worker, results);
+  }
+
+  /** The session operations: `openSession` loaded them before any session could call for them. */
+  private loadedSessionOps(): PoolSessions {
+    if (this.sessionOps === undefined)
+      throw new BaskError('ERR_INVALID_ARGUMENT', 'No session was opened on this pool');
+    return this.sessionOps;
+  }
+
+  private async loadSessionOps(): Promise<PoolSessions> {
+    if (this.sessionOps === undefined) {
+      const { PoolSessions } = await import('./pool-sessions.js');
+      this.sessionOps ??= new PoolSessions({
+        engine: this.engine,
+        workers: this.workers,
+        values: this.values,
+        stats: this.stats,
+        queue: (event) => this.events.push(event),
+        submit: (events) => this.submit(events),
+      });
+    }
+    return this.sessionOps;
   }
 
   private endRun(comp: Computation): void {

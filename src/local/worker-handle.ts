@@ -9,7 +9,7 @@
 import * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
-import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
+import { decodeWithImports } from '../wire/clone.js';
 import { encodeSpec } from '../wire/spec-codec.js';
 import type {
   FromWorker,
@@ -73,23 +73,6 @@ export class WorkerHandle {
     if (this.inflight.size === 0) this.headSince = now;
     this.inflight.set(ins.key, now);
     this.run.push(task);
-  }
-
-  /** Places values in the worker's store (scatter); they go before the next batch. */
-  put(keys: string[], values: unknown[]): void {
-    this.flushPending();
-    const encoder = new CloneEncoder(false);
-    const encoded = values.map((v) => encoder.encode(v));
-    this.taskPort.postMessage({
-      type: 'put',
-      keys,
-      values: encoded,
-      marked: encoder.marked,
-    } satisfies ToWorker);
-  }
-
-  private flushPending(): void {
-    if (this.run.length > 0 || this.free.length > 0 || this.cancel.length > 0) this.flush(false);
   }
 
   /** Drops data the engine released. */

@@ -2,14 +2,18 @@
  * Values across local worker boundaries (structured clone + transfer lists).
  *
  * Structured clone copies plain data, typed arrays, Maps, Dates... but turns class instances
- * into plain objects and rejects functions. Before posting, `encodeValue` replaces instances of
- * registered types by envelopes and task specs' `Ref`/`Task` by markers; after receiving,
- * `decodeValue` restores them. Markers are plain objects with a NUL-prefixed key no user data
- * has. When a value changes owner (`move`), the ArrayBuffers it owns whole go in the transfer
- * list (zero copy); buffers shared with other views are copied, never detached.
+ * into plain objects and rejects functions. Before posting, `CloneEncoder` replaces instances
+ * of registered types by envelopes, task specs' `Ref`/`Task` by markers, and, in task specs
+ * only, functions passed as arguments (callbacks: `xs.map((x) => x * 2)`) by function
+ * references, the way task functions ship; after receiving, `CloneDecoder` restores them
+ * (callbacks as callables, through the worker's function cache). In data (results, scattered
+ * values) a function is refused with ERR_SERIALIZE. Markers are plain objects with a
+ * NUL-prefixed key no user data has. When a value changes owner (`move`), the ArrayBuffers it
+ * owns whole go in the transfer list (zero copy); buffers shared with other views are copied,
+ * never detached.
  */
 import { BaskError } from '../errors.js';
-import { describeFunction, type FnRef } from '../graph/fnref.js';
+import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
 import { Ref, Task, isPlainObject } from '../graph/spec.js';
 import { typeNamed, typeOf } from './registry.js';
 
@@ -20,6 +24,7 @@ type Marker =
   | { [MARK]: 'type'; name: string; data: unknown; module?: string }
   | { [MARK]: 'ref'; key: string }
   | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string }
+  | { [MARK]: 'fn'; fn: FnRef }
   | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array };
 
 /** An encoded value and what to transfer with it. */
@@ -43,8 +48,12 @@ export class CloneEncoder {
   constructor(
     /** Give buffers away (the sender will not use the value again). */
     private readonly move: boolean,
-    /** How functions in task specs are named on the wire. */
-    private readonly fnRef: (fn: (...args: never[]) => unknown) => FnRef = describeFunction,
+    /**
+     * How functions are named on the wire. Given when encoding a task spec: then functions in
+     * its args (callbacks) ship as references too. Without it, the value is data: a function
+     * in it fails with ERR_SERIALIZE.
+     */
+    private readonly fnRef?: (fn: (...args: never[]) => unknown) => FnRef,
     /**
      * Contents of Files/Blobs read ahead (reading is async, encoding is not). Given only for
      * the wire: locally, structured clone passes Files as they are.
@@ -56,6 +65,11 @@ export class CloneEncoder {
   encode(value: unknown): unknown {
     if (value === null || typeof value !== 'object') {
       if (typeof value === 'function') {
+        if (this.fnRef !== undefined)
+          return this.mark({
+            [MARK]: 'fn',
+            fn: this.fnRef(value as (...args: never[]) => unknown),
+          });
         throw new BaskError(
           'ERR_SERIALIZE',
           `A function ('${value.name || 'anonymous'}') cannot be sent as data between workers`,
@@ -86,7 +100,7 @@ export class CloneEncoder {
     if (value instanceof Task) {
       const marker: Marker = {
         [MARK]: 'task',
-        fn: this.fnRef(value.fn),
+        fn: (this.fnRef ?? describeFunction)(value.fn),
         args: value.args.map((a) => this.encode(a)),
       };
       if (value.key !== undefined) marker.key = value.key;
@@ -188,15 +202,14 @@ export class CloneDecoder {
     switch (marker[MARK]) {
       case 'ref':
         return new Ref(marker.key);
-      case 'task': {
-        if (this.fn === undefined)
-          throw new BaskError('ERR_SERIALIZE', 'A task spec arrived where data was expected');
+      case 'task':
         return new Task(
-          this.fn(marker.fn),
+          this.function(marker.fn, 'A task spec'),
           marker.args.map((a) => this.decode(a)),
           marker.key,
         );
-      }
+      case 'fn':
+        return this.function(marker.fn, 'A function');
       case 'file':
         return fileFrom(marker);
       case 'type': {
@@ -216,6 +229,15 @@ export class CloneDecoder {
       default:
         return marker;
     }
+  }
+
+  /** The callable a reference names; only spec decoders (given `fn`) resolve functions. */
+  private function(ref: unknown, what: string): (...args: never[]) => unknown {
+    if (this.fn === undefined)
+      throw new BaskError('ERR_SERIALIZE', `${what} arrived where data was expected`);
+    if (!isFnRef(ref))
+      throw new BaskError('ERR_SERIALIZE', `${what} arrived with a malformed reference`);
+    return this.fn(ref);
   }
 }
 

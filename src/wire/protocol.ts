@@ -94,7 +94,10 @@ export type ClientMessage =
       progress?: boolean;
     }
   | { type: 'release'; keys: string[] }
+  /** Cancel these keys and the dependents only this client wants (each reported ERR_CANCELLED). */
   | { type: 'cancel'; keys: string[] }
+  /** Run these failed keys again, with the failed tasks they depend on. */
+  | { type: 'retry'; keys: string[] }
   | { type: 'gather'; id: number; keys: string[] }
   | {
       type: 'scatter';
@@ -105,6 +108,7 @@ export type ClientMessage =
       broadcast?: boolean;
     }
   | { type: 'module'; url: string; code: string }
+  /** Answered with `{ [key]: worker ids holding it }` for the keys the scheduler knows. */
   | { type: 'who-has'; id: number; keys: string[] }
   | { type: 'info'; id: number }
   | { type: 'ping'; id: number }

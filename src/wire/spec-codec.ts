@@ -1,8 +1,10 @@
 /**
  * Task specs on the way to a worker: a `Task` becomes `{ fn: FnRef, args, marked }` (args
- * encoded by CloneEncoder: refs, nested tasks and registered types as markers), a literal
- * becomes `{ fn: null, args: [value] }`. Used by the pool for each dispatch and by a cluster
- * client once per submitted task. Unshippable functions fail here, before anything is sent.
+ * encoded by CloneEncoder: refs, nested tasks, callbacks and registered types as markers), a
+ * literal becomes `{ fn: null, args: [value] }`. Used by the pool for each dispatch and by a
+ * cluster client once per submitted task. Functions anywhere in a spec (the task's own, nested
+ * tasks', callbacks in args) are named by `describeFunction` and `ship`, so unshippable ones fail
+ * here, before anything is sent.
  */
 import { BaskError } from '../errors.js';
 import { describeFunction, type FnRef } from '../graph/fnref.js';
@@ -19,7 +21,15 @@ export function encodeSpec(
   ship: (ref: FnRef) => FnRef = (r) => r,
   blobs?: ReadonlyMap<Blob, Uint8Array>,
 ): WireSpec {
-  const name = (fn: Fn): FnRef => ship(describeFunction(fn));
+  const name = (fn: Fn): FnRef => {
+    try {
+      return ship(describeFunction(fn));
+    } catch (error) {
+      // Name the task whose function (or callback) cannot be shipped.
+      if (!(error instanceof BaskError) || error.key !== undefined) throw error;
+      throw new BaskError(error.code, `Task '${key}': ${error.message}`, { key });
+    }
+  };
   if (!(spec instanceof Task)) {
     const encoder = new CloneEncoder(false, name, blobs);
     return { fn: null, args: [encoder.encode(spec)], marked: encoder.marked };
@@ -27,13 +37,8 @@ export function encodeSpec(
   const fn = name(spec.fn);
   const args = spec.args;
   for (const a of args) {
-    if (typeof a === 'function') {
-      throw new BaskError(
-        'ERR_SERIALIZE',
-        `Task '${key}' has a function argument ('${a.name || 'anonymous'}'): functions are not data between workers; pass a task-module function's result instead`,
-      );
-    }
-    if (a !== null && typeof a === 'object') {
+    // Containers may hold refs, tasks or types; functions are callbacks: both need encoding.
+    if (a !== null && (typeof a === 'object' || typeof a === 'function')) {
       const encoder = new CloneEncoder(false, name, blobs);
       const encoded = args.map((x) => encoder.encode(x));
       return { fn, args: encoded, marked: encoder.marked };

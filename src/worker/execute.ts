@@ -101,9 +101,11 @@ function evaluateNested(task: Task, store: DataStore, pending: Pending[]): unkno
     throw key === undefined || error instanceof MissingInputError ? error : taskFailed(key, error);
   };
   try {
+    // Only what this task's own args left pending is awaited here; siblings' stays with them.
+    const mark = pending.length;
     const inner = resolveArgs(task.args, store, pending);
-    if (pending.length > 0) {
-      const mine = pending.splice(0);
+    if (pending.length > mark) {
+      const mine = pending.splice(mark);
       return settle(mine)
         .then(() => invoke(task.fn, inner))
         .then(undefined, blame);

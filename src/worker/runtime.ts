@@ -337,7 +337,8 @@ function scanMarkers(value: unknown, functions: FunctionCache, urls: string[]): 
   }
   const record = value as Record<string, unknown>;
   const kind = record[MARK];
-  if (kind === 'task') {
+  if (kind === 'task' || kind === 'fn') {
+    // A nested task's function, or a callback passed as an argument.
     const fn = record['fn'] as FnRef;
     if (!functions.isReady(fn) && fn.kind === 'module') urls.push(fn.module);
   } else if (kind === 'type') {

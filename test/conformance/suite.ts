@@ -1,7 +1,8 @@
 /**
  * The conformance suite: one set of graphs and expectations that every scheduler must pass
  * unchanged (Dask's GetFunctionTestMixin). A scheduler's test file calls `conformanceSuite`
- * with a name and the options that select it.
+ * with a name and the options that select it; it brings in the ports of Dask's own tests
+ * (dask-get.ts: GetFunctionTestMixin; dask-delayed.ts: test_delayed.py, callbacks).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +15,8 @@ import {
   task,
   type ComputeOptions,
 } from '../../src/index.js';
+import { daskDelayedSuite } from './dask-delayed.js';
+import { daskGetSuite } from './dask-get.js';
 import { tasks } from './tasks.js';
 
 const {
@@ -209,5 +212,8 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
       const expected = await get(graph, ['all', 'x-7'], { scheduler: 'sync' });
       expect(await get(graph, ['all', 'x-7'], options())).toEqual(expected);
     });
+
+    daskGetSuite(options);
+    daskDelayedSuite(options);
   });
 }

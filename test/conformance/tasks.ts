@@ -3,6 +3,7 @@
  * scheduler (sync, pool threads, Web Workers, cluster workers) can run them.
  */
 import { defineTasks } from '../../src/graph/fnref.js';
+import { registerType } from '../../src/wire/registry.js';
 
 function inc(x: number): number {
   return x + 1;
@@ -53,6 +54,52 @@ function total(values: Float64Array): number {
   return t;
 }
 
+function divmod(a: number, b: number): [number, number] {
+  return [Math.floor(a / b), a % b];
+}
+
+/** The row whose `key(row)` is largest (a callback as an argument, as Python's `max(key=)`). */
+function maxBy<T>(rows: readonly T[], key: (row: T) => number): T {
+  if (rows.length === 0) throw new RangeError('maxBy of an empty array');
+  let best = rows[0] as T;
+  for (const row of rows) if (key(row) > key(best)) best = row;
+  return best;
+}
+
+/** Dask's `mysum(a, b, c=(), **kwargs)`, with the keyword arguments as an options object. */
+function mysum(a: number, b: number, options: { c?: number[]; [name: string]: unknown }): number {
+  const { c = [], ...rest } = options;
+  return a + b + sum(c) + sum(Object.values(rest) as number[]);
+}
+
+/** Calls the callbacks of `fns` (an array or an object of functions, at any depth) on `x`. */
+function applyAll(fns: unknown, x: number): unknown {
+  if (typeof fns === 'function') return (fns as (v: number) => unknown)(x);
+  if (Array.isArray(fns)) return fns.map((f) => applyAll(f, x));
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(fns as Record<string, unknown>)) out[k] = applyAll(f, x);
+  return out;
+}
+
+/** A value with an `add` method of its own, which the `add` op calls (Python's `__add__`). */
+class Money {
+  constructor(readonly cents: number) {}
+  add(other: { cents: number }): number {
+    return this.cents + other.cents;
+  }
+}
+
+registerType(Money, {
+  name: 'conformance.Money',
+  moduleUrl: import.meta.url,
+  encode: (m: Money) => m.cents,
+  decode: (cents: number) => new Money(cents),
+});
+
+function money(cents: number): Money {
+  return new Money(cents);
+}
+
 /** The suite's task module. */
 export const tasks = defineTasks(import.meta.url, {
   inc,
@@ -66,4 +113,9 @@ export const tasks = defineTasks(import.meta.url, {
   makeObject,
   bytes,
   total,
+  divmod,
+  maxBy,
+  mysum,
+  applyAll,
+  money,
 });

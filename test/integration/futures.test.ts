@@ -68,9 +68,11 @@ describe('futures', () => {
   });
 
   it('scatters data and uses it as an argument', async () => {
-    const data = await client.scatter(new Float64Array([1, 2, 3, 4]));
+    // scatter returns futures at once (a promise would adopt a thenable Future's value).
+    const data = client.scatter(new Float64Array([1, 2, 3, 4]));
+    expect(data).toBeInstanceOf(Future);
     expect(await client.submit(tasks.total, data).result()).toBe(10);
-    const [x, y] = await client.scatter([5, 6]);
+    const [x, y] = client.scatter([5, 6]);
     expect(await client.submit(tasks.add, x as Future<number>, y as Future<number>).result()).toBe(
       11,
     );
@@ -97,7 +99,8 @@ describe('futures', () => {
   it('yields futures as they complete and waits for them', async () => {
     const futures = [3, 1, 2].map((n) => client.submit(tasks.asyncInc, n, { pure: false }));
     const seen: number[] = [];
-    for await (const [, value] of asCompleted(futures, { withResults: true })) seen.push(value);
+    for await (const [, value] of asCompleted(futures, { withResults: true }))
+      seen.push(value as number);
     expect(seen.sort()).toEqual([2, 3, 4]);
     const { done, notDone } = await wait(futures);
     expect(done).toHaveLength(3);
@@ -106,7 +109,7 @@ describe('futures', () => {
 
   it('computes and persists Delayed values as futures; is the default scheduler', async () => {
     const d = delayed(tasks.add)(delayed(tasks.inc)(1), 5);
-    const future = client.compute(d) as Future<number>;
+    const future = client.compute(d);
     expect(await future.result()).toBe(7);
     expect(await compute(d)).toEqual([7]);
   });

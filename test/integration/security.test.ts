@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Client, isBaskError } from '../../src/index.node.js';
+import { Client, isBaskError, type Future } from '../../src/index.node.js';
 import { encodeFrame } from '../../src/wire/frame.js';
 import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import { openSocket } from '../../src/wire/socket.js';
@@ -248,7 +248,9 @@ describe('hostile input', () => {
     expect((await speak(address, { role: 'client' }, pings)).code).toBe(4003);
 
     const client = await Client.connect(address, { setAsDefault: false });
-    const big = await rejection(client.scatter([new Float64Array(100_000)]));
+    // scatter hands out futures at once; the future fails when the connection closes.
+    const [placed] = client.scatter([new Float64Array(100_000)]);
+    const big = await rejection((placed as Future<Float64Array>).result());
     expect(isBaskError(big) && big.code).toBe('ERR_CONNECTION');
     expect(big.message).toMatch(/1009/);
     const text = await metrics(http);

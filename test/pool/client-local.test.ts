@@ -46,7 +46,7 @@ describe('Client.local map', () => {
     const option = thrown(() =>
       client.map(tasks.inc, [1], { priorty: 1 } as unknown as { priority: number }),
     );
-    expect((option as Error).message).toMatch(/unknown option priorty/);
+    expect((option as Error).message).toMatch(/unknown option 'priorty'/);
     const keys = thrown(() => client.map(tasks.inc, [1, 2], { key: ['only-one'] }));
     expect((keys as Error).message).toMatch(/array of 2 keys/);
   });

@@ -52,6 +52,25 @@ describe('Delayed types', () => {
     expectTypeOf(compute({ a: one, b: 2 })).toEqualTypeOf<Promise<[{ a: string; b: 2 }]>>();
   });
 
+  it('is not thenable: awaiting a Delayed gives the Delayed', () => {
+    expectTypeOf<Awaited<Delayed<number>>>().toEqualTypeOf<Delayed<number>>();
+    const make = async () => {
+      await Promise.resolve();
+      return delayed((x: number) => x + 1)(1);
+    };
+    expectTypeOf(make()).toEqualTypeOf<Promise<Delayed<number>>>();
+  });
+
+  it('keeps every overload of a method, and takes callbacks', () => {
+    const words = delayed('a b').split(' ');
+    expectTypeOf(words).toEqualTypeOf<Delayed<string[]>>();
+    expectTypeOf(words.filter((w) => w === 'a')).toEqualTypeOf<Delayed<string[]>>();
+    expectTypeOf(delayed('a').replace('a', (m) => m.toUpperCase())).toEqualTypeOf<
+      Delayed<string>
+    >();
+    expectTypeOf(delayed([3, 1]).sort((a, b) => b - a)).toEqualTypeOf<Delayed<number[]>>();
+  });
+
   it('destructures nout results', () => {
     const [a, b] = delayed((x: number): [number, string] => [x, `${x}`], { nout: 2 })(1);
     expectTypeOf(a).toEqualTypeOf<Delayed<number>>();

@@ -2,9 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { cull, fuse, getDependencies, order, toposort } from '../../src/graph/algorithms.js';
 import { describeFunction, defineTasks } from '../../src/graph/fnref.js';
-import { nodeDependencies } from '../../src/graph/deps.js';
-import { binaryOps, getattr } from '../../src/graph/ops.js';
-import { alias, ref, task, Task } from '../../src/graph/spec.js';
+import { containsTask, nodeDependencies } from '../../src/graph/deps.js';
+import { prepareGraph } from '../../src/graph/prepare.js';
+import { viewGraph } from '../../src/graph/analyze.js';
+import { CloneDecoder, CloneEncoder, MARK } from '../../src/wire/clone.js';
+import { encodeSpec } from '../../src/wire/spec-codec.js';
+import { evaluate } from '../../src/worker/execute.js';
+import { FunctionCache } from '../../src/worker/functions.js';
+import { binaryOps, getattr, identity } from '../../src/graph/ops.js';
+import { alias, ref, task, Ref, Task } from '../../src/graph/spec.js';
 import { tokenize } from '../../src/graph/tokenize.js';
 import { isBaskError } from '../../src/errors.js';
 
@@ -181,6 +187,23 @@ describe('tokenize', () => {
     expect(tokenize(task(binaryOps.add, 1, 2))).not.toBe(tokenize(task(binaryOps.sub, 1, 2)));
   });
 
+  it('gives equal callbacks equal tokens, inside args at any depth', () => {
+    const keep = (x: number): boolean => x > 0;
+    const same = (x: number): boolean => x > 0;
+    const other = (x: number): boolean => x < 0;
+    expect(tokenize(task(f, { by: [keep] }))).toBe(tokenize(task(f, { by: [same] })));
+    expect(tokenize(task(f, { by: [keep] }))).not.toBe(tokenize(task(f, { by: [other] })));
+  });
+
+  it("tells bound functions apart (Dask's test_sensitive_to_partials)", () => {
+    const add = (a: number, b: number): number => a + b;
+    const add10 = add.bind(null, 10);
+    expect(tokenize(task(add10, 2))).not.toBe(tokenize(task(add.bind(null, 20), 2)));
+    expect(tokenize(task(add10, 2))).toBe(tokenize(task(add10, 2)));
+    expect(tokenize(task(Math.max, 1))).toBe(tokenize(task(Math.max, 1)));
+    expect(tokenize(task(Math.max, 1))).not.toBe(tokenize(task(Math.min, 1)));
+  });
+
   it('survives cycles in values', () => {
     const a: Record<string, unknown> = { x: 1 };
     a['self'] = a;
@@ -251,5 +274,99 @@ describe('function references', () => {
         'ERR_INVALID_ARGUMENT',
       ),
     ).toBe(true);
+  });
+});
+
+describe('tasks inside literals', () => {
+  it('finds tasks in arrays and plain objects at any depth, not in class instances', () => {
+    expect(containsTask([1, { a: [task(inc, 1)] }])).toBe(true);
+    expect(containsTask(task(inc, 1))).toBe(true);
+    expect(containsTask([1, { a: [ref('x')] }])).toBe(false);
+    expect(containsTask(new Map([['t', task(inc, 1)]]))).toBe(false);
+    expect(containsTask('text')).toBe(false);
+  });
+
+  it('prepares a literal holding a task as a task that evaluates it', () => {
+    const batch = prepareGraph(viewGraph({ c: [1, task(inc, 1)], plain: [1, 2] }), ['c', 'plain']);
+    const specs = new Map(batch.keys.map((k, i) => [k, batch.specs[i]]));
+    const c = specs.get('c') as Task;
+    expect(c).toBeInstanceOf(Task);
+    expect(c.fn).toBe(identity);
+    expect(evaluate(c, new Map())).toEqual([1, 2]);
+    expect(specs.get('plain')).toEqual([1, 2]);
+  });
+
+  it('awaits each nested async task once, where it belongs', async () => {
+    const later = (x: number): Promise<number> => Promise.resolve(x);
+    const spec = task(f, task(later, 1), task(f, task(later, 2), 3), [task(later, 4)]);
+    expect(await evaluate(spec, new Map())).toEqual([1, [2, 3], [4]]);
+  });
+});
+
+describe('callbacks on the wire', () => {
+  const encodeDecode = (spec: unknown): unknown => {
+    const wire = encodeSpec(spec, 'k');
+    const functions = new FunctionCache();
+    const decoder = new CloneDecoder((r) => functions.resolve(r));
+    const args = wire.args.map((a) => decoder.decode(structuredClone(a)));
+    return wire.fn === null ? args[0] : new Task(f, args);
+  };
+
+  it('encodes functions in task args as references, at any depth', () => {
+    const double = (x: number): number => x * 2;
+    const wire = encodeSpec(task(f, double, { more: [double] }), 'k');
+    expect(wire.marked).toBe(true);
+    const ref1 = describeFunction(double);
+    expect(wire.args).toEqual([{ [MARK]: 'fn', fn: ref1 }, { more: [{ [MARK]: 'fn', fn: ref1 }] }]);
+    const decoded = encodeDecode(task(f, double, { more: [double] })) as Task;
+    const [first, rest] = decoded.args as [
+      (x: number) => number,
+      { more: [(x: number) => number] },
+    ];
+    expect(first(4)).toBe(8);
+    expect(rest.more[0](5)).toBe(10);
+  });
+
+  it('names the task when a callback cannot ship', () => {
+    const error = thrown(() => encodeSpec(task(f, [Math.max]), 'the-task'));
+    expect(isBaskError(error, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
+    expect((error as { key?: string }).key).toBe('the-task');
+    expect((error as Error).message).toContain("native function 'max'");
+  });
+
+  it('refuses functions in data, and function markers where data is expected', () => {
+    expect(
+      isBaskError(
+        thrown(() => new CloneEncoder(false).encode([inc])),
+        'ERR_SERIALIZE',
+      ),
+    ).toBe(true);
+    const marker = { [MARK]: 'fn', fn: describeFunction(inc) };
+    expect(
+      isBaskError(
+        thrown(() => new CloneDecoder().decode([marker])),
+        'ERR_SERIALIZE',
+      ),
+    ).toBe(true);
+    const malformed = { [MARK]: 'fn', fn: { kind: 'source', source: 1 } };
+    const decoder = new CloneDecoder(() => inc);
+    expect(
+      isBaskError(
+        thrown(() => decoder.decode([malformed])),
+        'ERR_SERIALIZE',
+      ),
+    ).toBe(true);
+  });
+
+  it('names an anonymous callback by its text', () => {
+    const makeAnonymous = (): ((x: number) => number) => (x) => x + 1;
+    const ref1 = describeFunction(makeAnonymous());
+    expect(ref1.kind === 'source' && ref1.name).toBe('(x) => x + 1');
+  });
+
+  it('keeps Ref and Task markers apart from callbacks', () => {
+    const decoded = encodeDecode(task(f, ref('a'), task(inc, 1))) as Task;
+    expect(decoded.args[0]).toBeInstanceOf(Ref);
+    expect(decoded.args[1]).toBeInstanceOf(Task);
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * A client as a scheduler (`get`/`compute(..., { scheduler: client })`, the default client):
+ * a run sends its graph, waits for every key, fires the run's hooks, and releases its futures
+ * however it ends. An aborted run cancels its futures and rejects with ERR_ABORTED.
+ *
+ * Task events come per submission that asked for progress; `RunWatches` routes them to the
+ * hooks of the runs whose keys they are.
+ */
+import { isCollectedGraph } from '../delayed/node.js';
+import { BaskError } from '../errors.js';
+import { emit, now, type Callbacks } from '../hooks.js';
+import type { SubmitOptions } from '../local/backend.js';
+import type { RunRequest } from '../scheduler.js';
+import type { TaskEvent } from '../wire/protocol.js';
+import type { Future } from './future.js';
+import { liftGraph } from './handles.js';
+import { checkShippable } from './shippable.js';
+import { sendGraph, type ClientCore } from './send.js';
+import { checkTaskOptions, taskOptionsOf } from './submission.js';
+
+interface Watch {
+  keys: ReadonlySet<string>;
+  hooks: readonly Callbacks[];
+}
+
+/** Runs whose hooks want task events, and the routing of those events. */
+export class RunWatches {
+  private readonly watching = new Set<Watch>();
+
+  /** Routes task events to the hooks of the runs whose keys they are. */
+  taskEvents(events: readonly TaskEvent[]): void {
+    for (const watch of this.watching) {
+      for (const e of events) {
+        if (!watch.keys.has(e.key)) continue;
+        emit(watch.hooks, 'taskStart', { key: e.key, worker: e.worker, time: e.start });
+        const end = { key: e.key, worker: e.worker, start: e.start, end: e.end };
+        const ended = { ...end, duration: e.end - e.start };
+        emit(
+          watch.hooks,
+          'taskEnd',
+          e.error === true ? { ...ended, error: new Error(`task '${e.key}' failed`) } : ended,
+        );
+      }
+    }
+  }
+
+  add(watch: Watch): void {
+    this.watching.add(watch);
+  }
+
+  delete(watch: Watch): void {
+    this.watching.delete(watch);
+  }
+}
+
+/** Runs a request on the client's cluster; resolves to the values by key. */
+export async function runOnClient(
+  core: ClientCore,
+  watches: RunWatches,
+  request: RunRequest,
+  cancel: (futures: readonly Future[]) => void,
+): Promise<Map<string, unknown>> {
+  // An infinite timeout is no limit (the pool accepts it; the protocol wants finite numbers).
+  const timeout = Number.isFinite(request.timeout) ? request.timeout : undefined;
+  const defaults = taskOptionsOf({ verify: request.verify, timeout });
+  checkTaskOptions(defaults, 'compute(..., options)');
+  const started = now();
+  const hooks = request.callbacks;
+  const lifted = liftGraph(
+    request.graph,
+    (k) => core.states.has(k),
+    isCollectedGraph(request.graph),
+  );
+  checkShippable(lifted.view, request.keys);
+  const options: SubmitOptions = {
+    progress: hooks.length > 0,
+    ...(Object.keys(defaults).length > 0 ? { defaults } : {}),
+  };
+  const { futures, batch, accepted } = sendGraph(
+    core,
+    lifted,
+    request.keys,
+    options,
+    request.fuse ?? true,
+  );
+  const finish = (error?: unknown): void =>
+    emit(hooks, 'finish', {
+      scheduler: 'distributed',
+      time: now(),
+      elapsed: now() - started,
+      ...(error !== undefined ? { error } : {}),
+    });
+  emit(hooks, 'start', {
+    scheduler: 'distributed',
+    ntasks: batch?.keys.length ?? 0,
+    keys: request.keys,
+    time: started,
+  });
+  const aborted = (): BaskError =>
+    new BaskError('ERR_ABORTED', 'The computation was aborted', {
+      cause: request.signal?.reason,
+    });
+  const onAbort = (): void => cancel(futures);
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+  const watch = { keys: new Set(batch?.keys ?? []), hooks };
+  if (hooks.length > 0) watches.add(watch);
+  try {
+    await accepted;
+    const values = await Promise.all(futures.map((f) => f.result()));
+    if (request.signal?.aborted === true) throw aborted();
+    finish();
+    return new Map(request.keys.map((key, i) => [key, values[i]]));
+  } catch (error) {
+    const failure = request.signal?.aborted === true ? aborted() : error;
+    finish(failure);
+    throw failure;
+  } finally {
+    watches.delete(watch);
+    request.signal?.removeEventListener('abort', onAbort);
+    for (const f of futures) f.release();
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The engine's event layer: turns each event into transitions; every task runs once, on the
+ * worker it was sent to. The local pool runs this class as it is. `Engine` (engine.ts) adds
+ * the cluster's layers on top, host timeouts (timeouts.ts) and replication (replicas.ts),
+ * kept apart so that an app's bundle, whose pool needs neither, leaves them out.
+ *
+ * Here the hooks those layers override say "none": without `replicate` (which this class
+ * does not take) no task has replicas, and a pool times its tasks out itself, by stopping
+ * the worker (a `task-timed-out` event is refused).
+ */
+import { BaskError } from '../errors.js';
+import type { GraphBatch } from '../graph/prepare.js';
+import { NO_TASKS, SCATTERED, type EngineOptions } from './core.js';
+import { FaultCore } from './faults.js';
+import {
+  TaskGroup,
+  TaskRecord,
+  type ClientId,
+  type EngineEvent,
+  type GraphSubmitted,
+  type Instruction,
+  type TaskOptions,
+  type WorkerId,
+  type WorkerRecord,
+} from './types.js';
+import { cancelledWith, erredLineage } from './requests.js';
+import { errorVote } from './verify.js';
+
+/** A result as a replica reports it (an error's `hash` is its vote, verify.ts). */
+export interface ReplicaResult {
+  hash: string;
+  nbytes: number;
+  duration: number;
+  error?: unknown;
+}
+
+/** Options of a {@link BaseEngine}: those of `Engine` without `replicate`. */
+export type BaseEngineOptions = Omit<EngineOptions, 'replicate'>;
+
+/** The scheduling state machine without replication (see `Engine` for it). */
+export class BaseEngine extends FaultCore {
+  // `replicate` is kept out of the type: this class has no replicas to run.
+  constructor(options: BaseEngineOptions = {}) {
+    super(options);
+  }
+
+  /** Takes one event; returns what drivers must do now. */
+  handle(event: EngineEvent): Instruction[] {
+    this.out = [];
+    this.apply(event);
+    this.schedule();
+    this.flushFrees();
+    this.validate?.(this);
+    return this.out;
+  }
+
+  /** Takes several events at once (a worker's batch of completions); one set of instructions. */
+  handleMany(events: readonly EngineEvent[]): Instruction[] {
+    this.out = [];
+    for (const event of events) this.apply(event);
+    this.schedule();
+    this.flushFrees();
+    this.validate?.(this);
+    return this.out;
+  }
+
+  private apply(event: EngineEvent): void {
+    switch (event.type) {
+      case 'graph-submitted':
+        return this.graphSubmitted(event);
+      case 'task-finished':
+        return this.taskFinished(event.key, event.worker, event.nbytes, event.duration, event.hash);
+      case 'task-erred':
+        return this.taskErred(event.key, event.worker, event.error, event.duration ?? 0);
+      case 'task-missing-data':
+        return this.taskMissingData(event.key, event.worker, event.missing);
+      case 'task-timed-out':
+        return this.taskTimedOut(event.key, event.worker);
+      case 'worker-added':
+        return this.workerAdded(
+          event.worker,
+          event.nthreads,
+          event.resources ?? {},
+          event.host ?? event.worker,
+        );
+      case 'worker-removed':
+        return this.workerRemoved(event.worker, event.running, event.reason ?? 'crashed');
+      case 'data-scattered':
+        return this.dataScattered(event.client, event.key, event.worker, event.nbytes);
+      case 'keys-released':
+        for (const key of event.keys) this.unwant(event.client, this.tasks.get(key));
+        return this.drainReleaseChecks();
+      case 'keys-cancelled':
+        return this.keysCancelled(event.client, event.keys);
+      case 'keys-retried':
+        return this.keysRetried(event.keys);
+      case 'client-removed':
+        for (const t of [...(this.clientWants.get(event.client) ?? [])])
+          this.unwant(event.client, t);
+        this.clientWants.delete(event.client);
+        return this.drainReleaseChecks();
+    }
+  }
+
+  // ---- submission -------------------------------------------------------------------------
+
+  protected graphSubmitted(event: GraphSubmitted): void {
+    const { batch, client } = event;
+    if (this.replicate) this.checkVerify(event);
+    const base = this.nextRank;
+    this.nextRank += batch.keys.length;
+    const records = this.createRecords(batch, base, event);
+    for (const key of event.wanted) {
+      const t = this.tasks.get(key);
+      if (t === undefined)
+        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
+      this.want(client, t);
+    }
+    // Everything in a batch is needed by what it wants (the submitter culled it).
+    for (const t of records) if (t.state === 'released') this.makeNeeded(t);
+    for (const key of event.wanted) {
+      const t = this.tasks.get(key) as TaskRecord;
+      if (t.state === 'memory') this.report(client, t);
+      else if (t.state === 'erred') this.reportError(client, t);
+    }
+    this.drainReleaseChecks();
+  }
+
+  private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
+    const { keys, specs, depStart, depList, external } = batch;
+    // Check every external key first: a refused batch must leave no records behind.
+    const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
+    let batchKeys: Set<string> | undefined;
+    for (const key of event.wanted) {
+      if (this.tasks.has(key)) continue;
+      batchKeys ??= new Set(keys);
+      if (!batchKeys.has(key)) {
+        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
+      }
+    }
+    const records = new Array<TaskRecord>(keys.length);
+    // A batch's keys are unique: an empty engine needs no lookup for existing records.
+    const fresh = this.tasks.size === 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const existing = fresh ? undefined : this.tasks.get(key);
+      if (existing !== undefined) {
+        records[i] = existing;
+        continue;
+      }
+      const from = depStart[i] as number;
+      const to = depStart[i + 1] as number;
+      const deps = to === from ? NO_TASKS : new Array<TaskRecord>(to - from);
+      for (let e = from; e < to; e++) {
+        const d = depList[e] as number;
+        deps[e - from] = d >= 0 ? (records[d] as TaskRecord) : (externals[-d - 1] as TaskRecord);
+      }
+      const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
+      const options = event.options?.get(key) ?? event.defaults;
+      if (options !== undefined) this.setOptions(t, options);
+      for (const dep of deps) {
+        if (dep.liveDependents++ === 0 && dep.dependents.length === 0) dep.dependents = [t];
+        else dep.dependents.push(t);
+      }
+      this.tasks.set(key, t);
+      records[i] = t;
+    }
+    return records;
+  }
+
+  private externalTask(key: string, neededBy: string): TaskRecord {
+    const t = this.tasks.get(key);
+    if (t === undefined) {
+      throw new BaskError(
+        'ERR_MISSING_KEY',
+        `Key '${key}' (needed by '${neededBy}') is not known here`,
+        { key },
+      );
+    }
+    return t;
+  }
+
+  private setOptions(t: TaskRecord, options: TaskOptions): void {
+    t.options = options;
+    t.retriesLeft = options.retries ?? 0;
+  }
+
+  private want(client: ClientId, t: TaskRecord): void {
+    if (t.wantedBy === null) t.wantedBy = [client];
+    else if (!t.wantedBy.includes(client)) t.wantedBy.push(client);
+    let wants = this.clientWants.get(client);
+    if (wants === undefined) this.clientWants.set(client, (wants = new Set()));
+    wants.add(t);
+  }
+
+  private unwant(client: ClientId, t: TaskRecord | undefined): void {
+    if (t === undefined || t.wantedBy === null) return;
+    const i = t.wantedBy.indexOf(client);
+    if (i < 0) return;
+    t.wantedBy.splice(i, 1);
+    if (t.wantedBy.length === 0) t.wantedBy = null;
+    this.clientWants.get(client)?.delete(t);
+    this.releaseChecks.push(t);
+  }
+
+  // ---- cancel and retry (requests.ts) -------------------------------------------------------
+
+  /**
+   * The client stops wanting `keys`; the dependents only it wants are cancelled with them,
+   * each reported to it as erred with ERR_CANCELLED (the keys themselves it cancelled itself).
+   */
+  private keysCancelled(client: ClientId, keys: readonly string[]): void {
+    const roots: TaskRecord[] = [];
+    for (const key of keys) {
+      const t = this.tasks.get(key);
+      if (t !== undefined) roots.push(t);
+    }
+    for (const { task: t, root } of cancelledWith(roots, client)) {
+      if (t.wantedBy === null) continue;
+      const error = new BaskError(
+        'ERR_CANCELLED',
+        `Future '${t.key}' was cancelled: it depends on '${root}', which was cancelled`,
+        { key: t.key },
+      );
+      this.out.push({ type: 'report', client, key: t.key, state: 'erred', error, blame: t.key });
+      this.unwant(client, t);
+    }
+    for (const t of roots) this.unwant(client, t);
+    this.drainReleaseChecks();
+  }
+
+  /** Erred keys run again, with the erred tasks their failure came from. */
+  private keysRetried(keys: readonly string[]): void {
+    for (const key of keys) {
+      const t = this.tasks.get(key);
+      if (t === undefined || t.state !== 'erred') continue;
+      for (const u of erredLineage(t)) this.clearError(u);
+      this.makeNeeded(t);
+    }
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+
+  private taskFinished(
+    key: string,
+    workerId: WorkerId,
+    nbytes: number,
+    duration: number,
+    hash: string | undefined,
+  ): void {
+    const w = this.workers.get(workerId);
+    const t = this.tasks.get(key);
+    if (w === undefined) {
+      if (t !== undefined && hash !== undefined)
+        this.lateResult(t, workerId, { hash, nbytes, duration });
+      return;
+    }
+    if (t === undefined || t.state !== 'processing' || t.processingOn !== w) {
+      if (t !== undefined && this.runsReplica(t, w)) {
+        this.replicaDone(t, w, { hash: hash ?? 'no hash', nbytes, duration });
+        this.drainReleaseChecks();
+        return;
+      }
+      if (t !== undefined && hash !== undefined)
+        this.lateResult(t, workerId, { hash, nbytes, duration });
+      // Stale: cancelled, reassigned or already done. Nobody tracks this copy: drop it.
+      if (t === undefined || t.holders === null || !t.holders.includes(w)) this.freeOn(w, key);
+      return;
+    }
+    this.leaveWorker(t);
+    t.group.observe(duration);
+    w.tasksDone++;
+    this.toMemory(t, [w], nbytes);
+    this.drainReleaseChecks();
+  }
+
+  private taskErred(key: string, workerId: WorkerId, error: unknown, duration: number): void {
+    const w = this.workers.get(workerId);
+    const t = this.tasks.get(key);
+    if (t !== undefined && t.checks !== null && (w === undefined || t.processingOn !== w)) {
+      const result = { hash: errorVote(error), nbytes: 0, duration, error };
+      if (w !== undefined && this.runsReplica(t, w)) {
+        this.replicaDone(t, w, result);
+        this.drainReleaseChecks();
+      } else {
+        this.lateResult(t, workerId, result);
+      }
+      return;
+    }
+    if (w === undefined || t === undefined || t.state !== 'processing' || t.processingOn !== w)
+      return;
+    this.leaveWorker(t);
+    t.group.observe(duration);
+    if (t.retriesLeft > 0) {
+      t.retriesLeft--;
+      this.unpipeline(t, w);
+      this.toQueued(t);
+      return;
+    }
+    this.toErred(t, error, key);
+    this.drainReleaseChecks();
+  }
+
+  // ---- scattered data ---------------------------------------------------------------------
+
+  private dataScattered(client: ClientId, key: string, workerId: WorkerId, nbytes: number): void {
+    const w = this.workers.get(workerId);
+    if (w === undefined)
+      throw new BaskError(
+        'ERR_NO_WORKERS',
+        `Cannot scatter '${key}' to unknown worker '${workerId}'`,
+      );
+    let t = this.tasks.get(key);
+    if (t === undefined) {
+      t = new TaskRecord(key, SCATTERED, NO_TASKS, this.nextRank++, this.groupOf(key));
+      this.tasks.set(key, t);
+    }
+    if (t.state === 'released' || t.state === 'erred') {
+      t.state = 'memory';
+      t.error = undefined;
+      t.holders = [];
+    }
+    if (t.state === 'memory' && t.holders !== null && !t.holders.includes(w)) {
+      if (t.holders.length === 0) t.nbytes = nbytes;
+      t.holders.push(w);
+      w.nkeys++;
+      w.nbytes += t.nbytes;
+    }
+    this.want(client, t);
+  }
+
+  // ---- the cluster's layers: none here (timeouts.ts and replicas.ts override these) ---------
+
+  /** A run went past its timeout on a host: only `Engine` moves runs between hosts. */
+  protected taskTimedOut(key: string, _workerId: WorkerId): void {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `task-timed-out ('${key}') needs Engine: BaseEngine leaves time limits to its driver`,
+      { key },
+    );
+  }
+
+  /** Refuses a batch whose `verify` can never be satisfied (only called when replicating). */
+  protected checkVerify(_event: GraphSubmitted): void {}
+
+  protected startReplicas(_t: TaskRecord): boolean {
+    return false;
+  }
+
+  protected stopReplicas(_t: TaskRecord): void {}
+
+  protected retryReplicas(): void {}
+
+  protected runsReplica(_t: TaskRecord, _w: WorkerRecord): boolean {
+    return false;
+  }
+
+  protected leaveReplica(_t: TaskRecord, _w: WorkerRecord): void {}
+
+  protected replicaDone(_t: TaskRecord, _w: WorkerRecord, _result: ReplicaResult): void {}
+
+  protected decide(_t: TaskRecord, _last?: WorkerRecord): void {}
+
+  /** A result from a worker not running the task: only a verification checks those. */
+  protected lateResult(_t: TaskRecord, _workerId: string, _result: ReplicaResult): void {}
+
+  // ---- views for drivers and diagnostics --------------------------------------------------
+
+  /** The states of all known tasks, counted. */
+  countStates(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const t of this.tasks.values()) counts[t.state] = (counts[t.state] ?? 0) + 1;
+    return counts;
+  }
+
+  /** The known task groups with their mean durations (seconds). */
+  taskGroups(): ReadonlyMap<string, TaskGroup> {
+    return this.groups;
+  }
+}
