@@ -37,7 +37,7 @@ export class FakeWorker {
       () =>
         this.send({
           type: 'heartbeat',
-          metrics: { memory: 0, threads: {}, bytesIn: {}, bytesOut: {} },
+          metrics: { memory: 0, bytesIn: {}, bytesOut: {} },
         }),
       500,
     );

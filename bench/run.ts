@@ -33,6 +33,7 @@ const BENCHES: Record<string, Bench> = {
   volunteer: { file: 'volunteer.js', nodeFlags: [], what: 'WebRTC vs relay, tabs vs Node' },
   verify: { file: 'verify.js', nodeFlags: [], what: 'cost of verify: 2' },
   faults: { file: 'faults.js', nodeFlags: [], what: 'fuzz, chaos, load, auth (FAULTS.md)' },
+  reconnect: { file: 'reconnect.js', nodeFlags: [], what: 'client back after a scheduler restart' },
   package: { file: 'package.js', nodeFlags: [], what: 'tarball, install size, bundle sizes' },
 };
 

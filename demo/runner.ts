@@ -91,7 +91,8 @@ export async function connectScheduler(
 
 /** True for the result of {@link connectScheduler} when it could not connect. */
 export function isUnavailable(choice: SchedulerChoice | UnavailableRun): choice is UnavailableRun {
-  return typeof choice === 'object' && 'status' in choice;
+  // A Client has a `status` of its own ('connected', ...): test the value, not the key.
+  return typeof choice === 'object' && (choice as { status?: unknown }).status === 'unavailable';
 }
 
 /** Runs every file on one scheduler; the wall time covers building and computing the graph. */

@@ -71,7 +71,7 @@ function reportError(name: string, error: unknown, help: string): number {
   if (isBaskError(error)) {
     console.error(`bask ${name}: ${error.message} [${error.code}]`);
     if (process.env['BASK_DEBUG'] !== undefined) console.error(error.stack);
-    return error.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1;
+    return error.code === 'ERR_INVALID_ARGUMENT' || error.code === 'ERR_ADDRESS_IN_USE' ? 2 : 1;
   }
   console.error(`bask ${name}:`, error);
   return 1;

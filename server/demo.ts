@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../src/errors.js';
 import type { Command } from './command.js';
-import { parseCount, parsePort, untilSignal } from './options.js';
+import { LISTEN_OPTIONS, listenOf, parseCount, untilSignal } from './options.js';
 import { SchedulerServer } from './scheduler/server.js';
 import { WorkerProcess } from './worker/process.js';
 
@@ -34,9 +34,7 @@ export const demoCommand: Command = {
     const { values } = parseArgs({
       args: [...argv],
       options: {
-        port: { type: 'string' },
-        'dashboard-port': { type: 'string' },
-        host: { type: 'string' },
+        ...LISTEN_OPTIONS,
         nthreads: { type: 'string' },
         'demo-dir': { type: 'string' },
       },
@@ -51,9 +49,7 @@ export const demoCommand: Command = {
       );
     }
     const server = await SchedulerServer.start({
-      port: parsePort('port', values.port, 8786),
-      dashboardPort: parsePort('dashboard-port', values['dashboard-port'], 8787),
-      host: values.host ?? '127.0.0.1',
+      ...listenOf(values),
       staticRoot: demoDir,
     });
     const nthreads = parseCount('nthreads', values.nthreads, availableParallelism());
@@ -65,7 +61,7 @@ export const demoCommand: Command = {
       `Scheduler at:      ${server.address} (${nthreads} local worker thread${nthreads === 1 ? '' : 's'})`,
     );
     console.log('Press Ctrl+C to stop.');
-    const reason = await Promise.race([untilSignal(), worker.stopped_()]);
+    const reason = await Promise.race([untilSignal(), worker.whenStopped()]);
     worker.stop(reason);
     await server.close();
     return 0;

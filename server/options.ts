@@ -54,6 +54,26 @@ export function parsePort(option: string, text: string | undefined, fallback: nu
   return n;
 }
 
+/** The `parseArgs` options of a command that starts a scheduler: where it listens. */
+export const LISTEN_OPTIONS = {
+  port: { type: 'string' },
+  'dashboard-port': { type: 'string' },
+  host: { type: 'string' },
+} as const;
+
+/** Where a scheduler listens, from LISTEN_OPTIONS' values (as Dask: 8786, 8787, 127.0.0.1). */
+export function listenOf(values: { port?: string; 'dashboard-port'?: string; host?: string }): {
+  port: number;
+  dashboardPort: number;
+  host: string;
+} {
+  return {
+    port: parsePort('port', values.port, 8786),
+    dashboardPort: parsePort('dashboard-port', values['dashboard-port'], 8787),
+    host: values.host ?? '127.0.0.1',
+  };
+}
+
 /** A positive integer. */
 export function parseCount(option: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;

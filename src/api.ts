@@ -10,7 +10,7 @@ import { isDelayed, makeDelayed, nodeOf } from './delayed/delayed.js';
 import { collectGraph, DelayedNode } from './delayed/node.js';
 import type { ComputedArgs, ComputeOptions, VisualizeOptions } from './delayed/types.js';
 import { MAX_VERIFY } from './engine/verify.js';
-import { BaskError } from './errors.js';
+import { abortedError, BaskError } from './errors.js';
 import { viewGraph, type GraphView } from './graph/analyze.js';
 import { isPlainObject, type Graph, type KeySpec } from './graph/spec.js';
 import { collectCallbacks } from './hooks.js';
@@ -75,9 +75,7 @@ async function run(
 ): Promise<Map<string, unknown>> {
   checkOptions(options);
   if (options.signal?.aborted === true) {
-    throw new BaskError('ERR_ABORTED', 'The computation was aborted before it started', {
-      cause: options.signal.reason,
-    });
+    throw abortedError(options.signal.reason, 'The computation was aborted before it started');
   }
   const scheduler = resolveScheduler(options.scheduler);
   const request = {

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'ERR_DATA_LOST'
   | 'ERR_NO_WORKERS'
   | 'ERR_CONNECTION'
+  | 'ERR_ADDRESS_IN_USE'
   | 'ERR_PROTOCOL_VERSION'
   | 'ERR_PROTOCOL'
   | 'ERR_AUTH'
@@ -58,6 +59,11 @@ export class BaskError extends Error {
     this.key = options.key;
     if (options.stack !== undefined) this.stack = options.stack;
   }
+}
+
+/** The ERR_ABORTED error of a run whose `signal` aborted (`reason`: the signal's reason). */
+export function abortedError(reason: unknown, message = 'The computation was aborted'): BaskError {
+  return new BaskError('ERR_ABORTED', message, { cause: reason });
 }
 
 /** True when `error` is a BaskError, optionally with the given code. */

@@ -8,6 +8,9 @@
  * tsconfig `lib` does not list them.
  */
 import './api.js';
+// bask's own task modules, by id: results that hold their types decode on this thread too.
+import './frame/builtin.js';
+import './seed/builtin.js';
 
 export { get, compute, persist, visualize, type GetOptions } from './api.js';
 export { delayed, isDelayed, type DelayedOptions, type DelayedTuple } from './delayed/delayed.js';
@@ -58,6 +61,8 @@ export {
   type GatherOptions,
 } from './client/client.js';
 export { Future, type FutureStatus, type FutureView } from './client/future.js';
+export type { ConnectionStatus as ClientStatus } from './client/connection.js';
+export type { ReconnectOptions } from './wire/backoff.js';
 export {
   asCompleted,
   wait,

@@ -45,10 +45,15 @@ async function join(): Promise<void> {
     const v = await joinCluster(address, joinOptions());
     volunteer = v;
     showState('running', `Working as ${v.name} with ${v.threads.length} thread(s).`);
+    let shown: string = v.status().state;
     v.onStatus((status) => {
       showStatus(status);
-      if (status.state === 'stopped' && volunteer === v)
-        showState('stopped', `Stopped: ${status.reason ?? ''}`);
+      if (volunteer !== v || status.state === shown) return;
+      shown = status.state;
+      if (status.state === 'stopped') showState('stopped', `Stopped: ${status.reason ?? ''}`);
+      else if (status.state === 'reconnecting')
+        showState('reconnecting', `Reconnecting to ${address} (${status.reason ?? ''})…`);
+      else showState('running', `Working again as ${v.name} with ${v.threads.length} thread(s).`);
     });
   } catch (error) {
     if (isBaskError(error, 'ERR_AUTH')) {

@@ -24,8 +24,10 @@ import type { GraphBatch } from '../../src/graph/prepare.js';
 import type { TaskResult, WireTask } from '../../src/wire/pool-protocol.js';
 import type {
   ClientMessage,
+  ClusterInfo,
   FromWorkerProcess,
   Hello,
+  QuarantinedProcess,
   ToClient,
   ToWorkerProcess,
   WorkerInfo,
@@ -64,16 +66,6 @@ export interface WorkerProcessRecord {
   quarantined?: { key: string; reason: string; since: number };
 }
 
-/** A quarantined worker process, as `/api/info` lists it. */
-export interface QuarantinedInfo {
-  name: string;
-  host: string;
-  workers: string[];
-  key: string;
-  reason: string;
-  since: number;
-}
-
 /** The most task-module text the scheduler keeps (clients upload modules once; they stay). */
 const MAX_MODULE_BYTES = 256 * 1024 ** 2;
 /** Quarantined processes listed by /api/info (the oldest go first). */
@@ -96,7 +88,7 @@ export class Cluster {
   /** Small results that came with this step's completions, and the thread that sent each. */
   private readonly values = new Map<string, { worker: string; value: unknown }>();
   private readonly deadlines = new Deadlines((expired) => this.timedOut(expired));
-  private readonly quarantined: QuarantinedInfo[] = [];
+  private readonly quarantined: QuarantinedProcess[] = [];
   private events: EngineEvent[] = [];
   private draining = false;
   private scatterCount = 0;
@@ -431,11 +423,7 @@ export class Cluster {
   }
 
   /** Workers, task states and quarantined processes (client.info(), /api/info). */
-  info(): {
-    workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
-    tasks: Record<string, number>;
-    quarantined: QuarantinedInfo[];
-  } {
+  info(): ClusterInfo {
     const workers = [...this.engine.workers.values()].map((w) => ({
       id: w.id,
       nthreads: w.nthreads,
@@ -507,8 +495,6 @@ export class Cluster {
         }
         return;
       }
-      case 'missing-module':
-        return;
     }
   }
 

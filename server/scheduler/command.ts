@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { readFile } from 'node:fs/promises';
 import { BaskError } from '../../src/errors.js';
-import { parseCount, parsePort, parseSize, untilSignal } from '../options.js';
+import { LISTEN_OPTIONS, listenOf, parseCount, parseSize, untilSignal } from '../options.js';
 import { SchedulerServer } from './server.js';
 
 const HELP = `Usage: bask scheduler [options]
@@ -36,9 +36,7 @@ export const schedulerCommand: Command = {
     const { values } = parseArgs({
       args: [...argv],
       options: {
-        port: { type: 'string' },
-        'dashboard-port': { type: 'string' },
-        host: { type: 'string' },
+        ...LISTEN_OPTIONS,
         'client-token': { type: 'string' },
         'worker-token': { type: 'string' },
         'heartbeat-timeout': { type: 'string' },
@@ -66,9 +64,7 @@ export const schedulerCommand: Command = {
         ? undefined
         : parseCount('rate-limit', values['rate-limit'], 20_000);
     const server = await SchedulerServer.start({
-      port: parsePort('port', values.port, 8786),
-      dashboardPort: parsePort('dashboard-port', values['dashboard-port'], 8787),
-      host: values.host ?? '127.0.0.1',
+      ...listenOf(values),
       ...(clientToken !== undefined ? { clientToken } : {}),
       ...(workerToken !== undefined ? { workerToken } : {}),
       ...(values['heartbeat-timeout'] !== undefined

@@ -16,21 +16,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import type { Hello } from '../../src/wire/protocol.js';
 
-/** WebSocket close codes the scheduler uses (4000-4999 are the application's range). */
-export const CLOSE = {
-  /** A worker missed its heartbeats. */
-  heartbeat: 4000,
-  /** Refused: a wrong or missing token, or a remote peer for a role served to localhost only. */
-  auth: 4001,
-  /** A malformed, unknown or invalid message (or no hello in time). */
-  invalid: 4002,
-  /** Too many messages or bytes per second. */
-  rate: 4003,
-  /** The peer speaks another protocol version. */
-  version: 4004,
-  /** A message larger than the scheduler's limit (WebSocket's own code). */
-  tooBig: 1009,
-} as const;
+/** WebSocket close codes the scheduler uses: defined with the protocol. */
+export { CLOSE } from '../../src/wire/protocol.js';
 
 /** Why a peer was refused or closed (the label of the counters on /metrics). */
 export type Refusal = 'auth' | 'local-only' | 'origin' | 'invalid' | 'rate' | 'version' | 'too-big';

@@ -463,7 +463,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<void> {
       reject(
         error.code === 'EADDRINUSE'
           ? new BaskError(
-              'ERR_INVALID_ARGUMENT',
+              'ERR_ADDRESS_IN_USE',
               `Port ${port} on ${host} is in use: pick another with --port/--dashboard-port (0 for any free port)`,
             )
           : error,

@@ -5,6 +5,7 @@
  */
 import type { TaskResult } from '../../src/wire/pool-protocol.js';
 import type { TaskEvent } from '../../src/wire/protocol.js';
+import { taskEventOf } from '../../src/wire/task-events.js';
 
 /** Who watches which task. */
 export class TaskWatchers {
@@ -43,13 +44,7 @@ export class TaskWatchers {
       for (const client of clients) {
         let list = out.get(client);
         if (list === undefined) out.set(client, (list = []));
-        list.push({
-          key: r.key,
-          worker,
-          start: r.start,
-          end: r.end,
-          ...(r.error !== undefined ? { error: true } : {}),
-        });
+        list.push(taskEventOf(worker, r));
         this.byClient.get(client)?.delete(r.key);
       }
       this.byKey.delete(r.key);

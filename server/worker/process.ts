@@ -56,11 +56,8 @@ export interface WorkerProcessOptions {
   heartbeatTimeout?: number;
 }
 
-/**
- * Close codes after which joining again cannot help: a refused token (4001), a message the
- * scheduler found invalid (4002), another protocol version (4004). See the README's table.
- */
-export const CLOSE_CODES_FINAL: ReadonlySet<number> = new Set([4001, 4002, 4004]);
+/** Close codes after which joining again cannot help (shared with clients and volunteer tabs). */
+export { CLOSE_CODES_FINAL } from '../../src/wire/backoff.js';
 
 /** A running worker process. */
 export class WorkerProcess {
@@ -211,7 +208,7 @@ export class WorkerProcess {
   }
 
   /** Resolves when the process stops, with the reason. */
-  stopped_(): Promise<string> {
+  whenStopped(): Promise<string> {
     return new Promise((resolve) => {
       if (this.stopped) resolve('stopped');
       else this.stopListeners.push(resolve);
@@ -273,7 +270,6 @@ export class WorkerProcess {
         if (thread !== undefined) void this.replaceThread(thread, undefined);
         return;
       }
-      case 'module':
       case 'ping':
         return;
     }
@@ -370,12 +366,10 @@ export class WorkerProcess {
         this.stop('the scheduler stopped answering');
         return;
       }
-      const threads: Record<string, { keys: number; tasksDone: number }> = {};
       this.send({
         type: 'heartbeat',
         metrics: {
           memory: process.memoryUsage.rss(),
-          threads,
           bytesIn: { ...this.peers.bytesIn },
           bytesOut: { ...this.peers.bytesOut },
         },

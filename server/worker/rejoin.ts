@@ -9,14 +9,15 @@
  * Policy: data held before the loss is gone (a restarted scheduler knows nothing of it, and one
  * that removed this worker has rescheduled its work), so each join starts fresh threads.
  */
-import { BaskError, isBaskError } from '../../src/errors.js';
-import { CLOSE_CODES_FINAL, WorkerProcess, type WorkerProcessOptions } from './process.js';
+import { BaskError } from '../../src/errors.js';
+import { CLOSE_CODES_FINAL, retryWithBackoff, type BackoffPolicy } from '../../src/wire/backoff.js';
+import { WorkerProcess, type WorkerProcessOptions } from './process.js';
 
 /** How `serve` reports: a line for the terminal. */
 export type Log = (line: string) => void;
 
-const FIRST_RETRY_MS = 250;
-const MAX_RETRY_MS = 5000;
+/** Retries until --death-timeout: 250 ms, doubling up to 5 s. */
+const REJOIN_POLICY: BackoffPolicy = { retries: Infinity, initialDelayMs: 250, maxDelayMs: 5000 };
 
 /**
  * Runs a worker process until `stop` resolves (a signal: exit code 0) or until it has been
@@ -31,14 +32,14 @@ export async function serve(
   let stopped: string | undefined;
   void stop.then((signal) => (stopped = signal));
   for (let joins = 0; ; joins++) {
-    const worker = await join(options, deathTimeout, stop, () => stopped);
+    const worker = await join(options, deathTimeout, stop);
     if (worker === undefined) return stopped !== undefined ? 0 : 1;
     const threads = [...worker.threads.keys()];
     log(
       `Worker '${worker.name}' ${joins === 0 ? 'registered' : 'registered again'} at ${options.address} with ${threads.length} thread${threads.length === 1 ? '' : 's'}: ${threads.join(', ')}\n` +
         `Peers fetch its data at: ${worker.peerAddress}`,
     );
-    const reason = await Promise.race([stop, worker.stopped_()]);
+    const reason = await Promise.race([stop, worker.whenStopped()]);
     worker.stop(reason);
     log(`Worker '${worker.name}' stopped: ${reason}`);
     if (stopped !== undefined) return 0;
@@ -55,25 +56,20 @@ async function join(
   options: WorkerProcessOptions,
   deathTimeout: number,
   stop: Promise<string>,
-  stopped: () => string | undefined,
 ): Promise<WorkerProcess | undefined> {
-  const deadline = Date.now() + deathTimeout;
-  let wait = FIRST_RETRY_MS;
-  for (;;) {
-    try {
-      return await WorkerProcess.start(options);
-    } catch (error) {
-      if (!isBaskError(error, 'ERR_CONNECTION')) throw error;
-      if (Date.now() + wait > deadline) {
-        throw new BaskError(
+  const aborted = new AbortController();
+  void stop.then(() => aborted.abort());
+  return retryWithBackoff(
+    () => WorkerProcess.start(options),
+    { ...REJOIN_POLICY, deadlineMs: deathTimeout },
+    {
+      signal: aborted.signal,
+      giveUp: (last) =>
+        new BaskError(
           'ERR_CONNECTION',
-          `No scheduler answered at ${options.address} for ${deathTimeout / 1000} s (--death-timeout). Last try: ${error.message}`,
-          { cause: error },
-        );
-      }
-    }
-    await Promise.race([stop, new Promise((resolve) => setTimeout(resolve, wait))]);
-    if (stopped() !== undefined) return undefined;
-    wait = Math.min(MAX_RETRY_MS, wait * 2);
-  }
+          `No scheduler answered at ${options.address} for ${deathTimeout / 1000} s (--death-timeout). Last try: ${last.message}`,
+          { cause: last },
+        ),
+    },
+  );
 }

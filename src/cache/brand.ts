@@ -8,16 +8,33 @@
  * option does not need the class.
  */
 import { BaskError } from '../errors.js';
-import type { ResultCache } from './result-cache.js';
-
-/** `'indexeddb'` (the default cache), a ResultCache, or false (no cache). */
-export type CacheOption = 'indexeddb' | ResultCache | false;
 
 /** The brand every ResultCache carries. */
 export const RESULT_CACHE: unique symbol = Symbol('bask.ResultCache');
 
+/**
+ * A ResultCache as the `cache` option names it: the class (result-cache.ts) implements this, so
+ * option types need not load it. Only that class carries the brand.
+ */
+export interface ResultCacheLike {
+  readonly [RESULT_CACHE]: true;
+  readonly name: string;
+  readonly maxBytes: number;
+  /** The cached results among `tokens`, decoded, by token. */
+  get(tokens: readonly string[]): Promise<Map<string, unknown>>;
+  /** Keeps these results (by token), evicting the least recently used past `maxBytes`. */
+  set(entries: readonly (readonly [string, unknown])[]): Promise<void>;
+  /** How many results the cache holds, and their bytes. */
+  stats(): Promise<{ entries: number; bytes: number }>;
+  /** Forgets every result. */
+  clear(): Promise<void>;
+}
+
+/** `'indexeddb'` (the default cache), a ResultCache, or false (no cache). */
+export type CacheOption = 'indexeddb' | ResultCacheLike | false;
+
 /** True for ResultCache objects. */
-export function isResultCache(value: unknown): value is ResultCache {
+export function isResultCache(value: unknown): value is ResultCacheLike {
   return (
     value !== null &&
     typeof value === 'object' &&
@@ -41,7 +58,7 @@ export function checkCacheOption(value: unknown): asserts value is CacheOption {
 export function cacheInPlay(
   option: CacheOption | undefined,
   scheduler: object,
-): 'indexeddb' | ResultCache | undefined {
+): 'indexeddb' | ResultCacheLike | undefined {
   if (option !== undefined) return option === false ? undefined : option;
   const own = (scheduler as { resultCache?: unknown }).resultCache;
   return isResultCache(own) ? own : undefined;

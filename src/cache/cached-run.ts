@@ -10,28 +10,26 @@
  * This module and the cache behind it load on demand: `run` in api.ts imports it only when a
  * cache is in play (brand.ts).
  */
-import { BaskError } from '../errors.js';
+import { abortedError } from '../errors.js';
 import { emit, now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import { cacheTokens } from './cache-keys.js';
 import { resultCacheOf } from './options.js';
+import type { ResultCacheLike } from './brand.js';
 import type { ResultCache } from './result-cache.js';
 
 /** Runs `request` on `scheduler`, reusing and filling `option`'s cache. */
 export async function runCached(
   scheduler: Scheduler,
   request: RunRequest,
-  option: 'indexeddb' | ResultCache,
+  option: 'indexeddb' | ResultCacheLike,
 ): Promise<Map<string, unknown>> {
   const started = now();
   const cache = resultCacheOf(option) as ResultCache;
   const tokens = await cacheTokens(request.graph, request.keys);
   const tokenOf = (key: string): string => tokens.get(key) ?? `external:${key}`;
   const found = await cache.get([...new Set(request.keys.map(tokenOf))]);
-  if (request.signal?.aborted === true)
-    throw new BaskError('ERR_ABORTED', 'The computation was aborted', {
-      cause: request.signal.reason,
-    });
+  if (request.signal?.aborted === true) throw abortedError(request.signal.reason);
   const results = new Map<string, unknown>();
   const missing: string[] = [];
   for (const key of request.keys) {

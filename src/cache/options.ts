@@ -12,5 +12,6 @@ export { checkCacheOption, type CacheOption } from './brand.js';
 /** The ResultCache an option names. */
 export function resultCacheOf(option: CacheOption | undefined): ResultCache | undefined {
   if (option === undefined || option === false) return undefined;
-  return option === 'indexeddb' ? defaultResultCache() : option;
+  // Only ResultCache carries the brand that `checkCacheOption` looks for.
+  return option === 'indexeddb' ? defaultResultCache() : (option as ResultCache);
 }

@@ -20,7 +20,7 @@ import {
   type UseStore,
 } from 'idb-keyval';
 import { BaskError } from '../errors.js';
-import { RESULT_CACHE } from './brand.js';
+import { RESULT_CACHE, type ResultCacheLike } from './brand.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, decodeWithImports } from '../wire/clone.js';
 import { sizeof } from '../worker/sizeof.js';
@@ -48,7 +48,7 @@ interface IndexEntry {
  * await cache.clear();
  * ```
  */
-export class ResultCache {
+export class ResultCache implements ResultCacheLike {
   /** The brand the `cache` option's check looks for (brand.ts), without this module. */
   readonly [RESULT_CACHE] = true;
   readonly name: string;

@@ -11,7 +11,10 @@
  * Policy: submissions are checked here (unshippable functions and invalid options are refused
  * at the call, before anything is sent); futures anywhere in what is sent become dependencies
  * on their keys (handles.ts); keys are released when their last future goes (explicitly or on
- * GC); closing settles every pending future with ERR_CLIENT_CLOSED. The work is done by
+ * GC); closing settles every pending future with ERR_CLIENT_CLOSED. A connected client that
+ * loses its scheduler reconnects (the `reconnect` option; connection.ts): its futures of the
+ * old scheduler become 'lost' for good (ERR_DATA_LOST), pending ones too (nothing is
+ * re-submitted, as in Dask), and new work waits for the new connection. The work is done by
  * send.ts (graphs out), data.ts (gather, scatter), run.ts (the Scheduler) and keys.ts (states).
  */
 import { checkCacheOption, resultCacheOf } from '../cache/options.js';
@@ -24,9 +27,10 @@ import { BaskError } from '../errors.js';
 import { viewGraph } from '../graph/analyze.js';
 import type { Graph, KeySpec } from '../graph/spec.js';
 import { Pool } from '../local/pool.js';
-import type { BackendEvents, ClusterInfo } from '../local/backend.js';
+import type { ClusterInfo } from '../local/backend.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
-import type { ClientBackend } from './backend.js';
+import type { ClientBackend, ClientBackendEvents } from './backend.js';
+import type { ConnectionStatus } from './connection.js';
 import { gatherFutures, scatterData, type GatherOptions } from './data.js';
 import { Future, type FutureOwner, type KeyState } from './future.js';
 import { liftGraph } from './handles.js';
@@ -94,7 +98,11 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     };
   }
 
-  /** Connects to a `bask scheduler` (`ws://host:8786`). */
+  /**
+   * Connects to a `bask scheduler` (`ws://host:8786`); rejects with ERR_CONNECTION when none
+   * answers. If the scheduler goes away later, the client connects again (see the `reconnect`
+   * option: retries with backoff, then ERR_CONNECTION; `client.status` tells where it is).
+   */
   static async connect(address: string, options: ClientOptions = {}): Promise<Client> {
     if (typeof address !== 'string' || !/^wss?:\/\//.test(address)) {
       throw new BaskError(
@@ -126,6 +134,15 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   /** 'local' (in-process pool) or 'remote' (a scheduler). */
   get kind(): 'local' | 'remote' {
     return this.backend.kind;
+  }
+
+  /**
+   * 'connected'; 'reconnecting' while a remote client waits for its scheduler to answer again
+   * (requests wait too); 'closed' once closed or given up.
+   */
+  get status(): ConnectionStatus {
+    if (this.closed) return 'closed';
+    return this.backend.connectionStatus ?? 'connected';
   }
 
   /** The scheduler's address (`ws://host:port`) of a connected client; undefined when local. */
@@ -385,9 +402,13 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     this.states.unref(key, state, this.closed);
   }
 
-  private events(): BackendEvents {
+  private events(): ClientBackendEvents {
     return {
       report: (report) => this.states.onReport(report),
+      disconnected: (error) => {
+        const address = this.backend.address ?? 'its address';
+        this.states.dropAll((key) => schedulerGone(address, key, error));
+      },
       taskEvents: (events) => this.watches.taskEvents(events),
       closed: (error) => {
         if (this.closed) return;
@@ -401,6 +422,16 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   private check(): void {
     if (this.closed) throw new BaskError('ERR_CLIENT_CLOSED', 'This client is closed');
   }
+}
+
+/** Why a future of a scheduler that went away rejects (ERR_DATA_LOST). */
+function schedulerGone(address: string, key: string, cause: Error): BaskError {
+  return new BaskError(
+    'ERR_DATA_LOST',
+    `'${key}' is lost: the client lost its scheduler at ${address} (it restarted or the connection dropped), ` +
+      'and a restarted scheduler knows nothing of what it held or was computing. Submit it again to compute it again',
+    { key, cause },
+  );
 }
 
 /** The futures in a value: one, an iterable of them, or arrays and plain objects holding them. */

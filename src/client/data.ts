@@ -55,7 +55,7 @@ export async function gatherFutures(
 }
 
 function isFailed(f: Future): boolean {
-  return f.status === 'error' || f.status === 'cancelled';
+  return f.status === 'error' || f.status === 'cancelled' || f.keyState.isGone;
 }
 
 /** The values of finished futures: carried ones, then this client's in one request. */

@@ -44,9 +44,18 @@ export class KeyState {
 
   constructor(readonly key: string) {}
 
-  /** Finished, failed or cancelled (not pending, not lost and being recomputed). */
+  /**
+   * Finished, failed, cancelled, or lost for good (the scheduler went away with its data); not
+   * pending, not lost and being recomputed.
+   */
   get isDone(): boolean {
-    return this.status !== 'pending' && this.status !== 'lost';
+    if (this.status === 'lost') return this.error !== undefined;
+    return this.status !== 'pending';
+  }
+
+  /** Lost for good: the scheduler that held it is gone (result() rejects with `error`). */
+  get isGone(): boolean {
+    return this.status === 'lost' && this.error !== undefined;
   }
 
   /** Resolves when the key is done (see `isDone`). */
@@ -86,6 +95,18 @@ export class KeyState {
     this.value = undefined;
   }
 
+  /**
+   * The scheduler that knew the key is gone (the connection dropped; a restarted scheduler
+   * knows nothing): pending and finished keys become 'lost' for good, with `error`
+   * (ERR_DATA_LOST). Failed and cancelled keys keep their outcome.
+   */
+  drop(error: Error): void {
+    if (this.status === 'error' || this.status === 'cancelled' || this.isGone) return;
+    this.hasValue = false;
+    this.value = undefined;
+    this.moveTo('lost', error);
+  }
+
   /** A failed key runs again: pending until it reports anew. Returns whether it was failed. */
   reset(): boolean {
     if (this.status !== 'error') return false;
@@ -100,7 +121,10 @@ export class KeyState {
     else this.callbacks.push(callback);
   }
 
-  private moveTo(status: 'finished' | 'error' | 'cancelled', error: Error | undefined): void {
+  private moveTo(
+    status: 'finished' | 'error' | 'cancelled' | 'lost',
+    error: Error | undefined,
+  ): void {
     this.status = status;
     this.error = error;
     const waiters = this.waiters;
@@ -165,7 +189,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#owner as unknown as Client;
   }
 
-  /** 'pending', 'finished', 'error', 'cancelled' or 'lost' (data lost, being recomputed). */
+  /**
+   * 'pending', 'finished', 'error', 'cancelled' or 'lost': data lost and being recomputed, or
+   * lost for good when the client lost its scheduler (then `done()` is true and `result()`
+   * rejects with ERR_DATA_LOST).
+   */
   get status(): FutureStatus {
     return this.#state.status;
   }
@@ -175,7 +203,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#state;
   }
 
-  /** True once finished, failed or cancelled. */
+  /** True once finished, failed, cancelled or lost for good. */
   done(): boolean {
     return this.#state.isDone;
   }
@@ -185,12 +213,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#state.status === 'cancelled';
   }
 
-  /** Waits for the value; rejects with the task's error (remote stack kept) or ERR_CANCELLED. */
+  /**
+   * Waits for the value; rejects with the task's error (remote stack kept), ERR_CANCELLED, or
+   * ERR_DATA_LOST when the scheduler that held it went away (it is never answered from a copy
+   * kept by the client: submit the work again).
+   */
   async result(): Promise<T> {
     for (;;) {
       await this.#state.settled();
       const s = this.#state;
-      if (s.status === 'error' || s.status === 'cancelled') throw this.failure();
+      if (s.status === 'error' || s.status === 'cancelled' || s.isGone) throw this.failure();
       if (s.status !== 'finished') continue;
       if (s.hasValue) return s.value as T;
       try {
@@ -217,7 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   async exception(): Promise<Error | undefined> {
     await this.#state.settled();
     const s = this.#state.status;
-    return s === 'error' || s === 'cancelled' ? this.failure() : undefined;
+    return s === 'error' || s === 'cancelled' || this.#state.isGone ? this.failure() : undefined;
   }
 
   /**

@@ -88,6 +88,18 @@ export class KeyStates {
     else state.fail(report.error);
   }
 
+  /**
+   * The scheduler is gone (the connection dropped): every key is dropped (`KeyState.drop`,
+   * with the error `errorOf(key)` gives) and detached, so that a later submission of the key
+   * starts afresh and releasing its old futures tells the next scheduler nothing.
+   */
+  dropAll(errorOf: (key: string) => Error): void {
+    const states = [...this.states.values()];
+    this.states.clear();
+    this.pendingRelease = [];
+    for (const state of states) state.drop(errorOf(state.key));
+  }
+
   /** Fails every key not done yet (the connection or the pool is gone). */
   failPending(error: Error): void {
     for (const state of this.states.values()) if (!state.isDone) state.fail(error);

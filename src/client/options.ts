@@ -7,9 +7,11 @@ import type { Delayed, HeldValue } from '../delayed/types.js';
 import type { TaskOptions } from '../engine/types.js';
 import { BaskError } from '../errors.js';
 import type { Pool } from '../local/pool.js';
+import type { ReconnectOptions } from './connection.js';
 import type { Future } from './future.js';
 import {
   checkTaskOptions,
+  TASK_OPTION_KEYS,
   taskOptionsOf,
   type ClientTaskOptions,
   type SubmitTaskOptions,
@@ -32,6 +34,19 @@ export interface ClientOptions {
   /** Give up connecting after this many milliseconds (default 10,000). */
   timeout?: number;
   /**
+   * When the scheduler goes away (it restarted, the network dropped), connect again to the same
+   * address, retrying with backoff: `{ retries: 10, initialDelayMs: 250, maxDelayMs: 5000 }` by
+   * default (each wait doubles; about half a minute in all); `false`: do not (the client closes
+   * with ERR_CONNECTION). While reconnecting, `client.status` is 'reconnecting' and new
+   * submissions, gathers and other requests wait for the connection, or fail with
+   * ERR_CONNECTION once the retries run out. Every future the client held when the connection
+   * dropped, finished or pending, becomes 'lost' and `result()` rejects with ERR_DATA_LOST:
+   * the scheduler (a restarted one knows nothing) no longer has it, and nothing is re-submitted
+   * (as in Dask): submit it again to compute it again. Failed and cancelled futures keep their
+   * outcome. Not for `Client.local`.
+   */
+  reconnect?: ReconnectOptions | false;
+  /**
    * Reuse results of `compute`/`get` run through this client, kept in IndexedDB (browsers):
    * `'indexeddb'` or a `ResultCache` (see the `cache` option of `compute`, which wins).
    */
@@ -39,7 +54,7 @@ export interface ClientOptions {
 }
 
 /** Options of `Client.local`. */
-export interface LocalClientOptions extends Omit<ClientOptions, 'token' | 'ca'> {
+export interface LocalClientOptions extends Omit<ClientOptions, 'token' | 'ca' | 'reconnect'> {
   /** Worker threads of the in-process cluster (default: the machine's cores). */
   numWorkers?: number;
   /** Use this pool instead of starting one (it is not closed with the client). */
@@ -71,17 +86,7 @@ export interface ScatterOptions {
   hash?: boolean;
 }
 
-const COMPUTE_OPTION_KEYS = new Set([
-  'priority',
-  'retries',
-  'workers',
-  'allowOtherWorkers',
-  'resources',
-  'verify',
-  'timeout',
-  'sync',
-  'fuse',
-]);
+const COMPUTE_OPTION_KEYS = new Set<string>([...TASK_OPTION_KEYS, 'sync', 'fuse']);
 
 /**
  * The task options of a `compute`/`persist`/`get` call, checked (unknown option names and

@@ -6,27 +6,30 @@
  * Task modules given as file: URLs (a Node client's own modules) are bundled once per
  * connection and uploaded before the first submission that needs them, so workers on other
  * machines can import them. The bundler is injected by the Node entry (`setModuleBundler`):
- * this module never imports Node-only code, so browser bundles stay free of it. Every pending
- * request rejects when the socket closes.
+ * this module never imports Node-only code, so browser bundles stay free of it.
+ *
+ * Reconnecting (connection.ts): when the socket drops, every pending request rejects with
+ * ERR_CONNECTION and the client drops its keys (a restarted scheduler knows none of them);
+ * what is asked while reconnecting waits for the new connection, and fails with it when the
+ * retries run out. Messages about keys of an older connection (release, cancel...) are not
+ * sent on a newer one, and task modules are uploaded again to the new scheduler.
  */
 import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
 import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import type { BackendEvents, ClusterInfo, SubmitOptions } from '../local/backend.js';
+import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, MARK, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
-import { handshake } from '../wire/handshake.js';
-import {
-  PROTOCOL_VERSION,
-  type ClientMessage,
-  type ToClient,
-  type Welcome,
-  type WireGraph,
-} from '../wire/protocol.js';
-import { openSocket, type Socket } from '../wire/socket.js';
+import type { ClientMessage, ToClient, WireGraph } from '../wire/protocol.js';
 import { encodeSpec } from '../wire/spec-codec.js';
-import type { ClientBackend } from './backend.js';
+import type { ClientBackend, ClientBackendEvents } from './backend.js';
+import {
+  Connection,
+  type ConnectOptions,
+  type ConnectionListener,
+  type ConnectionStatus,
+} from './connection.js';
 
 /** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
 export type ModuleBundler = (url: string) => Promise<string>;
@@ -61,42 +64,38 @@ export class RemoteBackend implements ClientBackend {
   readonly kind = 'remote';
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly uploaded = new Set<string>();
+  /** Task modules the current scheduler has (uploaded again after a reconnection). */
+  private uploaded = new Set<string>();
   /** Submissions go out in call order even when a module upload makes one wait. */
   private ordered: Promise<void> = Promise.resolve();
-  private closed = false;
-  readonly id: string;
+  private connection!: Connection;
 
-  private constructor(
-    private readonly socket: Socket,
-    private readonly events: BackendEvents,
-    welcome: Extract<Welcome, { type: 'welcome' }>,
-    readonly address: string,
-  ) {
-    this.id = welcome.id;
-    socket.onMessage((data) => this.onMessage(data));
-    socket.onClose((code, reason) => this.onClose(code, reason));
-  }
+  private constructor(private readonly events: ClientBackendEvents) {}
 
   /** Connects and completes the handshake; rejects with the scheduler's refusal. */
   static async connect(
     address: string,
-    events: BackendEvents,
-    options: { name?: string; token?: string; timeout?: number; ca?: string | readonly string[] },
+    events: ClientBackendEvents,
+    options: ConnectOptions,
   ): Promise<RemoteBackend> {
-    const socket = await openSocket(
-      address,
-      options.timeout,
-      options.ca === undefined ? {} : { ca: options.ca },
-    );
-    const welcome = await handshake(socket, {
-      type: 'hello',
-      version: PROTOCOL_VERSION,
-      role: 'client',
-      ...(options.name !== undefined ? { name: options.name } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
-    });
-    return new RemoteBackend(socket, events, welcome, address);
+    const backend = new RemoteBackend(events);
+    backend.connection = await Connection.open(address, options, backend.listener());
+    return backend;
+  }
+
+  /** The scheduler's address (`ws://host:port`). */
+  get address(): string {
+    return this.connection.address;
+  }
+
+  /** This client's id at the scheduler (it changes with each reconnection). */
+  get id(): string {
+    return this.connection.id;
+  }
+
+  /** 'connected', 'reconnecting' (the scheduler went away; retrying) or 'closed'. */
+  get connectionStatus(): ConnectionStatus {
+    return this.connection.status;
   }
 
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
@@ -106,6 +105,7 @@ export class RemoteBackend implements ClientBackend {
     let accepted: Promise<unknown> = Promise.resolve();
     // Sent in call order even when a read or a module upload makes one wait.
     this.ordered = this.ordered.then(async () => {
+      await this.connection.ready();
       const graph = encodeGraph(batch, await read);
       await this.uploadModules(graph);
       const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
@@ -141,11 +141,16 @@ export class RemoteBackend implements ClientBackend {
     this.later({ type: 'keep', keys: [...keys] });
   }
 
-  /** Sends after any submission still waiting for a module upload (keeps the order). */
+  /**
+   * Sends after any submission still waiting for a module upload (keeps the order); dropped
+   * when the connection changed meanwhile (the keys belonged to the old scheduler).
+   */
   private later(message: ClientMessage & { keys: string[] }): void {
-    if (message.keys.length === 0 || this.closed) return;
+    if (message.keys.length === 0 || this.connection.status !== 'connected') return;
+    const generation = this.connection.generation;
     this.ordered = this.ordered.then(() => {
-      if (!this.closed) this.send(message);
+      if (this.connection.status === 'connected' && this.connection.generation === generation)
+        this.send(message);
     });
   }
 
@@ -206,19 +211,21 @@ export class RemoteBackend implements ClientBackend {
 
   /** Sends what is still queued (submissions waiting for uploads), then disconnects. */
   async close(): Promise<void> {
+    // Submissions waiting for a reconnection would wait for the retries: stop those first.
+    if (this.connection.status !== 'connected') this.connection.close();
     await this.ordered;
-    if (!this.closed) this.socket.close(1000, 'client closed');
+    this.connection.close();
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
 
   private send(message: ClientMessage): void {
-    if (this.closed)
-      throw new BaskError('ERR_CLIENT_CLOSED', 'The connection to the scheduler is closed');
-    this.socket.send(encodeFrame(message));
+    this.connection.send(encodeFrame(message));
   }
 
-  private request(message: ClientMessage & { id: number }): Promise<unknown> {
+  /** Sends a request once connected (waiting through a reconnection); settles on its answer. */
+  private async request(message: ClientMessage & { id: number }): Promise<unknown> {
+    await this.connection.ready();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -244,7 +251,7 @@ export class RemoteBackend implements ClientBackend {
     try {
       message = decodeFrame(data) as ToClient;
     } catch {
-      this.socket.close(1002, 'malformed message from scheduler');
+      this.connection.drop(1002, 'malformed message from scheduler');
       return;
     }
     switch (message.type) {
@@ -293,16 +300,26 @@ export class RemoteBackend implements ClientBackend {
     }
   }
 
-  private onClose(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    const error = new BaskError(
-      'ERR_CONNECTION',
-      `Lost the connection to the scheduler (${code}${reason === '' ? '' : ` ${reason}`})`,
-    );
-    for (const p of this.pending.values()) p.reject(error);
+  private listener(): ConnectionListener {
+    return {
+      message: (data) => this.onMessage(data),
+      disconnected: (error) => {
+        this.rejectPending(error);
+        this.events.disconnected?.(error);
+      },
+      reconnected: () => (this.uploaded = new Set()),
+      closed: (error) => {
+        this.rejectPending(error);
+        this.events.closed(error);
+      },
+    };
+  }
+
+  /** Every request in flight rejects: its answer would come on a socket that is gone. */
+  private rejectPending(error: Error): void {
+    const pending = [...this.pending.values()];
     this.pending.clear();
-    this.events.closed(error);
+    for (const p of pending) p.reject(error);
   }
 
   private async uploadModules(graph: WireGraph): Promise<void> {

@@ -7,7 +7,7 @@
  * hooks of the runs whose keys they are.
  */
 import { isCollectedGraph } from '../delayed/node.js';
-import { BaskError } from '../errors.js';
+import { abortedError, BaskError, deserializeError } from '../errors.js';
 import { emit, now, type Callbacks } from '../hooks.js';
 import type { SubmitOptions } from '../local/backend.js';
 import type { RunRequest } from '../scheduler.js';
@@ -38,7 +38,7 @@ export class RunWatches {
         emit(
           watch.hooks,
           'taskEnd',
-          e.error === true ? { ...ended, error: new Error(`task '${e.key}' failed`) } : ended,
+          e.error !== undefined ? { ...ended, error: deserializeError(e.error) } : ended,
         );
       }
     }
@@ -96,10 +96,7 @@ export async function runOnClient(
     keys: request.keys,
     time: started,
   });
-  const aborted = (): BaskError =>
-    new BaskError('ERR_ABORTED', 'The computation was aborted', {
-      cause: request.signal?.reason,
-    });
+  const aborted = (): BaskError => abortedError(request.signal?.reason);
   const onAbort = (): void => cancel(futures);
   request.signal?.addEventListener('abort', onAbort, { once: true });
   const watch = { keys: new Set(batch?.keys ?? []), hooks };

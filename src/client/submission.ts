@@ -39,7 +39,8 @@ export interface SubmitTaskOptions extends ClientTaskOptions {
   pure?: boolean;
 }
 
-const TASK_OPTION_KEYS = [
+/** The per-task options, as `TaskOptions` names them. */
+export const TASK_OPTION_KEYS = [
   'priority',
   'retries',
   'workers',

@@ -6,7 +6,7 @@
  * their (awaited) result, numbers get arithmetic and comparison methods. Members of its own
  * (`key`, `compute`, `persist`, `visualize`) come first.
  */
-import type { CacheOption } from '../cache/options.js';
+import type { CacheOption } from '../cache/brand.js';
 import type { SchedulerSpec } from '../config.js';
 import type { KEY_HANDLE } from '../graph/spec.js';
 import type { Callbacks } from '../hooks.js';

@@ -8,6 +8,7 @@
  * at least 1px wide so that short tasks stay visible.
  */
 import { scaleLinear } from 'd3-scale';
+import type { TaskEndEvent } from '../hooks.js';
 import {
   CHAR_WIDTH,
   ERROR_COLOR,
@@ -19,17 +20,8 @@ import {
   renderTimeAxis,
 } from './svg.js';
 
-/** One task as the Profiler recorded it; times are epoch milliseconds. */
-export interface TaskRecord {
-  readonly key: string;
-  readonly worker: string;
-  readonly start: number;
-  readonly end: number;
-  /** end - start, in milliseconds. */
-  readonly duration: number;
-  /** The error, when the task failed. */
-  readonly error?: unknown;
-}
+/** One task as the Profiler recorded it (its `taskEnd` event); times are epoch milliseconds. */
+export type TaskRecord = TaskEndEvent;
 
 /** Options of the task stream chart. */
 export interface TaskStreamOptions {

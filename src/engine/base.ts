@@ -10,8 +10,9 @@
  */
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import { NO_TASKS, SCATTERED, type EngineOptions } from './core.js';
+import { NO_TASKS, SCATTERED, type EngineOptions } from './records.js';
 import { FaultCore } from './faults.js';
+import { addHolder, transition } from './state.js';
 import {
   TaskGroup,
   TaskRecord,
@@ -316,15 +317,13 @@ export class BaseEngine extends FaultCore {
       this.tasks.set(key, t);
     }
     if (t.state === 'released' || t.state === 'erred') {
-      t.state = 'memory';
+      transition(t, 'memory');
       t.error = undefined;
       t.holders = [];
     }
     if (t.state === 'memory' && t.holders !== null && !t.holders.includes(w)) {
       if (t.holders.length === 0) t.nbytes = nbytes;
-      t.holders.push(w);
-      w.nkeys++;
-      w.nbytes += t.nbytes;
+      addHolder(t, w);
     }
     this.want(client, t);
   }

@@ -1,154 +1,28 @@
 /**
- * The engine's state and its transitions: the records of tasks and workers, the ready queue,
- * and the small named steps that move a task between states (queue it, send it to a worker,
- * pipeline its dependents, fail it with its dependents, lose its data, release, forget).
- * Replicated runs (`verify`) are in replicas.ts, worker faults in faults.ts; `Engine`
+ * The engine's transitions into play, on top of its records (records.ts, which also releases
+ * and forgets): the small named steps that move a task between states (make it needed, queue
+ * it, send it to a worker, pipeline its dependents, fail it with its dependents, lose its data,
+ * put it back to waiting). Replicated runs (`verify`) are in replicas.ts, worker faults in faults.ts; `Engine`
  * (engine.ts) turns events into sequences of these steps.
  *
- * Every step keeps the invariants `validateState` checks; steps that cascade (release,
+ * Every state change goes through `transition` (state.ts), which checks it against the table;
+ * every step keeps the invariants `validateState` checks; steps that cascade (release,
  * forget, erring dependents) use explicit stacks, never recursion, so a 1M-long chain is fine.
  */
 import { BaskError } from '../errors.js';
-import { ReadyQueue } from './queue.js';
-import {
-  DEFAULT_POLICY,
-  estimateMicros,
-  fairShare,
-  isAllowed,
-  pickWorker,
-  type Policy,
-} from './policy.js';
-import {
-  TaskGroup,
-  TaskRecord,
-  WorkerRecord,
-  type CheckCounters,
-  type ClientId,
-  type Fetch,
-  type Instruction,
-  type WorkerId,
-} from './types.js';
-import { verifyOf } from './verify.js';
-
-/** Options for {@link Engine}. */
-export interface EngineOptions {
-  /** Policy tunables (queue depth, bandwidth, strict order for sync). */
-  policy?: Partial<Policy>;
-  /**
-   * Checks the state after every event (tests; slow): pass `validateState` from
-   * engine/validate.ts. Given, not imported, so that apps' bundles leave the checker out.
-   */
-  validate?: (engine: EngineCore) => void;
-  /**
-   * A task that was running on this many workers when they died fails with ERR_KILLED_WORKER;
-   * one that timed out on this many hosts fails with ERR_TIMEOUT.
-   */
-  allowedFailures?: number;
-  /**
-   * Honour `verify: k` by running a task on k distinct hosts and comparing hashes (the
-   * cluster). Off by default: on one machine replication costs work and catches nothing.
-   */
-  replicate?: boolean;
-}
-
-/** The legal transitions, for documentation and validation. */
-export const TRANSITIONS: ReadonlySet<string> = new Set([
-  'released->waiting',
-  'released->erred',
-  'released->forgotten',
-  'waiting->queued',
-  'waiting->released',
-  'waiting->erred',
-  'queued->processing',
-  'queued->waiting',
-  'queued->released',
-  'queued->erred',
-  'processing->memory',
-  'processing->erred',
-  'processing->waiting',
-  'processing->queued',
-  'processing->released',
-  'memory->released',
-  'erred->released',
-  'erred->forgotten',
-]);
-
-/** The spec of data that was placed directly (scattered): it has no lineage to recompute. */
-export const SCATTERED: unique symbol = Symbol('bask.scattered');
+import { estimateMicros, fairShare, isAllowed, pickWorker } from './policy.js';
+import { EngineRecords, SCATTERED } from './records.js';
+import { addHolder, assignTask, clearHolders, setHolders, transition } from './state.js';
+import type { Fetch, Instruction, TaskRecord, WorkerRecord } from './types.js';
 
 const NO_FETCH: readonly Fetch[] = Object.freeze([]);
-/** A shared empty list of tasks (never mutated). */
-export const NO_TASKS: TaskRecord[] = [];
 
-function runsBefore(a: TaskRecord, b: TaskRecord): boolean {
-  const pa = a.options?.priority ?? 0;
-  const pb = b.options?.priority ?? 0;
-  return pa !== pb ? pa > pb : a.rank < b.rank;
-}
-
-/** The engine's state and transitions; see `Engine` for the events that drive them. */
-export abstract class EngineCore {
-  readonly tasks = new Map<string, TaskRecord>();
-  readonly workers = new Map<WorkerId, WorkerRecord>();
-  readonly queue = new ReadyQueue<TaskRecord>(runsBefore);
-  readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
-  readonly policy: Policy;
-  protected workerList: WorkerRecord[] = [];
-  protected readonly groups = new Map<string, TaskGroup>();
-  protected nextRank = 0;
-  protected out: Instruction[] = [];
-  protected readonly freeing = new Map<WorkerRecord, string[]>();
-  protected readonly releaseChecks: TaskRecord[] = [];
-  protected previousRootWorker: WorkerRecord | undefined;
-  protected lastGroup: TaskGroup | undefined;
-  protected readonly validate: ((engine: EngineCore) => void) | undefined;
-  protected readonly allowedFailures: number;
-  protected readonly replicate: boolean;
-  /** Replicated tasks in processing that need more runs than they have (waiting for hosts). */
-  readonly needRuns = new Set<TaskRecord>();
-  /** Replication, verification and deadline counters. */
-  readonly counters: CheckCounters = {
-    replicas: 0,
-    verified: 0,
-    mismatches: 0,
-    verifyFailed: 0,
-    timeouts: 0,
-    quarantined: 0,
-  };
-
-  constructor(options: EngineOptions = {}) {
-    this.policy = { ...DEFAULT_POLICY, ...options.policy };
-    this.validate = options.validate;
-    this.allowedFailures = options.allowedFailures ?? 3;
-    this.replicate = options.replicate ?? false;
-  }
-
+/** The engine's transitions; see `Engine` for the events that drive them. */
+export abstract class EngineCore extends EngineRecords {
   /** Sends the replicas a replicated task needs now; false when none could start. */
   protected abstract startReplicas(t: TaskRecord): boolean;
-  /** Ends a replicated task's runs: running ones are cancelled, unaccepted results freed. */
-  protected abstract stopReplicas(t: TaskRecord): void;
   /** Gives replicated tasks in `needRuns` the replicas hosts have room for now. */
   protected abstract retryReplicas(): void;
-
-  /** Whether the task runs as replicas (a `verify` above 1 where the engine replicates). */
-  protected isReplicated(t: TaskRecord): boolean {
-    return t.options !== null && this.replicate && verifyOf(t.options) > 1;
-  }
-
-  protected groupOf(key: string): TaskGroup {
-    const dash = key.lastIndexOf('-');
-    const last = this.lastGroup;
-    // Keys of one group usually come in runs: skip the slice and the lookup.
-    if (last !== undefined && dash === last.name.length && key.startsWith(last.name)) return last;
-    const name = dash > 0 ? key.slice(0, dash) : key;
-    let group = this.groups.get(name);
-    if (group === undefined) {
-      group = new TaskGroup(name);
-      this.groups.set(name, group);
-    }
-    this.lastGroup = group;
-    return group;
-  }
 
   // ---- transitions into activity -----------------------------------------------------------
 
@@ -175,7 +49,7 @@ export abstract class EngineCore {
         this.toErred(t, failed.error, failed.blame);
         continue;
       }
-      t.state = 'waiting';
+      transition(t, 'waiting');
       t.waitingOn = 0;
       for (const dep of t.dependencies) {
         dep.waiters++;
@@ -189,7 +63,7 @@ export abstract class EngineCore {
   }
 
   protected toQueued(t: TaskRecord): void {
-    t.state = 'queued';
+    transition(t, 'queued');
     this.queue.push(t);
   }
 
@@ -244,13 +118,10 @@ export abstract class EngineCore {
 
   /** queued -> processing: the execute instruction, with what the worker must fetch. */
   protected toProcessing(t: TaskRecord, w: WorkerRecord): void {
-    t.state = 'processing';
+    transition(t, 'processing');
     t.processingOn = w;
-    w.nprocessing++;
     t.estimate = estimateMicros(t.group, this.policy);
-    w.occupancy += t.estimate;
-    if (t.suspicious > 0) w.isolating = t;
-    this.holdResources(t, w, 1);
+    assignTask(t, w);
     let fetch = NO_FETCH as Fetch[];
     const deps = t.dependencies;
     if (deps.length === 0) this.previousRootWorker = w;
@@ -308,41 +179,6 @@ export abstract class EngineCore {
     return isAllowed(d, w, this.workerList);
   }
 
-  protected holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
-    const resources = t.options?.resources;
-    if (resources === undefined) return;
-    for (const [name, amount] of Object.entries(resources)) {
-      w.usedResources.set(name, (w.usedResources.get(name) ?? 0) + sign * amount);
-    }
-  }
-
-  /**
-   * Takes a processing task off every worker running it, telling them to drop it; returns its
-   * worker when it had exactly one (pipelined dependents may sit behind it there).
-   */
-  protected stopRuns(t: TaskRecord): WorkerRecord | null {
-    if (t.processingOn === null) {
-      this.stopReplicas(t);
-      return null;
-    }
-    const w = this.leaveWorker(t) as WorkerRecord;
-    this.out.push({ type: 'cancel-task', worker: w.id, key: t.key });
-    return w;
-  }
-
-  /** Takes the task off its worker's books (processing -> anything). */
-  protected leaveWorker(t: TaskRecord): WorkerRecord | null {
-    const w = t.processingOn;
-    if (w !== null) {
-      w.nprocessing--;
-      w.occupancy = w.nprocessing === 0 ? 0 : w.occupancy - t.estimate;
-      if (w.isolating === t) w.isolating = null;
-      this.holdResources(t, w, -1);
-      t.processingOn = null;
-    }
-    return w;
-  }
-
   /** A task and every dependent still to run fail with the same error. */
   protected toErred(root: TaskRecord, error: unknown, blame: string): void {
     const stack = [root];
@@ -352,7 +188,7 @@ export abstract class EngineCore {
       if (!active && t.state !== 'released') continue;
       if (t.state === 'processing') this.stopRuns(t);
       if (active) this.deactivate(t);
-      t.state = 'erred';
+      transition(t, 'erred');
       t.error = error;
       t.blame = blame;
       if (t.wantedBy !== null) for (const client of t.wantedBy) this.reportError(client, t);
@@ -367,39 +203,24 @@ export abstract class EngineCore {
   /** erred -> released: the failure is forgotten, to run again (a retry); retries refill. */
   protected clearError(t: TaskRecord): void {
     if (t.state !== 'erred') return;
-    t.state = 'released';
+    transition(t, 'released');
     t.error = undefined;
     t.blame = '';
     t.retriesLeft = t.options?.retries ?? 0;
   }
 
-  /** Leaving waiting/queued/processing: dependencies lose a waiter. */
-  protected deactivate(t: TaskRecord): void {
-    for (const dep of t.dependencies) if (--dep.waiters === 0) this.releaseChecks.push(dep);
-  }
-
   /**
-   * processing -> memory: `holders` (one worker, or a verified majority) hold the result and
-   * the inputs they fetched; dependents waiting on it move on; clients that want it hear.
+   * processing -> memory: `holders` (one worker, or a verified majority; a fresh list the task
+   * keeps) hold the result and the inputs they fetched; dependents waiting on it move on;
+   * clients that want it hear.
    */
   protected toMemory(t: TaskRecord, holders: WorkerRecord[], nbytes: number): void {
-    t.state = 'memory';
+    transition(t, 'memory');
     t.nbytes = nbytes;
-    t.holders = holders;
-    for (const w of holders) {
-      w.nkeys++;
-      w.nbytes += nbytes;
-    }
+    setHolders(t, holders);
     for (const dep of t.dependencies) {
       const held = dep.holders;
-      if (held !== null) {
-        for (const w of holders) {
-          if (held.includes(w)) continue;
-          held.push(w);
-          w.nkeys++;
-          w.nbytes += dep.nbytes;
-        }
-      }
+      if (held !== null) for (const w of holders) if (!held.includes(w)) addHolder(dep, w);
       if (--dep.waiters === 0) this.releaseChecks.push(dep);
     }
     const dependents = t.dependents;
@@ -415,34 +236,11 @@ export abstract class EngineCore {
     else if (t.waiters === 0) this.releaseChecks.push(t);
   }
 
-  protected report(client: ClientId, t: TaskRecord): void {
-    const worker = (t.holders as WorkerRecord[])[0] as WorkerRecord;
-    this.out.push({
-      type: 'report',
-      client,
-      key: t.key,
-      state: 'memory',
-      worker: worker.id,
-      nbytes: t.nbytes,
-    });
-  }
-
-  protected reportError(client: ClientId, t: TaskRecord): void {
-    this.out.push({
-      type: 'report',
-      client,
-      key: t.key,
-      state: 'erred',
-      error: t.error,
-      blame: t.blame,
-    });
-  }
-
   /** processing -> waiting: the worker drops it, and the tasks pipelined behind it. */
   protected revertToWaiting(d: TaskRecord): void {
     const w = this.stopRuns(d);
     if (w !== null) this.unpipeline(d, w);
-    d.state = 'waiting';
+    transition(d, 'waiting');
     d.waitingOn = 0;
     for (const dep of d.dependencies) if (dep.state !== 'memory') d.waitingOn++;
   }
@@ -463,7 +261,7 @@ export abstract class EngineCore {
 
   /** Back to waiting (or queued) after its worker went away; it stays active. */
   protected rewait(t: TaskRecord): void {
-    t.state = 'waiting';
+    transition(t, 'waiting');
     t.waitingOn = 0;
     for (const dep of t.dependencies) if (dep.state !== 'memory') t.waitingOn++;
     if (t.waitingOn === 0) this.toQueued(t);
@@ -472,12 +270,12 @@ export abstract class EngineCore {
 
   /** memory -> released because no copy is left: recompute it if it is still needed. */
   protected lost(t: TaskRecord): void {
-    t.state = 'released';
-    t.holders = null;
+    transition(t, 'released');
+    clearHolders(t);
     for (const d of t.dependents) {
       if (d.state === 'waiting') d.waitingOn++;
       else if (d.state === 'queued') {
-        d.state = 'waiting';
+        transition(d, 'waiting');
         d.waitingOn = 1;
       } else if (d.state === 'processing') {
         this.revertToWaiting(d);
@@ -489,79 +287,7 @@ export abstract class EngineCore {
     if (t.waiters > 0 || t.wantedBy !== null) this.makeNeeded(t);
     else this.releaseChecks.push(t);
   }
-
-  // ---- release and forget -------------------------------------------------------------------
-
-  protected drainReleaseChecks(): void {
-    const stack = this.releaseChecks;
-    while (stack.length > 0) {
-      const t = stack.pop() as TaskRecord;
-      if (t.state === 'forgotten' || t.wantedBy !== null || t.waiters > 0) continue;
-      switch (t.state) {
-        case 'memory':
-          this.freeData(t);
-          break;
-        case 'processing':
-          this.stopRuns(t);
-          this.deactivate(t);
-          t.state = 'released';
-          break;
-        case 'waiting':
-        case 'queued':
-          this.deactivate(t);
-          t.state = 'released';
-          break;
-        default:
-          break;
-      }
-      if (t.liveDependents === 0) this.forget(t);
-    }
-  }
-
-  /** memory -> released: the holders drop the data. */
-  protected freeData(t: TaskRecord): void {
-    for (const w of t.holders ?? NO_WORKERS) {
-      w.nkeys--;
-      w.nbytes -= t.nbytes;
-      this.freeOn(w, t.key);
-    }
-    t.holders = null;
-    t.state = 'released';
-  }
-
-  protected freeOn(w: WorkerRecord, key: string): void {
-    const keys = this.freeing.get(w);
-    if (keys === undefined) this.freeing.set(w, [key]);
-    else keys.push(key);
-  }
-
-  /** released/erred -> forgotten: the record goes, and dependencies may follow. */
-  protected forget(t: TaskRecord): void {
-    if (t.state !== 'released' && t.state !== 'erred') return;
-    this.tasks.delete(t.key);
-    t.state = 'forgotten';
-    for (const dep of t.dependencies) {
-      if (--dep.liveDependents === 0) {
-        dep.dependents = NO_TASKS;
-        this.releaseChecks.push(dep);
-      } else if (dep.dependents.length > 2 * dep.liveDependents + 16) {
-        dep.dependents = dep.dependents.filter((d) => d.state !== 'forgotten');
-      }
-    }
-    t.dependencies = NO_TASKS;
-    t.spec = undefined;
-    t.error = undefined;
-    t.checks = null;
-  }
-
-  protected flushFrees(): void {
-    if (this.freeing.size === 0) return;
-    for (const [w, keys] of this.freeing) this.out.push({ type: 'free-keys', worker: w.id, keys });
-    this.freeing.clear();
-  }
 }
-
-const NO_WORKERS: readonly WorkerRecord[] = [];
 
 /**
  * Whether a task may go to fewer workers than an unrestricted one (named workers, resources,

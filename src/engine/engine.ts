@@ -4,7 +4,9 @@
  * one state machine, so they share one semantics and one place to make fast. The layers, each
  * a class the next extends:
  *
- *   core.ts      state, the ready queue, and the transitions every task goes through
+ *   state.ts     the transition table, `transition`, the books of runs and copies (no class)
+ *   records.ts   the records, the ready queue; release and forget
+ *   core.ts      the transitions that bring tasks into play (need, queue, run, fail, lose)
  *   faults.ts    workers joining and leaving, lost inputs
  *   base.ts      events turned into transitions; every task runs once (`BaseEngine`)
  *   timeouts.ts  runs past their timeout on a host move to another host
@@ -15,7 +17,7 @@
  * whose task runs too long itself, and on one machine replication costs work and catches
  * nothing; an app's bundle leaves the layers above it out.
  *
- * Task life cycle (named transitions, see TRANSITIONS):
+ * Task life cycle (the table of named transitions is TRANSITIONS, state.ts):
  *
  *   released ──> waiting ──> queued ──> processing ──> memory ──> released ──> forgotten
  *                   │           │           │  ▲          │
@@ -25,10 +27,11 @@
  * is waiting, queued or processing; data is released as soon as no waiter and no client needs
  * it; a released task is forgotten once no live dependent can need it again.
  */
-import type { EngineOptions } from './core.js';
+import type { EngineOptions } from './records.js';
 import { ReplicaCore } from './replicas.js';
 
-export { SCATTERED, TRANSITIONS, type EngineOptions } from './core.js';
+export { SCATTERED, type EngineOptions } from './records.js';
+export { TRANSITIONS } from './state.js';
 export { BaseEngine, type BaseEngineOptions } from './base.js';
 
 /** The scheduling state machine, with replication where `replicate` is set (the cluster). */

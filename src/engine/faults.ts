@@ -4,12 +4,14 @@
  * Runs past their timeout on a host are timeouts.ts; quarantine is replicas.ts.
  *
  * Policy: a task running on `allowedFailures` workers that died fails with ERR_KILLED_WORKER.
+ * A worker that leaves touches only its own tasks: its `processing` and `held` indexes.
  *
  * Replicated runs come and go through the hooks declared here; the layers above implement
  * them (none in BaseEngine, the real ones in replicas.ts).
  */
 import { BaskError } from '../errors.js';
 import { EngineCore } from './core.js';
+import { removeHolder } from './state.js';
 import { type TaskChecks, WorkerRecord, type TaskRecord, type WorkerId } from './types.js';
 
 /** Worker events and faults on top of the core transitions. */
@@ -50,14 +52,9 @@ export abstract class FaultCore extends EngineCore {
     this.workerList = [...this.workers.values()];
     if (this.previousRootWorker === w) this.previousRootWorker = undefined;
     this.freeing.delete(w);
-    const processing: TaskRecord[] = [];
-    const held: TaskRecord[] = [];
-    for (const t of this.tasks.values()) {
-      if (t.processingOn === w) processing.push(t);
-      else if (t.processingOn === null && t.checks?.running.includes(w) === true)
-        processing.push(t);
-      else if (t.holders !== null && t.holders.includes(w)) held.push(t);
-    }
+    // Its own tasks only (the indexes), in the order they were created, as a scan would find them.
+    const processing = [...w.processing].sort(byRank);
+    const held = [...w.held].sort(byRank);
     for (const t of processing) {
       const replica = this.runsReplica(t, w);
       // A failure of an earlier task may already have taken this one off the worker.
@@ -81,11 +78,8 @@ export abstract class FaultCore extends EngineCore {
       }
     }
     for (const t of held) {
-      const holders = t.holders;
-      if (holders === null) continue;
-      const i = holders.indexOf(w);
-      if (i >= 0) holders.splice(i, 1);
-      if (holders.length === 0 && t.state === 'memory') this.lost(t);
+      removeHolder(t, w);
+      if (t.holders?.length === 0 && t.state === 'memory') this.lost(t);
     }
     this.drainReleaseChecks();
   }
@@ -101,12 +95,7 @@ export abstract class FaultCore extends EngineCore {
       const dep = this.tasks.get(m.key);
       const holder = this.workers.get(m.from);
       if (dep === undefined || holder === undefined || dep.holders === null) continue;
-      const i = dep.holders.indexOf(holder);
-      if (i >= 0) {
-        dep.holders.splice(i, 1);
-        holder.nkeys--;
-        holder.nbytes -= dep.nbytes;
-      }
+      removeHolder(dep, holder);
       if (dep.holders.length === 0 && dep.state === 'memory') this.lost(dep);
     }
     if (t !== undefined && w !== undefined && t.state === 'processing') {
@@ -124,4 +113,8 @@ export abstract class FaultCore extends EngineCore {
     }
     this.drainReleaseChecks();
   }
+}
+
+function byRank(a: TaskRecord, b: TaskRecord): number {
+  return a.rank - b.rank;
 }

@@ -24,6 +24,7 @@ import { BaskError } from '../errors.js';
 import type { ReplicaResult } from './base.js';
 import { nearestHolder } from './core.js';
 import { estimateMicros, pickReplicas } from './policy.js';
+import { assignTask, transition, unassignTask } from './state.js';
 import {
   TaskChecks,
   type Fetch,
@@ -113,7 +114,7 @@ export class ReplicaCore extends TimeoutCore {
     if (picks.length === 0) return processing;
     if (!processing) {
       // A fresh verification: one estimate for all its replicas (their workers' occupancy).
-      t.state = 'processing';
+      transition(t, 'processing');
       t.estimate = estimateMicros(t.group, this.policy);
       checks.accepted = undefined;
     }
@@ -130,10 +131,7 @@ export class ReplicaCore extends TimeoutCore {
   }
 
   private runReplica(t: TaskRecord, w: WorkerRecord, checks: TaskChecks): void {
-    w.nprocessing++;
-    w.occupancy += t.estimate;
-    if (t.suspicious > 0) w.isolating = t;
-    this.holdResources(t, w, 1);
+    assignTask(t, w);
     checks.running.push(w);
     checks.hosts.push(w.host);
     this.counters.replicas++;
@@ -164,10 +162,7 @@ export class ReplicaCore extends TimeoutCore {
     const i = checks.running.indexOf(w);
     if (i < 0) return;
     checks.running.splice(i, 1);
-    w.nprocessing--;
-    w.occupancy = w.nprocessing === 0 ? 0 : w.occupancy - t.estimate;
-    if (w.isolating === t) w.isolating = null;
-    this.holdResources(t, w, -1);
+    unassignTask(t, w);
   }
 
   /** Whether `w` runs a replica of `t` now. */

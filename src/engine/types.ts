@@ -1,6 +1,6 @@
 /**
  * The engine's vocabulary: the events it takes, the instructions it gives, and the records of
- * its state. Types and small classes only; the transitions live in `engine.ts`.
+ * its state. Types and small classes only; the transitions live in `state.ts` and `core.ts`.
  *
  * Every driver (sync, pool, cluster) speaks exactly this: it turns what happens (a worker
  * finished a task, a socket closed) into events, and carries out the instructions.
@@ -277,10 +277,12 @@ export interface Quarantine {
 
 /** The engine's record of one worker. */
 export class WorkerRecord {
-  /** Tasks assigned and not finished (counted; removal scans the tasks instead of a set). */
+  /** Tasks assigned and not finished (`processing.size`, kept as a plain count for policies). */
   nprocessing = 0;
-  /** Keys whose data it holds. */
-  nkeys = 0;
+  /** Tasks it runs now, pipelined ones and replicas included: what moves if it leaves. */
+  readonly processing = new Set<TaskRecord>();
+  /** Tasks whose data it holds: what is lost if it leaves. */
+  readonly held = new Set<TaskRecord>();
   /** Estimated microseconds of work assigned and not finished. */
   occupancy = 0;
   nbytes = 0;
@@ -295,4 +297,9 @@ export class WorkerRecord {
     readonly resources: Readonly<Record<string, number>>,
     readonly host: string,
   ) {}
+
+  /** Keys whose data it holds. */
+  get nkeys(): number {
+    return this.held.size;
+  }
 }

@@ -2,7 +2,7 @@
  * `validateState`: checks every invariant of the engine's state and throws on the first
  * broken one. Tests call it after every event (EngineOptions.validate); it is O(tasks + edges).
  */
-import type { EngineCore } from './core.js';
+import type { EngineRecords } from './records.js';
 import type { TaskRecord } from './types.js';
 
 const ACTIVE = new Set(['waiting', 'queued', 'processing']);
@@ -12,7 +12,7 @@ function fail(message: string): never {
 }
 
 /** Throws when any invariant of the engine's state is broken. */
-export function validateState(engine: EngineCore): void {
+export function validateState(engine: EngineRecords): void {
   const queued = new Set(engine.queue.values());
   for (const [key, t] of engine.tasks) {
     if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
@@ -27,14 +27,18 @@ export function validateState(engine: EngineCore): void {
       if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;
         occupancy += t.estimate;
+        if (!w.processing.has(t)) fail(`worker ${id} runs '${t.key}' but its index misses it`);
       }
       if (t.holders !== null && t.holders.includes(w)) {
         keys++;
         bytes += t.nbytes;
+        if (!w.held.has(t)) fail(`worker ${id} holds '${t.key}' but its index misses it`);
       }
     }
     if (processing !== w.nprocessing)
       fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
+    if (w.processing.size !== processing)
+      fail(`worker ${id} processing index has ${w.processing.size}, counted ${processing}`);
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
     if (bytes !== w.nbytes) fail(`worker ${id} nbytes=${w.nbytes}, counted ${bytes}`);
@@ -54,7 +58,7 @@ export function validateState(engine: EngineCore): void {
   }
 }
 
-function validateTask(engine: EngineCore, t: TaskRecord, queued: Set<TaskRecord>): void {
+function validateTask(engine: EngineRecords, t: TaskRecord, queued: Set<TaskRecord>): void {
   const key = t.key;
   if (t.state === 'forgotten') fail(`'${key}' is forgotten but still stored`);
   let waiters = 0;
@@ -136,7 +140,7 @@ function validateTask(engine: EngineCore, t: TaskRecord, queued: Set<TaskRecord>
 }
 
 /** A verifying task: replicas on distinct live hosts, never pipelined, at most one vote a host. */
-function validateReplicas(engine: EngineCore, t: TaskRecord): void {
+function validateReplicas(engine: EngineRecords, t: TaskRecord): void {
   const key = t.key;
   const checks = t.checks;
   if (checks === null) fail(`'${key}' processing on no worker`);

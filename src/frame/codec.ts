@@ -8,7 +8,7 @@ import { DataFrame } from './dataframe.js';
 import { DatetimeIndex, RangeIndex } from './indexes.js';
 import { Series } from './series.js';
 
-/** Workers know this module as `bask:frame` (see worker/builtins.ts). */
+/** Workers know this module as `bask:frame` (registered in builtin.ts). */
 const MODULE = 'bask:frame';
 
 registerType(Series, {

@@ -5,7 +5,7 @@
  */
 import type { TaskOptions } from '../engine/types.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import type { TaskEvent } from '../wire/protocol.js';
+import type { ClusterInfo, TaskEvent } from '../wire/protocol.js';
 
 /** What a backend tells its client. */
 export interface BackendEvents {
@@ -31,23 +31,8 @@ export interface SubmitOptions {
   progress?: boolean;
 }
 
-/** A summary of the cluster for `client.info()`. */
-export interface ClusterInfo {
-  workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
-  tasks: Record<string, number>;
-  /**
-   * Worker processes quarantined (cluster): one of their results disagreed with the majority
-   * of a task with `verify`, so they get no more tasks. `since` is epoch ms.
-   */
-  quarantined?: {
-    name: string;
-    host: string;
-    workers: string[];
-    key: string;
-    reason: string;
-    since: number;
-  }[];
-}
+/** A summary of the cluster for `client.info()`: defined with the protocol. */
+export type { ClusterInfo } from '../wire/protocol.js';
 
 /** The operations a client needs. */
 export interface Backend {

@@ -3,7 +3,7 @@
  * hooks and limits. It settles exactly once: all wanted keys delivered, the first task error,
  * an abort, or the pool closing.
  */
-import { BaskError } from '../errors.js';
+import { abortedError } from '../errors.js';
 import { emit, now, type Callbacks } from '../hooks.js';
 
 /** The state of one computation on a pool. */
@@ -60,7 +60,7 @@ export class Computation {
 
   /** Rejects with ERR_ABORTED. */
   abort(reason: unknown): void {
-    this.fail(new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: reason }));
+    this.fail(abortedError(reason));
   }
 
   private succeed(): void {

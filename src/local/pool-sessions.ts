@@ -13,6 +13,7 @@ import type { EngineEvent, Instruction } from '../engine/types.js';
 import { taskFailed } from '../errors.js';
 import { CloneEncoder } from '../wire/clone.js';
 import type { TaskResult, ToWorker } from '../wire/pool-protocol.js';
+import { taskEventOf } from '../wire/task-events.js';
 import { sizeof } from '../worker/sizeof.js';
 import type { BackendEvents, Report } from './backend.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -63,13 +64,7 @@ export class PoolSessions {
   ): void {
     const events = results
       .filter((r) => r.missing === undefined)
-      .map((r) => ({
-        key: r.key,
-        worker,
-        start: r.start,
-        end: r.end,
-        ...(r.error !== undefined ? { error: true } : {}),
-      }));
+      .map((r) => taskEventOf(worker, r));
     for (const session of sessions) session.taskEvents?.(events);
   }
 

@@ -11,7 +11,7 @@
  * first session.
  */
 import { checkNumWorkers } from '../config.js';
-import { BaskError, taskFailed } from '../errors.js';
+import { abortedError, BaskError, taskFailed } from '../errors.js';
 import { prepareGraph } from '../graph/prepare.js';
 import type { EngineEvent, Instruction } from '../engine/types.js';
 import { now } from '../hooks.js';
@@ -71,8 +71,7 @@ function withWorker(runtime: PoolRuntime, create: PoolWorkerFactory | undefined)
 /** Waits for `promise`, or rejects with ERR_ABORTED as soon as `signal` aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  const aborted = (): BaskError =>
-    new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: signal.reason });
+  const aborted = (): BaskError => abortedError(signal.reason);
   if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(aborted());

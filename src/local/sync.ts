@@ -8,7 +8,7 @@
  */
 import { Engine } from '../engine/engine.js';
 import type { Instruction } from '../engine/types.js';
-import { BaskError, taskFailed } from '../errors.js';
+import { abortedError, BaskError, taskFailed } from '../errors.js';
 import { prepareGraph } from '../graph/prepare.js';
 import { emit, now, type Callbacks } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
@@ -142,7 +142,7 @@ function endHook(hooks: readonly Callbacks[], key: string, start: number, error?
 }
 
 function abortError(signal: AbortSignal): BaskError {
-  return new BaskError('ERR_ABORTED', 'The computation was aborted', { cause: signal.reason });
+  return abortedError(signal.reason);
 }
 
 /** Lets timers, rendering and input run between slices of a long synchronous run. */

@@ -13,8 +13,8 @@
  * count covers every file, every task, one `finish`, so a ProgressBar fills once and a
  * Profiler keeps every file's tasks. Every failure is a BaskError (ERR_CSV for a bad file).
  */
-import type { CacheOption } from '../cache/options.js';
-import { compute } from '../api.js';
+import type { CacheOption } from '../cache/brand.js';
+import { getDelayedBackend } from '../delayed/backend.js';
 import { resolveScheduler, type SchedulerSpec } from '../config.js';
 import { BaskError, isBaskError } from '../errors.js';
 import type { CsvSource } from '../frame/read.js';
@@ -26,7 +26,6 @@ import {
   type TaskEndEvent,
   type TaskStartEvent,
 } from '../hooks.js';
-import type { Delayed } from '../delayed/types.js';
 import type { Scheduler } from '../scheduler.js';
 import { buildSpreads, type SpreadsOptions } from './spreads.js';
 
@@ -103,17 +102,15 @@ export async function runSpreads(
     const file = names?.[i] ?? sourceName(sources[i], i);
     let result: SpreadResult;
     try {
-      const [spread, day] = await compute(
-        graph.spreads[i] as Delayed<number>,
-        graph.days[i] as Delayed<Date>,
-        {
-          scheduler,
-          callbacks: [group],
-          ...(numWorkers === undefined ? {} : { numWorkers }),
-          ...(signal === undefined ? {} : { signal }),
-          ...(cache === undefined ? {} : { cache }),
-        },
-      );
+      // `compute(spread, day, options)`, through the slot the package entry fills: this
+      // module stays below the api layer.
+      const [spread, day] = (await getDelayedBackend().compute([graph.spreads[i], graph.days[i]], {
+        scheduler,
+        callbacks: [group],
+        ...(numWorkers === undefined ? {} : { numWorkers }),
+        ...(signal === undefined ? {} : { signal }),
+        ...(cache === undefined ? {} : { cache }),
+      })) as [number, Date];
       result = { file, day, spread };
     } catch (error) {
       result = { file, error: toBaskError(error) };

@@ -1,7 +1,7 @@
 /**
- * The seed workload's task module: the functions workers import by name (the built-in module
- * URL `bask:seed` + export name, see worker/builtins.ts) instead of receiving their source. Importable anywhere: no DOM or Node access at its
- * top level.
+ * The seed workload's task module: the functions workers import by name (the module id
+ * `bask:seed` + export name, registered in builtin.ts) instead of receiving their source.
+ * Importable anywhere: no DOM or Node access at its top level.
  */
 import '../frame/codec.js';
 import { defineTasks } from '../graph/fnref.js';

@@ -82,7 +82,8 @@ export type RouterToHost =
   | { type: 'status'; status: RouterStatus }
   /** A thread reported a fatal error: replace it (unless that generation is gone already). */
   | { type: 'respawn'; id: string; generation: number }
-  | { type: 'stopped'; reason: string };
+  /** The router closed; `code` is the socket's close code when the scheduler connection ended it. */
+  | { type: 'stopped'; reason: string; code?: number };
 
 /** Values fetched, in key order, and the keys that were not there. */
 export interface Got {

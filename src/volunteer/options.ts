@@ -4,9 +4,11 @@
  *
  * Defaults: every core (`navigator.hardwareConcurrency`), WebRTC on with no STUN/TURN servers
  * (enough on one machine or a LAN), a memory budget of a quarter of the device's memory as the
- * browser reports it (`navigator.deviceMemory`, 512 MiB when unknown), heartbeats every 500 ms.
+ * browser reports it (`navigator.deviceMemory`, 512 MiB when unknown), heartbeats every 500 ms,
+ * and joining again after losing the scheduler with the clients' backoff (wire/backoff.ts).
  */
 import { BaskError } from '../errors.js';
+import { reconnectPolicyOf, type BackoffPolicy, type ReconnectOptions } from '../wire/backoff.js';
 import type { RouterOptions } from './messages.js';
 
 /** Options of {@link joinCluster}. */
@@ -38,6 +40,13 @@ export interface JoinOptions {
   heartbeatTimeout?: number;
   /** Leave when the page is closed or navigated away (default true). */
   leaveOnUnload?: boolean;
+  /**
+   * When the scheduler goes away (restarted, network dropped, or it dropped this tab for
+   * missed heartbeats), join again at the same address as a fresh worker, retrying with
+   * backoff: `{ retries: 10, initialDelayMs: 250, maxDelayMs: 5000 }` by default, as clients
+   * do; `false`: stop. Meanwhile the status is 'reconnecting'; what the tab held is gone.
+   */
+  reconnect?: ReconnectOptions | false;
 }
 
 /** Options as the parts of a volunteer use them. */
@@ -45,6 +54,7 @@ export interface ResolvedJoinOptions {
   readonly router: RouterOptions;
   readonly rtc: RTCConfiguration;
   readonly leaveOnUnload: boolean;
+  readonly reconnect: BackoffPolicy;
 }
 
 const MiB = 1024 * 1024;
@@ -84,6 +94,7 @@ export function resolveJoinOptions(address: string, options: JoinOptions): Resol
     },
     rtc: { iceServers: [], ...options.rtcConfiguration },
     leaveOnUnload: options.leaveOnUnload ?? true,
+    reconnect: reconnectPolicyOf(options.reconnect, 'joinCluster'),
   };
 }
 

@@ -81,7 +81,7 @@ export class Router {
     const threads = (welcome.workers ?? []).filter((w) => w.process === welcome.id);
     router.paths.update(welcome.workers ?? [], []);
     socket.onMessage((data) => router.onMessage(data));
-    socket.onClose((code, reason) => router.stop(`lost the scheduler (${code} ${reason})`));
+    socket.onClose((code, reason) => router.stop(`lost the scheduler (${code} ${reason})`, code));
     router.startHeartbeat();
     const ids = threads.map((w) => w.id);
     post({
@@ -123,14 +123,16 @@ export class Router {
   }
 
   /** Stops: closes the connection, the threads' links and the spill database. */
-  stop(reason: string): void {
+  stop(reason: string, code?: number): void {
     if (this.stopped) return;
     this.sendHeartbeat();
     this.stopped = true;
     clearInterval(this.timer);
     this.paths.close();
     this.socket.close(1000, reason.slice(0, 120));
-    void this.holdings.close().then(() => this.post({ type: 'stopped', reason }));
+    void this.holdings
+      .close()
+      .then(() => this.post({ type: 'stopped', reason, ...(code !== undefined ? { code } : {}) }));
   }
 
   private onMessage(data: Uint8Array): void {
@@ -180,7 +182,6 @@ export class Router {
           this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
         return;
       }
-      case 'module':
       case 'ping':
         return;
     }
@@ -215,7 +216,6 @@ export class Router {
       type: 'heartbeat',
       metrics: {
         memory: status.memory,
-        threads: status.threads,
         bytesIn: status.bytesIn,
         bytesOut: status.bytesOut,
         spilled: status.spilled,

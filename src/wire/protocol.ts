@@ -1,11 +1,15 @@
 /**
- * The cluster's wire protocol (types only): every message between clients, the scheduler,
+ * The cluster's wire protocol: every message between clients, the scheduler,
  * worker processes and dashboards, as discriminated unions keyed on `type`. Shared by the
  * browser and the server. Values inside messages are encoded by `wire/clone.ts` (markers for
  * refs, tasks and registered types) and framed by `wire/frame.ts` (msgpack plus binary frames).
  *
  * Versioned: the first message on a connection is `hello` with PROTOCOL_VERSION; a mismatch is
  * refused with ERR_PROTOCOL_VERSION before anything else happens.
+ *
+ * Types and the few constants both ends share (version, close codes, the report limit); the
+ * runtime checks of these messages are zod schemas in `schemas.ts`, held against these types at
+ * compile time and loaded by the scheduler only (the browser entry never imports zod).
  */
 import type { SerializedError } from '../errors.js';
 import type { Fetch, TaskOptions } from '../engine/types.js';
@@ -19,7 +23,8 @@ export interface TaskEvent {
   /** Epoch milliseconds on the worker. */
   start: number;
   end: number;
-  error?: boolean;
+  /** The task's error, when it failed. */
+  error?: SerializedError;
 }
 
 /** Bumped on any incompatible change to these messages. */
@@ -38,9 +43,12 @@ export interface WireGraph {
   external: string[];
 }
 
-/** One encoded spec: a function call, or a literal value. */
+/**
+ * One encoded spec: a function call, or a literal value (`fn: null`, the value in `args[0]`; the
+ * encoder always writes `[value]`, and the scheduler, which never reads it, accepts any array).
+ */
 export type WireSpec =
-  { fn: FnRef; args: unknown[]; marked: boolean } | { fn: null; args: [unknown]; marked: boolean };
+  { fn: FnRef; args: unknown[]; marked: boolean } | { fn: null; args: unknown[]; marked: boolean };
 
 /** The first message on every connection. */
 export interface Hello {
@@ -73,6 +81,25 @@ export interface WorkerInfo {
   process: string;
   peerAddress?: string;
 }
+
+/**
+ * WebSocket close codes the scheduler uses (4000-4999 are the application's range; see the
+ * README's table).
+ */
+export const CLOSE = {
+  /** A worker missed its heartbeats. */
+  heartbeat: 4000,
+  /** Refused: a wrong or missing token, or a remote peer for a role served to localhost only. */
+  auth: 4001,
+  /** A malformed, unknown or invalid message (or no hello in time). */
+  invalid: 4002,
+  /** Too many messages or bytes per second. */
+  rate: 4003,
+  /** The peer speaks another protocol version. */
+  version: 4004,
+  /** A message larger than the scheduler's limit (WebSocket's own code). */
+  tooBig: 1009,
+} as const;
 
 /** Results above this size (bytes) stay on their worker until gathered; smaller ones travel with their completion. */
 export const REPORT_LIMIT = 64 * 1024;
@@ -136,7 +163,6 @@ export type ToWorkerProcess =
   | { type: 'gather'; id: number; worker: string; keys: string[] }
   | { type: 'put'; id: number; worker: string; keys: string[]; values: unknown[] }
   | { type: 'peers'; added: WorkerInfo[]; removed: string[] }
-  | { type: 'module'; url: string; code: string }
   | {
       type: 'relay-fetch';
       id: number;
@@ -168,15 +194,12 @@ export type FromWorkerProcess =
   | { type: 'thread-ready'; worker: string }
   | { type: 'heartbeat'; metrics: WorkerMetrics }
   /** WebRTC signaling (offer, answer, ICE candidate) for the worker process `to`. */
-  | { type: 'signal'; to: string; data: unknown }
-  | { type: 'missing-module'; url: string };
+  | { type: 'signal'; to: string; data: unknown };
 
 /** What a worker process reports with each heartbeat. */
 export interface WorkerMetrics {
   /** Resident memory of the process (bytes). */
   memory: number;
-  /** Keys held and tasks done, per thread. */
-  threads: Record<string, { keys: number; tasksDone: number }>;
   /** Bytes received by transport. */
   bytesIn: Record<string, number>;
   bytesOut: Record<string, number>;
@@ -189,6 +212,28 @@ export type PeerWireMessage =
   | { type: 'hello-peer'; version: number; from: string; token?: string }
   | { type: 'fetch'; id: number; worker: string; keys: string[]; move: boolean[] }
   | { type: 'data'; id: number; values: unknown[]; missing: string[] };
+
+/** A worker process the scheduler no longer gives tasks (see `ClusterInfo.quarantined`). */
+export interface QuarantinedProcess {
+  name: string;
+  host: string;
+  workers: string[];
+  key: string;
+  reason: string;
+  /** Epoch milliseconds. */
+  since: number;
+}
+
+/** A summary of the cluster: the answer to `info` (`client.info()`, the scheduler's `/api/info`). */
+export interface ClusterInfo {
+  workers: { id: string; nthreads: number; host: string; memory?: number; keys: number }[];
+  tasks: Record<string, number>;
+  /**
+   * Worker processes quarantined (cluster): one of their results disagreed with the majority
+   * of a task with `verify`, so they get no more tasks.
+   */
+  quarantined?: QuarantinedProcess[];
+}
 
 // ---- dashboards -------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 /**
- * The worker runtime: what runs inside every pool thread (and, later, every cluster worker).
- * It holds the data its tasks made, runs the batches it is sent in order, fetches missing
- * inputs straight from the peer that holds them, and drops data when told.
+ * The worker runtime: what runs inside every worker thread (a pool's, a `bask worker`'s, a
+ * volunteer tab's). It holds the data its tasks made, runs the batches it is sent in order,
+ * fetches missing inputs straight from the peer that holds them, and drops data when told.
  *
  * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
  * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs

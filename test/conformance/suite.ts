@@ -18,6 +18,7 @@ import {
 import { daskDelayedSuite } from './dask-delayed.js';
 import { daskGetSuite } from './dask-get.js';
 import { tasks } from './tasks.js';
+import { rejection } from '../helpers.js';
 
 const {
   inc,
@@ -32,15 +33,6 @@ const {
   bytes,
   total,
 } = tasks;
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** Registers the suite for one scheduler. */
 export function conformanceSuite(name: string, options: () => ComputeOptions): void {

@@ -30,6 +30,7 @@ import {
   wait,
 } from '../../src/index.node.js';
 import { tasks } from './dask-tasks.js';
+import { rejection, thrown } from '../helpers.js';
 
 /** What the suite needs of the cluster it runs on. */
 export interface SuiteEnv {
@@ -65,25 +66,6 @@ export async function forgotten(client: Client, keys: readonly string[]): Promis
   await vi.waitFor(async () => expect([...(await client.whoHas(keys)).keys()]).toEqual([]), {
     timeout: 20_000,
   });
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
-
-/** The error a promise rejects with. */
-async function rejection(p: PromiseLike<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The ports of test_client.py that apply to any bask cluster. */

@@ -21,6 +21,7 @@ import { fuzzConnection, type FuzzBudget } from '../../bench/fuzz.js';
 import { speak, upgradeFrom } from '../../bench/probes.js';
 import { tasks } from '../conformance/tasks.js';
 import { bask, startScheduler, startWorker, waitFor, waitForWorkers } from './cluster.js';
+import { rejection } from '../helpers.js';
 
 const CLIENT_TOKEN = 'client-secret-1';
 const WORKER_TOKEN = 'worker-secret-2';
@@ -35,15 +36,6 @@ async function metrics(http: string): Promise<string> {
 function counter(text: string, name: string, reason: string): number {
   const match = new RegExp(`^${name}\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
   return Number(match?.[1] ?? 0);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A raw HTTP GET with the path exactly as given (no URL normalization). */

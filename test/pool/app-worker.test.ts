@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, compute, delayed, isBaskError } from '../../src/index.node.js';
 import { startWorker } from '../../src/index.worker.js';
 import { appTasks } from './fixtures/app-tasks.js';
+import { rejection } from '../helpers.js';
 
 const ENTRY = new URL('./fixtures/app-worker.ts', import.meta.url).href;
 
@@ -27,15 +28,6 @@ function pool(options: ConstructorParameters<typeof Pool>[0]): Pool {
   const p = new Pool(options);
   pools.push(p);
   return p;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe("an app's own pool worker", () => {

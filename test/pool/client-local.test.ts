@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, isBaskError } from '../../src/index.node.js';
 import { tasks } from '../conformance/tasks.js';
 import { tasks as ptasks } from './tasks.js';
+import { thrown } from '../helpers.js';
 
 let client: Client;
 beforeAll(async () => {
@@ -11,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.close();
 });
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('Client.local map', () => {
   it('zips several iterables, one call per position, futures allowed as items', async () => {

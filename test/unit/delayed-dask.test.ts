@@ -22,6 +22,7 @@ import { indexGraph } from '../../src/graph/analyze.js';
 import { getattr, methodcall } from '../../src/graph/ops.js';
 import { nodeOf } from '../../src/delayed/delayed.js';
 import { collectGraph, type DelayedNode } from '../../src/delayed/node.js';
+import { thrown } from '../helpers.js';
 
 const add = (a: number, b: number): number => a + b;
 const inc = (x: number): number => x + 1;
@@ -35,15 +36,6 @@ function graphOf(...values: unknown[]): Map<string, unknown> {
     roots.map((r) => r.key),
   );
   return new Map(index.keys.map((k, i) => [k, index.nodes[i]]));
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 describe("Dask's test_delayed.py (building graphs)", () => {

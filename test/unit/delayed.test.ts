@@ -16,18 +16,10 @@ import {
   type Scheduler,
 } from '../../src/index.node.js';
 import { setDefaultClient, unsetDefaultClient } from '../../src/config.js';
+import { thrown } from '../helpers.js';
 
 const inc = (x: number): number => x + 1;
 const add = (a: number, b: number): number => a + b;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('delayed keys', () => {
   it('reads <function name>-<token>, exactly name when given', () => {

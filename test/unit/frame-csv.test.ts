@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BaskError } from '../../src/errors.js';
 import {
   DatetimeIndex,
   parseCsv,
@@ -10,16 +9,7 @@ import {
   RangeIndex,
   type Frame,
 } from '../../src/frame/index.js';
-
-function thrown(fn: () => unknown): BaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BaskError);
-    return error as BaskError;
-  }
-  throw new Error('expected an error');
-}
+import { thrownBask } from '../helpers.js';
 
 const BARS = [
   'timestamp,open,high,low,close,volume',
@@ -89,7 +79,7 @@ describe('parseCsv', () => {
   });
 
   it('reports lines correctly after a quoted field spanning lines', () => {
-    const error = thrown(() => parseCsv('a,b\n"x\ny",1\n2,3,4\n', { name: 'multi.csv' }));
+    const error = thrownBask(() => parseCsv('a,b\n"x\ny",1\n2,3,4\n', { name: 'multi.csv' }));
     expect(error.message).toMatch(/^'multi\.csv', line 4: expected 2 fields/);
   });
 
@@ -151,18 +141,18 @@ describe('parseCsv', () => {
   });
 
   it('reads a file name into error messages', () => {
-    expect(thrown(() => parseCsv('', { name: 'x.csv' })).message).toMatch(/^'x\.csv' is empty/);
+    expect(thrownBask(() => parseCsv('', { name: 'x.csv' })).message).toMatch(/^'x\.csv' is empty/);
   });
 });
 
 describe('parseCsv errors', () => {
   it('rejects an empty file', () => {
     for (const text of ['', '\n\n', '   \r\n', '\uFEFF']) {
-      const error = thrown(() => parseCsv(text, { name: 'empty.csv' }));
+      const error = thrownBask(() => parseCsv(text, { name: 'empty.csv' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toContain("'empty.csv' is empty");
     }
-    expect(thrown(() => parseCsv(new Uint8Array(0))).message).toContain('is empty');
+    expect(thrownBask(() => parseCsv(new Uint8Array(0))).message).toContain('is empty');
   });
 
   it('rejects binary input', () => {
@@ -171,7 +161,7 @@ describe('parseCsv errors', () => {
     ]);
     const nul = new TextEncoder().encode('a,b\n1,\u00002\n');
     for (const input of [png, png.buffer, nul, 'a,b\n1,\u00002\n', '\u0089PNG\r\n\u001a\n']) {
-      const error = thrown(() => parseCsv(input, { name: 'image.png' }));
+      const error = thrownBask(() => parseCsv(input, { name: 'image.png' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toContain("'image.png'");
       expect(error.message).toContain('does not look like CSV text');
@@ -184,7 +174,7 @@ describe('parseCsv errors', () => {
       ['a,b\n1,2\n\n3\n', 4, 1],
       ['a,b\r\n1,2\r\n"x",2,3\r\n', 3, 3],
     ] as const) {
-      const error = thrown(() => parseCsv(text, { name: 'rows.csv' }));
+      const error = thrownBask(() => parseCsv(text, { name: 'rows.csv' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toContain(
         `'rows.csv', line ${line}: expected 2 fields like the header, found ${found}`,
@@ -193,7 +183,7 @@ describe('parseCsv errors', () => {
   });
 
   it('rejects a non-numeric cell in a numeric column, naming column, line and value', () => {
-    const error = thrown(() =>
+    const error = thrownBask(() =>
       parseCsv(BARS + '\n2023-01-02 09:32:00,1,abc,1,1,1\n', { name: 'bars.csv', ...DATES }),
     );
     expect(error.code).toBe('ERR_CSV');
@@ -203,7 +193,7 @@ describe('parseCsv errors', () => {
   });
 
   it('rejects an unparseable timestamp, naming the line', () => {
-    const error = thrown(() =>
+    const error = thrownBask(() =>
       parseCsv(BARS + '\n2023-02-30 09:32:00,1,1,1,1,1\n', { name: 'bars.csv', ...DATES }),
     );
     expect(error.code).toBe('ERR_CSV');
@@ -215,19 +205,19 @@ describe('parseCsv errors', () => {
   it('rejects a missing parseDates or indexCol column, naming the columns and how to map one', () => {
     const text = 'Date,High,Low\n2023-01-02,2,1\n';
     for (const options of [{ parseDates: ['timestamp'] }, { indexCol: 'timestamp' }]) {
-      const error = thrown(() => parseCsv(text, { name: 'other.csv', ...options }));
+      const error = thrownBask(() => parseCsv(text, { name: 'other.csv', ...options }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toContain("'other.csv' has no column 'timestamp'");
       expect(error.message).toContain('Date, High, Low');
       expect(error.message).toContain('columns: { "timestamp": "Date" }');
     }
-    expect(thrown(() => parseCsv(text, { columns: { high: 'Hi' } })).message).toContain(
+    expect(thrownBask(() => parseCsv(text, { columns: { high: 'Hi' } })).message).toContain(
       "no column 'Hi'",
     );
   });
 
   it('rejects an unclosed quote', () => {
-    const error = thrown(() => parseCsv('a,b\n1,2\n"3,4\n5,6\n', { name: 'q.csv' }));
+    const error = thrownBask(() => parseCsv('a,b\n1,2\n"3,4\n5,6\n', { name: 'q.csv' }));
     expect(error.code).toBe('ERR_CSV');
     expect(error.message).toMatch(/^'q\.csv', line 3: a quoted field is never closed/);
   });
@@ -240,9 +230,9 @@ describe('parseCsv errors', () => {
       { nmae: 'x' },
     ];
     for (const options of bad) {
-      expect(thrown(() => parseCsv(BARS, options as never)).code).toBe('ERR_INVALID_ARGUMENT');
+      expect(thrownBask(() => parseCsv(BARS, options as never)).code).toBe('ERR_INVALID_ARGUMENT');
     }
-    expect(thrown(() => parseCsv(42 as never)).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(thrownBask(() => parseCsv(42 as never)).code).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -356,7 +346,7 @@ describe('parseCsv separators', () => {
     );
     expect([...df.high.values]).toEqual([10.5, 1000]);
     expect([...df.low.values]).toEqual([-9.25, 0.5]);
-    const error = thrown(() =>
+    const error = thrownBask(() =>
       parseCsv('timestamp;high\n2023-01-02;1,5\n2023-01-03;1,5,5\n', { ...DATES, name: 'eu.csv' }),
     );
     expect(error.message).toMatch(
@@ -365,7 +355,7 @@ describe('parseCsv separators', () => {
   });
 
   it('keeps commas as separators whenever the header has one', () => {
-    const error = thrown(() =>
+    const error = thrownBask(() =>
       parseCsv('timestamp,high\n2023-01-02,"1,5"\n', {
         ...DATES,
         name: 'us.csv',

@@ -5,18 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaskError } from '../../src/errors.js';
 import { DatetimeIndex, readCsv } from '../../src/frame/index.js';
-
-async function rejection(promise: Promise<unknown>): Promise<BaskError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BaskError);
-    return error as BaskError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejectionBask } from '../helpers.js';
 
 const TEXT = 'timestamp,high,low\n2023-01-02 09:30:00,2.5,1.5\n2023-01-02 09:31:00,3,1\n';
 const DATES = { parseDates: ['timestamp'], indexCol: 'timestamp' };
@@ -78,41 +68,41 @@ describe('readCsv sources', () => {
   it('names the path, URL or File in errors, unless name is given', async () => {
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'a,b\n1,2,3\n');
-    expect((await rejection(readCsv(bad))).message).toContain(`'${bad}', line 2`);
-    expect((await rejection(readCsv(bad, { name: 'nice.csv' }))).message).toContain(
+    expect((await rejectionBask(readCsv(bad))).message).toContain(`'${bad}', line 2`);
+    expect((await rejectionBask(readCsv(bad, { name: 'nice.csv' }))).message).toContain(
       "'nice.csv', line 2",
     );
-    expect((await rejection(readCsv(new File(['a,b\nx,1,2\n'], 'upload.csv')))).message).toContain(
-      "'upload.csv', line 2",
-    );
-    expect((await rejection(readCsv(new Blob([])))).message).toMatch(/^The input is empty/);
+    expect(
+      (await rejectionBask(readCsv(new File(['a,b\nx,1,2\n'], 'upload.csv')))).message,
+    ).toContain("'upload.csv', line 2");
+    expect((await rejectionBask(readCsv(new Blob([])))).message).toMatch(/^The input is empty/);
   });
 });
 
 describe('readCsv failures', () => {
   it('rejects a missing file with ERR_CSV naming it', async () => {
     const missing = join(dir, 'nope.csv');
-    const error = await rejection(readCsv(missing));
+    const error = await rejectionBask(readCsv(missing));
     expect(error.code).toBe('ERR_CSV');
     expect(error.message).toContain(`'${missing}' cannot be read: no such file`);
     expect((error.cause as { code?: string }).code).toBe('ENOENT');
   });
 
   it('rejects a folder, pointing at listCsvFiles', async () => {
-    const error = await rejection(readCsv(dir));
+    const error = await rejectionBask(readCsv(dir));
     expect(error.code).toBe('ERR_CSV');
     expect(error.message).toContain('it is a folder');
   });
 
   it('rejects an HTTP error status', async () => {
-    const error = await rejection(readCsv(`${origin}/missing.csv`));
+    const error = await rejectionBask(readCsv(`${origin}/missing.csv`));
     expect(error.code).toBe('ERR_CSV');
     expect(error.message).toContain('HTTP 404');
   });
 
   it('rejects sources of the wrong type', async () => {
     for (const source of [42, null, { path: 'x.csv' }]) {
-      expect((await rejection(readCsv(source as never))).code).toBe('ERR_INVALID_ARGUMENT');
+      expect((await rejectionBask(readCsv(source as never))).code).toBe('ERR_INVALID_ARGUMENT');
     }
   });
 });

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BaskError } from '../../src/errors.js';
 import { DataFrame, DatetimeIndex, RangeIndex, Series, type Frame } from '../../src/frame/index.js';
-
-function thrown(fn: () => unknown): BaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BaskError);
-    return error as BaskError;
-  }
-  throw new Error('expected an error');
-}
+import { thrownBask } from '../helpers.js';
 
 const f64 = (...xs: number[]): Float64Array => Float64Array.from(xs);
 
@@ -48,14 +38,14 @@ describe('Series', () => {
 
   it('rejects positions out of range or not integers', () => {
     const s = new Series('x', f64(10, 20));
-    expect(thrown(() => s.at(2)).code).toBe('ERR_INVALID_ARGUMENT');
-    expect(thrown(() => s.at(-3)).message).toMatch(/out of range for length 2/);
-    expect(thrown(() => s.at(0.5)).message).toMatch(/integer/);
-    expect(thrown(() => new Series('e', f64()).at(0)).message).toMatch(/empty/);
+    expect(thrownBask(() => s.at(2)).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(thrownBask(() => s.at(-3)).message).toMatch(/out of range for length 2/);
+    expect(thrownBask(() => s.at(0.5)).message).toMatch(/integer/);
+    expect(thrownBask(() => new Series('e', f64()).at(0)).message).toMatch(/empty/);
   });
 
   it('requires a Float64Array', () => {
-    expect(thrown(() => new Series('x', [1, 2] as unknown as Float64Array)).code).toBe(
+    expect(thrownBask(() => new Series('x', [1, 2] as unknown as Float64Array)).code).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });
@@ -80,7 +70,7 @@ describe('DatetimeIndex and RangeIndex', () => {
     const index = new DatetimeIndex(f64());
     expect(Number.isNaN(index.min().getTime())).toBe(true);
     expect(Number.isNaN(index.max().getTime())).toBe(true);
-    expect(thrown(() => index.at(0)).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(thrownBask(() => index.at(0)).code).toBe('ERR_INVALID_ARGUMENT');
   });
 
   it('hands out a fresh Date each time', () => {
@@ -122,7 +112,7 @@ describe('DataFrame', () => {
   });
 
   it('names the columns there are when one is missing', () => {
-    const error = thrown(() => make().col('volume'));
+    const error = thrownBask(() => make().col('volume'));
     expect(error.code).toBe('ERR_INVALID_ARGUMENT');
     expect(error.message).toContain("no column 'volume'");
     expect(error.message).toContain('High, low');
@@ -130,7 +120,7 @@ describe('DataFrame', () => {
 
   it('says why a text column is missing', () => {
     const df = new DataFrame([new Series('x', f64(1))], { omitted: ['symbol'] });
-    expect(thrown(() => df.col('Symbol')).message).toMatch(/'symbol' held text/);
+    expect(thrownBask(() => df.col('Symbol')).message).toMatch(/'symbol' held text/);
   });
 
   it('never lets a column shadow a member', () => {
@@ -149,10 +139,11 @@ describe('DataFrame', () => {
   it('defaults to a RangeIndex and checks lengths and names', () => {
     expect(new DataFrame([new Series('x', f64(1, 2))]).index).toEqual(new RangeIndex(2));
     expect(
-      thrown(() => new DataFrame([new Series('x', f64(1)), new Series('y', f64(1, 2))])).message,
+      thrownBask(() => new DataFrame([new Series('x', f64(1)), new Series('y', f64(1, 2))]))
+        .message,
     ).toMatch(/expected 1/);
     expect(
-      thrown(() => new DataFrame([new Series('x', f64(1)), new Series('x', f64(2))])).message,
+      thrownBask(() => new DataFrame([new Series('x', f64(1)), new Series('x', f64(2))])).message,
     ).toMatch(/twice/);
   });
 });

@@ -13,18 +13,10 @@ import { binaryOps, getattr, identity } from '../../src/graph/ops.js';
 import { alias, ref, task, Ref, Task } from '../../src/graph/spec.js';
 import { tokenize } from '../../src/graph/tokenize.js';
 import { isBaskError } from '../../src/errors.js';
+import { thrown } from '../helpers.js';
 
 const f = (...args: unknown[]): unknown => args;
 const inc = (x: number): number => x + 1;
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('dependencies', () => {
   it('finds refs in args, nested arrays, objects and nested tasks, once each', () => {

@@ -15,16 +15,7 @@ import {
   tasks,
 } from '../../src/seed/index.js';
 import { listCsvFiles, writeStocks } from '../../src/seed/node.js';
-
-function thrown(fn: () => unknown): BaskError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BaskError);
-    return error as BaskError;
-  }
-  throw new Error('expected an error');
-}
+import { thrownBask } from '../helpers.js';
 
 const FULL = generateStocks();
 
@@ -118,7 +109,7 @@ describe('generateStocks', () => {
       { start: '2023-02-30' },
       { start: '1/2/2023' },
     ]) {
-      expect(thrown(() => generateStocks(options)).code).toBe('ERR_INVALID_ARGUMENT');
+      expect(thrownBask(() => generateStocks(options)).code).toBe('ERR_INVALID_ARGUMENT');
     }
   });
 });
@@ -165,7 +156,7 @@ describe('readPrices', () => {
       ['timestamp,high,low\n2023-01-02,2,1\n', { timestamp: 'ts' }, /no column 'ts'.*--timestamp/],
     ] as const;
     for (const [text, options, pattern] of cases) {
-      const error = thrown(() => parsePrices(text, { ...options, name: 'day.csv' }));
+      const error = thrownBask(() => parsePrices(text, { ...options, name: 'day.csv' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toMatch(/^'day\.csv' /);
       expect(error.message).toMatch(pattern);
@@ -175,7 +166,7 @@ describe('readPrices', () => {
   it('says that a header without data rows has no prices, naming the file (not index.at(0))', async () => {
     const header = 'timestamp,open,high,low,close,volume';
     for (const text of [`${header}\n`, header, `${header}\r\n\r\n  \n`, 'when,hi,lo\n']) {
-      const error = thrown(() => parsePrices(text, { name: 'header_only.csv' }));
+      const error = thrownBask(() => parsePrices(text, { name: 'header_only.csv' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toMatch(/^'header_only\.csv' has a header \(.*\) but no data rows/);
     }
@@ -202,7 +193,7 @@ describe('readPrices', () => {
       ['timestamp,high,low\n2023-01-02 09:30,2,\n', /no low prices.*'low'/],
     ] as const;
     for (const [text, pattern] of cases) {
-      const error = thrown(() => parsePrices(text, { name: 'd.csv' }));
+      const error = thrownBask(() => parsePrices(text, { name: 'd.csv' }));
       expect(error.code).toBe('ERR_CSV');
       expect(error.message).toMatch(/^'d\.csv' /);
       expect(error.message).toMatch(pattern);
@@ -210,7 +201,7 @@ describe('readPrices', () => {
   });
 
   it('passes on parse errors with the line', () => {
-    const error = thrown(() =>
+    const error = thrownBask(() =>
       parsePrices('timestamp,high,low\n2023-01-02,2,1\nyesterday,2,1\n', { name: 'd.csv' }),
     );
     expect(error.message).toMatch(/^'d\.csv', line 3: cannot read "yesterday"/);
