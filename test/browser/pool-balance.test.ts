@@ -1,51 +1,5 @@
-/**
- * Issue 12 in real Chromium: eight 200 ms tasks on a pool of two Web Workers run four on each
- * worker, on a fresh pool and after short runs of the same task group taught the engine a tiny
- * estimate (the case that sent five or more to one worker and the rest to the other). Asserts
- * counts per worker, never time.
- */
-import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, compute, delayed, type Callbacks } from '../../src/index.browser.js';
+/** Issue 12's balance checks (test/balance-suite.ts) on a pool of two Web Workers, in Chromium. */
+import { Pool } from '../../src/index.browser.js';
+import { balanceSuite } from '../balance-suite.js';
 
-/** Busy-waits: the worker's thread is held for `ms`, as a CPU-bound task holds it. */
-function spin(ms: number): number {
-  const end = Date.now() + ms;
-  let n = 0;
-  while (Date.now() < end) n++;
-  return n >= 0 ? ms : -1;
-}
-
-/** Runs `n` spins of `ms` on `pool`; how many each worker ran, largest first. */
-async function tasksPerWorker(pool: Pool, n: number, ms: number): Promise<number[]> {
-  const counts = new Map<string, number>();
-  const counter: Callbacks = {
-    taskEnd: (e) => counts.set(e.worker, (counts.get(e.worker) ?? 0) + 1),
-  };
-  const spins = Array.from({ length: n }, () => delayed(spin)(ms));
-  const [values] = await compute(spins, { scheduler: pool, callbacks: [counter] });
-  expect(values).toEqual(Array.from({ length: n }, () => ms));
-  return [...counts.values()].sort((a, b) => b - a);
-}
-
-describe('a pool of two Web Workers shares independent tasks evenly', () => {
-  const pools: Pool[] = [];
-  afterAll(() => Promise.all(pools.map((p) => p.close())));
-  const newPool = (): Pool => {
-    const pool = new Pool({ numWorkers: 2 });
-    pools.push(pool);
-    return pool;
-  };
-
-  it('runs eight 200 ms tasks four on each worker on a fresh pool', async () => {
-    expect(await tasksPerWorker(newPool(), 8, 200)).toEqual([4, 4]);
-  });
-
-  it('still runs them four on each worker after short runs of the same function', async () => {
-    const pool = newPool();
-    // The engine learns a tiny duration for the group: at ~1 ms a task, five fitted in the 5 ms
-    // one worker may queue (5/3); at a few microseconds, all eight did.
-    expect((await tasksPerWorker(pool, 20, 0)).reduce((a, b) => a + b, 0)).toBe(20);
-    expect(await tasksPerWorker(pool, 8, 200)).toEqual([4, 4]);
-    expect(await tasksPerWorker(pool, 8, 200)).toEqual([4, 4]);
-  });
-});
+balanceSuite('Web Workers', () => new Pool({ numWorkers: 2 }));
