@@ -4,11 +4,10 @@
  * and the tab says it is reconnecting, joins again as a fresh worker, and runs tasks again for
  * a client that reconnected too. No timed assertions: waits for conditions.
  */
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.node.js';
-import { startScheduler, waitForWorkers } from '../integration/cluster.js';
+import { freePort, startScheduler, waitForWorkers } from '../integration/cluster.js';
 import { expectedTotal, tasks } from './volunteer-tasks.js';
 import { buildVolunteerPage, launchChromium, openVolunteer, until } from './volunteers.js';
 
@@ -22,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** A port nothing listens on now: bound on port 0, then freed. */
-async function freePort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return String(port);
-}
 
 describe('a volunteer tab without its scheduler', () => {
   it('rejoins a scheduler restarted at the same address and runs tasks again', async () => {

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 
@@ -105,4 +106,13 @@ export async function waitForWorkers(http: string, n: number): Promise<void> {
     if (info.workers.length === n) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A port nothing listens on now (bound on port 0, then freed): to restart a scheduler at the same address. */
+export async function freePort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return String(port);
 }

@@ -5,32 +5,12 @@
  * rejoined. A client that cannot reconnect gives up with ERR_CONNECTION. No timed assertions:
  * small retry delays, and waits for conditions.
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BaskError, Client } from '../../src/index.node.js';
+import { Client } from '../../src/index.node.js';
 import { tasks } from '../conformance/tasks.js';
 import { tasks as itasks } from './tasks.js';
-import { startScheduler, startWorker, waitFor, waitForWorkers } from './cluster.js';
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(promise: PromiseLike<unknown>): Promise<BaskError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BaskError);
-    return error as BaskError;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** A port nothing listens on now: bound on port 0, then freed. */
-async function freePort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return String(port);
-}
+import { rejectionBask } from '../helpers.js';
+import { freePort, startScheduler, startWorker, waitFor, waitForWorkers } from './cluster.js';
 
 async function until(ok: () => boolean, what: string): Promise<void> {
   for (let i = 0; !ok(); i++) {
@@ -60,7 +40,7 @@ describe('a client without its scheduler', () => {
       for (const future of [done, pending]) {
         expect(future.status).toBe('lost');
         expect(future.done()).toBe(true);
-        const error = await rejection(future.result());
+        const error = await rejectionBask(future.result());
         expect(error.code).toBe('ERR_DATA_LOST');
         expect(error.message).toMatch(/restarted/);
         expect(error.message).toMatch(/compute it again/);
@@ -74,7 +54,7 @@ describe('a client without its scheduler', () => {
       expect(client.status).toBe('connected');
       expect(await client.submit(tasks.inc, 41).result()).toBe(42);
       // The old futures stay lost: the new scheduler knows nothing of them.
-      expect((await rejection(done)).code).toBe('ERR_DATA_LOST');
+      expect((await rejectionBask(done)).code).toBe('ERR_DATA_LOST');
       await waitFor(worker, /Worker 'phoenix' registered again at/, 'worker');
       await waitForWorkers(second.http, 1);
     } finally {
@@ -94,7 +74,7 @@ describe('a client without its scheduler', () => {
     await scheduler.exited;
     await until(() => client.status !== 'connected', 'the client to see the loss');
     const future = client.submit(tasks.inc, 1);
-    const error = await rejection(future);
+    const error = await rejectionBask(future);
     expect(error.code).toBe('ERR_CONNECTION');
     expect(error.message).toMatch(/Gave up reconnecting .* after 3 attempts/);
     await until(() => client.status === 'closed', "status 'closed'");
@@ -107,7 +87,7 @@ describe('a client without its scheduler', () => {
     const pending = client.submit(itasks.sleep, 60_000, 1);
     await client.info();
     scheduler.kill('SIGKILL');
-    expect((await rejection(pending)).code).toBe('ERR_CONNECTION');
+    expect((await rejectionBask(pending)).code).toBe('ERR_CONNECTION');
     await until(() => client.status === 'closed', "status 'closed'");
   });
 
@@ -124,8 +104,8 @@ describe('a client without its scheduler', () => {
     const info = client.info();
     await client.close();
     expect(client.status).toBe('closed');
-    expect((await rejection(waiting)).code).toBe('ERR_CLIENT_CLOSED');
-    expect((await rejection(info)).code).toBe('ERR_CLIENT_CLOSED');
+    expect((await rejectionBask(waiting)).code).toBe('ERR_CLIENT_CLOSED');
+    expect((await rejectionBask(info)).code).toBe('ERR_CLIENT_CLOSED');
   });
 
   it('refuses a bad reconnect option, naming it', async () => {
