@@ -155,12 +155,6 @@ export function opName(fn: unknown): string | undefined {
   return opNames.get(fn);
 }
 
-/** Whether `fn` is known without shipping code (a built-in op or a task-module export). */
-export function isNamedFunction(fn: unknown): boolean {
-  const known = typeof fn === 'function' ? refs.get(fn) : undefined;
-  return known !== undefined && known.kind !== 'source';
-}
-
 /**
  * The shippable reference of `fn`; throws `ERR_UNSHIPPABLE_FUNCTION` for native and bound
  * functions and for classes. Cached per function.
