@@ -17,7 +17,7 @@
 import { config } from '../config.js';
 import { BaskError } from '../errors.js';
 import { binaryOps, call, getattr, identity, methodcall, unaryOps } from '../graph/ops.js';
-import { Ref, Task, handleKey, isPlainObject } from '../graph/spec.js';
+import { Ref, Task, handleKey, mapContainer } from '../graph/spec.js';
 import { tokenize, uniqueToken } from '../graph/tokenize.js';
 import { taskName } from '../graph/fnref.js';
 import { getDelayedBackend } from './backend.js';
@@ -129,27 +129,7 @@ function lift(value: unknown, deps: DelayedNode[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   const held = handleKey(value);
   if (held !== undefined) return new Ref(held);
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const l = lift(item, deps);
-      if (l !== item && out === undefined) out = value.slice(0, i);
-      if (out !== undefined) out.push(l);
-    }
-    return out ?? value;
-  }
-  if (isPlainObject(value)) {
-    let out: Record<string, unknown> | undefined;
-    for (const k of Object.keys(value)) {
-      const item = value[k];
-      const l = lift(item, deps);
-      if (l !== item && out === undefined) out = { ...value };
-      if (out !== undefined) out[k] = l;
-    }
-    return out ?? value;
-  }
-  return value;
+  return mapContainer(value, (item) => lift(item, deps));
 }
 
 // ---- the proxies -------------------------------------------------------------------------------

@@ -94,6 +94,35 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Maps the items of an array, or the values of a plain object, copy-on-write: returns `value`
+ * itself when `fn` changed nothing (so untouched literals are never copied), otherwise a new
+ * array or object. Anything else is returned unchanged, without calling `fn`.
+ */
+export function mapContainer(value: unknown, fn: (item: unknown) => unknown): unknown {
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const mapped = fn(item);
+      if (mapped !== item && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(mapped);
+    }
+    return out ?? value;
+  }
+  if (isPlainObject(value)) {
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(value)) {
+      const item = value[k];
+      const mapped = fn(item);
+      if (mapped !== item && out === undefined) out = { ...value };
+      if (out !== undefined) out[k] = mapped;
+    }
+    return out ?? value;
+  }
+  return value;
+}
+
 /** A short description of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

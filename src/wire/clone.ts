@@ -14,7 +14,7 @@
  */
 import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
-import { Ref, Task, isPlainObject } from '../graph/spec.js';
+import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
 import { typeNamed, typeOf } from './registry.js';
 
 /** The key of every marker object. */
@@ -106,27 +106,10 @@ export class CloneEncoder {
       if (value.key !== undefined) marker.key = value.key;
       return this.mark(marker);
     }
-    if (Array.isArray(value)) {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        const e = this.encode(item);
-        if (e !== item && out === undefined) out = value.slice(0, i);
-        if (out !== undefined) out.push(e);
-      }
-      seen.set(value, out ?? value);
-      return out ?? value;
-    }
-    if (isPlainObject(value)) {
-      let out: Record<string, unknown> | undefined;
-      for (const k of Object.keys(value)) {
-        const item = value[k];
-        const e = this.encode(item);
-        if (e !== item && out === undefined) out = { ...value };
-        if (out !== undefined) out[k] = e;
-      }
-      seen.set(value, out ?? value);
-      return out ?? value;
+    if (Array.isArray(value) || isPlainObject(value)) {
+      const out = mapContainer(value, (item) => this.encode(item));
+      seen.set(value, out);
+      return out;
     }
     if (this.blobs !== undefined && isBlob(value)) {
       const bytes = this.blobs.get(value);

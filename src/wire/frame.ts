@@ -14,7 +14,7 @@
  */
 import { Packr } from 'msgpackr';
 import { BaskError } from '../errors.js';
-import { isPlainObject } from '../graph/spec.js';
+import { isPlainObject, mapContainer } from '../graph/spec.js';
 import { MARK } from './clone.js';
 
 const MAGIC = 0x314b5342; // 'BSK1' little-endian
@@ -160,27 +160,7 @@ function extract(value: unknown, buffers: Uint8Array[]): unknown {
     buffers.push(new Uint8Array(value));
     return { [MARK]: 'buf', i: buffers.length - 1, t: 'ArrayBuffer' };
   }
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const e = extract(item, buffers);
-      if (e !== item && out === undefined) out = value.slice(0, i);
-      if (out !== undefined) out.push(e);
-    }
-    return out ?? value;
-  }
-  if (isPlainObject(value)) {
-    let out: Record<string, unknown> | undefined;
-    for (const k of Object.keys(value)) {
-      const item = value[k];
-      const e = extract(item, buffers);
-      if (e !== item && out === undefined) out = { ...value };
-      if (out !== undefined) out[k] = e;
-    }
-    return out ?? value;
-  }
-  return value;
+  return mapContainer(value, (item) => extract(item, buffers));
 }
 
 function restore(value: unknown, buffers: readonly Uint8Array[]): unknown {

@@ -10,7 +10,7 @@ import { encodeSpec } from '../../src/wire/spec-codec.js';
 import { evaluate } from '../../src/worker/execute.js';
 import { FunctionCache } from '../../src/worker/functions.js';
 import { binaryOps, getattr, identity } from '../../src/graph/ops.js';
-import { alias, ref, task, Ref, Task } from '../../src/graph/spec.js';
+import { alias, mapContainer, ref, task, Ref, Task } from '../../src/graph/spec.js';
 import { tokenize } from '../../src/graph/tokenize.js';
 import { isBaskError } from '../../src/errors.js';
 import { thrown } from '../helpers.js';
@@ -360,5 +360,34 @@ describe('callbacks on the wire', () => {
     const decoded = encodeDecode(task(f, ref('a'), task(inc, 1))) as Task;
     expect(decoded.args[0]).toBeInstanceOf(Ref);
     expect(decoded.args[1]).toBeInstanceOf(Task);
+  });
+});
+
+describe('mapContainer', () => {
+  const double = (x: unknown): unknown => (typeof x === 'number' ? x * 2 : x);
+
+  it('returns the same array or object when nothing changes', () => {
+    const arr = ['a', 'b'];
+    const obj = { a: 'x', b: null };
+    expect(mapContainer(arr, double)).toBe(arr);
+    expect(mapContainer(obj, double)).toBe(obj);
+  });
+
+  it('copies on the first change, leaving the input untouched', () => {
+    const arr = ['a', 1, 'b', 2];
+    const obj = { a: 'x', b: 3 };
+    expect(mapContainer(arr, double)).toEqual(['a', 2, 'b', 4]);
+    expect(arr).toEqual(['a', 1, 'b', 2]);
+    expect(mapContainer(obj, double)).toEqual({ a: 'x', b: 6 });
+    expect(obj).toEqual({ a: 'x', b: 3 });
+  });
+
+  it('leaves class instances and primitives alone without calling fn', () => {
+    const date = new Date(0);
+    let calls = 0;
+    const count = (x: unknown): unknown => (calls++, x);
+    expect(mapContainer(date, count)).toBe(date);
+    expect(mapContainer(5, count)).toBe(5);
+    expect(calls).toBe(0);
   });
 });
