@@ -15,6 +15,8 @@ import { EngineRecords, SCATTERED } from './records.js';
 import { addHolder, assignTask, clearHolders, setHolders, transition } from './state.js';
 import type { Fetch, Instruction, TaskRecord, WorkerRecord } from './types.js';
 
+type ExecuteInstruction = Extract<Instruction, { type: 'execute' }>;
+
 const NO_FETCH: readonly Fetch[] = Object.freeze([]);
 
 /** The engine's transitions; see `Engine` for the events that drive them. */
@@ -134,17 +136,7 @@ export abstract class EngineCore extends EngineRecords {
       const move = dep.waiters === 1 && dep.wantedBy === null && holders.length === 1;
       fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move });
     }
-    const execute: Extract<Instruction, { type: 'execute' }> = {
-      type: 'execute',
-      worker: w.id,
-      key: t.key,
-      spec: t.spec,
-      fetch,
-      report: t.wantedBy !== null,
-      lastUse: t.liveDependents === 0,
-    };
-    if (t.options?.timeout !== undefined) execute.timeout = t.options.timeout;
-    this.out.push(execute);
+    this.out.push(executeOn(t, w, fetch, t.liveDependents === 0));
     if (!this.policy.exact) this.pipeline(t, w);
   }
 
@@ -306,4 +298,24 @@ function restrictsPlacement(t: TaskRecord): boolean {
 export function nearestHolder(holders: readonly WorkerRecord[], w: WorkerRecord): WorkerRecord {
   if (holders.length === 1) return holders[0] as WorkerRecord;
   return holders.find((h) => h.host === w.host) ?? (holders[0] as WorkerRecord);
+}
+
+/** The instruction that runs `t` on `w` after fetching `fetch` (`lastUse`: no dependent left). */
+export function executeOn(
+  t: TaskRecord,
+  w: WorkerRecord,
+  fetch: Fetch[],
+  lastUse: boolean,
+): ExecuteInstruction {
+  const execute: ExecuteInstruction = {
+    type: 'execute',
+    worker: w.id,
+    key: t.key,
+    spec: t.spec,
+    fetch,
+    report: t.wantedBy !== null,
+    lastUse,
+  };
+  if (t.options?.timeout !== undefined) execute.timeout = t.options.timeout;
+  return execute;
 }

@@ -22,7 +22,7 @@
  */
 import { BaskError } from '../errors.js';
 import type { ReplicaResult } from './base.js';
-import { nearestHolder } from './core.js';
+import { executeOn, nearestHolder } from './core.js';
 import { estimateMicros, pickReplicas } from './policy.js';
 import { assignTask, transition, unassignTask } from './state.js';
 import {
@@ -142,18 +142,9 @@ export class ReplicaCore extends TimeoutCore {
       if (!holders.includes(w))
         fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move: false });
     }
-    const timeout = t.options?.timeout;
-    this.out.push({
-      type: 'execute',
-      worker: w.id,
-      key: t.key,
-      spec: t.spec,
-      fetch,
-      report: t.wantedBy !== null,
-      lastUse: false,
-      hash: true,
-      ...(timeout !== undefined ? { timeout } : {}),
-    });
+    const execute = executeOn(t, w, fetch, false);
+    execute.hash = true;
+    this.out.push(execute);
   }
 
   /** Takes one replica off its worker's books. */
