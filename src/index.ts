@@ -50,16 +50,20 @@ export { Pool, type PoolOptions } from './local/pool.js';
 export type { PoolWorker, PoolWorkerFactory } from './local/runtime.js';
 export { defaultPool, DefaultPools } from './local/pools.js';
 export { registerType, type TypeCodec } from './wire/registry.js';
-export {
-  Client,
-  type ClientOptions,
-  type LocalClientOptions,
-  type SubmitArgs,
-  type ClientComputeOptions,
-  type ClientGetOptions,
-  type ScatterOptions,
-  type GatherOptions,
-} from './client/client.js';
+export { Client } from './client/client.js';
+export type {
+  ClientOptions,
+  LocalClientOptions,
+  SubmitArgs,
+  ClientComputeOptions,
+  ClientGetOptions,
+  ScatterOptions,
+  MapIterables,
+  MapTaskOptions,
+  MaybeFuture,
+} from './client/options.js';
+export type { GatherOptions } from './client/data.js';
+export type { GatheredShape, ScatteredShape, FuturesOf, KeyFutures } from './client/shapes.js';
 export { Future, type FutureStatus, type FutureView } from './client/future.js';
 export type { ConnectionStatus as ClientStatus } from './client/connection.js';
 export type { ReconnectOptions } from './wire/backoff.js';

@@ -51,8 +51,8 @@ import { RemoteBackend } from './remote.js';
 import { RunWatches, runOnClient } from './run.js';
 import { sendGraph, type ClientCore } from './send.js';
 import {
-  collectFutures,
   flatKeys,
+  futuresIn,
   shapeKeys,
   type FuturesOf,
   type GatheredShape,
@@ -433,26 +433,3 @@ function schedulerGone(address: string, key: string, cause: Error): BaskError {
     { key, cause },
   );
 }
-
-/** The futures in a value: one, an iterable of them, or arrays and plain objects holding them. */
-function futuresIn(value: Future | Iterable<Future> | object): Future[] {
-  if (value instanceof Future || Array.isArray(value)) return collectFutures(value);
-  if (typeof (value as Partial<Iterable<Future>>)[Symbol.iterator] === 'function')
-    return collectFutures([...(value as Iterable<Future>)]);
-  return collectFutures(value);
-}
-
-export type {
-  ClientOptions,
-  LocalClientOptions,
-  ClientComputeOptions,
-  ClientGetOptions,
-  ScatterOptions,
-  SubmitArgs,
-  MapIterables,
-  MapTaskOptions,
-  MaybeFuture,
-} from './options.js';
-export type { GatheredShape, ScatteredShape, FuturesOf, KeyFutures } from './shapes.js';
-export type { GatherOptions } from './data.js';
-export type { ClientTaskOptions, SubmitTaskOptions } from './submission.js';

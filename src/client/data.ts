@@ -9,7 +9,6 @@
 import { BaskError } from '../errors.js';
 import { isPlainObject } from '../graph/spec.js';
 import { tokenize, uniqueToken } from '../graph/tokenize.js';
-import type { Client } from './client.js';
 import { Future, type KeyState } from './future.js';
 import type { ScatterOptions } from './options.js';
 import type { ClientCore } from './send.js';
@@ -25,9 +24,14 @@ export interface GatherOptions {
   errors?: 'raise' | 'skip';
 }
 
+/** What gathering needs of a client: its futures' data in one request. */
+export interface DataSource {
+  fetchMany(keys: readonly string[]): Promise<Map<string, unknown>>;
+}
+
 /** Waits for the futures in `values` and replaces them by their values. */
 export async function gatherFutures(
-  client: Client,
+  client: DataSource,
   values: unknown,
   options: GatherOptions,
 ): Promise<unknown> {
@@ -59,7 +63,10 @@ function isFailed(f: Future): boolean {
 }
 
 /** The values of finished futures: carried ones, then this client's in one request. */
-async function valuesOf(client: Client, futures: readonly Future[]): Promise<Map<string, unknown>> {
+async function valuesOf(
+  client: DataSource,
+  futures: readonly Future[],
+): Promise<Map<string, unknown>> {
   const results = new Map<string, unknown>();
   const fetch: Future[] = [];
   const others: Future[] = [];

@@ -156,3 +156,11 @@ export type KeyFutures<K> = K extends string
   : K extends readonly unknown[]
     ? { -readonly [I in keyof K]: KeyFutures<K[I]> }
     : never;
+
+/** The futures in a value: one, an iterable of them, or arrays and plain objects holding them. */
+export function futuresIn(value: Future | Iterable<Future> | object): Future[] {
+  if (value instanceof Future || Array.isArray(value)) return collectFutures(value);
+  if (typeof (value as Partial<Iterable<Future>>)[Symbol.iterator] === 'function')
+    return collectFutures([...(value as Iterable<Future>)]);
+  return collectFutures(value);
+}

@@ -54,7 +54,7 @@ export abstract class FaultCore extends EngineCore {
     this.freeing.delete(w);
     // Its own tasks only (the indexes), in the order they were created, as a scan would find them.
     const processing = [...w.processing].sort(byRank);
-    const held = [...w.held].sort(byRank);
+    const held = [...w.held.values()].sort(byRank);
     for (const t of processing) {
       const replica = this.runsReplica(t, w);
       // A failure of an earlier task may already have taken this one off the worker.

@@ -120,7 +120,7 @@ export function removeHolder(t: TaskRecord, w: WorkerRecord): boolean {
   const i = holders === null ? -1 : holders.indexOf(w);
   if (i < 0) return false;
   (holders as WorkerRecord[]).splice(i, 1);
-  w.held.delete(t);
+  w.held.delete();
   w.nbytes -= t.nbytes;
   return true;
 }
@@ -129,11 +129,11 @@ export function removeHolder(t: TaskRecord, w: WorkerRecord): boolean {
 export function clearHolders(t: TaskRecord): readonly WorkerRecord[] {
   const holders = t.holders;
   if (holders === null) return NO_WORKERS;
+  t.holders = null;
   for (const w of holders) {
-    w.held.delete(t);
+    w.held.delete();
     w.nbytes -= t.nbytes;
   }
-  t.holders = null;
   return holders;
 }
 

@@ -6,6 +6,7 @@
  * finished a task, a socket closed) into events, and carries out the instructions.
  */
 import type { GraphBatch } from '../graph/prepare.js';
+import { HeldIndex } from './held.js';
 
 /** The states of a task in the engine (Dask's scheduler states). */
 export type TaskState =
@@ -282,7 +283,7 @@ export class WorkerRecord {
   /** Tasks it runs now, pipelined ones and replicas included: what moves if it leaves. */
   readonly processing = new Set<TaskRecord>();
   /** Tasks whose data it holds: what is lost if it leaves. */
-  readonly held = new Set<TaskRecord>();
+  readonly held = new HeldIndex<TaskRecord, WorkerRecord>(this);
   /** Estimated microseconds of work assigned and not finished. */
   occupancy = 0;
   nbytes = 0;

@@ -23,6 +23,7 @@ export function validateState(engine: EngineRecords): void {
     let processing = 0;
     let keys = 0;
     let bytes = 0;
+    const held = new Set(w.held.values());
     for (const t of engine.tasks.values()) {
       if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;
@@ -32,7 +33,7 @@ export function validateState(engine: EngineRecords): void {
       if (t.holders !== null && t.holders.includes(w)) {
         keys++;
         bytes += t.nbytes;
-        if (!w.held.has(t)) fail(`worker ${id} holds '${t.key}' but its index misses it`);
+        if (!held.has(t)) fail(`worker ${id} holds '${t.key}' but its index misses it`);
       }
     }
     if (processing !== w.nprocessing)
@@ -41,6 +42,7 @@ export function validateState(engine: EngineRecords): void {
       fail(`worker ${id} processing index has ${w.processing.size}, counted ${processing}`);
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
+    if (held.size !== keys) fail(`worker ${id} held index has ${held.size}, counted ${keys}`);
     if (bytes !== w.nbytes) fail(`worker ${id} nbytes=${w.nbytes}, counted ${bytes}`);
     const isolating = w.isolating;
     if (
