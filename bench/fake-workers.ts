@@ -25,6 +25,10 @@ import { importTaskModule } from '../src/worker/builtins.js';
 export class FakeWorker {
   readonly store = new Map<string, unknown>();
   tasksDone = 0;
+  /** How late each ping arrived after the previous one plus `pingInterval` (ms), when tracked. */
+  pingLateness: number[] | undefined;
+  pingInterval = 500;
+  private lastPing = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
@@ -125,6 +129,13 @@ export class FakeWorker {
           values: message.keys.map((k) => this.store.get(k)),
           missing,
         });
+        return;
+      }
+      case 'ping': {
+        const now = performance.now();
+        if (this.pingLateness !== undefined && this.lastPing > 0)
+          this.pingLateness.push(Math.max(0, now - this.lastPing - this.pingInterval));
+        this.lastPing = now;
         return;
       }
       default:

@@ -34,6 +34,11 @@ const BENCHES: Record<string, Bench> = {
   verify: { file: 'verify.js', nodeFlags: [], what: 'cost of verify: 2' },
   faults: { file: 'faults.js', nodeFlags: [], what: 'fuzz, chaos, load, auth (FAULTS.md)' },
   reconnect: { file: 'reconnect.js', nodeFlags: [], what: 'client back after a scheduler restart' },
+  load: {
+    file: 'load.js',
+    nodeFlags: [],
+    what: '10,000 volunteer connections and 1M tasks (FAULTS.md)',
+  },
   package: { file: 'package.js', nodeFlags: [], what: 'tarball, install size, bundle sizes' },
 };
 
