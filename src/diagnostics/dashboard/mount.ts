@@ -6,15 +6,15 @@
  *
  * Policy: frames are painted in an animation frame (at most one pending), so a page never
  * paints more often than the screen refreshes or the scheduler sends (~10 per second); hidden
- * tabs do not paint at all.
+ * tabs do not paint at all. The views (their charts and graph layout) load on demand, with the
+ * first dashboard mounted: importing bask costs nothing of them.
  */
 import type { Client } from '../../client/client.js';
 import { BaskError } from '../../errors.js';
 import { DashboardConnection, type ConnectionStatus } from './connection.js';
-import { GraphView } from './graph-view.js';
 import { DashboardModel } from './model.js';
 import { injectStyles } from './styles.js';
-import { StatusView, WorkersView, type DashboardView } from './views.js';
+import type { DashboardView } from './views.js';
 
 /** What to watch: a scheduler's address or a client connected to one. */
 export type DashboardSource = string | Client;
@@ -78,7 +78,8 @@ export function mountDashboard(
     options.token === undefined ? {} : { token: options.token },
   );
   const model = new DashboardModel();
-  const view = makeView(viewName, body, connection);
+  let view: DashboardView | undefined;
+  let closed = false;
   let cancelFrame: (() => void) | undefined;
   let painted = false;
   let settle: (value: boolean) => void = () => undefined;
@@ -86,6 +87,7 @@ export function mountDashboard(
 
   const paint = (): void => {
     cancelFrame = undefined;
+    if (view === undefined) return; // painted once it has loaded
     view.update(model, Date.now());
     root.dataset['frames'] = String(Number(root.dataset['frames'] ?? 0) + 1);
     if (!painted) {
@@ -112,31 +114,47 @@ export function mountDashboard(
     showStatus(status, s, address);
     if (s.state === 'closed') settle(false);
   });
+  makeView(viewName, body, connection).then(
+    (made) => {
+      if (closed) return made.destroy();
+      view = made;
+      schedule();
+    },
+    (error: unknown) => {
+      status.textContent = `The dashboard view failed to load: ${String(error)}`;
+      settle(false);
+    },
+  );
 
   return {
     connection,
     model,
     ready,
     close() {
+      closed = true;
       stopUpdates();
       stopStatus();
       connection.close();
       cancelFrame?.();
-      view.destroy();
+      view?.destroy();
       root.remove();
       settle(false);
     },
   };
 }
 
-function makeView(
+/** The view, its module loaded on demand (uPlot charts, dagre's graph layout). */
+async function makeView(
   name: DashboardViewName,
   host: HTMLElement,
   connection: DashboardConnection,
-): DashboardView {
-  if (name === 'workers') return new WorkersView(host);
-  if (name === 'graph') return new GraphView(host, connection);
-  return new StatusView(host);
+): Promise<DashboardView> {
+  if (name === 'graph') {
+    const { GraphView } = await import('./graph-view.js');
+    return new GraphView(host, connection);
+  }
+  const { StatusView, WorkersView } = await import('./views.js');
+  return name === 'workers' ? new WorkersView(host) : new StatusView(host);
 }
 
 function showStatus(el: HTMLElement, s: ConnectionStatus, address: string): void {
