@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'ERR_PROTOCOL_VERSION'
   | 'ERR_PROTOCOL'
   | 'ERR_AUTH'
+  | 'ERR_LIMIT'
   | 'ERR_CLIENT_CLOSED'
   | 'ERR_CANCELLED'
   | 'ERR_SERIALIZE'
