@@ -3,7 +3,8 @@
  *
  *  - roles: a role with a token (`--client-token`, `--worker-token`) needs it; a role without
  *    one is served to this machine only (loopback or one of its own interface addresses).
- *    Dashboards follow the client rule. Tokens are compared in constant time.
+ *    Dashboards (read-only) take `--dashboard-token` or the client token, so an operator can
+ *    share the dashboard without the right to submit code. Tokens are compared in constant time.
  *  - browsers: a WebSocket upgrade with an `Origin` must come from an allowed origin: the
  *    scheduler's own pages (the dashboard port on the host the browser used), localhost pages,
  *    or `--allow-origin` entries (`*` allows any). Programs without an Origin are not browsers.
@@ -26,6 +27,8 @@ export type Refusal = 'auth' | 'local-only' | 'origin' | 'invalid' | 'rate' | 'v
 export interface AccessPolicy {
   clientToken?: string | undefined;
   workerToken?: string | undefined;
+  /** A token that opens dashboards only (the client token opens them too). */
+  dashboardToken?: string | undefined;
   /** Origins allowed besides the scheduler's own and localhost pages; `*` allows any. */
   allowOrigins?: readonly string[] | undefined;
   /** The dashboard (HTTP) port: pages served there are the scheduler's own. */
@@ -41,9 +44,28 @@ export function sameSecret(given: unknown, expected: string): boolean {
   return typeof given === 'string' && timingSafeEqual(digest(given), digest(expected));
 }
 
-/** The token a role needs, if any (dashboards share the client token). */
-export function tokenFor(policy: AccessPolicy, role: Hello['role']): string | undefined {
-  return role === 'worker' ? policy.workerToken : policy.clientToken;
+/** The tokens that let a role in (none: this machine only). */
+export function tokensFor(policy: AccessPolicy, role: Hello['role']): string[] {
+  const tokens =
+    role === 'worker'
+      ? [policy.workerToken]
+      : role === 'dashboard'
+        ? [policy.dashboardToken, policy.clientToken]
+        : [policy.clientToken];
+  return tokens.filter((t): t is string => t !== undefined);
+}
+
+/** The flag and environment variable that give `role` its token. */
+function flagOf(role: Hello['role']): { flag: string; env: string; what: string } {
+  if (role === 'worker')
+    return { flag: '--worker-token', env: 'BASK_WORKER_TOKEN', what: 'worker' };
+  if (role === 'dashboard')
+    return {
+      flag: '--dashboard-token',
+      env: 'BASK_DASHBOARD_TOKEN',
+      what: 'dashboard (or client)',
+    };
+  return { flag: '--client-token', env: 'BASK_CLIENT_TOKEN', what: 'client' };
 }
 
 /**
@@ -56,24 +78,27 @@ export function admit(
   token: unknown,
   local: boolean,
 ): { reason: Refusal; message: string } | undefined {
-  const expected = tokenFor(policy, role);
-  const flag = role === 'worker' ? '--worker-token' : '--client-token';
-  if (expected === undefined) {
+  const expected = tokensFor(policy, role);
+  const { flag, env, what } = flagOf(role);
+  if (expected.length === 0) {
     if (local) return undefined;
     return {
       reason: 'local-only',
-      message: `This scheduler has no ${flag}, so it serves ${role}s on its own machine only. Start it with ${flag} (or ${role === 'worker' ? 'BASK_WORKER_TOKEN' : 'BASK_CLIENT_TOKEN'}) and connect with that token.`,
+      message: `This scheduler has no ${flag}, so it serves ${role}s on its own machine only. Start it with ${flag} (or ${env}) and connect with that token.`,
     };
   }
   if (token === undefined)
     return {
       reason: 'auth',
-      message: `This scheduler needs a ${role === 'worker' ? 'worker' : 'client'} token: pass the one given to its ${flag}.`,
+      message: `This scheduler needs a ${what} token: pass the one given to its ${flag}.`,
     };
-  if (!sameSecret(token, expected))
+  // Every candidate is compared, so the time taken does not say which one was close.
+  let ok = false;
+  for (const candidate of expected) ok = sameSecret(token, candidate) || ok;
+  if (!ok)
     return {
       reason: 'auth',
-      message: `Wrong ${role === 'worker' ? 'worker' : 'client'} token: use the one given to the scheduler's ${flag}.`,
+      message: `Wrong ${what} token: use the one given to the scheduler's ${flag}.`,
     };
   return undefined;
 }

@@ -38,6 +38,26 @@ describe('admit', () => {
     expect(admit(p, 'worker', 42, true)?.message).toMatch(/Wrong worker token/);
   });
 
+  it('opens dashboards with the dashboard token or the client token, and nothing else with it', () => {
+    const p = policy({
+      clientToken: 'c-secret',
+      workerToken: 'w-secret',
+      dashboardToken: 'd-secret',
+    });
+    expect(admit(p, 'dashboard', 'd-secret', false)).toBeUndefined();
+    expect(admit(p, 'dashboard', 'c-secret', false)).toBeUndefined();
+    expect(admit(p, 'dashboard', 'w-secret', false)?.message).toMatch(/Wrong dashboard/);
+    expect(admit(p, 'client', 'd-secret', false)?.reason).toBe('auth');
+    expect(admit(p, 'worker', 'd-secret', false)?.reason).toBe('auth');
+    // A dashboard token alone: dashboards need it from anywhere; clients stay local-only.
+    const onlyDashboard = policy({ dashboardToken: 'd-secret' });
+    expect(admit(onlyDashboard, 'dashboard', undefined, true)?.message).toMatch(
+      /--dashboard-token/,
+    );
+    expect(admit(onlyDashboard, 'client', undefined, true)).toBeUndefined();
+    expect(admit(onlyDashboard, 'client', undefined, false)?.reason).toBe('local-only');
+  });
+
   it('compares secrets whole', () => {
     expect(sameSecret('abc', 'abc')).toBe(true);
     expect(sameSecret('abc', 'abcd')).toBe(false);
