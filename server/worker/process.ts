@@ -10,7 +10,7 @@
  * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { hostname } from 'node:os';
-import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame } from '../../src/wire/frame.js';
 import { handshake } from '../../src/wire/handshake.js';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import { addressToward } from './route.js';
@@ -24,9 +24,14 @@ import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
   type Hello,
-  type ToWorkerProcess,
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
+import {
+  movesAll,
+  receiveSchedulerFrame,
+  type Got,
+  type WorkerSide,
+} from '../../src/worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
 import { REPORT_LIMIT } from '../../src/wire/protocol.js';
 import { sizeof } from '../../src/worker/sizeof.js';
@@ -156,13 +161,13 @@ export class WorkerProcess {
   private async startThread(id: string): Promise<ThreadHandle> {
     const thread = await ThreadHandle.start(id, this.threadOptions, (t, r) => this.onResults(t, r));
     this.threads.set(id, thread);
-    thread.spawned.onExit(() => void this.threadDied(thread));
+    void thread.control.exited.then(() => this.threadDied(thread));
     return thread;
   }
 
   /** A thread died mid-task (process.exit, out of memory): report it and start a new one. */
   private threadDied(thread: ThreadHandle): Promise<void> {
-    return this.replaceThread(thread, thread.running());
+    return this.replaceThread(thread, thread.port.running());
   }
 
   /**
@@ -229,51 +234,36 @@ export class WorkerProcess {
   // ---- scheduler messages -------------------------------------------------------------------
 
   private onMessage(data: Uint8Array): void {
-    let message: ToWorkerProcess;
-    try {
-      message = decodeFrame(data) as ToWorkerProcess;
-    } catch {
-      this.stop('malformed message from the scheduler');
-      return;
-    }
-    this.lastPing = Date.now();
-    switch (message.type) {
-      case 'run':
-        return this.run(message.worker, message.tasks);
-      case 'free':
-        return this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'batch', run: [], free: message.keys, cancel: [], measure: false });
-      case 'cancel':
-        return this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
-      case 'put':
-        // Acknowledged once queued for the thread: later fetches of it queue behind it.
-        this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
-        return this.send({ type: 'put-done', id: message.id });
-      case 'gather':
-        void this.gatherFor(message.id, message.worker, message.keys);
-        return;
-      case 'peers':
-        return this.peers.update(message.added, message.removed);
-      case 'relay-fetch':
-        void this.relayFetch(message);
-        return;
-      case 'relay-data':
-        return this.peers.relayed(message.id, message.values, message.missing);
-      case 'restart': {
-        // A run went past its timeout: the thread may be stuck in it (a loop never yields).
-        const thread = this.threads.get(message.worker);
-        if (thread !== undefined) void this.replaceThread(thread, undefined);
-        return;
-      }
-      case 'ping':
-        return;
-    }
+    receiveSchedulerFrame(data, this.side);
   }
+
+  /** This process as the scheduler-message dispatcher sees it. */
+  private readonly side: WorkerSide = {
+    heard: () => {
+      this.lastPing = Date.now();
+    },
+    stop: (reason) => this.stop(reason),
+    send: (message) => this.send(message),
+    run: (worker, tasks) => this.run(worker, tasks),
+    free: (worker, keys) =>
+      this.threads
+        .get(worker)
+        ?.port.enqueue({ type: 'batch', run: [], free: keys, cancel: [], measure: false }),
+    cancel: (worker, keys) =>
+      this.threads
+        .get(worker)
+        ?.port.enqueue({ type: 'batch', run: [], free: [], cancel: keys, measure: false }),
+    put: (worker, keys, values) =>
+      this.threads.get(worker)?.port.enqueue({ type: 'put', keys, values, marked: true }),
+    serve: (worker, keys, move) => this.gatherFrom(worker, keys, move),
+    updatePeers: (added, removed) => this.peers.update(added, removed),
+    relayed: (id, values, missing) => this.peers.relayed(id, values, missing),
+    restart: (worker) => {
+      // A run went past its timeout: the thread may be stuck in it (a loop never yields).
+      const thread = this.threads.get(worker);
+      if (thread !== undefined) void this.replaceThread(thread, undefined);
+    },
+  };
 
   private run(worker: string, tasks: WireTask[]): void {
     const thread = this.threads.get(worker);
@@ -290,21 +280,21 @@ export class WorkerProcess {
     }
     const batch: ToWorker = { type: 'batch', run: tasks, free: [], cancel: [], measure: false };
     if (remote.size === 0) {
-      thread.enqueue(batch);
+      thread.port.enqueue(batch);
       return;
     }
-    // Inputs from other machines are fetched and put in before the batch that needs them.
-    thread.enqueue(batch, async () => {
-      await Promise.all(
-        [...remote].map(async ([from, group]) => {
+    // Inputs from other machines are fetched and put in just before the batch that needs them.
+    thread.port.enqueue(batch, async () => {
+      const puts = await Promise.all(
+        [...remote].map(async ([from, group]): Promise<ToWorker | undefined> => {
           const got = await this.peers.fetch(from, group.keys, group.move, (m) => this.send(m));
           const keys = group.keys.filter((k) => !got.missing.includes(k));
-          if (keys.length === 0) return;
+          if (keys.length === 0) return undefined;
           const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
-          // Posted now, in the queue slot just before the batch that needs it.
-          thread.post({ type: 'put', keys, values, marked: true });
+          return { type: 'put', keys, values, marked: true };
         }),
       );
+      return puts.filter((p) => p !== undefined);
     });
   }
 
@@ -312,47 +302,19 @@ export class WorkerProcess {
     this.send({ type: 'results', worker: thread.id, results });
   }
 
-  private async gatherFor(id: number, worker: string, keys: string[]): Promise<void> {
-    const thread = this.threads.get(worker);
-    const got =
-      thread === undefined
-        ? { values: keys.map(() => undefined), missing: keys }
-        : await thread.gather(keys, false);
-    this.send({ type: 'gathered', id, values: got.values, missing: got.missing });
-  }
-
-  /** Serves another process's fetch of data held by one of this process's threads. */
-  private gatherFrom(
-    worker: string,
-    keys: string[],
-    move: boolean[],
-  ): Promise<{ values: unknown[]; missing: string[] }> {
+  /** Values one of this process's threads holds (a gather, a peer's or a relayed fetch). */
+  private gatherFrom(worker: string, keys: string[], move: boolean[]): Promise<Got> {
     const thread = this.threads.get(worker);
     if (thread === undefined)
       return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
-    return thread.gather(
-      keys,
-      move.every((m) => m),
-    );
-  }
-
-  private async relayFetch(
-    message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>,
-  ): Promise<void> {
-    const got = await this.gatherFrom(message.worker, message.keys, message.move);
-    this.peers.bytesOut['relay'] = (this.peers.bytesOut['relay'] ?? 0) + sizeof(got.values);
-    this.send({
-      type: 'relay-data',
-      id: message.id,
-      to: message.from,
-      values: got.values,
-      missing: got.missing,
-    });
+    return thread.port.gather(keys, movesAll(move));
   }
 
   /** Sends a message to the scheduler. */
   send(message: FromWorkerProcess): void {
     if (this.stopped) return;
+    if (message.type === 'relay-data')
+      this.peers.bytesOut['relay'] = (this.peers.bytesOut['relay'] ?? 0) + sizeof(message.values);
     this.socket.send(encodeFrame(message));
   }
 

@@ -19,8 +19,8 @@ import type { FromWorkerProcess, PeerWireMessage, WorkerInfo } from '../wire/pro
 import type { Got, RouterToHost } from './messages.js';
 
 export type { Got };
-import { PeerSockets } from './peer-sockets.js';
-import { buffersOf } from './thread-link.js';
+import { buffersOf } from '../local/thread-port.js';
+import { PeerClient } from '../worker/peer-client.js';
 
 /** Serves keys held by one of this volunteer's threads. */
 export type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<Got>;
@@ -48,7 +48,7 @@ export class DataPaths {
   private readonly rtc = new Map<string, RtcPeer>();
   private readonly rtcFailed = new Map<string, number>();
   private readonly relays = new Map<number, { keys: string[]; resolve: (got: Got) => void }>();
-  private readonly sockets: PeerSockets;
+  private readonly sockets: PeerClient;
   private nextId = 1;
 
   constructor(
@@ -58,8 +58,10 @@ export class DataPaths {
     private readonly toHost: (message: RouterToHost, transfer?: Transferable[]) => void,
     private readonly serve: Serve,
   ) {
-    this.sockets = new PeerSockets(self, options.token, (bytes, out) =>
-      this.count(out ? this.bytesOut : this.bytesIn, 'peer', bytes),
+    this.sockets = new PeerClient(
+      () => self,
+      options.token,
+      (bytes, out) => this.count(out ? this.bytesOut : this.bytesIn, 'peer', bytes),
     );
   }
 

@@ -9,16 +9,16 @@
  * `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { BaskError } from '../errors.js';
-import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { encodeFrame } from '../wire/frame.js';
 import { exchangeHello } from '../wire/handshake.js';
 import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
   type Hello,
-  type ToWorkerProcess,
   type Welcome,
 } from '../wire/protocol.js';
+import { receiveSchedulerFrame, type WorkerSide } from '../worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { Holdings } from './holdings.js';
 import type { HostToRouter, RouterOptions, RouterStatus, RouterToHost } from './messages.js';
@@ -136,56 +136,32 @@ export class Router {
   }
 
   private onMessage(data: Uint8Array): void {
-    let message: ToWorkerProcess;
-    try {
-      message = decodeFrame(data) as ToWorkerProcess;
-    } catch {
-      this.stop('malformed message from the scheduler');
-      return;
-    }
-    this.lastHeard = Date.now();
-    switch (message.type) {
-      case 'run':
-        return this.holdings.run(message.worker, message.tasks);
-      case 'free':
-        return this.holdings.free(message.worker, message.keys);
-      case 'cancel':
-        return this.holdings.cancel(message.worker, message.keys);
-      case 'put':
-        // Acknowledged once queued for the thread: later fetches of it queue behind it.
-        this.holdings.put(message.worker, message.keys, message.values);
-        return this.send({ type: 'put-done', id: message.id });
-      case 'gather':
-        void this.holdings
-          .serve(message.worker, message.keys, [])
-          .then((got) => this.send({ type: 'gathered', id: message.id, ...got }));
-        return;
-      case 'peers':
-        return this.paths.update(message.added, message.removed);
-      case 'relay-fetch':
-        this.paths.count(this.paths.bytesIn, 'relay', data.byteLength);
-        void this.holdings
-          .serve(message.worker, message.keys, message.move)
-          .then((got) =>
-            this.send({ type: 'relay-data', id: message.id, to: message.from, ...got }),
-          );
-        return;
-      case 'relay-data':
-        this.paths.count(this.paths.bytesIn, 'relay', data.byteLength);
-        return this.paths.relayed(message.id, message.values, message.missing);
-      case 'signal':
-        return this.post({ type: 'signal', from: message.from, data: message.data });
-      case 'restart': {
-        // A run went past its timeout: the page replaces the thread (it may be stuck in it).
-        const thread = this.holdings.threads.get(message.worker);
-        if (thread !== undefined)
-          this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
-        return;
-      }
-      case 'ping':
-        return;
-    }
+    receiveSchedulerFrame(data, this.side);
   }
+
+  /** This volunteer as the scheduler-message dispatcher sees it. */
+  private readonly side: WorkerSide = {
+    heard: () => {
+      this.lastHeard = Date.now();
+    },
+    stop: (reason) => this.stop(reason),
+    send: (message) => this.send(message),
+    run: (worker, tasks) => this.holdings.run(worker, tasks),
+    free: (worker, keys) => this.holdings.free(worker, keys),
+    cancel: (worker, keys) => this.holdings.cancel(worker, keys),
+    put: (worker, keys, values) => this.holdings.put(worker, keys, values),
+    serve: (worker, keys, move) => this.holdings.serve(worker, keys, move),
+    updatePeers: (added, removed) => this.paths.update(added, removed),
+    relayed: (id, values, missing) => this.paths.relayed(id, values, missing),
+    relayBytesIn: (bytes) => this.paths.count(this.paths.bytesIn, 'relay', bytes),
+    signal: (from, data) => this.post({ type: 'signal', from, data }),
+    restart: (worker) => {
+      // A run went past its timeout: the page replaces the thread (it may be stuck in it).
+      const thread = this.holdings.threads.get(worker);
+      if (thread !== undefined)
+        this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
+    },
+  };
 
   private send(message: FromWorkerProcess): void {
     if (this.stopped) return;
