@@ -93,6 +93,15 @@ export class ThreadLink {
     ]);
   }
 
+  /** Links every pair of `links` (each pair once); rejects as `connect` does. */
+  static async connectAll(links: readonly ThreadLink[], channel: MakeChannel): Promise<void> {
+    const pairs: Promise<void>[] = [];
+    links.forEach((a, i) => {
+      for (const b of links.slice(i + 1)) pairs.push(ThreadLink.connect(a, b, channel));
+    });
+    await Promise.all(pairs);
+  }
+
   /** Stops the thread now. */
   terminate(): void {
     this.spawned.terminate();

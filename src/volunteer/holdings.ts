@@ -10,7 +10,8 @@
  */
 import { MARK } from '../wire/clone.js';
 import type { TaskResult, ToWorker, WireTask } from '../wire/pool-protocol.js';
-import { movesAll } from '../worker/scheduler-dispatch.js';
+import { addToGroup, type FetchGroup } from '../worker/fetch-groups.js';
+import { movesAll, type ThreadSide } from '../worker/scheduler-dispatch.js';
 import { sizeof } from '../worker/sizeof.js';
 import { Ledger } from './ledger.js';
 import type { DataPaths, Got } from './paths.js';
@@ -24,7 +25,7 @@ interface Queued {
 }
 
 /** The threads of one volunteer. */
-export class Holdings {
+export class Holdings implements ThreadSide {
   readonly threads = new Map<string, ThreadPort>();
   readonly ledger = new Ledger();
   private readonly spiller: Spiller;
@@ -74,11 +75,17 @@ export class Holdings {
     return running;
   }
 
+  /** A thread is stuck past its timeout: the page replaces it (as after a fatal error). */
+  restart(worker: string): void {
+    const thread = this.threads.get(worker);
+    if (thread !== undefined) this.onFatal(thread);
+  }
+
   /** Runs tasks on a thread, bringing in what they need first. */
   run(worker: string, tasks: WireTask[]): void {
     const thread = this.threads.get(worker);
     if (thread === undefined) return;
-    const remote = new Map<string, { keys: string[]; move: boolean[] }>();
+    const remote = new Map<string, FetchGroup>();
     const restore = new Set<string>();
     const fromSpill: { from: string; key: string; move: boolean }[] = [];
     for (const task of tasks) {
@@ -90,10 +97,7 @@ export class Holdings {
           else this.copiedLocally(f.from, worker, f.key, f.move);
           continue;
         }
-        let group = remote.get(f.from);
-        if (group === undefined) remote.set(f.from, (group = { keys: [], move: [] }));
-        group.keys.push(f.key);
-        group.move.push(f.move);
+        addToGroup(remote, f);
       }
       for (const key of needs) if (this.spiller.isSpilled(worker, key)) restore.add(key);
       this.ledger.pin(needs);

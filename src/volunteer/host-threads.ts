@@ -39,11 +39,10 @@ export class HostThreads {
   /** Starts the threads, links them, then hands each to the router. */
   async start(ids: readonly string[]): Promise<void> {
     const started = await Promise.all(ids.map((id) => this.spawn(id)));
-    const links: Promise<void>[] = [];
-    for (let i = 0; i < started.length; i++)
-      for (let j = i + 1; j < started.length; j++)
-        links.push(this.connect(started[i] as Thread, started[j] as Thread));
-    await Promise.all(links);
+    await ThreadLink.connectAll(
+      started.map((t) => t.link),
+      () => this.runtime.channel(),
+    );
     for (const t of started) this.handOff(t);
   }
 

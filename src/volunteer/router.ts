@@ -11,14 +11,13 @@
 import { BaskError } from '../errors.js';
 import { encodeFrame } from '../wire/frame.js';
 import { exchangeHello } from '../wire/handshake.js';
-import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
   type Hello,
   type Welcome,
 } from '../wire/protocol.js';
-import { receiveSchedulerFrame, type WorkerSide } from '../worker/scheduler-dispatch.js';
+import { SchedulerInbox, startHeartbeat } from '../worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { Holdings } from './holdings.js';
 import type { HostToRouter, RouterOptions, RouterStatus, RouterToHost } from './messages.js';
@@ -30,8 +29,8 @@ type Post = (message: RouterToHost, transfer?: Transferable[]) => void;
 export class Router {
   private readonly holdings: Holdings;
   private readonly paths: DataPaths;
+  private readonly inbox: SchedulerInbox;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private lastHeard = Date.now();
   private stopped = false;
 
   private constructor(
@@ -54,6 +53,14 @@ export class Router {
       post,
       (thread, keys, move) => this.holdings.serve(thread, keys, move),
     );
+    this.inbox = new SchedulerInbox({
+      threads: this.holdings,
+      stop: (reason) => this.stop(reason),
+      send: (message) => this.send(message),
+      peers: this.paths,
+      relayBytesIn: (bytes) => this.paths.count(this.paths.bytesIn, 'relay', bytes),
+      signal: (from, data) => post({ type: 'signal', from, data }),
+    });
   }
 
   /** Connects and registers; the page then starts the threads it is told about. */
@@ -136,32 +143,8 @@ export class Router {
   }
 
   private onMessage(data: Uint8Array): void {
-    receiveSchedulerFrame(data, this.side);
+    this.inbox.receive(data);
   }
-
-  /** This volunteer as the scheduler-message dispatcher sees it. */
-  private readonly side: WorkerSide = {
-    heard: () => {
-      this.lastHeard = Date.now();
-    },
-    stop: (reason) => this.stop(reason),
-    send: (message) => this.send(message),
-    run: (worker, tasks) => this.holdings.run(worker, tasks),
-    free: (worker, keys) => this.holdings.free(worker, keys),
-    cancel: (worker, keys) => this.holdings.cancel(worker, keys),
-    put: (worker, keys, values) => this.holdings.put(worker, keys, values),
-    serve: (worker, keys, move) => this.holdings.serve(worker, keys, move),
-    updatePeers: (added, removed) => this.paths.update(added, removed),
-    relayed: (id, values, missing) => this.paths.relayed(id, values, missing),
-    relayBytesIn: (bytes) => this.paths.count(this.paths.bytesIn, 'relay', bytes),
-    signal: (from, data) => this.post({ type: 'signal', from, data }),
-    restart: (worker) => {
-      // A run went past its timeout: the page replaces the thread (it may be stuck in it).
-      const thread = this.holdings.threads.get(worker);
-      if (thread !== undefined)
-        this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
-    },
-  };
 
   private send(message: FromWorkerProcess): void {
     if (this.stopped) return;
@@ -175,15 +158,13 @@ export class Router {
   }
 
   private startHeartbeat(): void {
-    const clock = new HeartbeatClock(this.options.heartbeatInterval);
-    this.timer = setInterval(() => {
-      const now = Date.now();
-      if (clock.fair(now) && now - this.lastHeard > this.options.heartbeatTimeout) {
-        this.stop('the scheduler stopped answering');
-        return;
-      }
-      this.sendHeartbeat();
-    }, this.options.heartbeatInterval);
+    this.timer = startHeartbeat({
+      interval: this.options.heartbeatInterval,
+      timeout: this.options.heartbeatTimeout,
+      lastHeard: () => this.inbox.lastHeard,
+      silent: () => this.stop('the scheduler stopped answering'),
+      beat: () => this.sendHeartbeat(),
+    });
   }
 
   private sendHeartbeat(): void {
