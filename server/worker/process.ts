@@ -4,7 +4,8 @@
  * between machines. Threads of one process exchange data themselves (MessageChannels); inputs
  * held by another process are fetched by this thread first, directly from that process's peer
  * server (WebSocket) or, when that fails, relayed through the scheduler, then put into the
- * thread before the task that needs them.
+ * thread before the task that needs them. The threads are process-threads.ts; scheduler messages
+ * come in through the dispatcher volunteer tabs use too (src/worker/scheduler-dispatch.ts).
  *
  * Heartbeats both ways: the process reports every `heartbeatInterval` and ends itself when the
  * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
