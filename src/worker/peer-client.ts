@@ -3,7 +3,8 @@
  * (the `peerAddress` it registered), speaking the peer protocol (`hello-peer`, then `fetch` ->
  * `data`). Node worker processes (server/worker/peers.ts) and volunteer tabs
  * (volunteer/paths.ts) both fetch through it; which socket it opens is injected (`open`, by
- * default `openSocket`: `ws` in Node, the global WebSocket in browsers).
+ * default `openSocket`: `ws` in Node, the global WebSocket in browsers). A volunteer's WebRTC
+ * data channels, which the page owns, keep their requests in the same table (`PeerRequests`).
  *
  * Policy: one connection per process, opened on first use; a process that cannot be reached
  * (refused, timed out, blocked) is not tried again for RETRY_AFTER_MS: `fetch` resolves
@@ -24,9 +25,59 @@ export type OpenPeerSocket = (address: string, timeoutMs: number) => Promise<Soc
 /** Counts bytes on the wire: `out` for what this side sent. */
 export type CountBytes = (bytes: number, out: boolean) => void;
 
+/** One fetch sent to a peer and not answered yet. */
+export interface PeerRequest {
+  readonly thread: string;
+  readonly keys: string[];
+  readonly move: boolean[];
+  readonly resolve: (got: Got) => void;
+}
+
+type FetchMessage = Extract<PeerWireMessage, { type: 'fetch' }>;
+
+/**
+ * The fetches sent to one peer over one channel (a WebSocket here, a WebRTC data channel in
+ * volunteer/paths.ts) and not answered yet. Invariant: each settles exactly once: by its
+ * `data`, or by `settleAll` when the channel is gone.
+ */
+export class PeerRequests {
+  private nextId = 1;
+  private readonly pending = new Map<number, PeerRequest>();
+
+  /** Registers a fetch: the message to send for it, and its answer. */
+  add(
+    thread: string,
+    keys: string[],
+    move: boolean[],
+  ): { message: FetchMessage; got: Promise<Got> } {
+    const id = this.nextId++;
+    const got = new Promise<Got>((resolve) =>
+      this.pending.set(id, { thread, keys, move, resolve }),
+    );
+    return { message: { type: 'fetch', id, worker: thread, keys, move }, got };
+  }
+
+  /** The peer answered a fetch. */
+  answer(message: Extract<PeerWireMessage, { type: 'data' }>): void {
+    const request = this.pending.get(message.id);
+    this.pending.delete(message.id);
+    request?.resolve({ values: message.values, missing: message.missing });
+  }
+
+  /** The channel is gone: every request left answers as missing, or through `fallback`. */
+  settleAll(fallback?: (request: PeerRequest) => Promise<Got>): void {
+    const left = [...this.pending.values()];
+    this.pending.clear();
+    for (const r of left) {
+      if (fallback !== undefined) void fallback(r).then(r.resolve);
+      else r.resolve({ values: r.keys.map(() => undefined), missing: r.keys });
+    }
+  }
+}
+
 interface Connection {
   socket: Socket;
-  pending: Map<number, { keys: string[]; resolve: (got: Got) => void }>;
+  requests: PeerRequests;
 }
 
 /** Decodes a peer message; a frame that does not decode closes the socket (undefined). */
@@ -46,7 +97,6 @@ export function decodePeerFrame(
 export class PeerClient {
   private readonly connections = new Map<string, Promise<Connection | undefined>>();
   private readonly unreachable = new Map<string, number>();
-  private nextId = 1;
 
   constructor(
     private readonly self: () => string,
@@ -65,11 +115,9 @@ export class PeerClient {
   ): Promise<Got | undefined> {
     const conn = await this.connection(process, address);
     if (conn === undefined) return undefined;
-    const id = this.nextId++;
-    return new Promise<Got>((resolve) => {
-      conn.pending.set(id, { keys, resolve });
-      this.send(conn, { type: 'fetch', id, worker: thread, keys, move });
-    });
+    const { message, got } = conn.requests.add(thread, keys, move);
+    this.send(conn, message);
+    return got;
   }
 
   /** A process left: close its connection (its requests answer as missing). */
@@ -114,7 +162,7 @@ export class PeerClient {
       this.connections.delete(process);
       return undefined;
     }
-    const conn: Connection = { socket, pending: new Map() };
+    const conn: Connection = { socket, requests: new PeerRequests() };
     this.send(conn, {
       type: 'hello-peer',
       version: PROTOCOL_VERSION,
@@ -124,16 +172,11 @@ export class PeerClient {
     socket.onMessage((data) => {
       this.counted(data.byteLength, false);
       const message = decodePeerFrame(data, socket);
-      if (message?.type !== 'data') return;
-      const p = conn.pending.get(message.id);
-      conn.pending.delete(message.id);
-      p?.resolve({ values: message.values, missing: message.missing });
+      if (message?.type === 'data') conn.requests.answer(message);
     });
     socket.onClose(() => {
       this.connections.delete(process);
-      for (const p of conn.pending.values())
-        p.resolve({ values: p.keys.map(() => undefined), missing: p.keys });
-      conn.pending.clear();
+      conn.requests.settleAll();
     });
     return conn;
   }

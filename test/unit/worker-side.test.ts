@@ -11,7 +11,7 @@ import type {
   ToWorkerProcess,
 } from '../../src/wire/protocol.js';
 import type { Socket } from '../../src/wire/socket.js';
-import { PeerClient } from '../../src/worker/peer-client.js';
+import { PeerClient, PeerRequests } from '../../src/worker/peer-client.js';
 import {
   SchedulerInbox,
   movesAll,
@@ -208,5 +208,36 @@ describe('peer-data client', () => {
     expect(await client.fetch('p1', 'ws://127.0.0.1:1', 'p1/0', ['a'], [false])).toBeUndefined();
     expect(await client.fetch('p1', 'ws://127.0.0.1:1', 'p1/0', ['a'], [false])).toBeUndefined();
     expect(opens).toBe(1);
+  });
+});
+
+describe('peer requests', () => {
+  it('settles each request once: by its data, else as missing or through a fallback', async () => {
+    const requests = new PeerRequests();
+    const a = requests.add('p/0', ['a'], [false]);
+    const b = requests.add('p/0', ['b'], [true]);
+    const c = requests.add('p/0', ['c'], [false]);
+    expect(b.message).toEqual({
+      type: 'fetch',
+      id: b.message.id,
+      worker: 'p/0',
+      keys: ['b'],
+      move: [true],
+    });
+    requests.answer({ type: 'data', id: a.message.id, values: [1], missing: [] });
+    const relayed: string[][] = [];
+    requests.settleAll((r) => {
+      relayed.push(r.keys);
+      return Promise.resolve({ values: [2], missing: [] });
+    });
+    requests.answer({ type: 'data', id: b.message.id, values: [9], missing: [] });
+    requests.settleAll();
+    expect(await a.got).toEqual({ values: [1], missing: [] });
+    expect(await b.got).toEqual({ values: [2], missing: [] });
+    expect(await c.got).toEqual({ values: [2], missing: [] });
+    expect(relayed).toEqual([['b'], ['c']]);
+    const d = requests.add('p/0', ['d'], [false]);
+    requests.settleAll();
+    expect(await d.got).toEqual({ values: [undefined], missing: ['d'] });
   });
 });
