@@ -1,8 +1,9 @@
 /**
  * Data between worker processes. Each process runs a small WebSocket server (port 0) that
- * answers fetches for data its threads hold; a process that needs such data connects to the
- * holder's server directly, and falls back to the scheduler relay when it cannot (no route,
- * refused, timed out). Bytes moved are counted per path ('peer' or 'relay') for the dashboard.
+ * answers fetches for data its threads hold; a process that needs such data fetches it from
+ * the holder's server directly (src/worker/peer-client.ts, the client volunteer tabs use too),
+ * and falls back to the scheduler relay when it cannot (no route, refused, timed out). Bytes
+ * moved are counted per path ('peer' or 'relay') for the dashboard.
  *
  * Every request settles: a closed connection or a gone peer answers as missing data, and the
  * engine recomputes or re-fetches.
@@ -10,38 +11,25 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame } from '../../src/wire/frame.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
   type PeerWireMessage,
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
-import { openSocket, type Socket } from '../../src/wire/socket.js';
+import { PeerClient, decodePeerFrame } from '../../src/worker/peer-client.js';
+import type { Got } from '../../src/worker/scheduler-dispatch.js';
 import { sizeof } from '../../src/worker/sizeof.js';
 
-type Serve = (
-  thread: string,
-  keys: string[],
-  move: boolean[],
-) => Promise<{ values: unknown[]; missing: string[] }>;
-type Got = { values: unknown[]; missing: string[] };
-
-const CONNECT_TIMEOUT_MS = 2000;
-const RETRY_DIRECT_AFTER_MS = 10_000;
-
-interface PeerConnection {
-  socket: Socket;
-  pending: Map<number, { keys: string[]; resolve: (got: Got) => void }>;
-}
+type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<Got>;
 
 /** The peer server of this process and its connections to other processes. */
 export class PeerNetwork {
   readonly bytesOut: Record<string, number> = {};
   readonly bytesIn: Record<string, number> = {};
   private readonly threads = new Map<string, WorkerInfo>();
-  private readonly connections = new Map<string, Promise<PeerConnection | undefined>>();
-  private readonly unreachable = new Map<string, number>();
+  private readonly client: PeerClient;
   private readonly relays = new Map<number, (got: Got) => void>();
   private nextId = 1;
   private serve: Serve = (_t, keys) =>
@@ -55,6 +43,14 @@ export class PeerNetwork {
     private readonly token: string | undefined,
   ) {
     wss.on('connection', (socket) => this.accept(socket));
+    // Requests out are not counted here (the peer server counts what it sends back).
+    this.client = new PeerClient(
+      () => this.self,
+      token,
+      (bytes, out) => {
+        if (!out) this.bytesIn['peer'] = (this.bytesIn['peer'] ?? 0) + bytes;
+      },
+    );
   }
 
   /** Starts the peer server on `host`, port 0. */
@@ -98,17 +94,8 @@ export class PeerNetwork {
     const direct =
       info.peerAddress === undefined
         ? undefined
-        : await this.connection(info.process, info.peerAddress);
-    if (direct !== undefined) {
-      const id = this.nextId++;
-      const got = await new Promise<Got>((resolve) => {
-        direct.pending.set(id, { keys, resolve });
-        direct.socket.send(
-          encodeFrame({ type: 'fetch', id, worker: thread, keys, move } satisfies PeerWireMessage),
-        );
-      });
-      return got;
-    }
+        : await this.client.fetch(info.process, info.peerAddress, thread, keys, move);
+    if (direct !== undefined) return direct;
     const id = this.nextId++;
     return new Promise<Got>((resolve) => {
       this.relays.set(id, resolve);
@@ -127,77 +114,18 @@ export class PeerNetwork {
   close(): void {
     for (const resolve of this.relays.values()) resolve({ values: [], missing: [] });
     this.relays.clear();
-    for (const c of this.connections.values())
-      void c.then((conn) => conn?.socket.close(1000, 'closing'));
+    this.client.close();
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
     this.http.close();
     this.http.closeAllConnections();
   }
 
-  private connection(process: string, address: string): Promise<PeerConnection | undefined> {
-    const failedAt = this.unreachable.get(process);
-    if (failedAt !== undefined && Date.now() - failedAt < RETRY_DIRECT_AFTER_MS)
-      return Promise.resolve(undefined);
-    let conn = this.connections.get(process);
-    if (conn === undefined) {
-      conn = this.open(process, address);
-      this.connections.set(process, conn);
-    }
-    return conn;
-  }
-
-  private async open(process: string, address: string): Promise<PeerConnection | undefined> {
-    let socket: Socket;
-    try {
-      socket = await openSocket(address, CONNECT_TIMEOUT_MS);
-    } catch {
-      this.unreachable.set(process, Date.now());
-      this.connections.delete(process);
-      return undefined;
-    }
-    const conn: PeerConnection = { socket, pending: new Map() };
-    socket.send(
-      encodeFrame({
-        type: 'hello-peer',
-        version: PROTOCOL_VERSION,
-        from: this.self,
-        ...(this.token !== undefined ? { token: this.token } : {}),
-      } satisfies PeerWireMessage),
-    );
-    socket.onMessage((data) => {
-      let message: PeerWireMessage;
-      try {
-        message = decodeFrame(data) as PeerWireMessage;
-      } catch {
-        socket.close(1002, 'malformed');
-        return;
-      }
-      if (message.type !== 'data') return;
-      this.bytesIn['peer'] = (this.bytesIn['peer'] ?? 0) + data.byteLength;
-      const p = conn.pending.get(message.id);
-      conn.pending.delete(message.id);
-      p?.resolve({ values: message.values, missing: message.missing });
-    });
-    socket.onClose(() => {
-      this.connections.delete(process);
-      for (const p of conn.pending.values())
-        p.resolve({ values: p.keys.map(() => undefined), missing: p.keys });
-      conn.pending.clear();
-    });
-    return conn;
-  }
-
   private accept(socket: WebSocket): void {
     let greeted = false;
     socket.on('message', (data: Buffer) => {
-      let message: PeerWireMessage;
-      try {
-        message = decodeFrame(data) as PeerWireMessage;
-      } catch {
-        socket.close(1002, 'malformed');
-        return;
-      }
+      const message = decodePeerFrame(data, socket);
+      if (message === undefined) return;
       if (!greeted) {
         greeted =
           message.type === 'hello-peer' &&

@@ -4,37 +4,28 @@
  * between machines. Threads of one process exchange data themselves (MessageChannels); inputs
  * held by another process are fetched by this thread first, directly from that process's peer
  * server (WebSocket) or, when that fails, relayed through the scheduler, then put into the
- * thread before the task that needs them.
+ * thread before the task that needs them. The threads are process-threads.ts; scheduler messages
+ * come in through the dispatcher volunteer tabs use too (src/worker/scheduler-dispatch.ts).
  *
  * Heartbeats both ways: the process reports every `heartbeatInterval` and ends itself when the
  * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { hostname } from 'node:os';
-import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame } from '../../src/wire/frame.js';
 import { handshake } from '../../src/wire/handshake.js';
-import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import { addressToward } from './route.js';
-import type {
-  TaskResult,
-  ToWorker,
-  WireTask,
-  WorkerInitOptions,
-} from '../../src/wire/pool-protocol.js';
 import {
   PROTOCOL_VERSION,
+  REPORT_LIMIT,
   type FromWorkerProcess,
   type Hello,
-  type ToWorkerProcess,
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
+import { SchedulerInbox, startHeartbeat } from '../../src/worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
-import { REPORT_LIMIT } from '../../src/wire/protocol.js';
 import { sizeof } from '../../src/worker/sizeof.js';
 import { PeerNetwork } from './peers.js';
-import { ThreadHandle } from './threads.js';
-
-/** How many times a replacement thread may fail to start before the process goes on without it. */
-const START_ATTEMPTS = 3;
+import { ProcessThreads } from './process-threads.js';
 
 /** Options of a worker process. */
 export interface WorkerProcessOptions {
@@ -61,10 +52,9 @@ export { CLOSE_CODES_FINAL } from '../../src/wire/backoff.js';
 
 /** A running worker process. */
 export class WorkerProcess {
-  readonly threads = new Map<string, ThreadHandle>();
+  private readonly threads: ProcessThreads;
+  private readonly inbox: SchedulerInbox;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private threadOptions: WorkerInitOptions = {};
-  private lastPing = Date.now();
   private stopped = false;
   private closedWith: number | undefined;
   private readonly stopListeners: ((reason: string) => void)[] = [];
@@ -74,7 +64,18 @@ export class WorkerProcess {
     private readonly socket: Socket,
     private readonly peers: PeerNetwork,
     private readonly options: WorkerProcessOptions,
-  ) {}
+  ) {
+    this.threads = new ProcessThreads(
+      (message) => this.send(message),
+      (from, keys, move) => this.peers.fetch(from, keys, move, (m) => this.send(m)),
+    );
+    this.inbox = new SchedulerInbox({
+      threads: this.threads,
+      stop: (reason) => this.stop(reason),
+      send: (message) => this.send(message),
+      peers: this.peers,
+    });
+  }
 
   /** Connects, registers and starts the threads. */
   static async start(options: WorkerProcessOptions): Promise<WorkerProcess> {
@@ -122,7 +123,7 @@ export class WorkerProcess {
       .map((w) => w.id);
     const name = myThreads[0]?.replace(/\/\d+$/, '') ?? hello.name ?? 'worker';
     const worker = new WorkerProcess(name, socket, peers, options);
-    peers.setLocal(welcome.id, (thread, keys, move) => worker.gatherFrom(thread, keys, move));
+    peers.setLocal(welcome.id, (thread, keys, move) => worker.threads.serve(thread, keys, move));
     peers.update(welcome.workers ?? [], []);
     // Messages (peer updates) may come while threads start: they wait in order.
     const early: Uint8Array[] = [];
@@ -132,7 +133,10 @@ export class WorkerProcess {
       worker.stop(`lost the scheduler (${code} ${reason})`);
     });
     worker.startHeartbeat();
-    await worker.startThreads(myThreads, welcome.http);
+    await worker.threads.start(myThreads, {
+      reportLimit: REPORT_LIMIT,
+      ...(welcome.http !== undefined ? { moduleServer: welcome.http } : {}),
+    });
     unsubscribe();
     for (const data of early) worker.onMessage(data);
     socket.onMessage((data) => worker.onMessage(data));
@@ -140,61 +144,9 @@ export class WorkerProcess {
     return worker;
   }
 
-  private async startThreads(ids: string[], moduleServer: string | undefined): Promise<void> {
-    this.threadOptions = {
-      reportLimit: REPORT_LIMIT,
-      ...(moduleServer !== undefined ? { moduleServer } : {}),
-    };
-    const threads = await Promise.all(ids.map((id) => this.startThread(id)));
-    const links: Promise<void>[] = [];
-    for (let i = 0; i < threads.length; i++)
-      for (let j = i + 1; j < threads.length; j++)
-        links.push(ThreadHandle.link(threads[i] as ThreadHandle, threads[j] as ThreadHandle));
-    await Promise.all(links);
-  }
-
-  private async startThread(id: string): Promise<ThreadHandle> {
-    const thread = await ThreadHandle.start(id, this.threadOptions, (t, r) => this.onResults(t, r));
-    this.threads.set(id, thread);
-    thread.spawned.onExit(() => void this.threadDied(thread));
-    return thread;
-  }
-
-  /** A thread died mid-task (process.exit, out of memory): report it and start a new one. */
-  private threadDied(thread: ThreadHandle): Promise<void> {
-    return this.replaceThread(thread, thread.running());
-  }
-
-  /**
-   * Ends a thread and starts a new one with the same id: `thread-exit` (naming the task it
-   * ran when that task is to blame), then `thread-ready` once the new one is linked.
-   */
-  private async replaceThread(thread: ThreadHandle, running: string | undefined): Promise<void> {
-    if (this.stopped || this.threads.get(thread.id) !== thread) return;
-    this.threads.delete(thread.id);
-    this.send({
-      type: 'thread-exit',
-      worker: thread.id,
-      ...(running !== undefined ? { running } : {}),
-    });
-    thread.stop();
-    let fresh: ThreadHandle | undefined;
-    for (let attempt = 0; fresh === undefined && attempt < START_ATTEMPTS; attempt++)
-      fresh = await this.startThread(thread.id).catch(() => undefined);
-    if (fresh === undefined) {
-      console.error(`bask worker: could not restart thread ${thread.id}; going on without it`);
-      return;
-    }
-    const linked = fresh;
-    // A link fails when either side dies meanwhile; the dead one's replacement links again.
-    await Promise.allSettled(
-      [...this.threads.values()]
-        .filter((t) => t !== linked)
-        .map((t) => ThreadHandle.link(linked, t)),
-    );
-    // Died while linking: its own replacement says ready.
-    if (this.stopped || this.threads.get(thread.id) !== linked) return;
-    this.send({ type: 'thread-ready', worker: thread.id });
+  /** The ids of this process's live threads. */
+  get threadIds(): string[] {
+    return this.threads.ids();
   }
 
   /** The WebSocket close code, when the scheduler's connection closed. */
@@ -220,7 +172,7 @@ export class WorkerProcess {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    for (const t of this.threads.values()) t.stop();
+    this.threads.stop();
     this.peers.close();
     this.socket.close(1000, reason);
     for (const l of this.stopListeners) l(reason);
@@ -229,152 +181,33 @@ export class WorkerProcess {
   // ---- scheduler messages -------------------------------------------------------------------
 
   private onMessage(data: Uint8Array): void {
-    let message: ToWorkerProcess;
-    try {
-      message = decodeFrame(data) as ToWorkerProcess;
-    } catch {
-      this.stop('malformed message from the scheduler');
-      return;
-    }
-    this.lastPing = Date.now();
-    switch (message.type) {
-      case 'run':
-        return this.run(message.worker, message.tasks);
-      case 'free':
-        return this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'batch', run: [], free: message.keys, cancel: [], measure: false });
-      case 'cancel':
-        return this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'batch', run: [], free: [], cancel: message.keys, measure: false });
-      case 'put':
-        // Acknowledged once queued for the thread: later fetches of it queue behind it.
-        this.threads
-          .get(message.worker)
-          ?.enqueue({ type: 'put', keys: message.keys, values: message.values, marked: true });
-        return this.send({ type: 'put-done', id: message.id });
-      case 'gather':
-        void this.gatherFor(message.id, message.worker, message.keys);
-        return;
-      case 'peers':
-        return this.peers.update(message.added, message.removed);
-      case 'relay-fetch':
-        void this.relayFetch(message);
-        return;
-      case 'relay-data':
-        return this.peers.relayed(message.id, message.values, message.missing);
-      case 'restart': {
-        // A run went past its timeout: the thread may be stuck in it (a loop never yields).
-        const thread = this.threads.get(message.worker);
-        if (thread !== undefined) void this.replaceThread(thread, undefined);
-        return;
-      }
-      case 'ping':
-        return;
-    }
-  }
-
-  private run(worker: string, tasks: WireTask[]): void {
-    const thread = this.threads.get(worker);
-    if (thread === undefined) return;
-    const remote = new Map<string, { keys: string[]; move: boolean[] }>();
-    for (const task of tasks) {
-      for (const f of task.fetch) {
-        if (this.threads.has(f.from)) continue;
-        let group = remote.get(f.from);
-        if (group === undefined) remote.set(f.from, (group = { keys: [], move: [] }));
-        group.keys.push(f.key);
-        group.move.push(f.move);
-      }
-    }
-    const batch: ToWorker = { type: 'batch', run: tasks, free: [], cancel: [], measure: false };
-    if (remote.size === 0) {
-      thread.enqueue(batch);
-      return;
-    }
-    // Inputs from other machines are fetched and put in before the batch that needs them.
-    thread.enqueue(batch, async () => {
-      await Promise.all(
-        [...remote].map(async ([from, group]) => {
-          const got = await this.peers.fetch(from, group.keys, group.move, (m) => this.send(m));
-          const keys = group.keys.filter((k) => !got.missing.includes(k));
-          if (keys.length === 0) return;
-          const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
-          // Posted now, in the queue slot just before the batch that needs it.
-          thread.post({ type: 'put', keys, values, marked: true });
-        }),
-      );
-    });
-  }
-
-  private onResults(thread: ThreadHandle, results: TaskResult[]): void {
-    this.send({ type: 'results', worker: thread.id, results });
-  }
-
-  private async gatherFor(id: number, worker: string, keys: string[]): Promise<void> {
-    const thread = this.threads.get(worker);
-    const got =
-      thread === undefined
-        ? { values: keys.map(() => undefined), missing: keys }
-        : await thread.gather(keys, false);
-    this.send({ type: 'gathered', id, values: got.values, missing: got.missing });
-  }
-
-  /** Serves another process's fetch of data held by one of this process's threads. */
-  private gatherFrom(
-    worker: string,
-    keys: string[],
-    move: boolean[],
-  ): Promise<{ values: unknown[]; missing: string[] }> {
-    const thread = this.threads.get(worker);
-    if (thread === undefined)
-      return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
-    return thread.gather(
-      keys,
-      move.every((m) => m),
-    );
-  }
-
-  private async relayFetch(
-    message: Extract<ToWorkerProcess, { type: 'relay-fetch' }>,
-  ): Promise<void> {
-    const got = await this.gatherFrom(message.worker, message.keys, message.move);
-    this.peers.bytesOut['relay'] = (this.peers.bytesOut['relay'] ?? 0) + sizeof(got.values);
-    this.send({
-      type: 'relay-data',
-      id: message.id,
-      to: message.from,
-      values: got.values,
-      missing: got.missing,
-    });
+    this.inbox.receive(data);
   }
 
   /** Sends a message to the scheduler. */
   send(message: FromWorkerProcess): void {
     if (this.stopped) return;
+    if (message.type === 'relay-data')
+      this.peers.bytesOut['relay'] = (this.peers.bytesOut['relay'] ?? 0) + sizeof(message.values);
     this.socket.send(encodeFrame(message));
   }
 
   private startHeartbeat(): void {
-    const interval = this.options.heartbeatInterval ?? 500;
-    const timeout = this.options.heartbeatTimeout ?? 30_000;
-    const clock = new HeartbeatClock(interval);
-    this.timer = setInterval(() => {
-      const now = Date.now();
-      if (clock.fair(now) && now - this.lastPing > timeout) {
-        this.stop('the scheduler stopped answering');
-        return;
-      }
-      this.send({
-        type: 'heartbeat',
-        metrics: {
-          memory: process.memoryUsage.rss(),
-          bytesIn: { ...this.peers.bytesIn },
-          bytesOut: { ...this.peers.bytesOut },
-        },
-      });
-    }, interval);
+    this.timer = startHeartbeat({
+      interval: this.options.heartbeatInterval ?? 500,
+      timeout: this.options.heartbeatTimeout ?? 30_000,
+      lastHeard: () => this.inbox.lastHeard,
+      silent: () => this.stop('the scheduler stopped answering'),
+      beat: () =>
+        this.send({
+          type: 'heartbeat',
+          metrics: {
+            memory: process.memoryUsage.rss(),
+            bytesIn: { ...this.peers.bytesIn },
+            bytesOut: { ...this.peers.bytesOut },
+          },
+        }),
+    });
   }
 }
 

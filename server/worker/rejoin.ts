@@ -34,7 +34,7 @@ export async function serve(
   for (let joins = 0; ; joins++) {
     const worker = await join(options, deathTimeout, stop);
     if (worker === undefined) return stopped !== undefined ? 0 : 1;
-    const threads = [...worker.threads.keys()];
+    const threads = worker.threadIds;
     log(
       `Worker '${worker.name}' ${joins === 0 ? 'registered' : 'registered again'} at ${options.address} with ${threads.length} thread${threads.length === 1 ? '' : 's'}: ${threads.join(', ')}\n` +
         `Peers fetch its data at: ${worker.peerAddress}`,

@@ -6,7 +6,7 @@
  * wrote in its running slot (worker/running-slot.ts), else the first key in `inflight`; a function's source is sent to a worker once,
  * later references carry only its hash; every pending gather settles when the worker dies.
  */
-import * as Comlink from 'comlink';
+import type * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
 import { decodeWithImports } from '../wire/clone.js';
@@ -19,6 +19,8 @@ import type {
   WorkerApi,
 } from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
+import { ThreadLink } from './thread-link.js';
+import { runningTask } from './thread-port.js';
 import { importTaskModule } from '../worker/builtins.js';
 import type { RunningSlot } from '../worker/running-slot.js';
 
@@ -34,6 +36,9 @@ interface Gather {
 
 /** One pool worker, seen from the main thread. */
 export class WorkerHandle {
+  /** The control link: every call is raced against the worker's exit. */
+  readonly link: ThreadLink;
+  /** The worker's control API (`link.remote`): calls reject with ERR_WORKER_CRASHED when it dies. */
   readonly remote: Comlink.Remote<WorkerApi>;
   /** Keys sent and not answered, in the order they run. */
   readonly inflight = new Map<string, number>();
@@ -57,8 +62,9 @@ export class WorkerHandle {
     onMessage: (handle: WorkerHandle, message: FromWorker) => void,
     private readonly slot?: RunningSlot,
   ) {
-    this.remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
-    this.exited = new Promise((resolve) => spawned.onExit(() => resolve()));
+    this.link = new ThreadLink(id, spawned);
+    this.remote = this.link.remote;
+    this.exited = this.link.exited;
     taskPort.addEventListener('message', (event: MessageEvent) => {
       const message = event.data as FromWorker;
       if (message.type === 'gathered') void this.settleGather(message);
@@ -94,11 +100,7 @@ export class WorkerHandle {
 
   /** The task running now, if any (the slot's word; else the oldest unanswered). */
   running(): string | undefined {
-    const reading = this.slot?.read() ?? { state: 'unknown' };
-    if (reading.state === 'idle') return undefined;
-    if (reading.state === 'running')
-      return this.inflight.has(reading.key) ? reading.key : undefined;
-    return this.inflight.keys().next().value;
+    return runningTask(this.slot, this.inflight);
   }
 
   /** Sends the pending batch, if any; true when a message went out. */
@@ -151,7 +153,7 @@ export class WorkerHandle {
     for (const g of this.gathers.values()) g.reject(reason);
     this.gathers.clear();
     this.taskPort.close?.();
-    this.remote[Comlink.releaseProxy]();
+    this.link.release();
   }
 
   private encode(ins: Execute, report: ReportMode): WireTask {

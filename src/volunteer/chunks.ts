@@ -14,6 +14,7 @@
  * length) is an ERR_PROTOCOL error, never a huge allocation or an out-of-bounds write.
  */
 import { BaskError } from '../errors.js';
+import { joinChunks } from '../wire/frame.js';
 
 /** Largest piece sent on a data channel (64 KiB, the size every browser delivers whole). */
 export const MAX_PIECE = 64 * 1024;
@@ -36,7 +37,7 @@ export function splitMessage(chunks: readonly Uint8Array[], max = MAX_PIECE): Ui
   let pendingBytes = 0;
   const flush = (): void => {
     if (pendingBytes === 0) return;
-    pieces.push(pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending, pendingBytes));
+    pieces.push(pending.length === 1 ? (pending[0] as Uint8Array) : joinChunks(pending));
     pending = [];
     pendingBytes = 0;
   };
@@ -52,16 +53,6 @@ export function splitMessage(chunks: readonly Uint8Array[], max = MAX_PIECE): Ui
   }
   flush();
   return pieces;
-}
-
-function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 /** Reassembles pieces into messages. */

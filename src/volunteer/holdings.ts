@@ -10,11 +10,13 @@
  */
 import { MARK } from '../wire/clone.js';
 import type { TaskResult, ToWorker, WireTask } from '../wire/pool-protocol.js';
+import { addToGroup, type FetchGroup } from '../worker/fetch-groups.js';
+import { movesAll, type ThreadSide } from '../worker/scheduler-dispatch.js';
 import { sizeof } from '../worker/sizeof.js';
 import { Ledger } from './ledger.js';
 import type { DataPaths, Got } from './paths.js';
 import { Spiller } from './spill.js';
-import { ThreadLink } from './thread-link.js';
+import { ThreadPort } from '../local/thread-port.js';
 
 interface Queued {
   readonly thread: string;
@@ -23,8 +25,8 @@ interface Queued {
 }
 
 /** The threads of one volunteer. */
-export class Holdings {
-  readonly threads = new Map<string, ThreadLink>();
+export class Holdings implements ThreadSide {
+  readonly threads = new Map<string, ThreadPort>();
   readonly ledger = new Ledger();
   private readonly spiller: Spiller;
   private readonly queued = new Map<string, Queued>();
@@ -34,7 +36,7 @@ export class Holdings {
     session: string,
     private readonly paths: () => DataPaths,
     private readonly onResults: (thread: string, results: TaskResult[]) => void,
-    private readonly onFatal: (thread: ThreadLink) => void,
+    private readonly onFatal: (thread: ThreadPort) => void,
   ) {
     this.spiller = new Spiller(this.ledger, memoryLimit, session, (id) => this.threads.get(id));
   }
@@ -44,13 +46,13 @@ export class Holdings {
     this.threads.get(id)?.stop();
     this.threads.set(
       id,
-      new ThreadLink(
-        id,
+      new ThreadPort(id, port, {
+        onResults: (t, r) => this.results(t, r),
+        onFatal: (t) => this.onFatal(t),
+        // Values put in are the router's own copies: give their buffers away (no copy).
+        transferPuts: true,
         generation,
-        port,
-        (t, r) => this.results(t, r),
-        (t) => this.onFatal(t),
-      ),
+      }),
     );
   }
 
@@ -73,11 +75,17 @@ export class Holdings {
     return running;
   }
 
+  /** A thread is stuck past its timeout: the page replaces it (as after a fatal error). */
+  restart(worker: string): void {
+    const thread = this.threads.get(worker);
+    if (thread !== undefined) this.onFatal(thread);
+  }
+
   /** Runs tasks on a thread, bringing in what they need first. */
   run(worker: string, tasks: WireTask[]): void {
     const thread = this.threads.get(worker);
     if (thread === undefined) return;
-    const remote = new Map<string, { keys: string[]; move: boolean[] }>();
+    const remote = new Map<string, FetchGroup>();
     const restore = new Set<string>();
     const fromSpill: { from: string; key: string; move: boolean }[] = [];
     for (const task of tasks) {
@@ -89,10 +97,7 @@ export class Holdings {
           else this.copiedLocally(f.from, worker, f.key, f.move);
           continue;
         }
-        let group = remote.get(f.from);
-        if (group === undefined) remote.set(f.from, (group = { keys: [], move: [] }));
-        group.keys.push(f.key);
-        group.move.push(f.move);
+        addToGroup(remote, f);
       }
       for (const key of needs) if (this.spiller.isSpilled(worker, key)) restore.add(key);
       this.ledger.pin(needs);
@@ -146,7 +151,7 @@ export class Holdings {
     return { type: 'put', keys: found, values, marked: true };
   }
 
-  private results(thread: ThreadLink, results: TaskResult[]): void {
+  private results(thread: ThreadPort, results: TaskResult[]): void {
     const kept: string[] = [];
     const sizes: number[] = [];
     for (const r of results) {
@@ -190,7 +195,9 @@ export class Holdings {
     const thread = this.threads.get(worker);
     if (thread === undefined) return;
     const sizes = values.map((v) => sizeof(v));
-    thread.enqueue({ type: 'put', keys, values, marked: true });
+    // Straight to the thread: a put queued behind a batch that fetches could deadlock two
+    // volunteers fetching from each other.
+    thread.post({ type: 'put', keys, values, marked: true });
     this.spiller.held(worker, keys, sizes);
   }
 
@@ -198,7 +205,7 @@ export class Holdings {
   async serve(worker: string, keys: string[], move: boolean[]): Promise<Got> {
     const thread = this.threads.get(worker);
     if (thread === undefined) return { values: keys.map(() => undefined), missing: keys };
-    const moving = move.length > 0 && move.every((m) => m);
+    const moving = movesAll(move);
     const inMemory = keys.filter((k) => !this.spiller.isSpilled(worker, k));
     const [fromThread, fromDisk] = await Promise.all([
       inMemory.length > 0 ? thread.gather(inMemory, moving) : { values: [], missing: [] },

@@ -2,23 +2,22 @@
  * The volunteer page's threads: module Web Workers running the pool worker (the same entry
  * the local pool uses), started on the page and handed to the router worker by their task
  * ports. Threads of one page are linked to each other by MessageChannels, so data moves
- * between them directly.
+ * between them directly. Each thread is reached through its ThreadLink (local/thread-link.ts),
+ * so every call to it, linking included, ends when the thread dies.
  *
  * A thread that dies (an uncaught error, a fatal report, out of memory) is reported to the
  * router (which tells the scheduler, which reschedules its work) and replaced by a new one
- * with the same id, linked again to the others.
+ * with the same id, linked again to the others. A link fails when either side dies meanwhile:
+ * the dead one's replacement links again, so a replacement is handed off whatever its links did.
  */
-import * as Comlink from 'comlink';
-import { BaskError } from '../errors.js';
 import { webRuntime } from '../local/runtime-web.js';
-import type { SpawnedWorker } from '../local/runtime.js';
-import type { WorkerApi, WorkerInitOptions } from '../wire/pool-protocol.js';
+import type { PoolRuntime } from '../local/runtime.js';
+import { ThreadLink } from '../local/thread-link.js';
+import type { WorkerInitOptions } from '../wire/pool-protocol.js';
 import type { HostToRouter } from './messages.js';
 
 interface Thread {
-  readonly id: string;
-  readonly spawned: SpawnedWorker;
-  readonly remote: Comlink.Remote<WorkerApi>;
+  readonly link: ThreadLink;
   /** The router's end of the thread's task port. */
   readonly port: MessagePort;
   readonly generation: number;
@@ -33,16 +32,17 @@ export class HostThreads {
   constructor(
     private readonly options: WorkerInitOptions,
     private readonly toRouter: (message: HostToRouter, transfer?: Transferable[]) => void,
+    /** Where threads come from (Web Workers; tests may run them as worker_threads). */
+    private readonly runtime: Pick<PoolRuntime, 'spawn' | 'channel'> = webRuntime,
   ) {}
 
   /** Starts the threads, links them, then hands each to the router. */
   async start(ids: readonly string[]): Promise<void> {
     const started = await Promise.all(ids.map((id) => this.spawn(id)));
-    const links: Promise<void>[] = [];
-    for (let i = 0; i < started.length; i++)
-      for (let j = i + 1; j < started.length; j++)
-        links.push(link(started[i] as Thread, started[j] as Thread));
-    await Promise.all(links);
+    await ThreadLink.connectAll(
+      started.map((t) => t.link),
+      () => this.runtime.channel(),
+    );
     for (const t of started) this.handOff(t);
   }
 
@@ -55,7 +55,7 @@ export class HostThreads {
     if (this.stopped || old === undefined) return;
     if (generation !== undefined && old.generation !== generation) return;
     this.threads.delete(id);
-    old.spawned.terminate();
+    old.link.terminate();
     this.toRouter({ type: 'thread-exit', id });
     let fresh: Thread;
     try {
@@ -64,8 +64,9 @@ export class HostThreads {
       this.threads.delete(id); // cannot start threads any more: run with fewer
       return;
     }
-    await Promise.all(
-      [...this.threads.values()].filter((t) => t !== fresh).map((t) => link(fresh, t)),
+    // A peer that dies meanwhile fails its link; its own replacement links to this one.
+    await Promise.allSettled(
+      [...this.threads.values()].filter((t) => t !== fresh).map((t) => this.connect(fresh, t)),
     );
     this.handOff(fresh);
   }
@@ -73,45 +74,32 @@ export class HostThreads {
   /** Ends every thread. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.threads.values()) t.spawned.terminate();
+    for (const t of this.threads.values()) t.link.terminate();
     this.threads.clear();
   }
 
   /** Starts a thread and its task port (the router gets the port once the thread is linked). */
   private async spawn(id: string): Promise<Thread> {
-    const spawned = webRuntime.spawn(id);
-    const { port1, port2 } = new MessageChannel();
-    const remote = Comlink.wrap<WorkerApi>(spawned.endpoint);
+    const link = new ThreadLink(id, this.runtime.spawn(id));
+    const { port1, port2 } = this.runtime.channel();
     const generation = ++this.generations;
-    const thread: Thread = { id, spawned, remote, port: port1, generation };
+    const thread: Thread = { link, port: port1 as unknown as MessagePort, generation };
     this.threads.set(id, thread);
-    let ready = false;
-    // comlink never settles a call to a dead worker: a death before init rejects here instead.
-    const died = new Promise<never>((_, reject) =>
-      spawned.onExit((error) => {
-        if (!ready)
-          reject(
-            new BaskError('ERR_WORKER_CRASHED', `Thread ${id} failed to start`, { cause: error }),
-          );
-        else if (this.threads.get(id) === thread) void this.restart(id);
-      }),
-    );
-    await Promise.race([remote.init(id, Comlink.transfer(port2, [port2]), this.options), died]);
-    ready = true;
+    // Rejects with ERR_WORKER_CRASHED when the thread dies before it is up.
+    await link.init(port2, this.options);
+    void link.exited.then(() => {
+      if (this.threads.get(id) === thread) void this.restart(id);
+    });
     return thread;
   }
 
-  private handOff(thread: Thread): void {
-    if (this.stopped || this.threads.get(thread.id) !== thread) return;
-    const { id, generation, port } = thread;
-    this.toRouter({ type: 'thread', id, generation, port }, [port]);
+  private connect(a: Thread, b: Thread): Promise<void> {
+    return ThreadLink.connect(a.link, b.link, () => this.runtime.channel());
   }
-}
 
-async function link(a: Thread, b: Thread): Promise<void> {
-  const { port1, port2 } = new MessageChannel();
-  await Promise.all([
-    a.remote.connect(b.id, Comlink.transfer(port1, [port1])),
-    b.remote.connect(a.id, Comlink.transfer(port2, [port2])),
-  ]);
+  private handOff(thread: Thread): void {
+    if (this.stopped || this.threads.get(thread.link.id) !== thread) return;
+    const { generation, port } = thread;
+    this.toRouter({ type: 'thread', id: thread.link.id, generation, port }, [port]);
+  }
 }

@@ -86,7 +86,4 @@ export type RouterToHost =
   | { type: 'stopped'; reason: string; code?: number };
 
 /** Values fetched, in key order, and the keys that were not there. */
-export interface Got {
-  values: unknown[];
-  missing: string[];
-}
+export type { Got } from '../worker/scheduler-dispatch.js';

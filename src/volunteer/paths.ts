@@ -19,22 +19,15 @@ import type { FromWorkerProcess, PeerWireMessage, WorkerInfo } from '../wire/pro
 import type { Got, RouterToHost } from './messages.js';
 
 export type { Got };
-import { PeerSockets } from './peer-sockets.js';
-import { buffersOf } from './thread-link.js';
+import { buffersOf } from '../local/thread-port.js';
+import { PeerClient, PeerRequests } from '../worker/peer-client.js';
 
 /** Serves keys held by one of this volunteer's threads. */
 export type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<Got>;
 
-interface RtcRequest {
-  thread: string;
-  keys: string[];
-  move: boolean[];
-  resolve: (got: Got) => void;
-}
-
 interface RtcPeer {
   state: 'connecting' | 'open';
-  pending: Map<number, RtcRequest>;
+  requests: PeerRequests;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -48,7 +41,7 @@ export class DataPaths {
   private readonly rtc = new Map<string, RtcPeer>();
   private readonly rtcFailed = new Map<string, number>();
   private readonly relays = new Map<number, { keys: string[]; resolve: (got: Got) => void }>();
-  private readonly sockets: PeerSockets;
+  private readonly sockets: PeerClient;
   private nextId = 1;
 
   constructor(
@@ -58,8 +51,10 @@ export class DataPaths {
     private readonly toHost: (message: RouterToHost, transfer?: Transferable[]) => void,
     private readonly serve: Serve,
   ) {
-    this.sockets = new PeerSockets(self, options.token, (bytes, out) =>
-      this.count(out ? this.bytesOut : this.bytesIn, 'peer', bytes),
+    this.sockets = new PeerClient(
+      () => self,
+      options.token,
+      (bytes, out) => this.count(out ? this.bytesOut : this.bytesIn, 'peer', bytes),
     );
   }
 
@@ -97,17 +92,14 @@ export class DataPaths {
   private rtcFetch(process: string, thread: string, keys: string[], move: boolean[]): Promise<Got> {
     let peer = this.rtc.get(process);
     if (peer === undefined) {
-      peer = { state: 'connecting', pending: new Map(), timer: undefined };
+      peer = { state: 'connecting', requests: new PeerRequests(), timer: undefined };
       this.rtc.set(process, peer);
       // Timed here, in the worker: the page's timers are throttled in background tabs.
       peer.timer = setTimeout(() => this.rtcFail(process), this.options.rtcTimeout);
     }
-    const id = this.nextId++;
-    const request = peer;
-    return new Promise((resolve) => {
-      request.pending.set(id, { thread, keys, move, resolve });
-      this.rtcSend(process, { type: 'fetch', id, worker: thread, keys, move });
-    });
+    const { message, got } = peer.requests.add(thread, keys, move);
+    this.rtcSend(process, message);
+    return got;
   }
 
   private rtcSend(process: string, message: PeerWireMessage): void {
@@ -124,7 +116,7 @@ export class DataPaths {
     if (state === 'open') {
       this.rtcFailed.delete(process);
       if (peer === undefined) {
-        this.rtc.set(process, { state: 'open', pending: new Map(), timer: undefined });
+        this.rtc.set(process, { state: 'open', requests: new PeerRequests(), timer: undefined });
         return;
       }
       clearTimeout(peer.timer);
@@ -142,8 +134,7 @@ export class DataPaths {
     clearTimeout(peer.timer);
     if (peer.state === 'connecting') this.rtcFailed.set(process, Date.now());
     this.toHost({ type: 'rtc-close', peer: process });
-    for (const r of peer.pending.values())
-      void this.relay(r.thread, r.keys, r.move).then(r.resolve);
+    peer.requests.settleAll((r) => this.relay(r.thread, r.keys, r.move));
   }
 
   /** One whole message from the data channel with `process`. */
@@ -166,11 +157,7 @@ export class DataPaths {
         }),
       );
     } else if (message.type === 'data') {
-      const peer = this.rtc.get(process);
-      const request = peer?.pending.get(message.id);
-      if (peer === undefined || request === undefined) return;
-      peer.pending.delete(message.id);
-      request.resolve({ values: message.values, missing: message.missing });
+      this.rtc.get(process)?.requests.answer(message);
     }
   }
 
@@ -203,8 +190,7 @@ export class DataPaths {
     this.rtc.delete(process);
     clearTimeout(peer.timer);
     this.toHost({ type: 'rtc-close', peer: process });
-    for (const r of peer.pending.values())
-      r.resolve({ values: r.keys.map(() => undefined), missing: r.keys });
+    peer.requests.settleAll();
   }
 
   /** Settles everything in flight as missing and closes every connection. */

@@ -9,16 +9,15 @@
  * `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { BaskError } from '../errors.js';
-import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { encodeFrame } from '../wire/frame.js';
 import { exchangeHello } from '../wire/handshake.js';
-import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
   type Hello,
-  type ToWorkerProcess,
   type Welcome,
 } from '../wire/protocol.js';
+import { SchedulerInbox, startHeartbeat } from '../worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { Holdings } from './holdings.js';
 import type { HostToRouter, RouterOptions, RouterStatus, RouterToHost } from './messages.js';
@@ -30,8 +29,8 @@ type Post = (message: RouterToHost, transfer?: Transferable[]) => void;
 export class Router {
   private readonly holdings: Holdings;
   private readonly paths: DataPaths;
+  private readonly inbox: SchedulerInbox;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private lastHeard = Date.now();
   private stopped = false;
 
   private constructor(
@@ -54,6 +53,14 @@ export class Router {
       post,
       (thread, keys, move) => this.holdings.serve(thread, keys, move),
     );
+    this.inbox = new SchedulerInbox({
+      threads: this.holdings,
+      stop: (reason) => this.stop(reason),
+      send: (message) => this.send(message),
+      peers: this.paths,
+      relayBytesIn: (bytes) => this.paths.count(this.paths.bytesIn, 'relay', bytes),
+      signal: (from, data) => post({ type: 'signal', from, data }),
+    });
   }
 
   /** Connects and registers; the page then starts the threads it is told about. */
@@ -136,55 +143,7 @@ export class Router {
   }
 
   private onMessage(data: Uint8Array): void {
-    let message: ToWorkerProcess;
-    try {
-      message = decodeFrame(data) as ToWorkerProcess;
-    } catch {
-      this.stop('malformed message from the scheduler');
-      return;
-    }
-    this.lastHeard = Date.now();
-    switch (message.type) {
-      case 'run':
-        return this.holdings.run(message.worker, message.tasks);
-      case 'free':
-        return this.holdings.free(message.worker, message.keys);
-      case 'cancel':
-        return this.holdings.cancel(message.worker, message.keys);
-      case 'put':
-        // Acknowledged once queued for the thread: later fetches of it queue behind it.
-        this.holdings.put(message.worker, message.keys, message.values);
-        return this.send({ type: 'put-done', id: message.id });
-      case 'gather':
-        void this.holdings
-          .serve(message.worker, message.keys, [])
-          .then((got) => this.send({ type: 'gathered', id: message.id, ...got }));
-        return;
-      case 'peers':
-        return this.paths.update(message.added, message.removed);
-      case 'relay-fetch':
-        this.paths.count(this.paths.bytesIn, 'relay', data.byteLength);
-        void this.holdings
-          .serve(message.worker, message.keys, message.move)
-          .then((got) =>
-            this.send({ type: 'relay-data', id: message.id, to: message.from, ...got }),
-          );
-        return;
-      case 'relay-data':
-        this.paths.count(this.paths.bytesIn, 'relay', data.byteLength);
-        return this.paths.relayed(message.id, message.values, message.missing);
-      case 'signal':
-        return this.post({ type: 'signal', from: message.from, data: message.data });
-      case 'restart': {
-        // A run went past its timeout: the page replaces the thread (it may be stuck in it).
-        const thread = this.holdings.threads.get(message.worker);
-        if (thread !== undefined)
-          this.post({ type: 'respawn', id: thread.id, generation: thread.generation });
-        return;
-      }
-      case 'ping':
-        return;
-    }
+    this.inbox.receive(data);
   }
 
   private send(message: FromWorkerProcess): void {
@@ -199,15 +158,13 @@ export class Router {
   }
 
   private startHeartbeat(): void {
-    const clock = new HeartbeatClock(this.options.heartbeatInterval);
-    this.timer = setInterval(() => {
-      const now = Date.now();
-      if (clock.fair(now) && now - this.lastHeard > this.options.heartbeatTimeout) {
-        this.stop('the scheduler stopped answering');
-        return;
-      }
-      this.sendHeartbeat();
-    }, this.options.heartbeatInterval);
+    this.timer = startHeartbeat({
+      interval: this.options.heartbeatInterval,
+      timeout: this.options.heartbeatTimeout,
+      lastHeard: () => this.inbox.lastHeard,
+      silent: () => this.stop('the scheduler stopped answering'),
+      beat: () => this.sendHeartbeat(),
+    });
   }
 
   private sendHeartbeat(): void {

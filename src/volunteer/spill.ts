@@ -14,7 +14,7 @@
 import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import type { ToWorker } from '../wire/pool-protocol.js';
 import type { Ledger, Held } from './ledger.js';
-import type { ThreadLink } from './thread-link.js';
+import type { ThreadPort } from '../local/thread-port.js';
 
 const PREFIX = 'bask-spill-';
 
@@ -89,7 +89,7 @@ export class Spiller {
     private readonly ledger: Ledger,
     private readonly limit: number,
     private readonly session: string,
-    private readonly thread: (id: string) => ThreadLink | undefined,
+    private readonly thread: (id: string) => ThreadPort | undefined,
   ) {}
 
   /** Values now held in memory by `thread`; spills others if that breaks the budget. */
@@ -134,7 +134,7 @@ export class Spiller {
     }
   }
 
-  private async spill(thread: ThreadLink, list: Held[]): Promise<void> {
+  private async spill(thread: ThreadPort, list: Held[]): Promise<void> {
     const got = await thread.gather(
       list.map((h) => h.key),
       true,
@@ -153,7 +153,7 @@ export class Spiller {
       // IndexedDB refused (quota, private mode): the values go back into the thread.
       this.failed = true;
       const back = taken.filter((t) => this.ledger.get(t.held.thread, t.held.key) === t.held);
-      thread.enqueue({
+      thread.post({
         type: 'put',
         keys: back.map((t) => t.held.key),
         values: back.map((t) => t.value),
@@ -167,7 +167,7 @@ export class Spiller {
    * Puts for the spilled values of `thread` among `keys`, to send before the tasks that need
    * them. The values go back to memory (and count there again).
    */
-  async restore(thread: ThreadLink, keys: Iterable<string>): Promise<ToWorker[]> {
+  async restore(thread: ThreadPort, keys: Iterable<string>): Promise<ToWorker[]> {
     const out = await this.read(thread.id, [...keys], false);
     if (out.keys.length === 0) return [];
     this.held(thread.id, out.keys, out.nbytes);

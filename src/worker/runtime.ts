@@ -27,6 +27,7 @@ import { FunctionCache } from './functions.js';
 import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
 import type { RunningSlot } from './running-slot.js';
 import { sizeof } from './sizeof.js';
+import { groupByHolder } from './fetch-groups.js';
 
 const FLUSH_MS = 2;
 
@@ -200,14 +201,7 @@ export class WorkerRuntime {
   }
 
   private async fetchThenRun(task: WireTask, start: number): Promise<void> {
-    const byPeer = new Map<string, { keys: string[]; move: boolean[] }>();
-    for (const f of task.fetch) {
-      if (this.store.has(f.key)) continue;
-      let group = byPeer.get(f.from);
-      if (group === undefined) byPeer.set(f.from, (group = { keys: [], move: [] }));
-      group.keys.push(f.key);
-      group.move.push(f.move);
-    }
+    const byPeer = groupByHolder(task.fetch, (f) => this.store.has(f.key));
     const missing: { key: string; from: string }[] = [];
     // Waiting for data is not running: a death meanwhile is not this task's doing.
     this.slot?.leave();
