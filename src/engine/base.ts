@@ -74,7 +74,7 @@ export class BaseEngine extends FaultCore {
       case 'task-erred':
         return this.taskErred(event.key, event.worker, event.error, event.duration ?? 0);
       case 'task-missing-data':
-        return this.taskMissingData(event.key, event.worker, event.missing);
+        return this.taskMissingData(event.key, event.worker, event.missing, event.forged);
       case 'task-timed-out':
         return this.taskTimedOut(event.key, event.worker);
       case 'worker-added':
@@ -359,6 +359,9 @@ export class BaseEngine extends FaultCore {
   protected replicaDone(_t: TaskRecord, _w: WorkerRecord, _result: ReplicaResult): void {}
 
   protected decide(_t: TaskRecord, _last?: WorkerRecord): void {}
+
+  /** Only verified results carry hashes to check, and only a verification quarantines. */
+  protected dataForged(_key: string, _from: WorkerId): void {}
 
   /** A result from a worker not running the task: only a verification checks those. */
   protected lateResult(_t: TaskRecord, _workerId: string, _result: ReplicaResult): void {}

@@ -134,7 +134,7 @@ export abstract class EngineCore extends EngineRecords {
       if (holders.includes(w)) continue;
       if (fetch === NO_FETCH) fetch = [];
       const move = dep.waiters === 1 && dep.wantedBy === null && holders.length === 1;
-      fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move });
+      fetch.push(fetchFor(dep, w, move));
     }
     this.out.push(executeOn(t, w, fetch, t.liveDependents === 0));
     if (!this.policy.exact) this.pipeline(t, w);
@@ -298,6 +298,18 @@ function restrictsPlacement(t: TaskRecord): boolean {
 export function nearestHolder(holders: readonly WorkerRecord[], w: WorkerRecord): WorkerRecord {
   if (holders.length === 1) return holders[0] as WorkerRecord;
   return holders.find((h) => h.host === w.host) ?? (holders[0] as WorkerRecord);
+}
+
+/**
+ * How `w` gets `dep`'s data: from its nearest holder, with the verified hash to check when the
+ * data crosses hosts (threads of one host trust each other).
+ */
+export function fetchFor(dep: TaskRecord, w: WorkerRecord, move: boolean): Fetch {
+  const from = nearestHolder(dep.holders as WorkerRecord[], w);
+  const hash = dep.checks?.accepted;
+  return hash === undefined || from.host === w.host
+    ? { key: dep.key, from: from.id, move }
+    : { key: dep.key, from: from.id, move, hash };
 }
 
 /** The instruction that runs `t` on `w` after fetching `fetch` (`lastUse`: no dependent left). */

@@ -22,6 +22,8 @@ export abstract class FaultCore extends EngineCore {
   protected abstract leaveReplica(t: TaskRecord, w: WorkerRecord): void;
   /** Acts on the verdict for a verifying task: accept, fail, or ask for more replicas. */
   protected abstract decide(t: TaskRecord, last?: WorkerRecord): void;
+  /** `from` served data for `key` that did not match its verified hash. */
+  protected abstract dataForged(key: string, from: WorkerId): void;
 
   protected workerAdded(
     id: WorkerId,
@@ -88,9 +90,11 @@ export abstract class FaultCore extends EngineCore {
     key: string,
     workerId: WorkerId,
     missing: readonly { key: string; from: WorkerId }[],
+    forged: readonly { key: string; from: WorkerId }[] = [],
   ): void {
     const t = this.tasks.get(key);
     const w = this.workers.get(workerId);
+    for (const f of forged) this.dataForged(f.key, f.from);
     for (const m of missing) {
       const dep = this.tasks.get(m.key);
       const holder = this.workers.get(m.from);

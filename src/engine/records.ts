@@ -84,6 +84,7 @@ export abstract class EngineRecords {
     verifyFailed: 0,
     timeouts: 0,
     quarantined: 0,
+    forged: 0,
   };
 
   constructor(options: EngineOptions = {}) {

@@ -22,7 +22,7 @@
  */
 import { BaskError } from '../errors.js';
 import type { ReplicaResult } from './base.js';
-import { executeOn, nearestHolder } from './core.js';
+import { executeOn, fetchFor } from './core.js';
 import { estimateMicros, pickReplicas } from './policy.js';
 import { assignTask, transition, unassignTask } from './state.js';
 import {
@@ -139,8 +139,7 @@ export class ReplicaCore extends TimeoutCore {
     for (const dep of t.dependencies) {
       const holders = dep.holders as WorkerRecord[];
       // Never `move`: the other replicas fetch the same input.
-      if (!holders.includes(w))
-        fetch.push({ key: dep.key, from: nearestHolder(holders, w).id, move: false });
+      if (!holders.includes(w)) fetch.push(fetchFor(dep, w, false));
     }
     const execute = executeOn(t, w, fetch, false);
     execute.hash = true;
@@ -280,6 +279,22 @@ export class ReplicaCore extends TimeoutCore {
     this.counters.mismatches++;
     if (!quarantined)
       this.quarantine(w.host, t.key, `its late result for '${t.key}' disagreed with the majority`);
+  }
+
+  /**
+   * A worker received other bytes for `key` than the hash its verification accepted: the host
+   * that served them lies about what it holds. It goes, like a host outvoted; its data is
+   * recomputed where needed.
+   */
+  protected override dataForged(key: string, from: WorkerId): void {
+    const w = this.workers.get(from);
+    if (w === undefined) return;
+    this.counters.forged++;
+    this.quarantine(
+      w.host,
+      key,
+      `it served data for '${key}' that does not match its verified hash`,
+    );
   }
 
   /** Takes a host out of the engine for disagreeing with the majority on `key`. */

@@ -85,6 +85,8 @@ export type EngineEvent =
       worker: WorkerId;
       /** The dependencies that could not be fetched, and from whom. */
       missing: readonly { key: string; from: WorkerId }[];
+      /** Of those, the ones whose holder served data that did not match its hash. */
+      forged?: readonly { key: string; from: WorkerId }[];
     }
   | {
       type: 'worker-added';
@@ -126,6 +128,11 @@ export interface Fetch {
   readonly from: WorkerId;
   /** True when this task is its last consumer: the holder may give it away (transfer). */
   readonly move: boolean;
+  /**
+   * The content hash the data must have: set for a verified result (`verify`) fetched from
+   * another host, so that a holder that serves other bytes than it hashed is caught.
+   */
+  readonly hash?: string;
 }
 
 /** What the engine tells drivers to do. */
@@ -265,6 +272,8 @@ export interface CheckCounters {
   timeouts: number;
   /** Hosts quarantined. */
   quarantined: number;
+  /** Fetched data that did not match its verified hash (each time, its holder quarantined). */
+  forged: number;
 }
 
 /** Why a host was quarantined. */

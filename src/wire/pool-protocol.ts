@@ -60,6 +60,8 @@ export interface TaskResult {
   error?: SerializedError;
   /** Dependencies that could not be fetched. */
   missing?: { key: string; from: string }[];
+  /** Of `missing`, those whose data did not match its verified hash (the holder lied). */
+  forged?: { key: string; from: string }[];
 }
 
 /** worker -> main on the task port. */

@@ -119,6 +119,7 @@ const taskResult = z.object({
   hash: z.string().max(128).optional(),
   error: serializedError.optional(),
   missing: z.array(z.object({ key, from: name })).optional(),
+  forged: z.array(z.object({ key, from: name })).optional(),
 });
 
 /** A worker process's message. */

@@ -27,6 +27,7 @@ import { FunctionCache } from './functions.js';
 import { PeerLink, type PortLike, type ServedCounters } from './peer.js';
 import type { RunningSlot } from './running-slot.js';
 import { sizeof } from './sizeof.js';
+import { CheckedInputs } from './checked-inputs.js';
 import { groupByHolder } from './fetch-groups.js';
 
 const FLUSH_MS = 2;
@@ -34,6 +35,8 @@ const FLUSH_MS = 2;
 /** A worker's state and task loop, independent of the transport that feeds it. */
 export class WorkerRuntime {
   readonly store = new Map<string, unknown>();
+  /** Inputs checked against their verified hashes (fetched from other hosts). */
+  private readonly inputs = new CheckedInputs();
   readonly functions: FunctionCache;
   private readonly peers = new Map<string, PeerLink>();
   private queue: WireTask[] = [];
@@ -72,7 +75,10 @@ export class WorkerRuntime {
     }
     this.measure = message.measure;
     if (message.cancel.length > 0) this.cancel(message.cancel);
-    for (const key of message.free) this.store.delete(key);
+    for (const key of message.free) {
+      this.store.delete(key);
+      this.inputs.forget(key);
+    }
     if (message.run.length > 0) {
       if (this.head === this.queue.length) {
         this.queue = message.run;
@@ -171,8 +177,17 @@ export class WorkerRuntime {
       const needed = this.modulesNeeded(task);
       if (needed.length > 0) return this.afterLoading(needed, task, start);
       if (task.hash === 1 && !isDigestReady()) return this.afterLoading([], task, start);
-      if (task.fetch.length > 0 && task.fetch.some((f) => !this.store.has(f.key))) {
-        return this.fetchThenRun(task, start);
+      if (task.fetch.length > 0) {
+        if (task.fetch.some((f) => !this.store.has(f.key))) return this.fetchThenRun(task, start);
+        if (this.inputs.needsCheck(task, this.store)) {
+          if (!this.inputs.isReady) return this.afterLoading([], task, start);
+          const forged = this.inputs.check(task, this.store);
+          if (forged.length > 0) {
+            this.slot?.leave();
+            this.results.push({ key: task.key, start, end: now(), missing: forged, forged });
+            return undefined;
+          }
+        }
       }
       const value = evaluate(this.decodeSpec(task), this.store);
       if (isThenable(value)) {
@@ -191,7 +206,7 @@ export class WorkerRuntime {
   private async afterLoading(urls: string[], task: WireTask, start: number): Promise<void> {
     try {
       await Promise.all(urls.map((u) => this.functions.load(u)));
-      if (task.hash === 1) await loadDigest();
+      if (task.hash === 1 || task.fetch.some((f) => f.hash !== undefined)) await loadDigest();
     } catch (error) {
       this.fail(task, start, error);
       return;

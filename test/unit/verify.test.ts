@@ -14,7 +14,9 @@ import { viewGraph } from '../../src/graph/analyze.js';
 import { prepareGraph } from '../../src/graph/prepare.js';
 import { ref, task } from '../../src/graph/spec.js';
 import { registerType } from '../../src/wire/registry.js';
+import { CheckedInputs } from '../../src/worker/checked-inputs.js';
 import { digestValue, loadDigest } from '../../src/worker/digest.js';
+import type { WireTask } from '../../src/wire/pool-protocol.js';
 import { Sha256 } from '../../src/worker/sha256.js';
 
 const f = (..._args: unknown[]): number => 0;
@@ -155,6 +157,54 @@ describe('verify', () => {
     // A thread of the quarantined host that comes back (replaced after a crash) is kept out.
     engine.handle({ type: 'worker-added', worker: 'liar/0', nthreads: 1, host: 'L' });
     expect(engine.workers.has('liar/0')).toBe(false);
+  });
+
+  it('checks verified data fetched across hosts, and quarantines a holder that serves forged bytes', () => {
+    const engine = cluster([
+      ['l/0', 'L'],
+      ['a/0', 'A'],
+      ['c/0', 'C'],
+    ]);
+    submit(engine, { x: task(f, 1) }, ['x'], { verify: 2 });
+    done(engine, 'x', 'l/0', 'hx');
+    done(engine, 'x', 'a/0', 'hx');
+    // y runs on C (its own option): it fetches x from another host, with the accepted hash.
+    const ins = submit(engine, { y: task(f, ref('x')) }, ['y'], { workers: ['c/0'] });
+    const [y] = executes(ins, 'y');
+    expect(y?.fetch).toEqual([{ key: 'x', from: expect.any(String), move: false, hash: 'hx' }]);
+    const liar = y?.fetch[0]?.from as string;
+    const honest = liar === 'l/0' ? 'a/0' : 'l/0';
+    const forged = [{ key: 'x', from: liar }];
+    const after = engine.handle({
+      type: 'task-missing-data',
+      key: 'y',
+      worker: 'c/0',
+      missing: forged,
+      forged,
+    });
+    expect(quarantines(after)).toEqual([liar === 'l/0' ? 'L' : 'A']);
+    expect(engine.counters).toMatchObject({ forged: 1, quarantined: 1 });
+    // y runs again on C, fetching x from the honest holder, still checked.
+    expect(executes(after, 'y').map((i) => i.fetch)).toEqual([
+      [{ key: 'x', from: honest, move: false, hash: 'hx' }],
+    ]);
+  });
+
+  it('sends no hash for data of unverified tasks or within one host', () => {
+    const engine = cluster([
+      ['a/0', 'A'],
+      ['a/1', 'A'],
+      ['b/0', 'B'],
+    ]);
+    submit(engine, { x: task(f, 1) }, ['x']);
+    const holder = engine.tasks.get('x')?.processingOn?.id as string;
+    done(engine, 'x', holder, 'ignored');
+    const other = ['a/0', 'a/1', 'b/0'].find((w) => w !== holder) as string;
+    const [y] = executes(
+      submit(engine, { y: task(f, ref('x')) }, ['y'], { workers: [other] }),
+      'y',
+    );
+    expect(y?.fetch).toEqual([{ key: 'x', from: holder, move: expect.any(Boolean) }]);
   });
 
   it('treats results a quarantined host held as lost, and recomputes them elsewhere', () => {
@@ -653,4 +703,41 @@ describe('verify under random faults, with a liar', () => {
       expect(engine.counters.mismatches).toBeGreaterThan(0);
     });
   }
+});
+
+describe('CheckedInputs (worker side)', () => {
+  const wire = (fetch: WireTask['fetch']): WireTask => ({
+    key: 'y',
+    fn: null,
+    args: [0],
+    marked: false,
+    fetch,
+    report: 0,
+  });
+
+  it('passes inputs that match their hash, drops and names those that do not', async () => {
+    await loadDigest();
+    const inputs = new CheckedInputs();
+    const good = { v: [1, 2, 3] };
+    const store = new Map<string, unknown>([
+      ['a', good],
+      ['b', { v: 'served' }],
+      ['c', 'unchecked'],
+    ]);
+    const task = wire([
+      { key: 'a', from: 'p/0', move: false, hash: digestValue({ v: [1, 2, 3] }) },
+      { key: 'b', from: 'q/0', move: false, hash: digestValue({ v: 'hashed' }) },
+      { key: 'c', from: 'q/0', move: false },
+    ]);
+    expect(inputs.isReady).toBe(true);
+    expect(inputs.needsCheck(task, store)).toBe(true);
+    expect(inputs.check(task, store)).toEqual([{ key: 'b', from: 'q/0' }]);
+    expect([...store.keys()]).toEqual(['a', 'c']);
+    // 'a' is not hashed again while the same value is held; a new value is checked again.
+    const onlyA = wire([task.fetch[0] as WireTask['fetch'][number]]);
+    expect(inputs.needsCheck(onlyA, store)).toBe(false);
+    store.set('a', { v: [9] });
+    expect(inputs.needsCheck(onlyA, store)).toBe(true);
+    expect(inputs.check(onlyA, store)).toEqual([{ key: 'a', from: 'p/0' }]);
+  });
 });
