@@ -171,7 +171,9 @@ describe('verify', () => {
     // y runs on C (its own option): it fetches x from another host, with the accepted hash.
     const ins = submit(engine, { y: task(f, ref('x')) }, ['y'], { workers: ['c/0'] });
     const [y] = executes(ins, 'y');
-    expect(y?.fetch).toEqual([{ key: 'x', from: expect.any(String), move: false, hash: 'hx' }]);
+    expect(y?.fetch).toEqual([
+      { key: 'x', from: expect.any(String) as string, move: false, hash: 'hx' },
+    ]);
     const liar = y?.fetch[0]?.from as string;
     const honest = liar === 'l/0' ? 'a/0' : 'l/0';
     const forged = [{ key: 'x', from: liar }];
@@ -204,7 +206,7 @@ describe('verify', () => {
       submit(engine, { y: task(f, ref('x')) }, ['y'], { workers: [other] }),
       'y',
     );
-    expect(y?.fetch).toEqual([{ key: 'x', from: holder, move: expect.any(Boolean) }]);
+    expect(y?.fetch).toEqual([{ key: 'x', from: holder, move: expect.any(Boolean) as boolean }]);
   });
 
   it('treats results a quarantined host held as lost, and recomputes them elsewhere', () => {
