@@ -1,6 +1,7 @@
 /** Task functions for the cluster tests that need Node (files, process control, sleeping). */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { defineTasks } from '../../src/graph/fnref.js';
+import { registerType } from '../../src/wire/registry.js';
 
 async function writeMarkerLater(path: string, ms: number): Promise<string> {
   await new Promise((resolve) => setTimeout(resolve, ms));
@@ -61,6 +62,30 @@ function doubleUnlessStuck(value: number): number {
   return 2 * value;
 }
 
+/**
+ * A value whose wire encoding is honest the first time and forged after, on a worker started
+ * with BASK_TEST_FORGER=1: its result hash (the first encoding) is right, and the bytes it
+ * serves to peers later are not — a machine that hashes honestly and then lies.
+ */
+export class Sealed {
+  constructor(readonly n: number) {}
+}
+let encodings = 0;
+registerType(Sealed, {
+  name: 'test.Sealed',
+  moduleUrl: import.meta.url,
+  encode: (s) => (process.env['BASK_TEST_FORGER'] === '1' && ++encodings > 1 ? s.n + 1000 : s.n),
+  decode: (n: number) => new Sealed(n),
+});
+
+function seal(n: number): Sealed {
+  return new Sealed(n);
+}
+
+function unseal(s: Sealed): number {
+  return s.n;
+}
+
 /** Never returns, anywhere. */
 function hangEverywhere(_value: number): number {
   return blockForever();
@@ -77,4 +102,6 @@ export const tasks = defineTasks(import.meta.url, {
   liarInc,
   doubleUnlessStuck,
   hangEverywhere,
+  seal,
+  unseal,
 });
