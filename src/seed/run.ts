@@ -3,11 +3,14 @@
  * one difference from a plain `compute(g.spreads, g.days)`: a bad file does not fail the others.
  *
  * Policy: Dask's `compute` fails the whole call on the first error, so each file's
- * `[spread, day]` is a computation of its own. On a pool or a cluster they all start at once
- * and share the workers (`Promise.allSettled`); on the sync scheduler, which exists for
- * debugging, they run one after another, yielding to the event loop about every 50 ms so that
- * a page stays responsive between files. Results come back in input order; `onResult` sees
- * each one as it settles (in completion order).
+ * `[spread, day]` is a computation of its own. On a pool or a cluster a window of them
+ * (`concurrency`, default 32) is in flight at once, sharing the workers; each that settles
+ * lets the next file in, in input order. The window keeps the cost linear in the file count
+ * (a scheduler's per-computation bookkeeping, files read and encoded for a cluster, memory
+ * held) while workers start on the first files at once. On the sync scheduler, which exists
+ * for debugging, files run one after another, yielding to the event loop about every 50 ms
+ * so that a page stays responsive between files. Results come back in input order;
+ * `onResult` sees each one as it settles (in completion order).
  *
  * Diagnostics see the whole call as one computation (`RunGroup`): one `start` whose task
  * count covers every file, every task, one `finish`, so a ProgressBar fills once and a
@@ -63,9 +66,16 @@ export interface RunSpreadsOptions {
   cache?: CacheOption;
   /** Stops the run: files not computed yet fail with ERR_ABORTED. */
   signal?: AbortSignal;
+  /**
+   * Files in flight at once on a pool or a cluster (default 32): enough to keep every worker
+   * busy, few enough that the scheduler's per-computation bookkeeping and the memory held
+   * stay bounded whatever the file count.
+   */
+  concurrency?: number;
 }
 
 const YIELD_EVERY_MS = 50;
+const DEFAULT_CONCURRENCY = 32;
 
 /** True when `result` is a failure. */
 export function isSpreadFailure(result: SpreadResult): result is SpreadFailure {
@@ -131,15 +141,39 @@ export async function runSpreads(
         }
       }
     } else {
-      // Only `onResult` can reject here (compute failures are results): rethrow the first.
-      const settled = await Promise.allSettled(sources.map((_, i) => computeOne(i)));
-      const thrown = settled.find((s) => s.status === 'rejected');
-      if (thrown !== undefined) throw thrown.reason;
+      await runWindowed(sources.length, options.concurrency ?? DEFAULT_CONCURRENCY, computeOne);
     }
   } finally {
     group.end();
   }
   return results;
+}
+
+/**
+ * Runs `task(0..count-1)` with at most `limit` in flight, in index order; resolves when all
+ * have settled. Only `onResult` can reject `task` (compute failures are results): the first
+ * rejection stops starting new ones and is rethrown once those in flight have settled.
+ */
+async function runWindowed(
+  count: number,
+  limit: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let thrown: { reason: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < count && thrown === undefined) {
+      const i = next++;
+      try {
+        await task(i);
+      } catch (reason) {
+        thrown ??= { reason };
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(count, Math.floor(limit)));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (thrown !== undefined) throw thrown.reason;
 }
 
 /** The sync scheduler runs one computation at a time; the others share their workers. */

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import '../../src/index.node.js';
 import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src/index.node.js';
 import { BaskError } from '../../src/errors.js';
+import { resolveScheduler } from '../../src/config.js';
+import type { RunRequest, Scheduler } from '../../src/scheduler.js';
 import {
   formatWallTime,
   generateStocks,
@@ -114,5 +116,61 @@ describe('formatWallTime', () => {
     expect(formatWallTime(1234)).toBe('1.23 s');
     expect(formatWallTime(12_345)).toBe('12.3 s');
     expect(formatWallTime(0.0456)).toBe('45.6 µs');
+  });
+});
+
+describe('runSpreads on a shared scheduler (issue 15)', () => {
+  /** The sync scheduler behind a scheduler that counts the computations in flight. */
+  function counting(): Scheduler & { peak: number; runs: number } {
+    const sync = resolveScheduler('sync');
+    let inFlight = 0;
+    const fake = {
+      schedulerName: 'counting',
+      peak: 0,
+      runs: 0,
+      async run(request: RunRequest): Promise<Map<string, unknown>> {
+        inFlight++;
+        fake.runs++;
+        fake.peak = Math.max(fake.peak, inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return await sync.run(request);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    return fake;
+  }
+  const many = generateStocks({ days: 40, minutes: 5 }).map((f) => new File([f.text], f.name));
+
+  it('keeps at most `concurrency` files in flight and computes them all, in order', async () => {
+    const scheduler = counting();
+    const results = await runSpreads(many, { scheduler, concurrency: 4 });
+    expect(scheduler.runs).toBe(many.length);
+    expect(scheduler.peak).toBe(4);
+    expect(results.map((r) => r.file)).toEqual(many.map((f) => f.name));
+    expect(results.every((r) => !isSpreadFailure(r))).toBe(true);
+  });
+
+  it('bounds the window by default whatever the file count', async () => {
+    const scheduler = counting();
+    await runSpreads(many, { scheduler });
+    expect(scheduler.peak).toBeLessThan(many.length);
+  });
+
+  it('stops starting files when onResult throws, and rethrows its error', async () => {
+    const scheduler = counting();
+    const boom = new Error('view failed');
+    await expect(
+      runSpreads(many, {
+        scheduler,
+        concurrency: 2,
+        onResult: (_r, i) => {
+          if (i === 3) throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
+    expect(scheduler.runs).toBeLessThan(many.length);
   });
 });
