@@ -31,6 +31,7 @@ import {
 } from '../hooks.js';
 import type { Scheduler } from '../scheduler.js';
 import { buildSpreads, type SpreadsOptions } from './spreads.js';
+import { runWindowed, yieldToEventLoop } from './window.js';
 
 /** One file's result: its first timestamp and its spread (highest high minus lowest low). */
 export interface SpreadSuccess {
@@ -75,6 +76,7 @@ export interface RunSpreadsOptions {
 }
 
 const YIELD_EVERY_MS = 50;
+
 /**
  * Files in flight by default: a local pool answers within a task's time, so 32 keep its
  * workers busy; a cluster's round trip (client, scheduler, worker and back) is longer, so it
@@ -83,7 +85,6 @@ const YIELD_EVERY_MS = 50;
 function defaultConcurrency(scheduler: Scheduler): number {
   return scheduler.schedulerName === 'distributed' ? 256 : 32;
 }
-
 /** True when `result` is a failure. */
 export function isSpreadFailure(result: SpreadResult): result is SpreadFailure {
   return 'error' in result;
@@ -143,7 +144,7 @@ export async function runSpreads(
       for (let i = 0; i < sources.length; i++) {
         await computeOne(i);
         if (now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop();
           lastYield = now();
         }
       }
@@ -155,33 +156,6 @@ export async function runSpreads(
     group.end();
   }
   return results;
-}
-
-/**
- * Runs `task(0..count-1)` with at most `limit` in flight, in index order; resolves when all
- * have settled. Only `onResult` can reject `task` (compute failures are results): the first
- * rejection stops starting new ones and is rethrown once those in flight have settled.
- */
-async function runWindowed(
-  count: number,
-  limit: number,
-  task: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let thrown: { reason: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (next < count && thrown === undefined) {
-      const i = next++;
-      try {
-        await task(i);
-      } catch (reason) {
-        thrown ??= { reason };
-      }
-    }
-  };
-  const lanes = Math.max(1, Math.min(count, Math.floor(limit)));
-  await Promise.all(Array.from({ length: lanes }, lane));
-  if (thrown !== undefined) throw thrown.reason;
 }
 
 /** The sync scheduler runs one computation at a time; the others share their workers. */
