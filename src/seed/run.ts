@@ -3,13 +3,14 @@
  * one difference from a plain `compute(g.spreads, g.days)`: a bad file does not fail the others.
  *
  * Policy: Dask's `compute` fails the whole call on the first error, so each file's
- * `[spread, day]` is a computation of its own. On a pool or a cluster a window of them
- * (`concurrency`: 32 on a pool, 256 on a cluster) is in flight at once, sharing the workers; each that settles
- * lets the next file in, in input order. The window keeps the cost linear in the file count
- * (a scheduler's per-computation bookkeeping, files read and encoded for a cluster, memory
- * held) while workers start on the first files at once. On the sync scheduler, which exists
- * for debugging, files run one after another, yielding to the event loop about every 50 ms
- * so that a page stays responsive between files. Results come back in input order;
+ * `[spread, day]` is isolated. On a pool or a cluster files go in small batches (`batchSize`,
+ * one computation each; a batch that fails is computed again file by file, so a bad file
+ * fails alone), and a window of files (`concurrency`) is in flight at once, sharing the
+ * workers; each batch that settles lets the next in, in input order (seed/window.ts). The
+ * window keeps the cost linear in the file count (a scheduler's per-computation bookkeeping,
+ * files read and encoded for a cluster, memory held) while workers start at once. On the
+ * sync scheduler, which exists for debugging, files run one after another, yielding to the
+ * event loop about every 50 ms so that a page stays responsive between files. Results come back in input order;
  * `onResult` sees each one as it settles (in completion order).
  *
  * Diagnostics see the whole call as one computation (`RunGroup`): one `start` whose task
@@ -73,6 +74,12 @@ export interface RunSpreadsOptions {
    * stay bounded whatever the file count.
    */
   concurrency?: number;
+  /**
+   * Files per computation on a pool (default 4) or a cluster (default 16): fewer, larger
+   * computations cost less bookkeeping and fewer messages; a batch that fails is computed
+   * again file by file, so failures stay per file.
+   */
+  batchSize?: number;
 }
 
 const YIELD_EVERY_MS = 50;
@@ -84,6 +91,15 @@ const YIELD_EVERY_MS = 50;
  */
 function defaultConcurrency(scheduler: Scheduler): number {
   return scheduler.schedulerName === 'distributed' ? 256 : 32;
+}
+
+/**
+ * Files per computation by default: each computation costs a round of messages and
+ * bookkeeping, which a cluster feels most; a batch that fails is computed again file by file,
+ * so a bad file costs its batch twice and fails alone.
+ */
+function defaultBatchSize(scheduler: Scheduler): number {
+  return scheduler.schedulerName === 'distributed' ? 16 : 4;
 }
 /** True when `result` is a failure. */
 export function isSpreadFailure(result: SpreadResult): result is SpreadFailure {
@@ -116,26 +132,58 @@ export async function runSpreads(
   const group = new RunGroup(options.callbacks ?? [], sources.length, keys);
   const results = new Array<SpreadResult>(sources.length);
 
-  const computeOne = async (i: number): Promise<void> => {
-    const file = names?.[i] ?? sourceName(sources[i], i);
-    let result: SpreadResult;
-    try {
-      // `compute(spread, day, options)`, through the slot the package entry fills: this
-      // module stays below the api layer.
-      const [spread, day] = (await getDelayedBackend().compute([graph.spreads[i], graph.days[i]], {
+  /** `compute` of the files at `indices`, `[spread, day]` per file, through the package's slot. */
+  const computeFiles = (indices: readonly number[]): Promise<unknown[]> =>
+    // Through the slot the package entry fills: this module stays below the api layer.
+    getDelayedBackend().compute(
+      indices.flatMap((i) => [graph.spreads[i], graph.days[i]]),
+      {
         scheduler,
-        callbacks: [group],
+        callbacks: [group.member(indices.length)],
         ...(numWorkers === undefined ? {} : { numWorkers }),
         ...(signal === undefined ? {} : { signal }),
         ...(cache === undefined ? {} : { cache }),
-      })) as [number, Date];
-      result = { file, day, spread };
-    } catch (error) {
-      result = { file, error: toBaskError(error) };
+      },
+    );
+
+  const settle = (i: number, outcome: { spread: number; day: Date } | { error: unknown }): void => {
+    const file = names?.[i] ?? sourceName(sources[i], i);
+    let result: SpreadResult;
+    if ('error' in outcome) {
+      result = { file, error: toBaskError(outcome.error) };
       group.fail(result.error);
+    } else {
+      result = { file, day: outcome.day, spread: outcome.spread };
     }
     results[i] = result;
     onResult?.(result, i);
+  };
+
+  const computeOne = async (i: number): Promise<void> => {
+    let outcome: { spread: number; day: Date } | { error: unknown };
+    try {
+      const [spread, day] = (await computeFiles([i])) as [number, Date];
+      outcome = { spread, day };
+    } catch (error) {
+      outcome = { error };
+    }
+    settle(i, outcome);
+  };
+
+  /** A batch of files as one computation; when it fails, each file again on its own. */
+  const computeBatch = async (indices: readonly number[]): Promise<void> => {
+    if (indices.length === 1) return computeOne(indices[0] as number);
+    let values: unknown[];
+    try {
+      values = await computeFiles(indices);
+    } catch {
+      // Which file failed (and whether others would have): isolate them.
+      await Promise.all(indices.map(computeOne));
+      return;
+    }
+    indices.forEach((i, k) =>
+      settle(i, { spread: values[2 * k] as number, day: values[2 * k + 1] as Date }),
+    );
   };
 
   try {
@@ -149,8 +197,14 @@ export async function runSpreads(
         }
       }
     } else {
-      const window = options.concurrency ?? defaultConcurrency(scheduler);
-      await runWindowed(sources.length, window, computeOne);
+      const size = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize(scheduler)));
+      const batches = Math.ceil(sources.length / size);
+      const inFlight = options.concurrency ?? defaultConcurrency(scheduler);
+      await runWindowed(batches, Math.max(1, Math.ceil(inFlight / size)), (b) => {
+        const indices: number[] = [];
+        for (let i = b * size; i < Math.min(sources.length, (b + 1) * size); i++) indices.push(i);
+        return computeBatch(indices);
+      });
     }
   } finally {
     group.end();
@@ -180,7 +234,7 @@ function toBaskError(error: unknown): BaskError {
  * Many computations presented to diagnostics as one: the first `start` is passed on with the
  * task count scaled to every file (each file's graph has the same shape, so the estimate is
  * exact unless a file fails before it starts), the others are dropped; task events pass
- * through; the per-file `finish` events are dropped and one `finish` is sent by `end()`.
+ * through; each computation's `finish` is dropped and one `finish` is sent by `end()`.
  */
 class RunGroup implements Callbacks {
   private first: StartEvent | undefined;
@@ -192,12 +246,21 @@ class RunGroup implements Callbacks {
     private readonly keys: readonly string[],
   ) {}
 
-  start(event: StartEvent): void {
+  /** The group's face to one computation of `files` files. */
+  member(files: number): Callbacks {
+    return {
+      start: (event) => this.start(event, files),
+      taskStart: (event) => this.taskStart(event),
+      taskEnd: (event) => this.taskEnd(event),
+    };
+  }
+
+  start(event: StartEvent, files = 1): void {
     if (this.first !== undefined) return;
     this.first = event;
     emit(this.consumers, 'start', {
       scheduler: event.scheduler,
-      ntasks: event.ntasks * this.files,
+      ntasks: Math.round((event.ntasks / Math.max(1, files)) * this.files),
       keys: this.keys,
       time: event.time,
     });
