@@ -77,7 +77,8 @@ export interface RunSpreadsOptions {
   /**
    * Files per computation on a pool (default 4) or a cluster (default 16): fewer, larger
    * computations cost less bookkeeping and fewer messages; a batch that fails is computed
-   * again file by file, so failures stay per file.
+   * again file by file, so failures stay per file. With a `cache`, 1 by default: most files
+   * come from the cache, and a bad file's tasks then run once, not twice.
    */
   batchSize?: number;
 }
@@ -197,7 +198,10 @@ export async function runSpreads(
         }
       }
     } else {
-      const size = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize(scheduler)));
+      const size = Math.max(
+        1,
+        Math.floor(options.batchSize ?? (cache === undefined ? defaultBatchSize(scheduler) : 1)),
+      );
       const batches = Math.ceil(sources.length / size);
       const inFlight = options.concurrency ?? defaultConcurrency(scheduler);
       await runWindowed(batches, Math.max(1, Math.ceil(inFlight / size)), (b) => {
