@@ -98,6 +98,9 @@ export function isUnavailable(choice: SchedulerChoice | UnavailableRun): choice 
 /** Runs every file on one scheduler; the wall time covers building and computing the graph. */
 export async function runOn(request: RunRequest): Promise<FinishedRun> {
   const { kind, files } = request;
+  // The last run's user-timing entries (the Profiler's DevTools track) would pile up run
+  // after run in the page's timeline: a new run replaces them.
+  performance.clearMeasures();
   const profiler = new Profiler();
   const started = performance.now();
   const results = await runSpreads(

@@ -354,11 +354,25 @@ function collectModules(value: unknown, urls: Set<string>): void {
   for (const v of Object.values(record)) collectModules(v, urls);
 }
 
+/** Blob reads in flight at once while a submission's files are read. */
+const READS_IN_FLIGHT = 8;
+
+/**
+ * The bytes of a submission's Files and Blobs, read a few at a time: thousands of reads
+ * started at once all land on the page's thread together (one long task) and hold every
+ * buffer at the same moment. A caller that wants files to stream sends them in several
+ * submissions (runSpreads keeps a window of files in flight), so each read here is small.
+ */
 async function readBlobs(blobs: Set<Blob>): Promise<Map<Blob, Uint8Array>> {
-  const entries = await Promise.all(
-    [...blobs].map(async (b) => [b, new Uint8Array(await b.arrayBuffer())] as const),
-  );
-  return new Map(entries);
+  const queue = [...blobs];
+  const out = new Map<Blob, Uint8Array>();
+  const lane = async (): Promise<void> => {
+    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+      out.set(b, new Uint8Array(await b.arrayBuffer()));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, queue.length) }, lane));
+  return out;
 }
 
 /** Encodes a batch's specs for the wire; throws ERR_UNSHIPPABLE_FUNCTION for bad functions. */

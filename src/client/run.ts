@@ -23,15 +23,20 @@ interface Watch {
   hooks: readonly Callbacks[];
 }
 
-/** Runs whose hooks want task events, and the routing of those events. */
+/**
+ * Runs whose hooks want task events, and the routing of those events, indexed by key: many
+ * runs in flight at once (one per file, as `runSpreads` does) cost one lookup per event, not
+ * one pass over every run.
+ */
 export class RunWatches {
-  private readonly watching = new Set<Watch>();
+  private readonly byKey = new Map<string, Watch[]>();
 
   /** Routes task events to the hooks of the runs whose keys they are. */
   taskEvents(events: readonly TaskEvent[]): void {
-    for (const watch of this.watching) {
-      for (const e of events) {
-        if (!watch.keys.has(e.key)) continue;
+    for (const e of events) {
+      const watching = this.byKey.get(e.key);
+      if (watching === undefined) continue;
+      for (const watch of watching) {
         emit(watch.hooks, 'taskStart', { key: e.key, worker: e.worker, time: e.start });
         const end = { key: e.key, worker: e.worker, start: e.start, end: e.end };
         const ended = { ...end, duration: e.end - e.start };
@@ -45,11 +50,19 @@ export class RunWatches {
   }
 
   add(watch: Watch): void {
-    this.watching.add(watch);
+    for (const key of watch.keys) {
+      const watching = this.byKey.get(key);
+      if (watching === undefined) this.byKey.set(key, [watch]);
+      else if (!watching.includes(watch)) watching.push(watch);
+    }
   }
 
   delete(watch: Watch): void {
-    this.watching.delete(watch);
+    for (const key of watch.keys) {
+      const watching = this.byKey.get(key)?.filter((w) => w !== watch);
+      if (watching === undefined || watching.length === 0) this.byKey.delete(key);
+      else this.byKey.set(key, watching);
+    }
   }
 }
 

@@ -3,9 +3,12 @@
  * labelled lane per worker, one bar per task from its start to its end, coloured by task group,
  * failed tasks in red, a time axis from the first start, and a legend of the groups.
  *
- * Policy: past MAX_BARS tasks only the longest are drawn (and the chart says how many were
- * left out), so a profile of a 100k-task run never produces an SVG that hangs a page. Bars are
- * at least 1px wide so that short tasks stay visible.
+ * Policy: up to MAX_BARS tasks, one bar each (at least 1px wide so that short tasks stay
+ * visible). Past that, bars would be sub-pixel noise and tens of thousands of DOM nodes, so
+ * each lane is binned by pixel column (task-stream-bins.ts: at most one bar per column, each
+ * saying how many tasks it stands for), and failed tasks are drawn one by one on top (the
+ * longest MAX_BARS of them). The SVG's size is then bounded by lanes x width, whatever the
+ * task count: a 100k-task profile never hangs a page.
  */
 import { scaleLinear } from 'd3-scale';
 import type { TaskEndEvent } from '../hooks.js';
@@ -19,6 +22,7 @@ import {
   openSvg,
   renderTimeAxis,
 } from './svg.js';
+import { binLane, renderSpan } from './task-stream-bins.js';
 
 /** One task as the Profiler recorded it (its `taskEnd` event); times are epoch milliseconds. */
 export type TaskRecord = TaskEndEvent;
@@ -29,10 +33,11 @@ export interface TaskStreamOptions {
   width?: number;
 }
 
-const MAX_BARS = 20_000;
+const MAX_BARS = 2_000;
 const MAX_LEGEND = 12;
 const LANE_HEIGHT = 22;
 const BAR_HEIGHT = 16;
+const BAR_GAP = (LANE_HEIGHT - BAR_HEIGHT) / 2;
 const TOP = 8;
 const RIGHT = 12;
 const AXIS_HEIGHT = 26;
@@ -76,12 +81,13 @@ export function renderTaskStream(
   if (records.length === 0) {
     return `${openSvg('bask-task-stream', width, 40, 'Task stream')}<text x="8" y="24" fill="#666">No tasks recorded</text></svg>`;
   }
-  // Every worker keeps its lane even when all its bars are among those left out.
-  const shown =
-    records.length > MAX_BARS
-      ? new Set([...records].sort((a, b) => b.duration - a.duration).slice(0, MAX_BARS))
-      : undefined;
-  const omitted = shown === undefined ? 0 : records.length - shown.size;
+  const binned = records.length > MAX_BARS;
+  // Binned: failed tasks still get a bar each (the longest MAX_BARS of them).
+  const failed = binned ? records.filter((r) => r.error !== undefined) : [];
+  const shown = binned
+    ? new Set(failed.sort((a, b) => b.duration - a.duration).slice(0, MAX_BARS))
+    : undefined;
+  const omitted = failed.length - (shown?.size ?? 0);
   const { t0, span, lanes } = layoutRecords(records);
   const colors = groupColors(records.map((r) => keyGroup(r.key)));
   const longestName = Math.max(0, ...[...lanes.keys()].map((w) => w.length));
@@ -91,17 +97,26 @@ export function renderTaskStream(
     .range([left, width - RIGHT]);
   const lanesBottom = TOP + lanes.size * LANE_HEIGHT;
   const hasLegend = colors.size <= MAX_LEGEND;
+  const notes = (binned ? 1 : 0) + (omitted > 0 ? 1 : 0);
   const height =
-    lanesBottom + AXIS_HEIGHT + (hasLegend ? LEGEND_HEIGHT : 0) + (omitted > 0 ? LEGEND_HEIGHT : 0);
+    lanesBottom + AXIS_HEIGHT + (hasLegend ? LEGEND_HEIGHT : 0) + notes * LEGEND_HEIGHT;
 
   const parts = [
     openSvg('bask-task-stream', width, height, `Task stream of ${records.length} tasks`),
   ];
   let lane = 0;
   for (const [worker, tasks] of lanes) {
+    const laneTop = TOP + lane * LANE_HEIGHT;
     const bars = tasks
       .filter((r) => shown?.has(r) ?? true)
-      .map((r) => renderBar(r, colors, x(r.start - t0), x(r.end - t0), TOP + lane * LANE_HEIGHT));
+      .map((r) => renderBar(r, colors, x(r.start - t0), x(r.end - t0), laneTop));
+    if (binned) {
+      const ok = tasks.filter((r) => r.error === undefined);
+      const spans = binLane(ok, x, t0, left, width - RIGHT).map((span) =>
+        renderSpan(span, worker, colors.get(span.group) ?? '#888', laneTop + BAR_GAP, BAR_HEIGHT),
+      );
+      bars.unshift(...spans);
+    }
     parts.push(renderLane(worker, lane++, left, width - RIGHT, bars));
   }
   parts.push(renderTimeAxis(x, lanesBottom + 2, span));
@@ -110,9 +125,15 @@ export function renderTaskStream(
     parts.push(renderLegend(colors, left, y + 10));
     y += LEGEND_HEIGHT;
   }
+  if (binned) {
+    parts.push(
+      `<text x="${left}" y="${y + 12}" fill="#666">${records.length.toLocaleString('en-US')} tasks: each bar is one pixel column's busiest task group (hover for counts)</text>`,
+    );
+    y += LEGEND_HEIGHT;
+  }
   if (omitted > 0) {
     parts.push(
-      `<text x="${left}" y="${y + 12}" fill="#666">${omitted.toLocaleString('en-US')} shorter tasks not drawn</text>`,
+      `<text x="${left}" y="${y + 12}" fill="#666">${omitted.toLocaleString('en-US')} shorter failed tasks not drawn</text>`,
     );
   }
   parts.push('</svg>');
@@ -142,7 +163,7 @@ function renderBar(
   const failed = record.error !== undefined;
   const fill = failed ? ERROR_COLOR : (colors.get(keyGroup(record.key)) ?? '#888');
   const title = `${record.key} · ${record.worker} · ${formatDuration(record.duration)}${failed ? ` · ${errorText(record.error)}` : ''}`;
-  const y = laneTop + (LANE_HEIGHT - BAR_HEIGHT) / 2;
+  const y = laneTop + BAR_GAP;
   return (
     `<rect class="bask-task" x="${x0.toFixed(2)}" y="${y}" width="${Math.max(1, x1 - x0).toFixed(2)}" height="${BAR_HEIGHT}" ` +
     `fill="${fill}"${failed ? ' data-error="true"' : ''} data-key="${escapeXml(record.key)}"><title>${escapeXml(title)}</title></rect>`

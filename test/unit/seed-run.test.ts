@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import '../../src/index.node.js';
 import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src/index.node.js';
 import { BaskError } from '../../src/errors.js';
+import { resolveScheduler } from '../../src/config.js';
+import type { RunRequest, Scheduler } from '../../src/scheduler.js';
 import {
   formatWallTime,
   generateStocks,
@@ -114,5 +116,97 @@ describe('formatWallTime', () => {
     expect(formatWallTime(1234)).toBe('1.23 s');
     expect(formatWallTime(12_345)).toBe('12.3 s');
     expect(formatWallTime(0.0456)).toBe('45.6 µs');
+  });
+});
+
+describe('runSpreads on a shared scheduler (issue 15)', () => {
+  /** The sync scheduler behind a scheduler that counts the computations in flight. */
+  function counting(): Scheduler & { peak: number; runs: number } {
+    const sync = resolveScheduler('sync');
+    let inFlight = 0;
+    const fake = {
+      schedulerName: 'counting',
+      peak: 0,
+      runs: 0,
+      async run(request: RunRequest): Promise<Map<string, unknown>> {
+        inFlight++;
+        fake.runs++;
+        fake.peak = Math.max(fake.peak, inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return await sync.run(request);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    return fake;
+  }
+  const many = generateStocks({ days: 40, minutes: 5 }).map((f) => new File([f.text], f.name));
+
+  it('keeps at most `concurrency` files in flight and computes them all, in order', async () => {
+    const scheduler = counting();
+    const results = await runSpreads(many, { scheduler, concurrency: 4, batchSize: 1 });
+    expect(scheduler.runs).toBe(many.length);
+    expect(scheduler.peak).toBe(4);
+    expect(results.map((r) => r.file)).toEqual(many.map((f) => f.name));
+    expect(results.every((r) => !isSpreadFailure(r))).toBe(true);
+  });
+
+  it('bounds the window by default whatever the file count', async () => {
+    const scheduler = counting();
+    await runSpreads(many, { scheduler });
+    expect(scheduler.peak).toBeLessThan(many.length);
+  });
+
+  it('stops starting files when onResult throws, and rethrows its error', async () => {
+    const scheduler = counting();
+    const boom = new Error('view failed');
+    await expect(
+      runSpreads(many, {
+        scheduler,
+        concurrency: 2,
+        batchSize: 1,
+        onResult: (_r, i) => {
+          if (i === 3) throw boom;
+        },
+      }),
+    ).rejects.toBe(boom);
+    expect(scheduler.runs).toBeLessThan(many.length);
+  });
+
+  it('computes files in batches, one computation each, results per file', async () => {
+    const scheduler = counting();
+    const seen: number[] = [];
+    const results = await runSpreads(many, {
+      scheduler,
+      batchSize: 8,
+      concurrency: 16,
+      onResult: (_r, i) => seen.push(i),
+    });
+    expect(scheduler.runs).toBe(many.length / 8);
+    expect(scheduler.peak).toBe(2);
+    expect(seen.sort((a, b) => a - b)).toEqual(many.map((_f, i) => i));
+    const plain = spreadsPlain(generateStocks({ days: 40, minutes: 5 }));
+    expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+  });
+
+  it('computes a failed batch again file by file, so only the bad file fails', async () => {
+    const scheduler = counting();
+    const starts: StartEvent[] = [];
+    const results = await runSpreads(files, {
+      scheduler,
+      batchSize: 3,
+      callbacks: [{ start: (e) => starts.push(e) }],
+    });
+    // Batches [0,1,2] (with the bad file) and [3,4,5]: the first again as three.
+    expect(scheduler.runs).toBe(2 + 3);
+    expect(results.map((r) => isSpreadFailure(r))).toEqual(files.map((_f, i) => i === 2));
+    expect((results[2] as SpreadResult & { error: BaskError }).error.code).toBe('ERR_CSV');
+    // The task count announced covers every file once, whatever the batch size.
+    const single = recorder();
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * files.length);
   });
 });
