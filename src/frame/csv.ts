@@ -89,6 +89,15 @@ export function parseCsv(input: CsvInput, options: ReadCsvOptions = {}): Frame {
   // The plain case (ASCII, no quotes, LF or CRLF, no error) never becomes text or rows.
   const scanned = scanCsv(input, options);
   if (scanned !== undefined) return scanned;
+  return parseCsvRows(input, options);
+}
+
+/**
+ * `parseCsv`'s general path alone (text, then rows of strings, then columns), for every
+ * input; `parseCsv` takes it when the scanner gives up. Exported for the tests that check
+ * that both paths agree. `options` must be checked already.
+ */
+export function parseCsvRows(input: CsvInput, options: ReadCsvOptions): DataFrame {
   const text = toCsvText(input, options.name);
   const table = tokenize(text, options.name);
   const plan = planColumns(table.header, options, options.name);

@@ -20,7 +20,13 @@
  * exact-size copies and never share them. The scan is synchronous, so it never interleaves
  * with another.
  */
-import { detectDelimiter, detectNewline, isMissing, numberReader, type Delimiter } from './cells.js';
+import {
+  detectDelimiter,
+  detectNewline,
+  isMissing,
+  numberReader,
+  type Delimiter,
+} from './cells.js';
 import {
   assembleFrame,
   cleanHeader,
@@ -239,7 +245,9 @@ function readCell(
 ): number | undefined {
   if (start === end) return NaN;
   const fast =
-    kind === DATE ? parseIsoBytes(bytes, start, end) : readPlainNumber(bytes, start, end, decimalComma);
+    kind === DATE
+      ? parseIsoBytes(bytes, start, end)
+      : readPlainNumber(bytes, start, end, decimalComma);
   if (fast === fast) return fast;
   const cell = decode(bytes, start, end);
   const x = kind === DATE ? parseTimestamp(cell) : toNumber(cell);
