@@ -1,0 +1,162 @@
+/**
+ * The seed workload's parse step alone (`parsePrices` over the bytes of each file, then the
+ * spread and the day), per file: time, allocation, and garbage collection, in the main thread
+ * and in 1 or 2 bare worker_threads (no scheduler), for this checkout and, with `--before`,
+ * another bask checkout (built) side by side in the same run.
+ *
+ * - allocation per file: V8 heap growth over a batch of files with the young generation large
+ *   enough that no collection runs inside the batch (checked), plus ArrayBuffer growth;
+ * - GC share per worker: the duration of `PerformanceObserver` 'gc' entries in that thread
+ *   over its wall time; per-file time is the thread's wall time over its files.
+ *
+ *   npm run build && node dist/bench/parse.js [--data /tmp/stocks/GOOG] [--before /tmp/bask-main]
+ *     [--reps 5]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { arg, record, save } from './lib.js';
+
+interface Job {
+  readonly bask: string;
+  readonly files: string[];
+  readonly reps: number;
+}
+
+interface Sample {
+  /** Wall time of the thread's timed part, ms. */
+  wallMs: number;
+  /** Files parsed in it. */
+  files: number;
+  /** Time in garbage collection in the thread, ms. */
+  gcMs: number;
+  gcCount: number;
+}
+
+type Parse = (
+  bytes: Uint8Array,
+  options: { name: string },
+) => {
+  high: { max(): number };
+  low: { min(): number };
+  index: { at(i: number): Date };
+};
+
+async function loadParse(bask: string): Promise<Parse> {
+  const url = pathToFileURL(join(bask, 'dist', 'src', 'seed', 'index.js')).href;
+  return ((await import(url)) as { parsePrices: Parse }).parsePrices;
+}
+
+/** Parses every file `reps` times after one warm-up pass; the GC seen during the timed part. */
+async function parseLoop(job: Job): Promise<Sample> {
+  const parse = await loadParse(job.bask);
+  const bytes = job.files.map((f) => readFileSync(f));
+  const pass = (): void => {
+    for (let i = 0; i < bytes.length; i++) {
+      const df = parse(bytes[i] as Uint8Array, { name: job.files[i] as string });
+      if (!(df.high.max() - df.low.min() >= 0) || Number.isNaN(df.index.at(0).getTime())) {
+        throw new Error(`bad result for ${job.files[i]}`);
+      }
+    }
+  };
+  pass();
+  let gcMs = 0;
+  let gcCount = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcCount++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const t0 = performance.now();
+  for (let r = 0; r < job.reps; r++) pass();
+  const wallMs = performance.now() - t0;
+  // 'gc' entries arrive asynchronously: let them in before reading the sums.
+  await new Promise((done) => setTimeout(done, 50));
+  observer.disconnect();
+  return { wallMs, files: bytes.length * job.reps, gcMs, gcCount };
+}
+
+/** Bytes allocated per file (V8 heap + ArrayBuffers), over a batch without any collection. */
+async function allocationPerFile(
+  job: Job,
+): Promise<{ heap: number; buffers: number; gcs: number }> {
+  const parse = await loadParse(job.bask);
+  const bytes = job.files.map((f) => readFileSync(f));
+  for (let i = 0; i < bytes.length; i++) parse(bytes[i] as Uint8Array, { name: 'warm' });
+  let gcs = 0;
+  const observer = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  observer.observe({ entryTypes: ['gc'] });
+  const batch = Math.min(bytes.length, 50);
+  const keep: unknown[] = [];
+  const heap0 = getHeapStatistics().used_heap_size;
+  const buffers0 = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < batch; i++) keep.push(parse(bytes[i] as Uint8Array, { name: 'x' }));
+  const heap = getHeapStatistics().used_heap_size - heap0;
+  const buffers = process.memoryUsage().arrayBuffers - buffers0;
+  await new Promise((done) => setTimeout(done, 50));
+  observer.disconnect();
+  return { heap: Math.round(heap / batch), buffers: Math.round(buffers / batch), gcs };
+}
+
+function inWorker(job: Job): Promise<Sample> {
+  return new Promise((done, fail) => {
+    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: job });
+    worker.once('message', (s: Sample) => done(s));
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`worker exited ${code} before its result`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const data = arg('data', '/tmp/stocks/GOOG');
+  const reps = Number(arg('reps', '5'));
+  const files = readdirSync(data)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()
+    .map((f) => join(data, f));
+  const here = fileURLToPath(new URL('../../', import.meta.url));
+  const before = arg('before', '');
+  const checkouts: [string, string][] = [['after', here]];
+  if (before !== '') checkouts.unshift(['before', resolve(before)]);
+  const rows: object[] = [];
+  for (const [label, bask] of checkouts) {
+    const job: Job = { bask, files, reps };
+    const alloc = await allocationPerFile(job);
+    record(rows, {
+      kind: 'alloc',
+      code: label,
+      bytes_heap_per_file: alloc.heap,
+      bytes_buffers_per_file: alloc.buffers,
+      gcs_in_batch: alloc.gcs,
+    });
+    const main = await parseLoop(job);
+    record(rows, row(label, 'main thread', main));
+    for (const threads of [1, 2]) {
+      const samples = await Promise.all(Array.from({ length: threads }, () => inWorker(job)));
+      samples.forEach((s, w) => record(rows, row(label, `${threads} worker_threads: #${w}`, s)));
+    }
+  }
+  save('parse', rows, { data, files: files.length, reps });
+}
+
+function row(code: string, where: string, s: Sample): object {
+  return {
+    kind: 'parse',
+    code,
+    where,
+    us_per_file: Math.round((s.wallMs * 1000) / s.files),
+    gc_share_pct: Math.round((s.gcMs / s.wallMs) * 1000) / 10,
+    gc_count: s.gcCount,
+  };
+}
+
+if (isMainThread) {
+  await main();
+} else {
+  parentPort?.postMessage(await parseLoop(workerData as Job));
+}
