@@ -23,7 +23,7 @@ import { parseCsv, previewCsv, type StockColumn } from '../frame/csv.js';
 import type { Frame } from '../frame/dataframe.js';
 import { parseTimestamp } from '../frame/dates.js';
 import type { DatetimeIndex } from '../frame/indexes.js';
-import { loadCsvSource, type CsvSource } from '../frame/read.js';
+import { loadCsvNow, loadCsvSource, type CsvSource } from '../frame/read.js';
 import { scanHeader } from '../frame/scan.js';
 import { csvError, toCsvText, type CsvInput } from '../frame/text.js';
 
@@ -53,7 +53,8 @@ export async function readPrices(
   options: PricesOptions = {},
 ): Promise<PriceFrame> {
   checkOptions(options);
-  const loaded = await loadCsvSource(source, options.name);
+  // Read and parsed in one go: the bytes of loadCsvNow live until the next read.
+  const loaded = loadCsvNow(source, options.name) ?? (await loadCsvSource(source, options.name));
   return parsePrices(loaded.data, { ...options, name: loaded.name });
 }
 

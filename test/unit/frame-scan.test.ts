@@ -2,7 +2,7 @@
  * The byte scanner (src/frame/scan.ts) against the general path (Papa Parse, rows of strings):
  * for every input, the same frame or the same error, whichever path `parseCsv` takes. Inputs:
  * the e2e fixtures, generated minute bars, the hostile cases of frame-csv.test.ts, and a few
- * thousand random files built from the tokens that trip CSV parsers.
+ * couple of thousand random files built from the tokens that trip CSV parsers.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -186,7 +186,7 @@ describe('scanCsv agrees with the general path', () => {
       return Math.floor((seed / 2147483648) * n);
     };
     let scanned = 0;
-    for (let k = 0; k < 3000; k++) {
+    for (let k = 0; k < 2000; k++) {
       const [header, sep] = [
         ['timestamp,a,b', ','],
         ['a;b;c', ';'],
@@ -212,8 +212,8 @@ describe('scanCsv agrees with the general path', () => {
       if (expectSame(random(2) === 0 ? text : new TextEncoder().encode(text), options)) scanned++;
     }
     // The generator must reach the scanner often, or this test proves little.
-    expect(scanned).toBeGreaterThan(300);
-  });
+    expect(scanned).toBeGreaterThan(200);
+  }, 60_000);
 });
 
 describe('parsePrices on the scanner', () => {
