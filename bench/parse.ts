@@ -7,7 +7,9 @@
  * - allocation per file: V8 heap growth over a batch of files with the young generation large
  *   enough that no collection runs inside the batch (checked), plus ArrayBuffer growth;
  * - GC share per worker: the duration of `PerformanceObserver` 'gc' entries in that thread
- *   over its wall time; per-file time is the thread's wall time over its files.
+ *   over its wall time and over its own CPU time (Linux's per-thread clock: on a shared
+ *   machine, CPU per file tells contention apart from waiting for a core); per-file time is
+ *   the thread's wall (and CPU) time over its files.
  *
  *   npm run build && node dist/bench/parse.js [--data /tmp/stocks/GOOG] [--before /tmp/bask-main]
  *     [--reps 5]
@@ -29,6 +31,8 @@ interface Job {
 interface Sample {
   /** Wall time of the thread's timed part, ms. */
   wallMs: number;
+  /** CPU time of this thread alone over it, ms (10 ms resolution; NaN off Linux). */
+  cpuMs: number;
   /** Files parsed in it. */
   files: number;
   /** Time in garbage collection in the thread, ms. */
@@ -73,13 +77,34 @@ async function parseLoop(job: Job): Promise<Sample> {
   });
   observer.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
   for (let r = 0; r < job.reps; r++) pass();
+  const cpuMs = threadCpuMs() - cpu0;
   const wallMs = performance.now() - t0;
   // 'gc' entries arrive asynchronously: let them in before reading the sums.
   await new Promise((done) => setTimeout(done, 50));
   observer.disconnect();
-  return { wallMs, files: bytes.length * job.reps, gcMs, gcCount };
+  return { wallMs, cpuMs, files: bytes.length * job.reps, gcMs, gcCount };
 }
+
+/**
+ * CPU time (user + system) of the calling thread, ms, from Linux's /proc/thread-self/stat
+ * (a synchronous read runs on the calling thread); NaN where there is none. Node 20 has no
+ * per-thread CPU clock (`process.threadCpuUsage` came in Node 23).
+ */
+function threadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times. */
+const TICKS_PER_S = 100;
 
 /** Bytes allocated per file (V8 heap + ArrayBuffers), over a batch without any collection. */
 async function allocationPerFile(
@@ -150,7 +175,9 @@ function row(code: string, where: string, s: Sample): object {
     code,
     where,
     us_per_file: Math.round((s.wallMs * 1000) / s.files),
-    gc_share_pct: Math.round((s.gcMs / s.wallMs) * 1000) / 10,
+    cpu_us_per_file: Math.round((s.cpuMs * 1000) / s.files),
+    gc_share_of_wall_pct: Math.round((s.gcMs / s.wallMs) * 1000) / 10,
+    gc_share_of_cpu_pct: Math.round((s.gcMs / s.cpuMs) * 1000) / 10,
     gc_count: s.gcCount,
   };
 }

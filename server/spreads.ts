@@ -130,11 +130,18 @@ export const spreadsCommand: Command = {
   },
 };
 
-/** The local schedulers ('sync', 'threads'), installed as the Node entry installs them. */
+/**
+ * What a local run needs of the Node entry (src/index.node.ts), without the cluster client
+ * and the bundler: the lazy API's backend, bask's own task modules (the sync scheduler runs
+ * `bask:seed` tasks in this thread) and the local schedulers.
+ */
 async function installLocal(): Promise<void> {
   const [{ installSchedulers }, { nodeRuntime }] = await Promise.all([
     import('../src/install.js'),
     import('../src/local/runtime-node.js'),
+    import('../src/api.js'),
+    import('../src/frame/builtin.js'),
+    import('../src/seed/builtin.js'),
   ]);
   installSchedulers(nodeRuntime);
 }
