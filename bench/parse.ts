@@ -4,12 +4,14 @@
  * and in 1 or 2 bare worker_threads (no scheduler), for this checkout and, with `--before`,
  * another bask checkout (built) side by side in the same run.
  *
- * - allocation per file: V8 heap growth over a batch of files with the young generation large
- *   enough that no collection runs inside the batch (checked), plus ArrayBuffer growth;
+ * - allocation per file: V8 heap growth over a batch of files, in a fresh thread whose young
+ *   generation is large enough that no collection runs inside the batch (the largest of 5
+ *   batches: a collection only lowers a batch's figure), and the ArrayBuffers the frame keeps (its columns);
  * - GC share per worker: the duration of `PerformanceObserver` 'gc' entries in that thread
- *   over its wall time and over its own CPU time (Linux's per-thread clock: on a shared
- *   machine, CPU per file tells contention apart from waiting for a core); per-file time is
- *   the thread's wall (and CPU) time over its files.
+ *   over its wall time (a pause's duration is wall time: on a loaded machine it includes
+ *   waiting for a core); per-file time is the thread's wall time and its own CPU time
+ *   (Linux's per-thread clock, which tells contention apart from waiting for a core) over
+ *   its files.
  *
  *   npm run build && node dist/bench/parse.js [--data /tmp/stocks/GOOG] [--before /tmp/bask-main]
  *     [--reps 5]
@@ -26,6 +28,8 @@ interface Job {
   readonly bask: string;
   readonly files: string[];
   readonly reps: number;
+  /** What the worker measures: the parse loop, or the allocation per file. */
+  readonly mode?: 'loop' | 'alloc';
 }
 
 interface Sample {
@@ -106,32 +110,46 @@ function threadCpuMs(): number {
 /** Linux's USER_HZ, the unit of /proc's CPU times. */
 const TICKS_PER_S = 100;
 
-/** Bytes allocated per file (V8 heap + ArrayBuffers), over a batch without any collection. */
-async function allocationPerFile(
-  job: Job,
-): Promise<{ heap: number; buffers: number; gcs: number }> {
+/**
+ * Bytes allocated per file (V8 heap + ArrayBuffers) over a batch of files without any
+ * collection in it; the median of 5 batches, each after a full pass (the first batches of a
+ * process also count the compiler's feedback and code, which a steady run does not).
+ */
+async function allocationPerFile(job: Job): Promise<{ heap: number; buffers: number }> {
   const parse = await loadParse(job.bask);
   const bytes = job.files.map((f) => readFileSync(f));
-  for (let i = 0; i < bytes.length; i++) parse(bytes[i] as Uint8Array, { name: 'warm' });
-  let gcs = 0;
-  const observer = new PerformanceObserver((list) => (gcs += list.getEntries().length));
-  observer.observe({ entryTypes: ['gc'] });
+  const pass = (): void => {
+    for (let i = 0; i < bytes.length; i++) parse(bytes[i] as Uint8Array, { name: 'warm' });
+  };
   const batch = Math.min(bytes.length, 50);
-  const keep: unknown[] = [];
-  const heap0 = getHeapStatistics().used_heap_size;
-  const buffers0 = process.memoryUsage().arrayBuffers;
-  for (let i = 0; i < batch; i++) keep.push(parse(bytes[i] as Uint8Array, { name: 'x' }));
-  const heap = getHeapStatistics().used_heap_size - heap0;
-  const buffers = process.memoryUsage().arrayBuffers - buffers0;
-  await new Promise((done) => setTimeout(done, 50));
-  observer.disconnect();
-  return { heap: Math.round(heap / batch), buffers: Math.round(buffers / batch), gcs };
+  const heaps: number[] = [];
+  const buffers: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    pass();
+    const keep: unknown[] = [];
+    const heap0 = getHeapStatistics().used_heap_size;
+    for (let i = 0; i < batch; i++) keep.push(parse(bytes[i] as Uint8Array, { name: 'x' }));
+    heaps.push((getHeapStatistics().used_heap_size - heap0) / batch);
+  }
+  // What a frame keeps in ArrayBuffers: its columns and index, 8 bytes a value.
+  const frame = parse(bytes[0] as Uint8Array, { name: 'x' }) as unknown as {
+    columns: readonly string[];
+    length: number;
+  };
+  buffers.push((frame.columns.length + 1) * frame.length * 8);
+  // A collection inside a batch (external memory can start one) only lowers its figure: the
+  // largest batch is the one without.
+  return { heap: Math.round(Math.max(...heaps)), buffers: Math.round(Math.max(...buffers)) };
 }
 
-function inWorker(job: Job): Promise<Sample> {
+function inWorker<T = Sample>(job: Job): Promise<T> {
   return new Promise((done, fail) => {
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: job });
-    worker.once('message', (s: Sample) => done(s));
+    const worker = new Worker(fileURLToPath(import.meta.url), {
+      workerData: job,
+      // Room for a batch without a collection (allocation figures).
+      resourceLimits: { maxYoungGenerationSizeMb: 256 },
+    });
+    worker.once('message', (s: T) => done(s));
     worker.once('error', fail);
     worker.once('exit', (code) => fail(new Error(`worker exited ${code} before its result`)));
   });
@@ -151,13 +169,13 @@ async function main(): Promise<void> {
   const rows: object[] = [];
   for (const [label, bask] of checkouts) {
     const job: Job = { bask, files, reps };
-    const alloc = await allocationPerFile(job);
+    // In a fresh thread: a heap that another checkout's garbage has filled skews the figures.
+    const alloc = await inWorker<{ heap: number; buffers: number }>({ ...job, mode: 'alloc' });
     record(rows, {
       kind: 'alloc',
       code: label,
       bytes_heap_per_file: alloc.heap,
-      bytes_buffers_per_file: alloc.buffers,
-      gcs_in_batch: alloc.gcs,
+      bytes_kept_in_columns_per_file: alloc.buffers,
     });
     const main = await parseLoop(job);
     record(rows, row(label, 'main thread', main));
@@ -177,7 +195,6 @@ function row(code: string, where: string, s: Sample): object {
     us_per_file: Math.round((s.wallMs * 1000) / s.files),
     cpu_us_per_file: Math.round((s.cpuMs * 1000) / s.files),
     gc_share_of_wall_pct: Math.round((s.gcMs / s.wallMs) * 1000) / 10,
-    gc_share_of_cpu_pct: Math.round((s.gcMs / s.cpuMs) * 1000) / 10,
     gc_count: s.gcCount,
   };
 }
@@ -185,5 +202,6 @@ function row(code: string, where: string, s: Sample): object {
 if (isMainThread) {
   await main();
 } else {
-  parentPort?.postMessage(await parseLoop(workerData as Job));
+  const job = workerData as Job;
+  parentPort?.postMessage(await (job.mode === 'alloc' ? allocationPerFile(job) : parseLoop(job)));
 }
