@@ -80,7 +80,14 @@ export function scanCsv(
 ): DataFrame | undefined {
   const layout = scanLayout(input);
   if (layout === undefined) return undefined;
-  const plan = planColumns(layout.header, options, options.name);
+  let plan: ColumnPlan;
+  try {
+    plan = planColumns(layout.header, options, options.name);
+  } catch {
+    // A column the options name is missing: the general path says so, or first reports what
+    // it finds wrong before that (a quote, a binary byte further down).
+    return undefined;
+  }
   return scanBody(layout, plan);
 }
 
@@ -156,15 +163,8 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
   const d = layout.delimiter.charCodeAt(0);
   const decimalComma = layout.delimiter === ';';
   const toNumber = numberReader(layout.delimiter);
-  const kinds = new Uint8Array(width);
-  const columns: Float64Array[] = [];
-  for (let j = 0; j < width; j++) {
-    if (plan.names[j] === undefined) kinds[j] = SKIP;
-    else if (plan.dates.has(j)) kinds[j] = DATE;
-    else if (plan.numeric.has(j)) kinds[j] = NUMBER;
-    else kinds[j] = SNIFF;
-    columns.push(scratch(j, 512, 0));
-  }
+  const kinds = columnCodes(plan, width);
+  const columns = Array.from({ length: width }, (_, j) => scratch(j, 512, 0));
   let capacity = minLength(columns);
   const n = bytes.length;
   let rows = 0;
@@ -214,6 +214,18 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
     pos = i + 1;
   }
   return finish(plan, kinds, columns, rows);
+}
+
+/** How each column is read, from the plan: its type when the options say, else SNIFF. */
+function columnCodes(plan: ColumnPlan, width: number): Uint8Array {
+  const codes = new Uint8Array(width);
+  for (let j = 0; j < width; j++) {
+    if (plan.names[j] === undefined) codes[j] = SKIP;
+    else if (plan.dates.has(j)) codes[j] = DATE;
+    else if (plan.numeric.has(j)) codes[j] = NUMBER;
+    else codes[j] = SNIFF;
+  }
+  return codes;
 }
 
 function minLength(columns: readonly Float64Array[]): number {

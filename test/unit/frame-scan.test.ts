@@ -111,6 +111,7 @@ describe('scanCsv agrees with the general path', () => {
       'a,b\n1,2,\n',
       'a,b\n\u00e9,2\n',
       'a,b\n1,\u00002\n',
+      'a,b\n1,2\n"3,4\n',
       'a,b\n1,2\u000b\n',
       '\uFEFFa,b\n1,2\n',
       'a,b\n1,2',
@@ -123,6 +124,8 @@ describe('scanCsv agrees with the general path', () => {
     for (const text of cases) {
       expectSame(text);
       expectSame(new TextEncoder().encode(text));
+      // A missing column and a problem further down: the error comes in the general order.
+      expectSame(text, { indexCol: 'nope' });
     }
     const dated = [
       '2023-01-02 09:30:00',
