@@ -31,6 +31,8 @@ const FS_MODULE = 'node:fs';
 let fsModule: typeof import('node:fs') | undefined;
 /** `loadCsvNow`'s buffer, reused from file to file (one per thread: module state). */
 let readScratch = new Uint8Array(0);
+/** A larger `readScratch` is dropped at the next read. */
+const KEEP_BYTES = 1 << 24;
 
 /**
  * Reads a CSV into a DataFrame, as pandas' `read_csv`:
@@ -118,6 +120,8 @@ export function loadCsvNow(source: CsvSource, name?: string): LoadedCsv | undefi
   }
   const label = name ?? source;
   const fs = fsModule;
+  // The last file's bytes are dead by now: a huge one does not pin its size for good.
+  if (readScratch.length > KEEP_BYTES) readScratch = new Uint8Array(0);
   try {
     const fd = fs.openSync(source, 'r');
     try {

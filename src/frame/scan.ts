@@ -18,7 +18,7 @@
  * Invariant: the scratch columns (and the scratch bytes that a string is encoded into) are
  * this module's, reused from file to file, so one set lives in each thread; frames get
  * exact-size copies and never share them. The scan is synchronous, so it never interleaves
- * with another.
+ * with another. Scratch past 16 MiB is dropped after the file that needed it.
  */
 import {
   detectDelimiter,
@@ -88,7 +88,9 @@ export function scanCsv(
     // it finds wrong before that (a quote, a binary byte further down).
     return undefined;
   }
-  return scanBody(layout, plan);
+  const frame = scanBody(layout, plan);
+  releaseLargeScratch();
+  return frame;
 }
 
 /**
@@ -97,6 +99,14 @@ export function scanCsv(
  */
 export function scanHeader(input: CsvInput): string[] | undefined {
   return scanLayout(input)?.header;
+}
+
+/** Scratch larger than this is dropped after use: one huge file must not pin its size. */
+const KEEP_BYTES = 1 << 24;
+
+function releaseLargeScratch(): void {
+  if (scratchBytes.length > KEEP_BYTES) scratchBytes = new Uint8Array(0);
+  if (scratchColumns.some((c) => c.byteLength > KEEP_BYTES)) scratchColumns.length = 0;
 }
 
 /** The bytes of `input`: as given, or a string encoded into the scratch bytes. */
