@@ -7,9 +7,13 @@
  * then ignoring case; it may be the name after renaming or the name in the file. A name that
  * matches nothing is an ERR_CSV naming the columns there are and how to map one. A renamed
  * column takes its new name from any other column that had it exactly; that column is left
- * out, since the user said which one they mean.
+ * out, since the user said which one they mean. `assembleFrame` puts the parsed columns together
+ * by that plan: the index column becomes the index, text columns are listed as omitted.
  */
 import type { BaskError } from '../errors.js';
+import { DataFrame } from './dataframe.js';
+import { DatetimeIndex, RangeIndex, type FrameIndex } from './indexes.js';
+import { Series } from './series.js';
 import { csvError } from './text.js';
 
 /** Which columns become what, by header position. */
@@ -119,4 +123,31 @@ function missingColumn(
     undefined,
     `has no column '${wanted}' (${why}); its columns are: ${header.join(', ')}. ${hint}`,
   );
+}
+
+/** What a parsed column turned out to hold; 'displaced' is a column a rename took the name of. */
+export type ColumnKind = 'number' | 'date' | 'text' | 'displaced';
+
+/**
+ * The frame of parsed columns: `values[j]` holds column j's `length` values (undefined for
+ * text and displaced columns, which frames do not keep).
+ */
+export function assembleFrame(
+  plan: ColumnPlan,
+  kinds: readonly ColumnKind[],
+  values: readonly (Float64Array | undefined)[],
+  length: number,
+): DataFrame {
+  const columns: Series[] = [];
+  const omitted: string[] = [];
+  let index: FrameIndex = new RangeIndex(length);
+  kinds.forEach((kind, j) => {
+    const name = plan.names[j];
+    const data = values[j];
+    if (name === undefined) return;
+    if (kind === 'text' || data === undefined) omitted.push(name);
+    else if (j === plan.index) index = new DatetimeIndex(data, name);
+    else columns.push(new Series(name, data));
+  });
+  return new DataFrame(columns, { index, omitted });
 }

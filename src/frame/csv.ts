@@ -14,14 +14,32 @@
  * Every error is an ERR_CSV naming the file and the 1-based line. Line numbers cost nothing
  * on the way: a text without quotes has one row per line, and a quoted one is re-scanned only
  * when there is an error to report.
+ *
+ * Two paths, one result: `scanCsv` (scan.ts) reads the plain case straight from bytes into
+ * typed columns and gives up on anything else, including any error; this file's path, over
+ * text and rows of strings, then parses the input again and explains what is wrong.
  */
 import Papa from 'papaparse';
 import { BaskError } from '../errors.js';
-import { cleanHeader, planColumns, type ColumnPlan } from './columns.js';
-import { DataFrame, type Frame } from './dataframe.js';
+import {
+  detectDelimiter,
+  detectNewline,
+  isMissing,
+  numberReader,
+  type Delimiter,
+  type Newline,
+} from './cells.js';
+import {
+  assembleFrame,
+  cleanHeader,
+  planColumns,
+  type ColumnKind,
+  type ColumnPlan,
+} from './columns.js';
+import type { DataFrame, Frame } from './dataframe.js';
 import { parseTimestamp } from './dates.js';
-import { DatetimeIndex, RangeIndex, type FrameIndex } from './indexes.js';
-import { Series } from './series.js';
+import type { DatetimeIndex, FrameIndex } from './indexes.js';
+import { scanCsv } from './scan.js';
 import { csvError, lineAt, toCsvText, type CsvInput } from './text.js';
 
 /** The columns of the seed workload's minute bars. */
@@ -42,11 +60,10 @@ export interface ReadCsvOptions {
 }
 
 const OPTION_KEYS = new Set(['parseDates', 'indexCol', 'name', 'columns', 'numeric']);
-const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', '#n/a', '-nan', '<na>', 'nat']);
 
 interface Table {
   readonly text: string;
-  readonly newline: '\n' | '\r\n' | '\r';
+  readonly newline: Newline;
   readonly delimiter: Delimiter;
   readonly rows: readonly string[][];
   /** Positions in `rows` of the data rows (blank rows left out). */
@@ -69,6 +86,18 @@ export function parseCsv<C extends string = StockColumn, I extends FrameIndex = 
 ): Frame<C, I>;
 export function parseCsv(input: CsvInput, options: ReadCsvOptions = {}): Frame {
   checkReadCsvOptions(options);
+  // The plain case (ASCII, no quotes, LF or CRLF, no error) never becomes text or rows.
+  const scanned = scanCsv(input, options);
+  if (scanned !== undefined) return scanned;
+  return parseCsvRows(input, options);
+}
+
+/**
+ * `parseCsv`'s general path alone (text, then rows of strings, then columns), for every
+ * input; `parseCsv` takes it when the scanner gives up. Exported for the tests that check
+ * that both paths agree. `options` must be checked already.
+ */
+export function parseCsvRows(input: CsvInput, options: ReadCsvOptions): DataFrame {
   const text = toCsvText(input, options.name);
   const table = tokenize(text, options.name);
   const plan = planColumns(table.header, options, options.name);
@@ -159,27 +188,8 @@ function checkReadCsvOptions(options: ReadCsvOptions): void {
   }
 }
 
-function detectNewline(text: string): '\n' | '\r\n' | '\r' {
-  const lf = text.indexOf('\n');
-  if (lf > 0 && text.charCodeAt(lf - 1) === 13) return '\r\n';
-  return lf === -1 && text.includes('\r') ? '\r' : '\n';
-}
-
 function isBlank(row: readonly string[]): boolean {
   return row.length === 1 && (row[0] as string).trim() === '';
-}
-
-type Delimiter = ',' | '\t' | ';' | '|';
-
-/** The cell separator: a comma, unless the first non-blank line has none but has another. */
-function detectDelimiter(text: string): Delimiter {
-  const start = text.search(/\S/);
-  if (start === -1) return ',';
-  const end = text.slice(start).search(/[\r\n]/);
-  const header = end === -1 ? text.slice(start) : text.slice(start, start + end);
-  if (header.includes(',')) return ',';
-  for (const d of ['\t', ';', '|'] as const) if (header.includes(d)) return d;
-  return ',';
 }
 
 function tokenize(text: string, name: string | undefined): Table {
@@ -226,8 +236,6 @@ function lineOfRow(table: Table, row: number): number {
   return lineAt(table.text, start, table.newline);
 }
 
-type ColumnKind = 'number' | 'date' | 'text' | 'displaced';
-
 function columnKind(table: Table, plan: ColumnPlan, j: number): ColumnKind {
   if (plan.names[j] === undefined) return 'displaced';
   if (plan.dates.has(j)) return 'date';
@@ -235,13 +243,9 @@ function columnKind(table: Table, plan: ColumnPlan, j: number): ColumnKind {
   for (const r of table.body) {
     const cell = (table.rows[r] as string[])[j];
     if (cell === undefined || isMissing(cell)) continue;
-    return Number.isNaN(numberReader(table)(cell)) ? 'text' : 'number';
+    return Number.isNaN(numberReader(table.delimiter)(cell)) ? 'text' : 'number';
   }
   return 'number';
-}
-
-function isMissing(cell: string): boolean {
-  return cell.length < 12 && MISSING.has(cell.trim().toLowerCase());
 }
 
 function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): DataFrame {
@@ -251,7 +255,7 @@ function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): D
     kind === 'number' || kind === 'date' ? new Float64Array(table.body.length) : undefined,
   );
   const { rows, body } = table;
-  const toNumber = numberReader(table);
+  const toNumber = numberReader(table.delimiter);
   for (let k = 0; k < body.length; k++) {
     const row = rows[body[k] as number] as string[];
     if (row.length !== width) {
@@ -272,25 +276,7 @@ function buildFrame(table: Table, plan: ColumnPlan, name: string | undefined): D
       out[k] = x;
     }
   }
-  return assemble(plan, kinds, values, body.length);
-}
-
-/** The number in a cell, or NaN (blank cells are NaN, not 0 as `+' '` would give). */
-function readNumber(cell: string): number {
-  const x = +cell;
-  return x === 0 && cell.trim() === '' ? NaN : x;
-}
-
-const DECIMAL_COMMA = /^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$/;
-
-/** `readNumber`, also reading a decimal comma (`10,5`), for semicolon-separated files. */
-function readDecimalComma(cell: string): number {
-  const x = readNumber(cell);
-  return x === x || !DECIMAL_COMMA.test(cell) ? x : +cell.replace(',', '.');
-}
-
-function numberReader(table: Table): (cell: string) => number {
-  return table.delimiter === ';' ? readDecimalComma : readNumber;
+  return assembleFrame(plan, kinds, values, body.length);
 }
 
 function badCell(
@@ -308,24 +294,4 @@ function badCell(
       ? `column '${column}' holds numbers, but this cell is ${cell}. Fix the cell, or leave it empty for a missing value.`
       : `cannot read ${cell} in column '${column}' as a date and time. Use ISO 8601, such as 2023-01-02 09:30:00, or leave it empty.`;
   return csvError(name, lineOfRow(table, row), message);
-}
-
-function assemble(
-  plan: ColumnPlan,
-  kinds: ColumnKind[],
-  values: (Float64Array | undefined)[],
-  length: number,
-): DataFrame {
-  const columns: Series[] = [];
-  const omitted: string[] = [];
-  let index: FrameIndex = new RangeIndex(length);
-  kinds.forEach((kind, j) => {
-    const name = plan.names[j];
-    const data = values[j];
-    if (name === undefined) return;
-    if (kind === 'text' || data === undefined) omitted.push(name);
-    else if (j === plan.index) index = new DatetimeIndex(data, name);
-    else columns.push(new Series(name, data));
-  });
-  return new DataFrame(columns, { index, omitted });
 }

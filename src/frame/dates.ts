@@ -10,6 +10,9 @@
  * `01/02/2023 09:30`, `Jan 2, 2023`, ...); a result without an explicit zone (`Z`, `+01:00`,
  * `GMT`, `EST`, ...) is read back as the naive wall time it names. A cell that looks like a
  * fixed form but is out of range (month 13, Feb 30) is NaN, never rolled over into another day.
+ *
+ * `parseIsoBytes` reads the commonest fixed forms straight from bytes (the CSV scanner's fast
+ * path), remembering the last day it converted: a file of minute bars has one or a few days.
  */
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -98,6 +101,58 @@ function parseIsoNaive(s: string): number | undefined {
   }
   if (!isValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return NaN;
   return utc(year, month, day, hour, minute, second, ms);
+}
+
+let lastDayKey = -1;
+let lastDayMs = 0;
+
+/**
+ * Epoch ms of the ASCII bytes `b[start, end)` when they are exactly `YYYY-MM-DD`,
+ * `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (`T` or a space between) naming a valid time:
+ * then the same as `parseTimestamp` of that text. NaN otherwise (other forms included: the
+ * caller reads those with `parseTimestamp`).
+ */
+export function parseIsoBytes(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if ((len !== 10 && len !== 16 && len !== 19) || b[start + 4] !== DASH || b[start + 7] !== DASH)
+    return NaN;
+  const year = byteDigits(b, start, 4);
+  const month = byteDigits(b, start + 5, 2);
+  const day = byteDigits(b, start + 8, 2);
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  if (len > 10) {
+    const sep = b[start + 10];
+    if ((sep !== SPACE && sep !== UPPER_T) || b[start + 13] !== COLON) return NaN;
+    hour = byteDigits(b, start + 11, 2);
+    minute = byteDigits(b, start + 14, 2);
+    if (len === 19) {
+      if (b[start + 16] !== COLON) return NaN;
+      second = byteDigits(b, start + 17, 2);
+    }
+  }
+  // A non-digit gives -1, so one check covers both; NaN then sends the cell to the slow path.
+  if ((year | month | day | hour | minute | second) < 0) return NaN;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  const key = year * 10000 + month * 100 + day;
+  if (key !== lastDayKey) {
+    if (!isValidDate(year, month, day)) return NaN;
+    lastDayMs = utc(year, month, day, 0, 0, 0, 0);
+    lastDayKey = key;
+  }
+  return lastDayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+/** `digits` over bytes. */
+function byteDigits(b: Uint8Array, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = (b[i] as number) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
 }
 
 /** The non-negative integer in s[start, start+count), or -1 if any char is not a digit. */

@@ -29,6 +29,10 @@ const URL_LIKE = /^(https?|file|data|blob):/i;
 // Held in a variable so that bundlers leave the Node-only import alone.
 const FS_MODULE = 'node:fs';
 let fsModule: typeof import('node:fs') | undefined;
+/** `loadCsvNow`'s buffer, reused from file to file (one per thread: module state). */
+let readScratch = new Uint8Array(0);
+/** A larger `readScratch` is dropped at the next read. */
+const KEEP_BYTES = 1 << 24;
 
 /**
  * Reads a CSV into a DataFrame, as pandas' `read_csv`:
@@ -43,7 +47,7 @@ export async function readCsv<C extends string = StockColumn, I extends FrameInd
   options?: ReadCsvOptions,
 ): Promise<Frame<C, I>>;
 export async function readCsv(source: CsvSource, options: ReadCsvOptions = {}): Promise<Frame> {
-  const loaded = await loadCsvSource(source, options.name);
+  const loaded = loadCsvNow(source, options.name) ?? (await loadCsvSource(source, options.name));
   return parseCsv(
     loaded.data,
     loaded.name === undefined ? options : { ...options, name: loaded.name },
@@ -99,15 +103,58 @@ async function readFile(path: string | URL, label: string): Promise<Uint8Array> 
   try {
     return fsModule.readFileSync(path);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file. Check the path (relative paths start at the current directory).'
-        : code === 'EISDIR'
-          ? 'it is a folder. Pass one CSV file (listCsvFiles from bask/seed/node lists a folder).'
-          : `${error instanceof Error ? error.message : String(error)}.`;
-    throw csvError(label, undefined, `cannot be read: ${why}`, error);
+    throw cannotRead(error, label);
   }
+}
+
+/**
+ * A path's contents read synchronously into this thread's scratch buffer, when `source` is a
+ * file path (not a URL) and Node's `fs` is loaded (from the first read on); else undefined,
+ * and `loadCsvSource` is the way. The bytes stay valid only until the next call in this
+ * thread: parse them before anything else can run (no `await` in between). Per file that
+ * saves a buffer of the file's size, and the collections it costs.
+ */
+export function loadCsvNow(source: CsvSource, name?: string): LoadedCsv | undefined {
+  if (typeof source !== 'string' || fsModule === undefined || URL_LIKE.test(source)) {
+    return undefined;
+  }
+  const label = name ?? source;
+  const fs = fsModule;
+  // The last file's bytes are dead by now: a huge one does not pin its size for good.
+  if (readScratch.length > KEEP_BYTES) readScratch = new Uint8Array(0);
+  try {
+    const fd = fs.openSync(source, 'r');
+    try {
+      let size = 0;
+      for (;;) {
+        // One byte of room past the end tells the end of the file from a full buffer.
+        if (readScratch.length <= size) {
+          const grown = new Uint8Array(Math.max(size * 2, fs.fstatSync(fd).size + 1, 65536));
+          grown.set(readScratch.subarray(0, size));
+          readScratch = grown;
+        }
+        const n = fs.readSync(fd, readScratch, size, readScratch.length - size, null);
+        if (n === 0) break;
+        size += n;
+      }
+      return { data: readScratch.subarray(0, size), name: label };
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    throw cannotRead(error, label);
+  }
+}
+
+function cannotRead(error: unknown, label: string): BaskError {
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file. Check the path (relative paths start at the current directory).'
+      : code === 'EISDIR'
+        ? 'it is a folder. Pass one CSV file (listCsvFiles from bask/seed/node lists a folder).'
+        : `${error instanceof Error ? error.message : String(error)}.`;
+  return csvError(label, undefined, `cannot be read: ${why}`, error);
 }
 
 async function fetchBytes(url: string | URL, label: string): Promise<Uint8Array> {

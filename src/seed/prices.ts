@@ -12,6 +12,10 @@
  * data rows is an ERR_CSV too (pandas reads it as an empty frame, but a day without a single
  * bar has no first timestamp and no spread: saying so beats a failed `index.at(0)`), and so is
  * a first row without a timestamp or a price column without a single price.
+ *
+ * When the header names every column (the usual case), the bytes go straight to
+ * `parseCsv`'s scanner: no text, no preview rows. Otherwise the file is decoded and its
+ * first rows sniffed; both ways give the same frame or the same error.
  */
 import { BaskError } from '../errors.js';
 import { findColumn } from '../frame/columns.js';
@@ -19,7 +23,8 @@ import { parseCsv, previewCsv, type StockColumn } from '../frame/csv.js';
 import type { Frame } from '../frame/dataframe.js';
 import { parseTimestamp } from '../frame/dates.js';
 import type { DatetimeIndex } from '../frame/indexes.js';
-import { loadCsvSource, type CsvSource } from '../frame/read.js';
+import { loadCsvNow, loadCsvSource, type CsvSource } from '../frame/read.js';
+import { scanHeader } from '../frame/scan.js';
 import { csvError, toCsvText, type CsvInput } from '../frame/text.js';
 
 /** Which columns hold what (each default: found by name), and the file name for messages. */
@@ -48,7 +53,8 @@ export async function readPrices(
   options: PricesOptions = {},
 ): Promise<PriceFrame> {
   checkOptions(options);
-  const loaded = await loadCsvSource(source, options.name);
+  // Read and parsed in one go: the bytes of loadCsvNow live until the next read.
+  const loaded = loadCsvNow(source, options.name) ?? (await loadCsvSource(source, options.name));
   return parsePrices(loaded.data, { ...options, name: loaded.name });
 }
 
@@ -56,6 +62,12 @@ export async function readPrices(
 export function parsePrices(input: CsvInput, options: PricesOptions = {}): PriceFrame {
   checkOptions(options);
   const { name } = options;
+  // The plain case: every column found by name in a header read from the bytes, no text made.
+  const plainHeader = scanHeader(input);
+  const named = plainHeader === undefined ? undefined : findByName(plainHeader, options);
+  if (plainHeader !== undefined && named !== undefined) {
+    return parseWith(input, plainHeader, named, name);
+  }
   const text = toCsvText(input, name);
   const { header, rows } = previewCsv(text, { name, rows: SNIFF_ROWS });
   // Before sniffing: "no column holds dates in its first rows" would hide the real problem.
@@ -63,7 +75,24 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
   const timestamp = findTimestamp(header, rows, options.timestamp, name);
   const high = findPrice(header, 'high', options.high, name);
   const low = findPrice(header, 'low', options.low, name);
-  const frame = parseCsv<StockColumn>(text, {
+  return parseWith(text, header, { timestamp, high, low }, name);
+}
+
+/** Which columns hold timestamp, high and low, by header names. */
+interface PriceColumns {
+  timestamp: string;
+  high: string;
+  low: string;
+}
+
+function parseWith(
+  input: CsvInput,
+  header: string[],
+  columns: PriceColumns,
+  name: string | undefined,
+): PriceFrame {
+  const { timestamp, high, low } = columns;
+  const frame = parseCsv<StockColumn>(input, {
     name,
     parseDates: [timestamp],
     indexCol: timestamp,
@@ -71,8 +100,27 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
     // A bad first cell must be an error naming its line, not a silently dropped text column.
     numeric: ['high', 'low'],
   });
-  checkPrices(frame, header, { timestamp, high, low }, name);
+  checkPrices(frame, header, columns, name);
   return frame;
+}
+
+/**
+ * The columns when the options or the usual names find each of them in `header` (what the
+ * general path decides then too, without sniffing cells); undefined when one is not found.
+ */
+function findByName(header: string[], options: PricesOptions): PriceColumns | undefined {
+  const at = (wanted: string | undefined): string | undefined => {
+    const j = wanted === undefined ? -1 : findColumn(header, wanted);
+    return j === -1 ? undefined : header[j];
+  };
+  const timestamp =
+    options.timestamp !== undefined
+      ? at(options.timestamp)
+      : TIMESTAMP_NAMES.map(at).find((n) => n !== undefined);
+  const high = at(options.high ?? 'high');
+  const low = at(options.low ?? 'low');
+  if (timestamp === undefined || high === undefined || low === undefined) return undefined;
+  return { timestamp, high, low };
 }
 
 /**
@@ -82,7 +130,7 @@ export function parsePrices(input: CsvInput, options: PricesOptions = {}): Price
 function checkPrices(
   frame: PriceFrame,
   header: string[],
-  columns: { timestamp: string; high: string; low: string },
+  columns: PriceColumns,
   file: string | undefined,
 ): void {
   if (frame.index.length === 0) throw noDataRows(header, file);
