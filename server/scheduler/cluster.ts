@@ -17,9 +17,8 @@
  * outgoing messages are batched per connection and flushed after each engine step.
  */
 import { Engine } from '../../src/engine/engine.js';
-import type { EngineEvent, Instruction, TaskOptions } from '../../src/engine/types.js';
+import type { EngineEvent, Instruction } from '../../src/engine/types.js';
 import { serializeError } from '../../src/errors.js';
-import type { GraphBatch } from '../../src/graph/prepare.js';
 import type { TaskResult } from '../../src/wire/pool-protocol.js';
 import type {
   ClientMessage,
@@ -30,7 +29,7 @@ import type {
   ToWorkerProcess,
   WorkerInfo,
 } from '../../src/wire/protocol.js';
-import { ClusterAdapter, KEEPER } from './adapter.js';
+import { ClusterAdapter } from './adapter.js';
 import { ClusterData } from './data.js';
 import { Deadlines, type Expired } from './deadlines.js';
 import { Metrics } from './metrics.js';
@@ -38,8 +37,9 @@ import { ModuleStore } from './modules.js';
 import { Outbox, type Conn } from './outbox.js';
 import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
 import { QuarantineRegistry } from './quarantine.js';
-import { Relays } from './relays.js';
+import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
+import { keepEvent, submittedEvent } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
 
 export type { Conn } from './outbox.js';
@@ -60,6 +60,11 @@ export class Cluster {
   private readonly deadlines = new Deadlines((expired) => this.timedOut(expired));
   private readonly quarantine = new QuarantineRegistry();
   private readonly watchers = new TaskWatchers();
+  private readonly relayIo: RelayIo = {
+    processes: this.workerProcesses,
+    outbox: this.outbox,
+    metrics: this.metrics,
+  };
   private readonly adapter = new ClusterAdapter(this.engine, {
     processes: this.workerProcesses,
     clients: this.clients,
@@ -171,31 +176,10 @@ export class Cluster {
   }
 
   private submit(conn: Conn, message: Extract<ClientMessage, { type: 'submit' }>): void {
-    const g = message.graph;
-    const batch: GraphBatch = {
-      keys: g.keys,
-      specs: g.specs,
-      depStart: g.depStart,
-      depList: g.depList,
-      external: g.external,
-    };
-    const options =
-      message.options === undefined
-        ? undefined
-        : new Map<string, TaskOptions>(Object.entries(message.options));
     try {
-      this.step([
-        {
-          type: 'graph-submitted',
-          client: conn.id,
-          batch,
-          wanted: message.wanted,
-          ...(options !== undefined ? { options } : {}),
-          ...(message.defaults !== undefined ? { defaults: message.defaults } : {}),
-        },
-      ]);
+      this.step([submittedEvent(conn.id, message)]);
       this.metrics.count('submissions');
-      if (message.progress === true) this.watchers.watch(conn.id, g.keys);
+      if (message.progress === true) this.watchers.watch(conn.id, message.graph.keys);
       this.reply(conn, { type: 'submitted', id: message.id });
     } catch (error) {
       this.reply(conn, { type: 'submitted', id: message.id, error: serializeError(error) });
@@ -212,16 +196,8 @@ export class Cluster {
   }
 
   private keep(keys: readonly string[]): void {
-    const known = keys.filter((k) => this.engine.tasks.has(k));
-    if (known.length === 0) return;
-    const empty: GraphBatch = {
-      keys: [],
-      specs: [],
-      depStart: new Int32Array(1),
-      depList: new Int32Array(0),
-      external: [],
-    };
-    this.step([{ type: 'graph-submitted', client: KEEPER, batch: empty, wanted: known }]);
+    const event = keepEvent(this.engine.tasks, keys);
+    if (event !== undefined) this.step([event]);
   }
 
   /** The workers holding each key the engine knows (unknown keys are left out). */
@@ -270,7 +246,8 @@ export class Cluster {
         return;
       case 'relay-fetch':
       case 'relay-data':
-        return this.relay(process, message);
+        routeRelay(this.relays, this.relayIo, process, message);
+        return this.flush();
       case 'put-done':
         return this.data.putDone(message.id);
       case 'thread-exit':
@@ -309,46 +286,6 @@ export class Cluster {
     this.notifyWatchers(worker, results);
     this.onResults?.(worker, results);
     this.step([]);
-  }
-
-  private relay(
-    from: WorkerProcessRecord,
-    message: Extract<FromWorkerProcess, { type: 'relay-fetch' | 'relay-data' }>,
-  ): void {
-    if (message.type === 'relay-fetch') {
-      const target = this.workerProcesses.ofThread(message.to);
-      if (target === undefined) {
-        this.queue(from.conn, {
-          type: 'relay-data',
-          id: message.id,
-          values: [],
-          missing: message.keys,
-        });
-      } else {
-        this.relays.ask(from.conn.id, message.id, target.conn.id, message.keys);
-        this.queue(target.conn, {
-          type: 'relay-fetch',
-          id: message.id,
-          from: from.conn.id,
-          worker: message.to,
-          keys: message.keys,
-          move: message.move,
-        });
-      }
-    } else {
-      // Only the process asked may answer a relayed fetch, once.
-      if (!this.relays.answer(message.to, message.id, from.conn.id)) return;
-      const target = this.processes.get(message.to);
-      if (target !== undefined)
-        this.queue(target.conn, {
-          type: 'relay-data',
-          id: message.id,
-          values: message.values,
-          missing: message.missing,
-        });
-      this.metrics.count('relayed');
-    }
-    this.flush();
   }
 
   // ---- the engine step -----------------------------------------------------------------------
