@@ -93,20 +93,28 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
 
   /** Queues events and drains, unless a drain is running (it will take them). */
   submit(events: readonly EngineEvent[]): void {
-    for (const e of events) this.events.push(e);
-    if (this.draining) return;
+    if (this.draining) {
+      for (const e of events) this.events.push(e);
+      return;
+    }
     this.draining = true;
     try {
-      while (this.events.length > 0) {
-        const batch = this.events;
-        this.events = [];
+      // The caller's array is the first batch when nothing is queued (one task's completion
+      // in the sync scheduler): no copy on the hot path.
+      let batch = events;
+      if (this.events.length > 0) {
+        for (const e of events) this.events.push(e);
+        batch = this.takeQueued();
+      }
+      while (batch.length > 0) {
         const instructions = this.engine.handleMany(batch);
         this.dispatch(instructions);
         this.adapter.stepped?.(instructions, batch);
+        batch = this.takeQueued();
       }
     } finally {
       this.draining = false;
-      this.values.clear();
+      if (this.values.size > 0) this.values.clear();
     }
     this.adapter.drained?.();
   }
@@ -140,6 +148,13 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
   sentValue(key: string, worker: WorkerId): SentValue | undefined {
     const sent = this.values.get(key);
     return sent !== undefined && sent.worker === worker ? sent : undefined;
+  }
+
+  /** The queued events, leaving the queue empty (a fresh array only when there were any). */
+  private takeQueued(): readonly EngineEvent[] {
+    const queued = this.events;
+    if (queued.length > 0) this.events = [];
+    return queued;
   }
 
   private dispatch(instructions: readonly Instruction[]): void {
