@@ -2,10 +2,9 @@
  * The cluster scheduler's core: the engine driven by connections. Clients submit graphs and
  * gather results; worker processes register their threads (one engine worker each, the
  * process as their host) and run what they are sent. This file turns messages into engine
- * events and instructions into messages; sockets, HTTP and timers live in `server.ts`.
- *
- * Values stay opaque here: task specs and results travel as encoded by the sender (markers
- * for refs and registered types), so the scheduler never runs or imports user code.
+ * events (the driver shell runs the engine; adapter.ts turns its instructions into messages);
+ * sockets, HTTP and timers live in `server.ts`. Gathers and scatters are in data.ts, worker
+ * processes in processes.ts, task modules in modules.ts, quarantines in quarantine.ts.
  *
  * Untrusted workers: the engine replicates tasks with `verify` on distinct processes (a
  * thread's host is its process's connection) and quarantines a process whose result disagrees
@@ -18,84 +17,75 @@
  * outgoing messages are batched per connection and flushed after each engine step.
  */
 import { Engine } from '../../src/engine/engine.js';
-import type { EngineEvent, Instruction, TaskOptions } from '../../src/engine/types.js';
-import { BaskError, serializeError, type SerializedError } from '../../src/errors.js';
-import type { GraphBatch } from '../../src/graph/prepare.js';
-import type { TaskResult, WireTask } from '../../src/wire/pool-protocol.js';
+import type { EngineEvent, Instruction } from '../../src/engine/types.js';
+import { serializeError } from '../../src/errors.js';
+import type { TaskResult } from '../../src/wire/pool-protocol.js';
 import type {
   ClientMessage,
   ClusterInfo,
   FromWorkerProcess,
   Hello,
-  QuarantinedProcess,
   ToClient,
   ToWorkerProcess,
   WorkerInfo,
-  WireSpec,
 } from '../../src/wire/protocol.js';
+import { ClusterAdapter } from './adapter.js';
+import { ClusterData } from './data.js';
 import { Deadlines, type Expired } from './deadlines.js';
-import { Gathers } from './gathers.js';
-import { CLOSE } from './guard.js';
-import { ClientHolds } from './holds.js';
 import { Metrics } from './metrics.js';
-import { Puts } from './puts.js';
-import { Relays } from './relays.js';
+import { ModuleStore } from './modules.js';
+import { Outbox, type Conn } from './outbox.js';
+import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
+import { QuarantineRegistry } from './quarantine.js';
+import { Relays, routeRelay, type RelayIo } from './relays.js';
+import { relaySignal } from './signals.js';
+import { keepEvent, submittedEvent } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
 
-/** A connection as the core sees it. */
-export interface Conn {
-  readonly id: string;
-  send(message: unknown): void;
-  close(code: number, reason: string): void;
-}
-
-/** A registered worker process. */
-export interface WorkerProcessRecord {
-  readonly conn: Conn;
-  readonly name: string;
-  readonly threads: string[];
-  readonly info: NonNullable<Hello['worker']>;
-  lastSeen: number;
-  memory: number;
-  bytesIn: Record<string, number>;
-  bytesOut: Record<string, number>;
-  /** Bytes of results spilled to disk, as last reported (browsers: IndexedDB). */
-  spilled?: number;
-  readonly joined: number;
-  /** Set when it returned a result the majority disagreed with: it gets no more tasks. */
-  quarantined?: { key: string; reason: string; since: number };
-}
-
-/** The most task-module text the scheduler keeps (clients upload modules once; they stay). */
-const MAX_MODULE_BYTES = 256 * 1024 ** 2;
-/** Quarantined processes listed by /api/info (the oldest go first). */
-const MAX_QUARANTINED = 1000;
-const KEEPER = '\u0000keeper';
+export type { Conn } from './outbox.js';
+export type { WorkerProcessRecord } from './processes.js';
 
 /** The engine plus the cluster's connections. */
 export class Cluster {
   readonly engine = new Engine({ policy: { bandwidth: 100e6 }, replicate: true });
-  readonly processes = new Map<string, WorkerProcessRecord>();
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
-  readonly modules = new Map<string, string>();
+  readonly modules = new ModuleStore();
   readonly metrics = new Metrics();
-  private readonly threadProcess = new Map<string, WorkerProcessRecord>();
-  private readonly gathers = new Gathers();
-  private moduleBytes = 0;
+  private readonly workerProcesses = new WorkerProcesses();
+  /** Registered worker processes by connection id. */
+  readonly processes: ReadonlyMap<string, WorkerProcessRecord> = this.workerProcesses.byConn;
   /** Relayed fetches in flight: `requester:id` -> the process asked, and the keys. */
   private readonly relays = new Relays();
-  private readonly outbox = new Map<Conn, unknown[]>();
-  /** Small results that came with this step's completions, and the thread that sent each. */
-  private readonly values = new Map<string, { worker: string; value: unknown }>();
+  private readonly outbox = new Outbox();
   private readonly deadlines = new Deadlines((expired) => this.timedOut(expired));
-  private readonly quarantined: QuarantinedProcess[] = [];
-  private events: EngineEvent[] = [];
-  private draining = false;
-  private scatterCount = 0;
+  private readonly quarantine = new QuarantineRegistry();
   private readonly watchers = new TaskWatchers();
-  private readonly puts = new Puts<Conn>();
-  /** Messages of clients whose scatter is in flight (holds.ts). */
-  private readonly holds = new ClientHolds<ClientMessage>();
+  private readonly relayIo: RelayIo = {
+    processes: this.workerProcesses,
+    outbox: this.outbox,
+    metrics: this.metrics,
+  };
+  private readonly adapter = new ClusterAdapter(this.engine, {
+    processes: this.workerProcesses,
+    clients: this.clients,
+    outbox: this.outbox,
+    deadlines: this.deadlines,
+    metrics: this.metrics,
+    quarantine: this.quarantine,
+    log: (line) => this.log(line),
+    stepped: (instructions, events) => this.onStep?.(instructions, events),
+  });
+  private readonly driver = this.adapter.driver;
+  private readonly data = new ClusterData({
+    driver: this.driver,
+    processes: this.workerProcesses,
+    clients: this.clients,
+    outbox: this.outbox,
+    metrics: this.metrics,
+    reply: (conn, message) => this.reply(conn, message),
+    flush: () => this.flush(),
+    onClientMessage: (conn, message) => this.onClientMessage(conn, message),
+  });
   /** Called after each engine step with the instructions (dashboards listen). */
   onStep:
     ((instructions: readonly Instruction[], events: readonly EngineEvent[]) => void) | undefined;
@@ -112,36 +102,15 @@ export class Cluster {
 
   removeClient(conn: Conn): void {
     if (!this.clients.delete(conn.id)) return;
-    this.holds.drop(conn.id);
+    this.data.dropClient(conn.id);
     this.watchers.forget(conn.id);
-    this.gathers.dropClient(conn.id);
     this.step([{ type: 'client-removed', client: conn.id }]);
   }
 
   /** Registers a worker process; returns the peers it should know about. */
   addWorkerProcess(conn: Conn, hello: Hello): WorkerInfo[] {
-    const info = hello.worker as NonNullable<Hello['worker']>;
-    const name = this.uniqueName(hello.name ?? conn.id);
-    const threads = Array.from({ length: info.nthreads }, (_, i) => `${name}/${i}`);
-    const record: WorkerProcessRecord = {
-      conn,
-      name,
-      threads,
-      info,
-      lastSeen: Date.now(),
-      memory: 0,
-      bytesIn: {},
-      bytesOut: {},
-      joined: Date.now(),
-    };
-    const peers = this.workerInfos();
-    this.processes.set(conn.id, record);
-    for (const t of threads) this.threadProcess.set(t, record);
-    const added = threads.map((id) => ({
-      id,
-      process: conn.id,
-      ...(info.peerAddress !== undefined ? { peerAddress: info.peerAddress } : {}),
-    }));
+    const peers = this.workerProcesses.infos();
+    const { record, added } = this.workerProcesses.add(conn, hello);
     for (const other of this.processes.values())
       if (other !== record) this.queue(other.conn, { type: 'peers', added, removed: [] });
     this.flush();
@@ -150,16 +119,11 @@ export class Cluster {
   }
 
   removeWorkerProcess(conn: Conn, reason: 'crashed' | 'closed'): void {
-    const record = this.processes.get(conn.id);
+    const record = this.workerProcesses.remove(conn.id);
     if (record === undefined) return;
-    this.processes.delete(conn.id);
-    for (const t of record.threads) {
-      this.threadProcess.delete(t);
-      this.deadlines.clearWorker(t);
-    }
-    this.gathers.dropWorker(conn.id, (clientId, id, keys) => this.answerGather(clientId, id, keys));
-    // Scatters waiting on this process settle now (its part is simply not there).
-    for (const put of this.puts.sentTo(conn.id)) this.putDone(put);
+    for (const t of record.threads) this.deadlines.clearWorker(t);
+    // Gathers and scatters waiting on this process settle now (its part is simply not there).
+    this.data.dropProcess(conn.id);
     // Relayed fetches it was asked for come back missing; those it asked are forgotten.
     this.relays.dropProcess(conn.id, (requester, id, keys) => {
       const waiting = this.processes.get(requester);
@@ -173,29 +137,14 @@ export class Cluster {
 
   /** The worker threads the cluster knows, for a new process's peer table. */
   workerInfos(): WorkerInfo[] {
-    const out: WorkerInfo[] = [];
-    for (const p of this.processes.values()) {
-      for (const id of p.threads)
-        out.push({
-          id,
-          process: p.conn.id,
-          ...(p.info.peerAddress !== undefined ? { peerAddress: p.info.peerAddress } : {}),
-        });
-    }
-    return out;
-  }
-
-  private uniqueName(wanted: string): string {
-    const taken = new Set([...this.processes.values()].map((p) => p.name));
-    if (!taken.has(wanted)) return wanted;
-    for (let i = 1; ; i++) if (!taken.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
+    return this.workerProcesses.infos();
   }
 
   // ---- client messages ------------------------------------------------------------------------
 
   onClientMessage(conn: Conn, message: ClientMessage): void {
     // Behind a scatter in flight, a client's messages wait (they may use its data).
-    if (this.holds.queue(conn.id, message)) return;
+    if (this.data.holds.queue(conn.id, message)) return;
     switch (message.type) {
       case 'submit':
         return this.submit(conn, message);
@@ -208,21 +157,11 @@ export class Cluster {
       case 'keep':
         return this.keep(message.keys);
       case 'gather':
-        return this.gather(conn, message.id, message.keys);
+        return this.data.gather(conn, message.id, message.keys);
       case 'scatter':
-        return this.scatter(conn, message);
-      case 'module': {
-        // Modules stay for the scheduler's life: their total is capped.
-        const before = this.modules.get(message.url)?.length ?? 0;
-        if (this.moduleBytes - before + message.code.length > MAX_MODULE_BYTES)
-          throw new BaskError(
-            'ERR_PROTOCOL',
-            `task modules would exceed ${MAX_MODULE_BYTES / 1024 ** 2} MiB on this scheduler`,
-          );
-        this.moduleBytes += message.code.length - before;
-        this.modules.set(message.url, message.code);
-        return;
-      }
+        return this.data.scatter(conn, message);
+      case 'module':
+        return this.modules.put(message.url, message.code);
       case 'who-has':
         return this.reply(conn, {
           type: 'answer',
@@ -237,31 +176,10 @@ export class Cluster {
   }
 
   private submit(conn: Conn, message: Extract<ClientMessage, { type: 'submit' }>): void {
-    const g = message.graph;
-    const batch: GraphBatch = {
-      keys: g.keys,
-      specs: g.specs,
-      depStart: g.depStart,
-      depList: g.depList,
-      external: g.external,
-    };
-    const options =
-      message.options === undefined
-        ? undefined
-        : new Map<string, TaskOptions>(Object.entries(message.options));
     try {
-      this.step([
-        {
-          type: 'graph-submitted',
-          client: conn.id,
-          batch,
-          wanted: message.wanted,
-          ...(options !== undefined ? { options } : {}),
-          ...(message.defaults !== undefined ? { defaults: message.defaults } : {}),
-        },
-      ]);
+      this.step([submittedEvent(conn.id, message)]);
       this.metrics.count('submissions');
-      if (message.progress === true) this.watchers.watch(conn.id, g.keys);
+      if (message.progress === true) this.watchers.watch(conn.id, message.graph.keys);
       this.reply(conn, { type: 'submitted', id: message.id });
     } catch (error) {
       this.reply(conn, { type: 'submitted', id: message.id, error: serializeError(error) });
@@ -278,138 +196,8 @@ export class Cluster {
   }
 
   private keep(keys: readonly string[]): void {
-    const known = keys.filter((k) => this.engine.tasks.has(k));
-    if (known.length === 0) return;
-    const empty: GraphBatch = {
-      keys: [],
-      specs: [],
-      depStart: new Int32Array(1),
-      depList: new Int32Array(0),
-      external: [],
-    };
-    this.step([{ type: 'graph-submitted', client: KEEPER, batch: empty, wanted: known }]);
-  }
-
-  private gather(conn: Conn, id: number, keys: string[]): void {
-    const byProcess = new Map<WorkerProcessRecord, Map<string, string[]>>();
-    const missing: string[] = [];
-    for (const key of keys) {
-      const holder = this.engine.tasks.get(key)?.holders?.[0];
-      const process = holder === undefined ? undefined : this.threadProcess.get(holder.id);
-      if (holder === undefined || process === undefined) {
-        missing.push(key);
-        continue;
-      }
-      let threads = byProcess.get(process);
-      if (threads === undefined) byProcess.set(process, (threads = new Map<string, string[]>()));
-      let list = threads.get(holder.id);
-      if (list === undefined) threads.set(holder.id, (list = []));
-      list.push(key);
-    }
-    const gather = this.gathers.start(conn.id, id, keys, missing);
-    for (const [process, threads] of byProcess) {
-      for (const [worker, list] of threads) {
-        const gid = this.gathers.part(gather, process.conn.id, list);
-        this.queue(process.conn, {
-          type: 'gather',
-          id: gid,
-          worker,
-          keys: list,
-        } satisfies ToWorkerProcess);
-      }
-    }
-    if (this.gathers.isComplete(gather)) this.answerGather(conn.id, id, keys);
-    this.flush();
-  }
-
-  private answerGather(clientId: string, id: number, keys: string[]): void {
-    const client = this.clients.get(clientId);
-    const done = this.gathers.finish(clientId, id);
-    if (client === undefined || done === undefined) return;
-    this.metrics.count('gathers');
-    this.reply(client.conn, {
-      type: 'gathered',
-      id,
-      keys,
-      values: done.values,
-      missing: done.missing,
-    });
-  }
-
-  /**
-   * Scatter: the values go to worker processes first; only when each has acknowledged its part
-   * does the engine learn the data exists (so no task fetches data still on its way).
-   */
-  private scatter(conn: Conn, message: Extract<ClientMessage, { type: 'scatter' }>): void {
-    const threads = [...this.threadProcess].flatMap(([t, p]) =>
-      p.quarantined === undefined &&
-      (message.workers === undefined ||
-        message.workers.some((w) => t === w || t.startsWith(`${w}/`)))
-        ? [t]
-        : [],
-    );
-    if (threads.length === 0) {
-      const error = new BaskError(
-        'ERR_NO_WORKERS',
-        'No workers to scatter to: start some with `bask worker ADDRESS`',
-      );
-      this.reply(conn, { type: 'scattered', id: message.id, error: serializeError(error) });
-      return;
-    }
-    if (message.keys.length === 0) {
-      this.reply(conn, { type: 'scattered', id: message.id });
-      return;
-    }
-    const events: EngineEvent[] = [];
-    const part = this.puts.start({ conn, id: message.id, events });
-    this.holds.hold(conn.id);
-    message.keys.forEach((key, i) => {
-      const targets =
-        message.broadcast === true
-          ? threads
-          : [threads[this.scatterCount++ % threads.length] as string];
-      for (const worker of targets) {
-        const process = this.threadProcess.get(worker) as WorkerProcessRecord;
-        const id = part(process.conn.id);
-        this.queue(process.conn, {
-          type: 'put',
-          id,
-          worker,
-          keys: [key],
-          values: [message.values[i]],
-        });
-        events.push({ type: 'data-scattered', client: conn.id, key, worker, nbytes: 0 });
-      }
-    });
-    this.flush();
-  }
-
-  private putDone(id: number): void {
-    const pending = this.puts.done(id);
-    if (pending === undefined) return;
-    // Workers that left meanwhile are skipped: the engine only knows live workers.
-    this.step(
-      pending.events.filter((e) => e.type !== 'data-scattered' || this.threadProcess.has(e.worker)),
-    );
-    this.reply(pending.conn, { type: 'scattered', id: pending.id });
-    if (this.clients.has(pending.conn.id)) this.releaseHeld(pending.conn);
-  }
-
-  /** Runs a client's messages held behind its scatter; one breaking the rules closes it. */
-  private releaseHeld(conn: Conn): void {
-    this.holds.release(conn.id, (message) => {
-      try {
-        this.onClientMessage(conn, message);
-        return true;
-      } catch (error) {
-        this.holds.drop(conn.id);
-        conn.close(
-          CLOSE.invalid,
-          `invalid message: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        return false;
-      }
-    });
+    const event = keepEvent(this.engine.tasks, keys);
+    if (event !== undefined) this.step([event]);
   }
 
   /** The workers holding each key the engine knows (unknown keys are left out). */
@@ -427,11 +215,11 @@ export class Cluster {
     const workers = [...this.engine.workers.values()].map((w) => ({
       id: w.id,
       nthreads: w.nthreads,
-      host: this.threadProcess.get(w.id)?.info.host ?? w.host,
-      memory: this.threadProcess.get(w.id)?.memory ?? 0,
+      host: this.workerProcesses.ofThread(w.id)?.info.host ?? w.host,
+      memory: this.workerProcesses.ofThread(w.id)?.memory ?? 0,
       keys: w.nkeys,
     }));
-    return { workers, tasks: this.engine.countStates(), quarantined: [...this.quarantined] };
+    return { workers, tasks: this.engine.countStates(), quarantined: this.quarantine.all() };
   }
 
   /** Stops the deadline timer (the scheduler is closing). */
@@ -448,11 +236,8 @@ export class Cluster {
     switch (message.type) {
       case 'results':
         return this.results(process, message.worker, message.results);
-      case 'gathered': {
-        const done = this.gathers.received(message.id, conn.id, message.values, message.missing);
-        if (done !== undefined) this.answerGather(done.client, done.id, done.keys);
-        return;
-      }
+      case 'gathered':
+        return this.data.gathered(conn.id, message);
       case 'heartbeat':
         process.memory = message.metrics.memory;
         process.bytesIn = message.metrics.bytesIn;
@@ -461,9 +246,10 @@ export class Cluster {
         return;
       case 'relay-fetch':
       case 'relay-data':
-        return this.relay(process, message);
+        routeRelay(this.relays, this.relayIo, process, message);
+        return this.flush();
       case 'put-done':
-        return this.putDone(message.id);
+        return this.data.putDone(message.id);
       case 'thread-exit':
         if (!process.threads.includes(message.worker)) return;
         this.deadlines.clearWorker(message.worker);
@@ -486,219 +272,27 @@ export class Cluster {
             resources: process.info.resources,
           },
         ]);
-      case 'signal': {
-        // WebRTC signaling between browser workers: passed on as is, to worker processes only.
-        const target = this.processes.get(message.to);
-        if (target !== undefined && target !== process) {
-          this.queue(target.conn, { type: 'signal', from: conn.id, data: message.data });
-          this.flush();
-        }
+      case 'signal':
+        if (relaySignal(this.workerProcesses, this.outbox, process, message)) this.flush();
         return;
-      }
     }
   }
 
-  private results(
-    process: WorkerProcessRecord,
-    worker: string,
-    results: Extract<FromWorkerProcess, { type: 'results' }>['results'],
-  ): void {
+  private results(process: WorkerProcessRecord, worker: string, results: TaskResult[]): void {
     if (!process.threads.includes(worker)) return;
-    const events: EngineEvent[] = [];
-    const timed = this.deadlines.size > 0;
-    for (const r of results) {
-      const duration = (r.end - r.start) / 1000;
-      if (timed) this.deadlines.clear(worker, r.key);
-      if (r.error !== undefined)
-        events.push({ type: 'task-erred', key: r.key, worker, error: r.error, duration });
-      else if (r.missing !== undefined)
-        events.push({ type: 'task-missing-data', key: r.key, worker, missing: r.missing });
-      else {
-        if (r.hasValue === true) this.values.set(r.key, { worker, value: r.value });
-        const finished: EngineEvent = {
-          type: 'task-finished',
-          key: r.key,
-          worker,
-          nbytes: r.nbytes ?? 0,
-          duration,
-        };
-        if (r.hash !== undefined) finished.hash = r.hash;
-        events.push(finished);
-      }
-    }
+    if (this.deadlines.size > 0) for (const r of results) this.deadlines.clear(worker, r.key);
+    this.driver.queueResults(worker, results);
     this.metrics.taskResults(results);
     this.notifyWatchers(worker, results);
     this.onResults?.(worker, results);
-    this.step(events);
-  }
-
-  private relay(
-    from: WorkerProcessRecord,
-    message: Extract<FromWorkerProcess, { type: 'relay-fetch' | 'relay-data' }>,
-  ): void {
-    if (message.type === 'relay-fetch') {
-      const target = this.threadProcess.get(message.to);
-      if (target === undefined) {
-        this.queue(from.conn, {
-          type: 'relay-data',
-          id: message.id,
-          values: [],
-          missing: message.keys,
-        });
-      } else {
-        this.relays.ask(from.conn.id, message.id, target.conn.id, message.keys);
-        this.queue(target.conn, {
-          type: 'relay-fetch',
-          id: message.id,
-          from: from.conn.id,
-          worker: message.to,
-          keys: message.keys,
-          move: message.move,
-        });
-      }
-    } else {
-      // Only the process asked may answer a relayed fetch, once.
-      if (!this.relays.answer(message.to, message.id, from.conn.id)) return;
-      const target = this.processes.get(message.to);
-      if (target !== undefined)
-        this.queue(target.conn, {
-          type: 'relay-data',
-          id: message.id,
-          values: message.values,
-          missing: message.missing,
-        });
-      this.metrics.count('relayed');
-    }
-    this.flush();
+    this.step([]);
   }
 
   // ---- the engine step -----------------------------------------------------------------------
 
-  /** Feeds events to the engine and carries out its instructions. */
+  /** Feeds events to the engine and carries out its instructions (the driver's drain). */
   step(events: EngineEvent[]): void {
-    for (const e of events) this.events.push(e);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.events.length > 0) {
-        const batch = this.events;
-        this.events = [];
-        const instructions = this.engine.handleMany(batch);
-        this.apply(instructions);
-        this.onStep?.(instructions, batch);
-      }
-    } finally {
-      this.draining = false;
-      this.values.clear();
-    }
-    this.flush();
-  }
-
-  private apply(instructions: Instruction[]): void {
-    const runs = new Map<string, WireTask[]>();
-    for (const ins of instructions) {
-      switch (ins.type) {
-        case 'execute': {
-          const spec = ins.spec as WireSpec;
-          const task: WireTask = {
-            key: ins.key,
-            fn: spec.fn,
-            args: spec.args,
-            marked: spec.marked,
-            fetch: ins.fetch,
-            report: ins.report ? 1 : 0,
-            ...(ins.hash === true ? { hash: 1 as const } : {}),
-          };
-          if (ins.timeout !== undefined) this.deadlines.add(ins.worker, ins.key, ins.timeout);
-          let list = runs.get(ins.worker);
-          if (list === undefined) runs.set(ins.worker, (list = []));
-          list.push(task);
-          break;
-        }
-        case 'free-keys':
-        case 'cancel-task': {
-          const process = this.threadProcess.get(ins.worker);
-          if (process === undefined) break;
-          const keys = ins.type === 'free-keys' ? ins.keys : [ins.key];
-          if (ins.type === 'cancel-task') this.deadlines.clear(ins.worker, ins.key);
-          this.queue(process.conn, {
-            type: ins.type === 'free-keys' ? 'free' : 'cancel',
-            worker: ins.worker,
-            keys,
-          });
-          break;
-        }
-        case 'report':
-          this.report(ins);
-          break;
-        case 'quarantine':
-          this.markQuarantined(ins);
-          break;
-      }
-    }
-    for (const [worker, tasks] of runs) {
-      const process = this.threadProcess.get(worker);
-      if (process !== undefined) this.queue(process.conn, { type: 'run', worker, tasks });
-      this.metrics.count('tasksSent', tasks.length);
-    }
-  }
-
-  private report(ins: Extract<Instruction, { type: 'report' }>): void {
-    if (ins.client === KEEPER) {
-      if (ins.state !== 'lost')
-        this.events.push({ type: 'keys-released', client: KEEPER, keys: [ins.key] });
-      return;
-    }
-    const client = this.clients.get(ins.client);
-    if (client === undefined) return;
-    if (ins.state === 'erred') {
-      this.queue(client.conn, {
-        type: 'report',
-        key: ins.key,
-        state: 'erred',
-        error: asSerialized(ins.error),
-        blame: ins.blame,
-      });
-    } else if (ins.state === 'lost') {
-      this.queue(client.conn, { type: 'report', key: ins.key, state: 'lost' });
-    } else {
-      const message: ToClient & { value?: unknown; hasValue?: boolean } = {
-        type: 'report',
-        key: ins.key,
-        state: 'memory',
-        nbytes: ins.nbytes,
-      };
-      // Only the holder's own value: a replica that lost the vote sent one too.
-      const sent = this.values.get(ins.key);
-      if (sent !== undefined && sent.worker === ins.worker) {
-        message.value = sent.value;
-        message.hasValue = true;
-      }
-      this.queue(client.conn, message);
-    }
-  }
-
-  // ---- untrusted workers ------------------------------------------------------------------------
-
-  private markQuarantined(ins: Extract<Instruction, { type: 'quarantine' }>): void {
-    for (const w of ins.workers) this.deadlines.clearWorker(w);
-    const process = this.processes.get(ins.host);
-    const name = process?.name ?? ins.host;
-    const since = Date.now();
-    if (process !== undefined) process.quarantined = { key: ins.key, reason: ins.reason, since };
-    this.quarantined.push({
-      name,
-      host: process?.info.host ?? ins.host,
-      workers: ins.workers,
-      key: ins.key,
-      reason: ins.reason,
-      since,
-    });
-    if (this.quarantined.length > MAX_QUARANTINED) this.quarantined.shift();
-    this.log(
-      `bask scheduler: quarantined worker '${name}' (${ins.host}): ${ins.reason}; ` +
-        'it gets no more tasks (restart it to clear this)',
-    );
+    this.driver.submit(events);
   }
 
   /** Runs past their timeouts: the engine moves them; their stuck threads are replaced. */
@@ -709,7 +303,7 @@ export class Cluster {
       worker: e.worker,
     }));
     for (const worker of new Set(expired.map((e) => e.worker))) {
-      const process = this.threadProcess.get(worker);
+      const process = this.workerProcesses.ofThread(worker);
       if (process === undefined) continue;
       this.deadlines.clearWorker(worker);
       const late = expired.find((e) => e.worker === worker) as Expired;
@@ -733,27 +327,11 @@ export class Cluster {
 
   /** Queues a message for a connection (sent at the next flush, in order). */
   queue(conn: Conn, message: unknown): void {
-    let list = this.outbox.get(conn);
-    if (list === undefined) this.outbox.set(conn, (list = []));
-    list.push(message);
+    this.outbox.queue(conn, message);
   }
 
   /** Sends everything queued, one frame per message, in order per connection. */
   flush(): void {
-    if (this.draining || this.outbox.size === 0) return;
-    for (const [conn, messages] of this.outbox) for (const m of messages) conn.send(m);
-    this.outbox.clear();
+    if (!this.driver.isDraining) this.outbox.flush();
   }
-}
-
-function asSerialized(error: unknown): SerializedError {
-  if (
-    error !== null &&
-    typeof error === 'object' &&
-    typeof (error as SerializedError).message === 'string' &&
-    !(error instanceof Error)
-  ) {
-    return error as SerializedError;
-  }
-  return serializeError(error);
 }

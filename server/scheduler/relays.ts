@@ -4,6 +4,10 @@
  * asked may answer, and only once; a process that leaves settles what it was asked (as missing)
  * and its own requests are forgotten.
  */
+import type { FromWorkerProcess } from '../../src/wire/protocol.js';
+import type { Metrics } from './metrics.js';
+import type { Outbox } from './outbox.js';
+import type { WorkerProcesses, WorkerProcessRecord } from './processes.js';
 
 interface Asked {
   target: string;
@@ -48,5 +52,57 @@ export class Relays {
       }
       if (mine.size === 0) this.open.delete(requester);
     }
+  }
+}
+
+/** What routing relayed fetches reaches of the cluster. */
+export interface RelayIo {
+  readonly processes: WorkerProcesses;
+  readonly outbox: Outbox;
+  readonly metrics: Metrics;
+}
+
+/**
+ * Routes a relayed fetch (to the process holding the thread asked; missing when none does) or
+ * its answer (back to the requester, only from the process asked, once).
+ */
+export function routeRelay(
+  relays: Relays,
+  io: RelayIo,
+  from: WorkerProcessRecord,
+  message: Extract<FromWorkerProcess, { type: 'relay-fetch' | 'relay-data' }>,
+): void {
+  if (message.type === 'relay-fetch') {
+    const target = io.processes.ofThread(message.to);
+    if (target === undefined) {
+      io.outbox.queue(from.conn, {
+        type: 'relay-data',
+        id: message.id,
+        values: [],
+        missing: message.keys,
+      });
+    } else {
+      relays.ask(from.conn.id, message.id, target.conn.id, message.keys);
+      io.outbox.queue(target.conn, {
+        type: 'relay-fetch',
+        id: message.id,
+        from: from.conn.id,
+        worker: message.to,
+        keys: message.keys,
+        move: message.move,
+      });
+    }
+  } else {
+    // Only the process asked may answer a relayed fetch, once.
+    if (!relays.answer(message.to, message.id, from.conn.id)) return;
+    const target = io.processes.byConn.get(message.to);
+    if (target !== undefined)
+      io.outbox.queue(target.conn, {
+        type: 'relay-data',
+        id: message.id,
+        values: message.values,
+        missing: message.missing,
+      });
+    io.metrics.count('relayed');
   }
 }

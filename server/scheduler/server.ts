@@ -42,36 +42,10 @@ import {
 } from './guard.js';
 import { handleHttp, type HttpContext } from './http.js';
 import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
+import { closeServer, listen } from './listen.js';
+import { checkOptions, type SchedulerOptions } from './options.js';
 
-/** Options of a scheduler server. */
-export interface SchedulerOptions {
-  /** WebSocket port (default 8786; 0 picks a free one). */
-  port?: number;
-  /** HTTP dashboard port (default 8787; 0 picks a free one). */
-  dashboardPort?: number;
-  /** Interface to bind (default 127.0.0.1). */
-  host?: string;
-  /** Secret clients (and dashboards) must present; without one, only this machine's clients. */
-  clientToken?: string;
-  /** Secret worker processes and tabs must present; without one, only this machine's workers. */
-  workerToken?: string;
-  /** Browser origins allowed besides the scheduler's own pages and localhost ('*' for any). */
-  allowOrigins?: readonly string[];
-  /** Serve wss:// and https:// with this certificate and key (PEM). */
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  /** How often worker processes must be heard from (ms, default 500). */
-  heartbeatInterval?: number;
-  /** A worker silent this long is removed (ms, default 10000; the scheduler's own stalls do not count). */
-  heartbeatTimeout?: number;
-  /** Largest message accepted (bytes, default 512 MiB); larger ones close with 1009. */
-  maxMessageBytes?: number;
-  /** Per-connection budgets of messages and bytes per second. */
-  rateLimits?: Partial<RateLimits>;
-  /** A folder of static files served at `/` (the demo). */
-  staticRoot?: string;
-  /** Where refusals and closures are logged (default: stderr, at most 20 lines a second). */
-  log?: (line: string) => void;
-}
+export type { SchedulerOptions } from './options.js';
 
 const HELLO_TIMEOUT_MS = 5000;
 /** A hello is small: anything bigger before it is refused unread. */
@@ -430,52 +404,4 @@ export class SchedulerServer {
     }, interval);
     this.heartbeat.unref();
   }
-}
-
-function checkOptions(options: SchedulerOptions): void {
-  for (const [name, token] of [
-    ['clientToken', options.clientToken],
-    ['workerToken', options.workerToken],
-  ] as const) {
-    if (token !== undefined && (typeof token !== 'string' || token === ''))
-      throw new BaskError(
-        'ERR_INVALID_ARGUMENT',
-        `${name}: a token must be a non-empty string (got ${typeof token === 'string' ? 'an empty one' : typeof token})`,
-      );
-  }
-  if (options.clientToken !== undefined && options.clientToken === options.workerToken)
-    throw new BaskError(
-      'ERR_INVALID_ARGUMENT',
-      'The client and worker tokens must differ: a worker token must never allow submitting work',
-    );
-  for (const origin of options.allowOrigins ?? []) {
-    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
-      throw new BaskError(
-        'ERR_INVALID_ARGUMENT',
-        `allowOrigins: '${origin}' is not an origin: give scheme://host[:port] with no path, or '*'`,
-      );
-  }
-}
-
-function listen(server: HttpServer, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new BaskError(
-              'ERR_ADDRESS_IN_USE',
-              `Port ${port} on ${host} is in use: pick another with --port/--dashboard-port (0 for any free port)`,
-            )
-          : error,
-      );
-    });
-    server.listen(port, host, () => resolve());
-  });
-}
-
-function closeServer(server: HttpServer): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -292,3 +292,28 @@ function fits(
     return false;
   return isAllowed(task, worker, workers);
 }
+
+/** Where scattered values go: per key, its target workers; and the round-robin cursor after. */
+export interface ScatterPlacement<W> {
+  readonly targets: (readonly W[])[];
+  readonly next: number;
+}
+
+/**
+ * Places `count` scattered values on `workers`: every worker gets each value when
+ * broadcasting, otherwise round robin from `cursor` (callers keep `next` so successive
+ * scatters keep spreading). `workers` must not be empty.
+ */
+export function placeScatter<W>(
+  count: number,
+  workers: readonly W[],
+  broadcast: boolean,
+  cursor: number,
+): ScatterPlacement<W> {
+  const targets: (readonly W[])[] = [];
+  let next = cursor;
+  for (let i = 0; i < count; i++) {
+    targets.push(broadcast ? workers : [workers[next++ % workers.length] as W]);
+  }
+  return { targets, next };
+}

@@ -9,7 +9,8 @@
  * hears of it.
  */
 import type { BaseEngine } from '../engine/base.js';
-import type { EngineEvent, Instruction } from '../engine/types.js';
+import { groupByHolder, type Driver, type Report as ReportInstruction } from '../engine/driver.js';
+import { placeScatter } from '../engine/policy.js';
 import { taskFailed } from '../errors.js';
 import { CloneEncoder } from '../wire/clone.js';
 import type { TaskResult, ToWorker } from '../wire/pool-protocol.js';
@@ -18,25 +19,17 @@ import { sizeof } from '../worker/sizeof.js';
 import type { BackendEvents, Report } from './backend.js';
 import type { WorkerHandle } from './worker-handle.js';
 
-type ReportInstruction = Extract<Instruction, { type: 'report' }>;
-
-/** What sessions reach of their pool (given by the pool, which owns all of it). */
-export interface SessionPool {
-  readonly engine: BaseEngine;
-  readonly workers: ReadonlyMap<string, WorkerHandle>;
-  /** Values that came with this step's completions. */
-  readonly values: ReadonlyMap<string, unknown>;
-  readonly stats: { gathers: number };
-  /** Queues events for the engine; `submit` runs it. */
-  queue(event: EngineEvent): void;
-  submit(events: EngineEvent[]): void;
-}
-
 /** A pool's sessions' operations; one per pool, made by its first `openSession`. */
 export class PoolSessions {
   private scatterCount = 0;
 
-  constructor(private readonly pool: SessionPool) {}
+  constructor(
+    /** The pool's driver: its engine, its queue, this drain's values. */
+    private readonly driver: Driver<BaseEngine>,
+    /** The pool's live workers. */
+    private readonly workers: ReadonlyMap<string, WorkerHandle>,
+    private readonly stats: { gathers: number },
+  ) {}
 
   /** An engine report as a session's client reads it. */
   report(ins: ReportInstruction): Report {
@@ -45,14 +38,13 @@ export class PoolSessions {
       return { key: ins.key, state: 'erred', error, blame: ins.blame };
     }
     if (ins.state === 'lost') return { key: ins.key, state: 'lost' };
-    const { values } = this.pool;
-    const hasValue = values.has(ins.key);
+    const sent = this.driver.sentValue(ins.key, ins.worker);
     return {
       key: ins.key,
       state: 'memory',
       nbytes: ins.nbytes,
-      value: values.get(ins.key),
-      hasValue,
+      value: sent?.value,
+      hasValue: sent !== undefined,
     };
   }
 
@@ -70,19 +62,12 @@ export class PoolSessions {
 
   /** Values of keys in memory, gathered from the workers holding them. */
   async gather(keys: readonly string[]): Promise<Map<string, unknown>> {
-    const byWorker = new Map<WorkerHandle, string[]>();
-    for (const key of keys) {
-      const holder = this.pool.engine.tasks.get(key)?.holders?.[0];
-      const handle = holder === undefined ? undefined : this.pool.workers.get(holder.id);
-      if (handle === undefined) continue;
-      const list = byWorker.get(handle);
-      if (list === undefined) byWorker.set(handle, [key]);
-      else list.push(key);
-    }
+    const { groups } = groupByHolder(this.driver.engine.tasks, keys, (w) => this.workers.has(w));
     const out = new Map<string, unknown>();
     await Promise.all(
-      [...byWorker].map(async ([handle, list]) => {
-        this.pool.stats.gathers++;
+      [...groups].map(async ([worker, list]) => {
+        const handle = this.workers.get(worker) as WorkerHandle;
+        this.stats.gathers++;
         const values = await handle.gather(list, false).catch(() => new Map<string, unknown>());
         for (const [k, v] of values) out.set(k, v);
       }),
@@ -98,13 +83,12 @@ export class PoolSessions {
     values: readonly unknown[],
     broadcast: boolean,
   ): void {
+    const { targets, next } = placeScatter(keys.length, handles, broadcast, this.scatterCount);
+    this.scatterCount = next;
     keys.forEach((key, i) => {
-      const targets = broadcast
-        ? handles
-        : [handles[this.scatterCount++ % handles.length] as WorkerHandle];
-      for (const h of targets) {
+      for (const h of targets[i] as readonly WorkerHandle[]) {
         put(h, [key], [values[i]]);
-        this.pool.queue({
+        this.driver.queue({
           type: 'data-scattered',
           client,
           key,
@@ -113,7 +97,7 @@ export class PoolSessions {
         });
       }
     });
-    this.pool.submit([]);
+    this.driver.submit([]);
   }
 }
 

@@ -1,26 +1,25 @@
 /**
  * The worker pool: the engine driven with N workers (worker_threads in Node, Web Workers in
  * browsers). `Pool` is the API: one-shot runs for `get`/`compute` (with abort and per-task
- * timeouts), long-lived sessions for `Client.local`, stats; the machinery (workers, engine
- * loop, messages) is in pool-base.ts.
+ * timeouts), long-lived sessions for `Client.local`, stats. It composes the machinery: the
+ * engine's driver and what it does with workers (pool-adapter.ts), the workers themselves
+ * (pool-workers.ts).
  *
- * Policies: one engine for the pool's life (concurrent computations share workers and equal
- * keys); results a client wants travel back with their completion (moved, not copied, on their
- * last use); nothing is left hanging on close, abort, timeout or crash; idle workers do not
- * keep a Node process alive. Sessions' heavier operations (pool-sessions.ts) load with the
- * first session.
+ * Policies: nothing is left hanging on close, abort, timeout or crash; idle workers do not
+ * keep a Node process alive; a task past its timeout fails with ERR_TIMEOUT and its worker is
+ * replaced.
  */
 import { checkNumWorkers } from '../config.js';
-import { abortedError, BaskError, taskFailed } from '../errors.js';
+import { abortedError, BaskError } from '../errors.js';
 import { prepareGraph } from '../graph/prepare.js';
-import type { EngineEvent, Instruction } from '../engine/types.js';
+import type { EngineEvent } from '../engine/types.js';
 import { now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
-import type { TaskResult, WorkerStats } from '../wire/pool-protocol.js';
+import type { WorkerStats } from '../wire/pool-protocol.js';
 import type { BackendEvents, ClusterInfo } from './backend.js';
 import { Computation } from './computation.js';
-import { PoolBase } from './pool-base.js';
-import type { PoolSessions } from './pool-sessions.js';
+import { PoolAdapter, type PoolStats } from './pool-adapter.js';
+import { PoolWorkers } from './pool-workers.js';
 import type { PoolRuntime, PoolWorkerFactory } from './runtime.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -90,17 +89,37 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 /** A pool of workers behind the engine; a `Scheduler` for `get`/`compute`. */
-export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
+export class Pool implements Scheduler, AsyncDisposable {
   readonly schedulerName = 'threads';
+  /** How many workers the pool keeps running. */
+  readonly numWorkers: number;
+  private readonly core: PoolAdapter;
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** Loaded by the first `openSession`: every session operation comes after one. */
-  private sessionOps: PoolSessions | undefined;
+  private nextClient = 0;
 
   constructor(options: PoolOptions = {}) {
     const runtime = withWorker(options.runtime ?? getPoolRuntime(), options.worker);
     const n = options.numWorkers ?? runtime.cores();
     checkNumWorkers(n, 'numWorkers');
-    super(runtime, n, options.name ?? 'threads');
+    this.numWorkers = n;
+    const prefix = options.name ?? 'threads';
+    this.core = new PoolAdapter(
+      (events) => new PoolWorkers(runtime, n, prefix, events),
+      () => this.watchTimeouts(),
+    );
+  }
+
+  /** Counters for tests and diagnostics. */
+  get stats(): PoolStats {
+    return this.core.stats;
+  }
+
+  private get workers(): ReadonlyMap<string, WorkerHandle> {
+    return this.core.pool.workers;
+  }
+
+  private get closed(): boolean {
+    return this.core.pool.isClosed;
   }
 
   /** What each live worker did (tests and diagnostics). */
@@ -121,7 +140,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? true });
     const signal = request.signal;
-    await abortable(this.start(), signal);
+    await abortable(this.core.pool.start(), signal);
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
     const client = `run-${this.nextClient++}`;
@@ -133,80 +152,39 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
       request.timeout,
       this.schedulerName,
     );
-    this.runs.set(client, comp);
-    this.setActive(true);
+    this.core.addRun(comp);
     const onAbort = (): void => {
       comp.abort(signal?.reason);
-      this.endRun(comp);
+      this.core.endRun(comp);
     };
     if (signal?.aborted === true) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     if (request.timeout !== undefined) this.watchTimeouts();
     try {
-      this.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
+      this.core.driver.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
       return await comp.promise;
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      this.endRun(comp);
+      this.core.endRun(comp);
     }
   }
 
   /** Stops every worker; running computations reject with ERR_POOL_CLOSED. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    for (const comp of this.runs.values())
+    const { runs, sessions } = this.core;
+    for (const comp of runs.values())
       comp.fail(new BaskError('ERR_POOL_CLOSED', 'The pool was closed during the computation'));
-    for (const session of this.sessions.values())
+    for (const session of sessions.values())
       session.closed(new BaskError('ERR_POOL_CLOSED', 'The pool was closed'));
-    this.sessions.clear();
-    this.runs.clear();
+    sessions.clear();
+    runs.clear();
     if (this.timer !== undefined) clearInterval(this.timer);
-    for (const h of this.workers.values())
-      this.retire(h, new BaskError('ERR_POOL_CLOSED', 'pool closed'));
-    this.workers.clear();
-    await this.starting?.catch(() => undefined);
+    await this.core.pool.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  protected report(ins: Extract<Instruction, { type: 'report' }>): void {
-    const session = this.sessions.get(ins.client);
-    if (session !== undefined) {
-      session.report(this.loadedSessionOps().report(ins));
-      return;
-    }
-    const comp = this.runs.get(ins.client);
-    if (comp === undefined || comp.settled) return;
-    if (ins.state === 'erred') {
-      comp.fail(taskFailed(ins.blame, ins.error));
-      this.endRun(comp);
-      return;
-    }
-    if (ins.state === 'lost') return;
-    if (this.values.has(ins.key)) {
-      this.stats.valuesReturned++;
-      this.deliver(comp, ins.key, this.values.get(ins.key));
-      return;
-    }
-    const handle = this.workers.get(ins.worker);
-    this.stats.gathers++;
-    handle?.gather([ins.key], false).then(
-      (values) => {
-        if (values.has(ins.key)) this.deliver(comp, ins.key, values.get(ins.key));
-      },
-      // The holder died: the engine recomputes the key and reports it again.
-      () => undefined,
-    );
-  }
-
-  private deliver(comp: Computation, key: string, value: unknown): void {
-    comp.deliver(key, value);
-    this.events.push({ type: 'keys-released', client: comp.client, keys: [key] });
-    if (comp.settled) this.endRun(comp);
-    else if (!this.draining) this.submit([]);
   }
 
   // ---- sessions: long-lived clients (the futures API of Client.local) ----------------------
@@ -215,37 +193,37 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   async openSession(events: BackendEvents): Promise<string> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
-    await Promise.all([this.start(), this.loadSessionOps()]);
+    await Promise.all([this.core.pool.start(), this.core.loadSessionOps()]);
     const client = `session-${this.nextClient++}`;
-    this.sessions.set(client, events);
-    this.setActive(true);
+    this.core.sessions.set(client, events);
+    this.core.pool.setActive(true);
     return client;
   }
 
   /** Feeds a session's request to the engine. */
   sessionEvent(event: EngineEvent): void {
-    this.submit([event]);
+    this.core.driver.submit([event]);
   }
 
   /** Workers and task states, for `client.info()`. */
   info(): ClusterInfo {
-    const workers = [...this.engine.workers.values()].map((w) => ({
+    const workers = [...this.core.engine.workers.values()].map((w) => ({
       id: w.id,
       nthreads: w.nthreads,
       host: w.host,
       keys: w.nkeys,
     }));
-    return { workers, tasks: this.engine.countStates() };
+    return { workers, tasks: this.core.engine.countStates() };
   }
 
   /** Whether the engine knows a key (for futures passed as arguments). */
   knows(key: string): boolean {
-    return this.engine.tasks.has(key);
+    return this.core.engine.tasks.has(key);
   }
 
   /** Values of keys in memory, gathered from the workers holding them. */
   async gatherKeys(keys: readonly string[]): Promise<Map<string, unknown>> {
-    return (await this.loadSessionOps()).gather(keys);
+    return (await this.core.loadSessionOps()).gather(keys);
   }
 
   /** Places values on workers (round robin, or every worker when broadcasting). */
@@ -258,56 +236,17 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     const handles = [...this.workers.values()];
     if (handles.length === 0)
       throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
-    this.loadedSessionOps().scatter(client, handles, keys, values, broadcast);
+    this.core.loadedSessionOps().scatter(client, handles, keys, values, broadcast);
   }
 
   /** Ends a session: its keys are released. */
   closeSession(client: string): void {
-    if (!this.sessions.delete(client)) return;
-    this.submit([{ type: 'client-removed', client }]);
-    if (this.runs.size === 0 && this.sessions.size === 0) this.setActive(false);
-  }
-
-  protected sessionTaskEvents(worker: string, results: readonly TaskResult[]): void {
-    this.sessionOps?.taskEvents(this.sessions.values(), worker, results);
-  }
-
-  /** The session operations: `openSession` loaded them before any session could call for them. */
-  private loadedSessionOps(): PoolSessions {
-    if (this.sessionOps === undefined)
-      throw new BaskError('ERR_INVALID_ARGUMENT', 'No session was opened on this pool');
-    return this.sessionOps;
-  }
-
-  private async loadSessionOps(): Promise<PoolSessions> {
-    if (this.sessionOps === undefined) {
-      const { PoolSessions } = await import('./pool-sessions.js');
-      this.sessionOps ??= new PoolSessions({
-        engine: this.engine,
-        workers: this.workers,
-        values: this.values,
-        stats: this.stats,
-        queue: (event) => this.events.push(event),
-        submit: (events) => this.submit(events),
-      });
-    }
-    return this.sessionOps;
-  }
-
-  private endRun(comp: Computation): void {
-    if (this.runs.get(comp.client) !== comp) return;
-    this.runs.delete(comp.client);
-    this.submit([{ type: 'client-removed', client: comp.client }]);
-    if (this.runs.size === 0 && this.sessions.size === 0) this.setActive(false);
+    if (!this.core.sessions.delete(client)) return;
+    this.core.driver.submit([{ type: 'client-removed', client }]);
+    this.core.idleWhenDone();
   }
 
   // ---- timeouts -----------------------------------------------------------------------------
-
-  /** A task with its own `timeout` (Client.local's submit) starts the watch too. */
-  protected override dispatch(ins: Extract<Instruction, { type: 'execute' }>, t: number): void {
-    super.dispatch(ins, t);
-    if (ins.timeout !== undefined) this.watchTimeouts();
-  }
 
   private watchTimeouts(): void {
     if (this.timer !== undefined) return;
@@ -318,12 +257,13 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   private checkTimeouts(): void {
     const t = now();
     let anyLimit = false;
+    const runs = this.core.runs;
     for (const h of [...this.workers.values()]) {
       const key = h.running();
       if (key === undefined) continue;
-      let limit = this.engine.tasks.get(key)?.options?.timeout;
+      let limit = this.core.engine.tasks.get(key)?.options?.timeout;
       if (limit !== undefined) anyLimit = true;
-      for (const comp of this.runs.values()) {
+      for (const comp of runs.values()) {
         if (comp.timeout === undefined) continue;
         anyLimit = true;
         if (comp.keys.has(key)) limit = Math.min(limit ?? Infinity, comp.timeout);
@@ -332,7 +272,7 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
     }
     if (
       !anyLimit &&
-      ![...this.runs.values()].some((c) => c.timeout !== undefined) &&
+      ![...runs.values()].some((c) => c.timeout !== undefined) &&
       this.timer !== undefined
     ) {
       clearInterval(this.timer);
@@ -341,17 +281,19 @@ export class Pool extends PoolBase implements Scheduler, AsyncDisposable {
   }
 
   private timeOut(handle: WorkerHandle, key: string, limit: number): void {
-    this.workers.delete(handle.id);
-    this.retire(handle, new BaskError('ERR_TIMEOUT', `worker stopped: task '${key}' timed out`));
+    this.core.pool.stop(
+      handle,
+      new BaskError('ERR_TIMEOUT', `worker stopped: task '${key}' timed out`),
+    );
     const error = new BaskError(
       'ERR_TIMEOUT',
       `Task '${key}' ran longer than its ${limit} ms timeout; its worker was stopped`,
       { key },
     );
-    this.submit([
+    this.core.driver.submit([
       { type: 'task-erred', key, worker: handle.id, error },
       { type: 'worker-removed', worker: handle.id, reason: 'closed' },
     ]);
-    this.spawnWorker().catch(() => undefined);
+    this.core.pool.spawn().catch(() => undefined);
   }
 }

@@ -6,8 +6,8 @@
  *
  * To keep pages responsive, a long run yields to the event loop about every 50 ms.
  */
+import { Driver, type DriverAdapter, type Execute, type Report } from '../engine/driver.js';
 import { Engine } from '../engine/engine.js';
-import type { Instruction } from '../engine/types.js';
 import { abortedError, BaskError, taskFailed } from '../errors.js';
 import { prepareGraph } from '../graph/prepare.js';
 import { emit, now, type Callbacks } from '../hooks.js';
@@ -18,8 +18,6 @@ const WORKER = 'sync';
 const CLIENT = 'sync-client';
 const YIELD_EVERY_MS = 50;
 
-type Execute = Extract<Instruction, { type: 'execute' }>;
-
 /** The sync scheduler (Dask's `scheduler='sync'`). */
 export class SyncScheduler implements Scheduler {
   readonly schedulerName = 'sync';
@@ -28,10 +26,10 @@ export class SyncScheduler implements Scheduler {
     const hooks = request.callbacks;
     const started = now();
     // The batch is handed to the engine and not kept: its arrays can go once the records exist.
-    const { engine, instructions, ntasks } = submit(request);
+    const { driver, inline, ntasks } = submit(request);
     emit(hooks, 'start', { scheduler: 'sync', ntasks, keys: request.keys, time: started });
     try {
-      const results = await runEngine(engine, instructions, request, hooks);
+      const results = await runInline(driver, inline, request, hooks);
       emit(hooks, 'finish', { scheduler: 'sync', time: now(), elapsed: now() - started });
       return results;
     } catch (error) {
@@ -41,37 +39,66 @@ export class SyncScheduler implements Scheduler {
   }
 }
 
+/** The inline worker as the driver's adapter: one store, the next task, the results. */
+class InlineWorker implements DriverAdapter {
+  readonly store = new Map<string, unknown>();
+  readonly results = new Map<string, unknown>();
+  /** The task to run next (the engine, in exact mode, sends one at a time). */
+  next: Execute | undefined = undefined;
+  /** The first error the engine reported. */
+  failure: { error: unknown } | undefined = undefined;
+
+  execute(ins: Execute): void {
+    this.next = ins;
+  }
+
+  freeKeys(ins: { keys: readonly string[] }): void {
+    for (const key of ins.keys) this.store.delete(key);
+  }
+
+  cancelTask(): void {
+    // One task at a time, run to completion: there is never one to cancel.
+  }
+
+  report(ins: Report): void {
+    if (ins.state === 'memory') this.results.set(ins.key, this.store.get(ins.key));
+    else if (ins.state === 'erred') this.failure ??= { error: ins.error };
+  }
+
+  /** The next task, taken; throws the engine's reported error first. */
+  take(): Execute | undefined {
+    if (this.failure !== undefined) throw this.failure.error;
+    const next = this.next;
+    this.next = undefined;
+    return next;
+  }
+}
+
 function submit(request: RunRequest): {
-  engine: Engine;
-  instructions: Instruction[];
+  driver: Driver<Engine>;
+  inline: InlineWorker;
   ntasks: number;
 } {
   const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? false });
-  const engine = new Engine({ policy: { exact: true } });
-  engine.handle({ type: 'worker-added', worker: WORKER, nthreads: 1 });
-  const instructions = engine.handle({
-    type: 'graph-submitted',
-    client: CLIENT,
-    batch,
-    wanted: request.keys,
-  });
-  return { engine, instructions, ntasks: batch.keys.length };
+  const inline = new InlineWorker();
+  const driver = new Driver(new Engine({ policy: { exact: true } }), inline);
+  driver.submit([{ type: 'worker-added', worker: WORKER, nthreads: 1 }]);
+  driver.submit([{ type: 'graph-submitted', client: CLIENT, batch, wanted: request.keys }]);
+  return { driver, inline, ntasks: batch.keys.length };
 }
 
-async function runEngine(
-  engine: Engine,
-  first: Instruction[],
+async function runInline(
+  driver: Driver<Engine>,
+  inline: InlineWorker,
   request: RunRequest,
   hooks: readonly Callbacks[],
 ): Promise<Map<string, unknown>> {
-  const store = new Map<string, unknown>();
-  const results = new Map<string, unknown>();
+  const { store, results } = inline;
   const timed = hooks.length > 0;
   const signal = request.signal;
-  let instructions = first;
   let sliceStart = performance.now();
   for (;;) {
-    const next = carryOut(instructions, store, results);
+    const next = inline.take();
     if (next === undefined) break;
     if (signal?.aborted === true) throw abortError(signal);
     const start = timed ? now() : 0;
@@ -88,13 +115,15 @@ async function runEngine(
     store.set(next.key, value);
     const end = timed ? now() : 0;
     if (timed) endHook(hooks, next.key, start);
-    instructions = engine.handle({
-      type: 'task-finished',
-      key: next.key,
-      worker: WORKER,
-      nbytes: 0,
-      duration: (end - start) / 1000,
-    });
+    driver.submit([
+      {
+        type: 'task-finished',
+        key: next.key,
+        worker: WORKER,
+        nbytes: 0,
+        duration: (end - start) / 1000,
+      },
+    ]);
     // Checked after every task: a run of slow tasks must not hold the page for long either.
     if (performance.now() - sliceStart > YIELD_EVERY_MS) {
       await yieldToEventLoop();
@@ -106,33 +135,6 @@ async function runEngine(
       throw new BaskError('ERR_MISSING_KEY', `No result for '${key}'`, { key });
   }
   return results;
-}
-
-/** Applies frees and reports; returns the one task to run next, if any. */
-function carryOut(
-  instructions: Instruction[],
-  store: Map<string, unknown>,
-  results: Map<string, unknown>,
-): Execute | undefined {
-  let next: Execute | undefined;
-  for (let i = 0; i < instructions.length; i++) {
-    const ins = instructions[i] as Instruction;
-    switch (ins.type) {
-      case 'execute':
-        next = ins;
-        break;
-      case 'free-keys':
-        for (const key of ins.keys) store.delete(key);
-        break;
-      case 'report':
-        if (ins.state === 'memory') results.set(ins.key, store.get(ins.key));
-        else if (ins.state === 'erred') throw ins.error;
-        break;
-      default:
-        break;
-    }
-  }
-  return next;
 }
 
 function endHook(hooks: readonly Callbacks[], key: string, start: number, error?: unknown): void {

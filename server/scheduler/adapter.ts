@@ -1,0 +1,155 @@
+/**
+ * The cluster's adapter to the driver shell (src/engine/driver.ts): the engine's instructions
+ * become messages to worker processes and clients. Tasks for a thread are batched into one
+ * `run` message per step; frees and cancels go out as they come; reports carry the value the
+ * holder sent with its completion, when it sent one; a quarantine is recorded and logged.
+ *
+ * Values stay opaque here: task specs and results travel as encoded by the sender (markers
+ * for refs and registered types), so the scheduler never runs or imports user code.
+ *
+ * Invariants: a run's deadline starts when its task is sent (deadlines.ts); messages queued
+ * during a drain are flushed once it is over (outbox.ts).
+ */
+import {
+  Driver,
+  type CancelTask,
+  type DriverAdapter,
+  type Execute,
+  type FreeKeys,
+  type Quarantine,
+  type Report,
+} from '../../src/engine/driver.js';
+import type { Engine } from '../../src/engine/engine.js';
+import type { EngineEvent, Instruction } from '../../src/engine/types.js';
+import { serializeError, type SerializedError } from '../../src/errors.js';
+import type { WireTask } from '../../src/wire/pool-protocol.js';
+import type { ToClient, WireSpec } from '../../src/wire/protocol.js';
+import type { Deadlines } from './deadlines.js';
+import type { Metrics } from './metrics.js';
+import type { Conn, Outbox } from './outbox.js';
+import type { WorkerProcesses } from './processes.js';
+import type { QuarantineRegistry } from './quarantine.js';
+
+/** The client the scheduler itself wants keys for (`keep`): released as soon as reported. */
+export const KEEPER = '\u0000keeper';
+
+/** What the adapter reaches of the cluster (all of it owned by the cluster). */
+export interface ClusterIo {
+  readonly processes: WorkerProcesses;
+  readonly clients: ReadonlyMap<string, { conn: Conn }>;
+  readonly outbox: Outbox;
+  readonly deadlines: Deadlines;
+  readonly metrics: Metrics;
+  readonly quarantine: QuarantineRegistry;
+  /** Where an operator hears of a quarantine. */
+  log(line: string): void;
+  /** After each engine step (dashboards listen). */
+  stepped(instructions: readonly Instruction[], events: readonly EngineEvent[]): void;
+}
+
+/** Carries out the cluster engine's instructions. */
+export class ClusterAdapter implements DriverAdapter {
+  readonly driver: Driver<Engine>;
+  /** This step's tasks by thread. */
+  private runs = new Map<string, WireTask[]>();
+
+  constructor(
+    engine: Engine,
+    private readonly io: ClusterIo,
+  ) {
+    this.driver = new Driver(engine, this);
+  }
+
+  execute(ins: Execute): void {
+    const spec = ins.spec as WireSpec;
+    const task: WireTask = {
+      key: ins.key,
+      fn: spec.fn,
+      args: spec.args,
+      marked: spec.marked,
+      fetch: ins.fetch,
+      report: ins.report ? 1 : 0,
+      ...(ins.hash === true ? { hash: 1 as const } : {}),
+    };
+    if (ins.timeout !== undefined) this.io.deadlines.add(ins.worker, ins.key, ins.timeout);
+    const list = this.runs.get(ins.worker);
+    if (list === undefined) this.runs.set(ins.worker, [task]);
+    else list.push(task);
+  }
+
+  freeKeys(ins: FreeKeys): void {
+    const process = this.io.processes.ofThread(ins.worker);
+    if (process === undefined) return;
+    this.io.outbox.queue(process.conn, { type: 'free', worker: ins.worker, keys: ins.keys });
+  }
+
+  cancelTask(ins: CancelTask): void {
+    const process = this.io.processes.ofThread(ins.worker);
+    if (process === undefined) return;
+    this.io.deadlines.clear(ins.worker, ins.key);
+    this.io.outbox.queue(process.conn, { type: 'cancel', worker: ins.worker, keys: [ins.key] });
+  }
+
+  report(ins: Report): void {
+    if (ins.client === KEEPER) {
+      if (ins.state !== 'lost')
+        this.driver.queue({ type: 'keys-released', client: KEEPER, keys: [ins.key] });
+      return;
+    }
+    const client = this.io.clients.get(ins.client);
+    if (client === undefined) return;
+    let message: ToClient & { value?: unknown; hasValue?: boolean };
+    if (ins.state === 'erred') {
+      const error = asSerialized(ins.error);
+      message = { type: 'report', key: ins.key, state: 'erred', error, blame: ins.blame };
+    } else if (ins.state === 'lost') {
+      message = { type: 'report', key: ins.key, state: 'lost' };
+    } else {
+      message = { type: 'report', key: ins.key, state: 'memory', nbytes: ins.nbytes };
+      // Only the holder's own value: a replica that lost the vote sent one too.
+      const sent = this.driver.sentValue(ins.key, ins.worker);
+      if (sent !== undefined) {
+        message.value = sent.value;
+        message.hasValue = true;
+      }
+    }
+    this.io.outbox.queue(client.conn, message);
+  }
+
+  quarantine(ins: Quarantine): void {
+    for (const w of ins.workers) this.io.deadlines.clearWorker(w);
+    this.io.log(this.io.quarantine.mark(ins, this.io.processes.byConn.get(ins.host)));
+  }
+
+  /** Sends this step's runs, one message per thread. */
+  stepped(instructions: readonly Instruction[], events: readonly EngineEvent[]): void {
+    if (this.runs.size > 0) {
+      const runs = this.runs;
+      this.runs = new Map();
+      for (const [worker, tasks] of runs) {
+        const process = this.io.processes.ofThread(worker);
+        if (process !== undefined)
+          this.io.outbox.queue(process.conn, { type: 'run', worker, tasks });
+        this.io.metrics.count('tasksSent', tasks.length);
+      }
+    }
+    this.io.stepped(instructions, events);
+  }
+
+  drained(): void {
+    this.io.outbox.flush();
+  }
+}
+
+/** An engine error as a client reads it (already serialized when it came from a worker). */
+function asSerialized(error: unknown): SerializedError {
+  if (
+    error !== null &&
+    typeof error === 'object' &&
+    typeof (error as SerializedError).message === 'string' &&
+    !(error instanceof Error)
+  ) {
+    return error as SerializedError;
+  }
+  return serializeError(error);
+}

@@ -1,0 +1,63 @@
+/**
+ * The options of `bask scheduler` as a library call (`SchedulerServer.start`), and their
+ * checks: run once before anything binds, each failure an ERR_INVALID_ARGUMENT naming the
+ * option and saying what it takes.
+ */
+import { BaskError } from '../../src/errors.js';
+import type { RateLimits } from './guard.js';
+
+/** Options of a scheduler server. */
+export interface SchedulerOptions {
+  /** WebSocket port (default 8786; 0 picks a free one). */
+  port?: number;
+  /** HTTP dashboard port (default 8787; 0 picks a free one). */
+  dashboardPort?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Secret clients (and dashboards) must present; without one, only this machine's clients. */
+  clientToken?: string;
+  /** Secret worker processes and tabs must present; without one, only this machine's workers. */
+  workerToken?: string;
+  /** Browser origins allowed besides the scheduler's own pages and localhost ('*' for any). */
+  allowOrigins?: readonly string[];
+  /** Serve wss:// and https:// with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How often worker processes must be heard from (ms, default 500). */
+  heartbeatInterval?: number;
+  /** A worker silent this long is removed (ms, default 10000; the scheduler's own stalls do not count). */
+  heartbeatTimeout?: number;
+  /** Largest message accepted (bytes, default 512 MiB); larger ones close with 1009. */
+  maxMessageBytes?: number;
+  /** Per-connection budgets of messages and bytes per second. */
+  rateLimits?: Partial<RateLimits>;
+  /** A folder of static files served at `/` (the demo). */
+  staticRoot?: string;
+  /** Where refusals and closures are logged (default: stderr, at most 20 lines a second). */
+  log?: (line: string) => void;
+}
+
+/** Throws ERR_INVALID_ARGUMENT for tokens or origins that cannot work. */
+export function checkOptions(options: SchedulerOptions): void {
+  for (const [name, token] of [
+    ['clientToken', options.clientToken],
+    ['workerToken', options.workerToken],
+  ] as const) {
+    if (token !== undefined && (typeof token !== 'string' || token === ''))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `${name}: a token must be a non-empty string (got ${typeof token === 'string' ? 'an empty one' : typeof token})`,
+      );
+  }
+  if (options.clientToken !== undefined && options.clientToken === options.workerToken)
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'The client and worker tokens must differ: a worker token must never allow submitting work',
+    );
+  for (const origin of options.allowOrigins ?? []) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        `allowOrigins: '${origin}' is not an origin: give scheme://host[:port] with no path, or '*'`,
+      );
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Outgoing messages, batched per connection: queued while the engine steps and sent after,
+ * one frame per message, in order per connection.
+ */
+
+/** A connection as the scheduler's core sees it. */
+export interface Conn {
+  readonly id: string;
+  send(message: unknown): void;
+  close(code: number, reason: string): void;
+}
+
+/** Messages waiting to be sent. */
+export class Outbox {
+  private readonly pending = new Map<Conn, unknown[]>();
+
+  /** Queues a message for a connection (sent at the next flush, in order). */
+  queue(conn: Conn, message: unknown): void {
+    let list = this.pending.get(conn);
+    if (list === undefined) this.pending.set(conn, (list = []));
+    list.push(message);
+  }
+
+  /** Sends everything queued. */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    for (const [conn, messages] of this.pending) for (const m of messages) conn.send(m);
+    this.pending.clear();
+  }
+}

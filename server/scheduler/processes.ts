@@ -1,0 +1,95 @@
+/**
+ * The worker processes connected to the scheduler and their threads: each process registers
+ * with a unique name and N threads (`name/0` .. `name/N-1`, one engine worker each, joining the
+ * engine when the process says each is ready). Threads map back to their process for routing.
+ *
+ * Invariants: a thread is mapped exactly while its process is registered; names are unique
+ * among connected processes (a second `w` becomes `w-1`).
+ */
+import type { Hello, WorkerInfo } from '../../src/wire/protocol.js';
+import type { Conn } from './outbox.js';
+
+/** A registered worker process. */
+export interface WorkerProcessRecord {
+  readonly conn: Conn;
+  readonly name: string;
+  readonly threads: string[];
+  readonly info: NonNullable<Hello['worker']>;
+  lastSeen: number;
+  memory: number;
+  bytesIn: Record<string, number>;
+  bytesOut: Record<string, number>;
+  /** Bytes of results spilled to disk, as last reported (browsers: IndexedDB). */
+  spilled?: number;
+  readonly joined: number;
+  /** Set when it returned a result the majority disagreed with: it gets no more tasks. */
+  quarantined?: { key: string; reason: string; since: number };
+}
+
+/** Connected worker processes, by connection id and by thread. */
+export class WorkerProcesses {
+  /** Processes by connection id. */
+  readonly byConn = new Map<string, WorkerProcessRecord>();
+  private readonly byThread = new Map<string, WorkerProcessRecord>();
+
+  /** Registers a process; its record and the peer table entries of its threads. */
+  add(conn: Conn, hello: Hello): { record: WorkerProcessRecord; added: WorkerInfo[] } {
+    const info = hello.worker as NonNullable<Hello['worker']>;
+    const name = this.uniqueName(hello.name ?? conn.id);
+    const threads = Array.from({ length: info.nthreads }, (_, i) => `${name}/${i}`);
+    const record: WorkerProcessRecord = {
+      conn,
+      name,
+      threads,
+      info,
+      lastSeen: Date.now(),
+      memory: 0,
+      bytesIn: {},
+      bytesOut: {},
+      joined: Date.now(),
+    };
+    this.byConn.set(conn.id, record);
+    for (const t of threads) this.byThread.set(t, record);
+    return { record, added: threads.map((id) => infoOf(id, record)) };
+  }
+
+  /** Unregisters a process; its record, or undefined when it was not registered. */
+  remove(connId: string): WorkerProcessRecord | undefined {
+    const record = this.byConn.get(connId);
+    if (record === undefined) return undefined;
+    this.byConn.delete(connId);
+    for (const t of record.threads) this.byThread.delete(t);
+    return record;
+  }
+
+  /** The process running a thread. */
+  ofThread(thread: string): WorkerProcessRecord | undefined {
+    return this.byThread.get(thread);
+  }
+
+  /** Every thread with its process. */
+  threads(): IterableIterator<[string, WorkerProcessRecord]> {
+    return this.byThread.entries();
+  }
+
+  /** The peer table: every thread the cluster knows. */
+  infos(): WorkerInfo[] {
+    const out: WorkerInfo[] = [];
+    for (const p of this.byConn.values()) for (const id of p.threads) out.push(infoOf(id, p));
+    return out;
+  }
+
+  private uniqueName(wanted: string): string {
+    const taken = new Set([...this.byConn.values()].map((p) => p.name));
+    if (!taken.has(wanted)) return wanted;
+    for (let i = 1; ; i++) if (!taken.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
+  }
+}
+
+function infoOf(id: string, p: WorkerProcessRecord): WorkerInfo {
+  return {
+    id,
+    process: p.conn.id,
+    ...(p.info.peerAddress !== undefined ? { peerAddress: p.info.peerAddress } : {}),
+  };
+}
