@@ -45,6 +45,8 @@ export interface ClusterIo {
   log(line: string): void;
   /** After each engine step (dashboards listen). */
   stepped(instructions: readonly Instruction[], events: readonly EngineEvent[]): void;
+  /** A client heard of a key it wanted (the client caps count it done). */
+  reported(client: string, key: string): void;
 }
 
 /** Carries out the cluster engine's instructions. */
@@ -98,6 +100,7 @@ export class ClusterAdapter implements DriverAdapter {
     }
     const client = this.io.clients.get(ins.client);
     if (client === undefined) return;
+    this.io.reported(ins.client, ins.key);
     let message: ToClient & { value?: unknown; hasValue?: boolean };
     if (ins.state === 'erred') {
       const error = asSerialized(ins.error);

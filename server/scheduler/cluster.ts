@@ -39,6 +39,7 @@ import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
 import { QuarantineRegistry } from './quarantine.js';
 import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
+import { ClientLimits } from './limits.js';
 import { keepEvent, submittedEvent } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
 
@@ -51,6 +52,8 @@ export class Cluster {
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
   readonly modules = new ModuleStore();
   readonly metrics = new Metrics();
+  /** Per-client caps (`--max-graph-size`, `--max-tasks-in-flight`); none by default. */
+  limits = new ClientLimits();
   private readonly workerProcesses = new WorkerProcesses();
   /** Registered worker processes by connection id. */
   readonly processes: ReadonlyMap<string, WorkerProcessRecord> = this.workerProcesses.byConn;
@@ -74,6 +77,9 @@ export class Cluster {
     quarantine: this.quarantine,
     log: (line) => this.log(line),
     stepped: (instructions, events) => this.onStep?.(instructions, events),
+    reported: (client, key) => {
+      if (this.limits.isActive) this.limits.settle(client, [key]);
+    },
   });
   private readonly driver = this.adapter.driver;
   private readonly data = new ClusterData({
@@ -102,6 +108,7 @@ export class Cluster {
 
   removeClient(conn: Conn): void {
     if (!this.clients.delete(conn.id)) return;
+    this.limits.remove(conn.id);
     this.data.dropClient(conn.id);
     this.watchers.forget(conn.id);
     this.step([{ type: 'client-removed', client: conn.id }]);
@@ -149,8 +156,10 @@ export class Cluster {
       case 'submit':
         return this.submit(conn, message);
       case 'release':
+        this.limits.settle(conn.id, message.keys);
         return this.step([{ type: 'keys-released', client: conn.id, keys: message.keys }]);
       case 'cancel':
+        this.limits.settle(conn.id, message.keys);
         return this.step([{ type: 'keys-cancelled', client: conn.id, keys: message.keys }]);
       case 'retry':
         return this.step([{ type: 'keys-retried', client: conn.id, keys: message.keys }]);
@@ -176,6 +185,15 @@ export class Cluster {
   }
 
   private submit(conn: Conn, message: Extract<ClientMessage, { type: 'submit' }>): void {
+    const refused = this.limits.admit(conn.id, message.graph.keys.length, message.wanted);
+    if (refused !== undefined) {
+      this.metrics.count('submissionsRefused');
+      return this.reply(conn, {
+        type: 'submitted',
+        id: message.id,
+        error: serializeError(refused),
+      });
+    }
     try {
       this.step([submittedEvent(conn.id, message)]);
       this.metrics.count('submissions');

@@ -18,6 +18,10 @@ Options:
                             without one, only clients on this machine may connect
   --worker-token TOKEN      secret workers must present (or BASK_WORKER_TOKEN);
                             without one, only workers on this machine may join
+  --dashboard-token TOKEN   secret that opens the dashboard only, never submits work (or
+                            BASK_DASHBOARD_TOKEN); the client token opens it too
+  --max-graph-size N        most tasks a client may submit in one graph (ERR_LIMIT beyond)
+  --max-tasks-in-flight N   most tasks of one client's graphs not yet done (ERR_LIMIT beyond)
   --allow-origin ORIGIN     also accept browser pages from ORIGIN (scheme://host:port; '*' for
                             any); repeatable. The scheduler's own pages and localhost are allowed
   --tls-cert FILE           serve wss:// and https:// with this certificate (PEM)...
@@ -39,6 +43,9 @@ export const schedulerCommand: Command = {
         ...LISTEN_OPTIONS,
         'client-token': { type: 'string' },
         'worker-token': { type: 'string' },
+        'dashboard-token': { type: 'string' },
+        'max-graph-size': { type: 'string' },
+        'max-tasks-in-flight': { type: 'string' },
         'heartbeat-timeout': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         'tls-cert': { type: 'string' },
@@ -52,6 +59,9 @@ export const schedulerCommand: Command = {
     });
     const clientToken = values['client-token'] ?? process.env['BASK_CLIENT_TOKEN'];
     const workerToken = values['worker-token'] ?? process.env['BASK_WORKER_TOKEN'];
+    const dashboardToken = values['dashboard-token'] ?? process.env['BASK_DASHBOARD_TOKEN'];
+    const maxGraphSize = optionalCount('max-graph-size', values['max-graph-size']);
+    const maxTasksInFlight = optionalCount('max-tasks-in-flight', values['max-tasks-in-flight']);
     const tlsCert = values['tls-cert'];
     const tlsKey = values['tls-key'];
     if ((tlsCert === undefined) !== (tlsKey === undefined))
@@ -67,6 +77,9 @@ export const schedulerCommand: Command = {
       ...listenOf(values),
       ...(clientToken !== undefined ? { clientToken } : {}),
       ...(workerToken !== undefined ? { workerToken } : {}),
+      ...(dashboardToken !== undefined ? { dashboardToken } : {}),
+      ...(maxGraphSize !== undefined ? { maxGraphSize } : {}),
+      ...(maxTasksInFlight !== undefined ? { maxTasksInFlight } : {}),
       ...(values['heartbeat-timeout'] !== undefined
         ? { heartbeatTimeout: Number(values['heartbeat-timeout']) }
         : {}),
@@ -98,6 +111,10 @@ export const schedulerCommand: Command = {
     return 0;
   },
 };
+
+function optionalCount(option: string, text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseCount(option, text, 0);
+}
 
 async function readPem(option: string, file: string): Promise<Buffer> {
   try {

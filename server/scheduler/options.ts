@@ -5,6 +5,7 @@
  */
 import { BaskError } from '../../src/errors.js';
 import type { RateLimits } from './guard.js';
+import { ClientLimits } from './limits.js';
 
 /** Options of a scheduler server. */
 export interface SchedulerOptions {
@@ -18,6 +19,12 @@ export interface SchedulerOptions {
   clientToken?: string;
   /** Secret worker processes and tabs must present; without one, only this machine's workers. */
   workerToken?: string;
+  /** Secret that opens dashboards only (the client token opens them too). */
+  dashboardToken?: string;
+  /** Most tasks one client may submit in one graph (refused with ERR_LIMIT beyond). */
+  maxGraphSize?: number;
+  /** Most tasks of one client's submissions not yet done (refused with ERR_LIMIT beyond). */
+  maxTasksInFlight?: number;
   /** Browser origins allowed besides the scheduler's own pages and localhost ('*' for any). */
   allowOrigins?: readonly string[];
   /** Serve wss:// and https:// with this certificate and key (PEM). */
@@ -41,6 +48,7 @@ export function checkOptions(options: SchedulerOptions): void {
   for (const [name, token] of [
     ['clientToken', options.clientToken],
     ['workerToken', options.workerToken],
+    ['dashboardToken', options.dashboardToken],
   ] as const) {
     if (token !== undefined && (typeof token !== 'string' || token === ''))
       throw new BaskError(
@@ -53,6 +61,20 @@ export function checkOptions(options: SchedulerOptions): void {
       'ERR_INVALID_ARGUMENT',
       'The client and worker tokens must differ: a worker token must never allow submitting work',
     );
+  if (
+    options.dashboardToken !== undefined &&
+    (options.dashboardToken === options.clientToken ||
+      options.dashboardToken === options.workerToken)
+  )
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      'The dashboard token must differ from the client and worker tokens: it only opens dashboards',
+    );
+  // The caps check themselves (positive whole numbers, named by their flags).
+  new ClientLimits({
+    maxGraphSize: options.maxGraphSize,
+    maxTasksInFlight: options.maxTasksInFlight,
+  });
   for (const origin of options.allowOrigins ?? []) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin))
       throw new BaskError(

@@ -86,6 +86,11 @@ export function metricsText(cluster: Cluster): string {
     'Tasks that failed with ERR_VERIFY_FAILED (no majority).',
     checks.verifyFailed,
   );
+  counter(
+    'bask_verify_forged_total',
+    'Fetched data that did not match its verified hash (its holder quarantined).',
+    checks.forged,
+  );
   counter('bask_quarantined_total', 'Worker processes quarantined.', checks.quarantined);
   counter('bask_task_timeouts_total', 'Runs that went past their timeout.', checks.timeouts);
   lines.push(...cluster.metrics.histogramText('bask_task_duration_seconds'));

@@ -43,6 +43,7 @@ import {
 import { handleHttp, type HttpContext } from './http.js';
 import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
 import { closeServer, listen } from './listen.js';
+import { ClientLimits } from './limits.js';
 import { checkOptions, type SchedulerOptions } from './options.js';
 
 export type { SchedulerOptions } from './options.js';
@@ -84,11 +85,16 @@ export class SchedulerServer {
     this.policy = {
       clientToken: options.clientToken,
       workerToken: options.workerToken,
+      dashboardToken: options.dashboardToken,
       allowOrigins: options.allowOrigins,
       httpPort: () => (this.http.address() as AddressInfo | null)?.port ?? -1,
     };
     this.log = options.log ?? throttledStderr();
     this.cluster.log = (line) => this.log(line);
+    this.cluster.limits = new ClientLimits({
+      maxGraphSize: options.maxGraphSize,
+      maxTasksInFlight: options.maxTasksInFlight,
+    });
   }
 
   /** Starts listening; resolves once both ports are bound. */
@@ -153,6 +159,10 @@ export class SchedulerServer {
     return [
       role('Clients', this.options.clientToken, '--client-token'),
       role('Workers', this.options.workerToken, '--worker-token'),
+      this.options.dashboardToken === undefined
+        ? 'Dashboards: as clients'
+        : 'Dashboards: their own token (--dashboard-token) or the client token',
+      `Per client: ${this.options.maxGraphSize ?? 'any number of'} tasks per graph, ${this.options.maxTasksInFlight ?? 'any number of'} tasks in flight (--max-graph-size, --max-tasks-in-flight)`,
       `Browser pages: this scheduler's own and localhost${origins.length > 0 ? `, ${origins.join(', ')}` : ' (add others with --allow-origin)'}`,
       this.options.tls === undefined ? 'TLS: off (ws://, http://)' : 'TLS: on (wss://, https://)',
     ];

@@ -62,6 +62,8 @@ export interface WorkerResult {
   hash?: string;
   error?: SerializedError;
   missing?: { key: string; from: string }[];
+  /** Of `missing`, those whose data did not match its verified hash. */
+  forged?: { key: string; from: string }[];
 }
 
 /** A value that came with a completion, and the worker that sent it. */
@@ -131,7 +133,13 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
         const error = deserializeError(r.error);
         this.events.push({ type: 'task-erred', key: r.key, worker, error, duration });
       } else if (r.missing !== undefined) {
-        this.events.push({ type: 'task-missing-data', key: r.key, worker, missing: r.missing });
+        this.events.push({
+          type: 'task-missing-data',
+          key: r.key,
+          worker,
+          missing: r.missing,
+          ...(r.forged !== undefined ? { forged: r.forged } : {}),
+        });
       } else {
         if (r.hasValue === true) this.values.set(r.key, { worker, value: r.value });
         const nbytes = r.nbytes ?? 0;

@@ -7,7 +7,7 @@
  * linked to every other worker; a worker that dies is announced once, by `died`, and replaced;
  * one stopped on purpose (`stop`, `close`) is not a crash and is not announced.
  */
-import * as Comlink from 'comlink';
+import { ThreadLink } from './thread-link.js';
 import { BaskError } from '../errors.js';
 import type { FromWorker } from '../wire/pool-protocol.js';
 import type { PoolRuntime } from './runtime.js';
@@ -88,11 +88,7 @@ export class PoolWorkers {
     exited.catch(() => undefined);
     try {
       await Promise.race([
-        handle.remote.init(
-          id,
-          Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
-          memory === undefined ? {} : { runningSlot: memory },
-        ),
+        handle.link.init(port2, memory === undefined ? {} : { runningSlot: memory }),
         exited,
       ]);
       const others = [...this.workers.values()];
@@ -115,19 +111,12 @@ export class PoolWorkers {
 
   /** Links two workers for direct data exchange; done early when either exits meanwhile. */
   private async link(a: WorkerHandle, b: WorkerHandle): Promise<void> {
-    const { port1, port2 } = this.runtime.channel();
-    // Comlink never settles a call to a worker that exits: a link to a dead one just ends.
-    const linked = Promise.all([
-      a.remote.connect(
-        b.id,
-        Comlink.transfer(port1 as unknown as MessagePort, [port1 as unknown as Transferable]),
-      ),
-      b.remote.connect(
-        a.id,
-        Comlink.transfer(port2 as unknown as MessagePort, [port2 as unknown as Transferable]),
-      ),
-    ]).then(() => undefined);
-    await Promise.race([linked, a.exited, b.exited]);
+    // A link to a worker that exits just ends (`exited` resolves before the raced call rejects).
+    await Promise.race([
+      ThreadLink.connect(a.link, b.link, () => this.runtime.channel()),
+      a.exited,
+      b.exited,
+    ]);
   }
 
   private onWorkerExit(handle: WorkerHandle, error: Error | undefined): void {

@@ -1,5 +1,5 @@
 /** Task functions for the cluster tests that need Node (files, process control, sleeping). */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { defineTasks } from '../../src/graph/fnref.js';
 import { registerType } from '../../src/wire/registry.js';
 
@@ -86,6 +86,12 @@ function unseal(s: Sealed): number {
   return s.n;
 }
 
+/** `value`, once `path` exists (polled): tasks that stay in flight until the test lets them go. */
+async function valueWhenFileExists(path: string, value: number): Promise<number> {
+  while (!existsSync(path)) await new Promise((resolve) => setTimeout(resolve, 20));
+  return value;
+}
+
 /** Never returns, anywhere. */
 function hangEverywhere(_value: number): number {
   return blockForever();
@@ -104,4 +110,5 @@ export const tasks = defineTasks(import.meta.url, {
   hangEverywhere,
   seal,
   unseal,
+  valueWhenFileExists,
 });

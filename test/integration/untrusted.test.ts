@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Client, delayed, isBaskError } from '../../src/index.node.js';
+import { Client, delayed, isBaskError, wait } from '../../src/index.node.js';
 import { parsePrometheusText } from '../e2e/prometheus.js';
 import { tasks } from '../conformance/tasks.js';
 import { tasks as itasks } from './tasks.js';
@@ -77,6 +77,35 @@ describe('untrusted workers', () => {
       expect(await one.result()).toBe(8);
       expect(lines(log)).toBe(before);
       expect(await metric(http, 'bask_verify_mismatches_total')).toBe(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('catches a worker that hashes its result honestly and serves other bytes, and recomputes', async () => {
+    const { address, http } = await startScheduler();
+    await startWorker(address, ['--nthreads', '1', '--name', 'forger'], { BASK_TEST_FORGER: '1' });
+    const honestA = await startWorker(address, ['--nthreads', '1', '--name', 'honest-a']);
+    await waitForWorkers(http, 2);
+    const client = await Client.connect(address, { setAsDefault: false });
+    try {
+      // Verified on both: the forger's hash is right (it hashes the true value).
+      const x = client.submit(itasks.seal, 5, { verify: 2 });
+      await wait(x);
+      // Only the forger holds x now; the dependent must fetch it from another host.
+      await startWorker(address, ['--nthreads', '1', '--name', 'honest-c']);
+      await startWorker(address, ['--nthreads', '1', '--name', 'honest-d']);
+      await waitForWorkers(http, 4);
+      honestA.child.kill('SIGKILL');
+      await waitForWorkers(http, 3);
+      const y = client.submit(itasks.unseal, x, { workers: ['honest-c'] });
+      expect(await y.result()).toBe(5);
+      const quarantined = (await info(http)).quarantined;
+      expect(quarantined.map((q) => q.name)).toEqual(['forger']);
+      expect(quarantined[0]?.reason).toMatch(
+        /served data for '.*' that does not match its verified hash/,
+      );
+      expect(await metric(http, 'bask_verify_forged_total')).toBe(1);
     } finally {
       await client.close();
     }
