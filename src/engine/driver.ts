@@ -50,19 +50,22 @@ export interface DriverAdapter {
   drained?(): void;
 }
 
-/** One task's result as a worker reports it (the wire's `TaskResult` has this shape). */
+/** One finished (or failed, or blocked) task as a worker reports it (the wire's `TaskResult`). */
 export interface WorkerResult {
   key: string;
   /** Epoch milliseconds. */
   start: number;
   end: number;
   nbytes?: number;
+  /** The value, when a report was asked for. */
   value?: unknown;
   hasValue?: boolean;
+  /** SHA-256 of the value's wire encoding, when the task asked for it (`hash: 1`). */
   hash?: string;
   error?: SerializedError;
+  /** Dependencies that could not be fetched. */
   missing?: { key: string; from: string }[];
-  /** Of `missing`, those whose data did not match its verified hash. */
+  /** Of `missing`, those whose data did not match its verified hash (the holder lied). */
   forged?: { key: string; from: string }[];
 }
 

@@ -91,16 +91,7 @@ export function isAllowed(
   worker: WorkerRecord,
   workers?: readonly WorkerRecord[],
 ): boolean {
-  const options = task.options;
-  if (options === null) return true;
-  if (!admitsWorker(task, worker, workers)) return false;
-  if (options.resources !== undefined) {
-    for (const [name, need] of Object.entries(options.resources)) {
-      const total = worker.resources[name] ?? 0;
-      if (total - (worker.usedResources.get(name) ?? 0) < need) return false;
-    }
-  }
-  return true;
+  return fitsWorker(task, worker, workers, true);
 }
 
 /**
@@ -112,12 +103,25 @@ export function couldRun(
   worker: WorkerRecord,
   workers?: readonly WorkerRecord[],
 ): boolean {
+  return fitsWorker(task, worker, workers, false);
+}
+
+/** The restrictions of `task` against `worker`: resources free now (`now`), or in total. */
+function fitsWorker(
+  task: TaskRecord,
+  worker: WorkerRecord,
+  workers: readonly WorkerRecord[] | undefined,
+  now: boolean,
+): boolean {
   const options = task.options;
   if (options === null) return true;
   if (!admitsWorker(task, worker, workers)) return false;
   if (options.resources !== undefined) {
-    for (const [name, need] of Object.entries(options.resources))
-      if ((worker.resources[name] ?? 0) < need) return false;
+    for (const [name, need] of Object.entries(options.resources)) {
+      const total = worker.resources[name] ?? 0;
+      const free = now ? total - (worker.usedResources.get(name) ?? 0) : total;
+      if (free < need) return false;
+    }
   }
   return true;
 }

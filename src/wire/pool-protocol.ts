@@ -10,6 +10,7 @@
  * many times over, so the hot path is a plain port carrying batches.
  */
 import type { SerializedError } from '../errors.js';
+import type { WorkerResult } from '../engine/driver.js';
 import type { Fetch } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
 
@@ -45,24 +46,8 @@ export type ToWorker =
   /** Data placed directly (scattered, or fetched by the process from another machine). */
   | { type: 'put'; keys: string[]; values: unknown[]; marked: boolean };
 
-/** One finished (or failed, or blocked) task. */
-export interface TaskResult {
-  key: string;
-  /** Epoch milliseconds. */
-  start: number;
-  end: number;
-  nbytes?: number;
-  /** The value, when a report was asked for. */
-  value?: unknown;
-  hasValue?: boolean;
-  /** SHA-256 of the value's wire encoding, when the task asked for it (`hash: 1`). */
-  hash?: string;
-  error?: SerializedError;
-  /** Dependencies that could not be fetched. */
-  missing?: { key: string; from: string }[];
-  /** Of `missing`, those whose data did not match its verified hash (the holder lied). */
-  forged?: { key: string; from: string }[];
-}
+/** One finished (or failed, or blocked) task: what the engine's driver reads. */
+export type TaskResult = WorkerResult;
 
 /** worker -> main on the task port. */
 export type FromWorker =
