@@ -136,9 +136,12 @@ export class ProcessThreads implements ThreadSide {
       ?.port.enqueue({ type: 'batch', run: [], free: [], cancel: keys, measure: false });
   }
 
-  /** Places data, queued behind what was sent before (later fetches of it queue behind it). */
-  put(worker: string, keys: string[], values: unknown[]): void {
-    this.threads.get(worker)?.port.enqueue({ type: 'put', keys, values, marked: true });
+  /** Places data, queued behind what was sent before; resolves once the thread holds it. */
+  async put(worker: string, keys: string[], values: unknown[]): Promise<void> {
+    const thread = this.threads.get(worker);
+    if (thread === undefined) return;
+    thread.port.enqueue({ type: 'put', keys, values, marked: true });
+    await thread.port.received(true);
   }
 
   /** Values a thread holds, still encoded (a gather, a peer's or a relayed fetch). */

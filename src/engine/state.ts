@@ -16,45 +16,46 @@ import type { TaskRecord, TaskState, WorkerRecord } from './types.js';
 
 /**
  * The legal transitions: from a state, the states a task may move to, each with the step that
- * makes it (distributed's `_TRANSITIONS_TABLE`). Any other pair is a bug in the engine. The
+ * makes it in a comment (distributed's `_TRANSITIONS_TABLE`; comments, so that browser bundles
+ * do not carry the descriptions). Any other pair is a bug in the engine. The
  * main line is released -> waiting -> queued -> processing -> memory -> released -> forgotten
  * (the diagram is in engine.ts); a pipelined task skips queued.
  */
 export const TRANSITIONS: {
-  readonly [From in TaskState]: { readonly [To in TaskState]?: string };
+  readonly [From in TaskState]: { readonly [To in TaskState]?: true };
 } = {
   released: {
-    waiting: 'makeNeeded: needed again, waits for its inputs',
-    erred: 'makeNeeded: an input erred, or scattered data is gone',
-    memory: 'dataScattered: placed directly',
-    forgotten: 'forget: no client and no live dependent',
+    waiting: true, // makeNeeded: needed again, waits for its inputs
+    erred: true, // makeNeeded: an input erred, or scattered data is gone
+    memory: true, // dataScattered: placed directly
+    forgotten: true, // forget: no client and no live dependent
   },
   waiting: {
-    queued: 'toQueued: its inputs are in memory',
-    processing: 'pipeline: behind its inputs on their worker',
-    released: 'drainReleaseChecks: nobody needs it',
-    erred: 'toErred: an input failed',
+    queued: true, // toQueued: its inputs are in memory
+    processing: true, // pipeline: behind its inputs on their worker
+    released: true, // drainReleaseChecks: nobody needs it
+    erred: true, // toErred: an input failed
   },
   queued: {
-    processing: 'toProcessing, startReplicas: sent to workers',
-    waiting: 'lost: an input lost its data',
-    released: 'drainReleaseChecks: nobody needs it',
-    erred: 'toErred: an input failed',
+    processing: true, // toProcessing, startReplicas: sent to workers
+    waiting: true, // lost: an input lost its data
+    released: true, // drainReleaseChecks: nobody needs it
+    erred: true, // toErred: an input failed
   },
   processing: {
-    memory: 'toMemory: finished (or verified)',
-    erred: 'toErred: failed, or an input failed',
-    waiting: 'rewait, revertToWaiting: its worker or an input went away',
-    queued: 'toQueued: failed with retries left',
-    released: 'drainReleaseChecks: nobody needs it',
+    memory: true, // toMemory: finished (or verified)
+    erred: true, // toErred: failed, or an input failed
+    waiting: true, // rewait, revertToWaiting: its worker or an input went away
+    queued: true, // toQueued: failed with retries left
+    released: true, // drainReleaseChecks: nobody needs it
   },
   memory: {
-    released: 'freeData, lost: nobody needs it, or no copy is left',
+    released: true, // freeData, lost: nobody needs it, or no copy is left
   },
   erred: {
-    released: 'clearError: retried',
-    memory: 'dataScattered: placed directly',
-    forgotten: 'forget: no client and no live dependent',
+    released: true, // clearError: retried
+    memory: true, // dataScattered: placed directly
+    forgotten: true, // forget: no client and no live dependent
   },
   forgotten: {},
 };

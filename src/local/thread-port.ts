@@ -134,6 +134,17 @@ export class ThreadPort {
     });
   }
 
+  /**
+   * Resolves once the thread has read everything posted to it before this call (and, with
+   * `queued`, everything queued too): a round trip on its port, which it reads in order. A
+   * put is acknowledged only then, because other threads fetch from it over their own ports,
+   * which may be read before a task port still holding the put.
+   */
+  async received(queued: boolean): Promise<void> {
+    if (queued) await this.chain;
+    await this.gather([], false);
+  }
+
   /** Lets the process exit while the thread is idle (Node), or holds it open. */
   setActive(active: boolean): void {
     if (active) this.port.ref?.();

@@ -191,7 +191,7 @@ export class Holdings implements ThreadSide {
   }
 
   /** Places data (scattered, or put by the scheduler). */
-  put(worker: string, keys: string[], values: unknown[]): void {
+  async put(worker: string, keys: string[], values: unknown[]): Promise<void> {
     const thread = this.threads.get(worker);
     if (thread === undefined) return;
     const sizes = values.map((v) => sizeof(v));
@@ -199,6 +199,7 @@ export class Holdings implements ThreadSide {
     // volunteers fetching from each other.
     thread.post({ type: 'put', keys, values, marked: true });
     this.spiller.held(worker, keys, sizes);
+    await thread.received(false);
   }
 
   /** Values a thread holds, from its memory or from IndexedDB, still encoded. */

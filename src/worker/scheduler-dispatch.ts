@@ -29,8 +29,8 @@ export interface ThreadSide {
   free(worker: string, keys: string[]): void;
   /** Drops queued tasks. */
   cancel(worker: string, keys: string[]): void;
-  /** Places data on a thread. */
-  put(worker: string, keys: string[], values: unknown[]): void;
+  /** Places data on a thread; resolves once the thread holds it (then peers may fetch it). */
+  put(worker: string, keys: string[], values: unknown[]): Promise<void>;
   /** Values a thread holds, still encoded; `move` as in {@link movesAll}. */
   serve(worker: string, keys: string[], move: boolean[]): Promise<Got>;
   /** A thread is stuck past its timeout: replace it. */
@@ -102,8 +102,10 @@ export function dispatchSchedulerMessage(
     case 'cancel':
       return threads.cancel(message.worker, message.keys);
     case 'put':
-      threads.put(message.worker, message.keys, message.values);
-      return side.send({ type: 'put-done', id: message.id });
+      void threads
+        .put(message.worker, message.keys, message.values)
+        .then(() => side.send({ type: 'put-done', id: message.id }));
+      return;
     case 'gather':
       void threads
         .serve(message.worker, message.keys, [])

@@ -23,6 +23,8 @@ import {
 function recordingSide(got: Got) {
   const calls: unknown[][] = [];
   const sent: FromWorkerProcess[] = [];
+  /** Lets the last put finish (the thread now holds its data). */
+  const held = { release: (): void => undefined };
   const record =
     (name: string) =>
     (...args: unknown[]): void => {
@@ -33,7 +35,10 @@ function recordingSide(got: Got) {
       run: record('run'),
       free: record('free'),
       cancel: record('cancel'),
-      put: record('put'),
+      put: (...args) => {
+        calls.push(['put', ...args]);
+        return new Promise<void>((resolve) => (held.release = resolve));
+      },
       restart: record('restart'),
       serve: (...args) => {
         calls.push(['serve', ...args]);
@@ -45,7 +50,7 @@ function recordingSide(got: Got) {
     send: (m) => sent.push(m),
     relayBytesIn: record('relayBytesIn'),
   };
-  return { side, calls, sent };
+  return { side, calls, sent, held };
 }
 
 function frame(message: ToWorkerProcess): Uint8Array {
@@ -53,12 +58,16 @@ function frame(message: ToWorkerProcess): Uint8Array {
 }
 
 describe('scheduler-message dispatcher', () => {
-  it('acknowledges a put once it is handed to the thread', () => {
-    const { side, calls, sent } = recordingSide({ values: [], missing: [] });
+  it('acknowledges a put only once the thread holds the data (peers may fetch it then)', async () => {
+    const { side, calls, sent, held } = recordingSide({ values: [], missing: [] });
     new SchedulerInbox(side).receive(
       frame({ type: 'put', id: 7, worker: 'w/0', keys: ['a'], values: [1] }),
     );
     expect(calls).toEqual([['put', 'w/0', ['a'], [1]]]);
+    await Promise.resolve();
+    expect(sent).toEqual([]);
+    held.release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(sent).toEqual([{ type: 'put-done', id: 7 }]);
   });
 
