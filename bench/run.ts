@@ -34,6 +34,7 @@ const BENCHES: Record<string, Bench> = {
   verify: { file: 'verify.js', nodeFlags: [], what: 'cost of verify: 2' },
   faults: { file: 'faults.js', nodeFlags: [], what: 'fuzz, chaos, load, auth (FAULTS.md)' },
   reconnect: { file: 'reconnect.js', nodeFlags: [], what: 'client back after a scheduler restart' },
+  digest: { file: 'digest.js', nodeFlags: [], what: 'checking fetched data against its hash' },
   load: {
     file: 'load.js',
     nodeFlags: [],
