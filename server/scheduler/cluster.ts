@@ -39,6 +39,7 @@ import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
 import { QuarantineRegistry } from './quarantine.js';
 import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
+import { PeerAnnouncer } from './announcer.js';
 import { ClientLimits } from './limits.js';
 import { keepEvent, submittedEvent } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
@@ -52,6 +53,15 @@ export class Cluster {
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
   readonly modules = new ModuleStore();
   readonly metrics = new Metrics();
+  /** Peer-table changes, announced to every process once per event-loop turn. */
+  private readonly announcer = new PeerAnnouncer((added, removed) => {
+    for (const p of this.processes.values()) {
+      const theirs = added.filter((t) => t.process !== p.conn.id);
+      if (theirs.length > 0 || removed.length > 0)
+        this.queue(p.conn, { type: 'peers', added: theirs, removed: [...removed] });
+    }
+    this.flush();
+  });
   /** Per-client caps (`--max-graph-size`, `--max-tasks-in-flight`); none by default. */
   limits = new ClientLimits();
   private readonly workerProcesses = new WorkerProcesses();
@@ -117,10 +127,8 @@ export class Cluster {
   /** Registers a worker process; returns the peers it should know about. */
   addWorkerProcess(conn: Conn, hello: Hello): WorkerInfo[] {
     const peers = this.workerProcesses.infos();
-    const { record, added } = this.workerProcesses.add(conn, hello);
-    for (const other of this.processes.values())
-      if (other !== record) this.queue(other.conn, { type: 'peers', added, removed: [] });
-    this.flush();
+    const { added } = this.workerProcesses.add(conn, hello);
+    this.announcer.join(added);
     // Threads join the engine when the process says each is ready ('thread-ready').
     return [...peers, ...added];
   }
@@ -137,8 +145,7 @@ export class Cluster {
       if (waiting !== undefined)
         this.queue(waiting.conn, { type: 'relay-data', id, values: [], missing: keys });
     });
-    for (const other of this.processes.values())
-      this.queue(other.conn, { type: 'peers', added: [], removed: record.threads });
+    this.announcer.leave(record.threads);
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
   }
 
