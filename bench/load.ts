@@ -24,6 +24,7 @@ import { encodeFrame, decodeFrame } from '../src/wire/frame.js';
 import { exchangeHello } from '../src/wire/handshake.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { openSocket, type Socket } from '../src/wire/socket.js';
+import { pingInterval } from '../server/scheduler/server.js';
 
 const STEPS = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
 const PROCS = Number(arg('procs', '4'));
@@ -35,9 +36,9 @@ const rows: object[] = [];
 
 interface Window {
   pings: number;
-  late_p50: number;
-  late_p99: number;
-  late_max: number;
+  gap_p50: number;
+  gap_p99: number;
+  gap_max: number;
   tasks: number;
 }
 
@@ -145,16 +146,22 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
-/** The ping lateness the fakes saw since `from` (their report windows), merged conservatively. */
+/**
+ * How late pings came since `from` (the fakes' report windows, merged conservatively): the gap
+ * between pings past the scheduler's schedule for `connections` processes.
+ */
 function lateness(
   all: readonly Fakes[],
   from: number[],
+  connections: number,
 ): { p50: number; p99: number; max: number } {
   const windows = all.flatMap((f, i) => f.windows.slice(from[i]));
+  const due = pingInterval(500, connections);
+  const late = (gap: number): number => Math.max(0, gap - due);
   return {
-    p50: Math.max(0, ...windows.map((w) => w.late_p50)),
-    p99: Math.max(0, ...windows.map((w) => w.late_p99)),
-    max: Math.max(0, ...windows.map((w) => w.late_max)),
+    p50: late(Math.max(0, ...windows.map((w) => w.gap_p50))),
+    p99: late(Math.max(0, ...windows.map((w) => w.gap_p99))),
+    max: late(Math.max(0, ...windows.map((w) => w.gap_max))),
   };
 }
 
@@ -184,16 +191,20 @@ async function main(): Promise<void> {
     const cpu =
       (after['bask_scheduler_cpu_seconds_total'] ?? 0) -
       (before['bask_scheduler_cpu_seconds_total'] ?? 0);
-    const late = lateness(fakes, marks);
+    const late = lateness(fakes, marks, target);
     record(rows, {
       kind: 'idle',
       connections: target,
       workers_registered: after['bask_worker_processes'],
       connect_s: round(connectS),
       scheduler_cpu_pct: round((100 * cpu) / IDLE_S),
-      // Each connection: 2 heartbeats in and 2 pings out per second.
+      ping_every_ms: pingInterval(500, target),
+      // Each connection: 2 heartbeats in per second, and a ping out per ping interval.
       cpu_us_per_connection_s: round((cpu * 1e6) / (target * IDLE_S)),
-      cpu_us_per_message: round((cpu * 1e6) / (target * IDLE_S * 4), 2),
+      cpu_us_per_message: round(
+        (cpu * 1e6) / (target * IDLE_S * (2 + 1000 / pingInterval(500, target))),
+        2,
+      ),
       ping_late_p50_ms: late.p50,
       ping_late_p99_ms: late.p99,
       ping_late_max_ms: late.max,
@@ -226,7 +237,7 @@ async function main(): Promise<void> {
   const busy = await observe(http, probe, run);
   const seconds = (performance.now() - t0) / 1000;
   const after = await metrics(http);
-  const late = lateness(fakes, marks);
+  const late = lateness(fakes, marks, connected);
   const cpu =
     (after['bask_scheduler_cpu_seconds_total'] ?? 0) -
     (before['bask_scheduler_cpu_seconds_total'] ?? 0);

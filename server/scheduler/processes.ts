@@ -16,6 +16,8 @@ export interface WorkerProcessRecord {
   readonly threads: string[];
   readonly info: NonNullable<Hello['worker']>;
   lastSeen: number;
+  /** When the scheduler last pinged it (pings thin out as the cluster grows). */
+  lastPinged: number;
   memory: number;
   bytesIn: Record<string, number>;
   bytesOut: Record<string, number>;
@@ -43,6 +45,7 @@ export class WorkerProcesses {
       threads,
       info,
       lastSeen: Date.now(),
+      lastPinged: 0,
       memory: 0,
       bytesIn: {},
       bytesOut: {},

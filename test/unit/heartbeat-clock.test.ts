@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
+import { pingInterval } from '../../server/scheduler/server.js';
 
 describe('HeartbeatClock', () => {
   it('judges at punctual ticks', () => {
@@ -14,5 +15,15 @@ describe('HeartbeatClock', () => {
     expect(clock.fair(500)).toBe(true);
     expect(clock.fair(4700)).toBe(false);
     expect(clock.fair(5200)).toBe(true);
+  });
+});
+
+describe('pingInterval (the scheduler pings less often as the cluster grows)', () => {
+  it('keeps the base interval for small clusters and stretches to 5 s at most', () => {
+    expect(pingInterval(500, 10)).toBe(500);
+    expect(pingInterval(500, 1_000)).toBe(500);
+    expect(pingInterval(500, 4_000)).toBe(2_000);
+    expect(pingInterval(500, 10_000)).toBe(5_000);
+    expect(pingInterval(500, 1_000_000)).toBe(5_000);
   });
 });
