@@ -3,6 +3,7 @@
  * worker threads, joined to the scheduler at ADDRESS.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,8 @@ Options:
   --peer-host HOST          address other worker processes reach this one's peer server at
                             (default: with --token, this machine's address on the route to
                             the scheduler; without, 127.0.0.1)
+  --tls-ca FILE             trust this certificate (PEM) for a wss:// scheduler, e.g. its
+                            self-signed one (instead of NODE_EXTRA_CA_CERTS)
   --death-timeout SECONDS   how long to wait for a scheduler, at start and after losing it,
                             before giving up (default 60); it joins again meanwhile
   -h, --help                show this help`;
@@ -47,6 +50,7 @@ export const workerCommand: Command = {
         token: { type: 'string' },
         'peer-host': { type: 'string' },
         'death-timeout': { type: 'string' },
+        'tls-ca': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -70,6 +74,7 @@ export const workerCommand: Command = {
     const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
     if (nworkers > 1) return runMany(argv, nworkers, values.name);
     const deathTimeout = parseSeconds('death-timeout', values['death-timeout'], 60);
+    const ca = values['tls-ca'] === undefined ? undefined : readCa(values['tls-ca']);
     return serve(
       {
         address,
@@ -79,6 +84,7 @@ export const workerCommand: Command = {
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(token !== undefined ? { token } : {}),
         ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
+        ...(ca !== undefined ? { ca } : {}),
       },
       deathTimeout * 1000,
       untilSignal(),
@@ -130,4 +136,16 @@ function stripOptions(argv: readonly string[], names: string[]): string[] {
     out.push(arg);
   }
   return out;
+}
+
+/** The PEM text of `--tls-ca`; ERR_INVALID_ARGUMENT naming the file when it cannot be read. */
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `--tls-ca: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
 }

@@ -36,6 +36,8 @@ export interface WorkerProcessOptions {
   memoryLimit?: number;
   resources?: Record<string, number>;
   token?: string;
+  /** Certificate authorities to trust for a wss:// scheduler (PEM), e.g. its self-signed certificate. */
+  ca?: string;
   /**
    * Interface for the peer server, which other worker processes fetch data from (default: with a
    * token, the address of the interface that routes to the scheduler; else 127.0.0.1).
@@ -101,7 +103,11 @@ export class WorkerProcess {
     nthreads: number,
     peers: PeerNetwork,
   ): Promise<WorkerProcess> {
-    const socket = await openSocket(options.address);
+    const socket = await openSocket(
+      options.address,
+      undefined,
+      options.ca === undefined ? {} : { ca: options.ca },
+    );
     const hello: Hello = {
       type: 'hello',
       version: PROTOCOL_VERSION,

@@ -320,6 +320,12 @@ describe('TLS', () => {
     // A worker process trusts the certificate through NODE_EXTRA_CA_CERTS.
     const worker = bask(['worker', address, '--nthreads', '1'], { NODE_EXTRA_CA_CERTS: CERT });
     await waitFor(worker, /registered at/, 'worker');
+    // ...or through --tls-ca, without touching the environment.
+    const second = bask(['worker', address, '--nthreads', '1', '--tls-ca', CERT]);
+    await waitFor(second, /registered at/, 'worker');
+    const missingCa = bask(['worker', address, '--tls-ca', join(TLS_DIR, 'nope.pem')]);
+    expect(await missingCa.exited).not.toBe(0);
+    expect(missingCa.output()).toMatch(/--tls-ca: cannot read .*nope\.pem/);
     const untrusted = await rejection(Client.connect(address, { setAsDefault: false }));
     expect(untrusted.code).toBe('ERR_CONNECTION');
     const client = await Client.connect(address, { ca, setAsDefault: false });
