@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../../src/errors.js';
@@ -28,8 +29,11 @@ Options:
   --peer-host HOST          address other worker processes reach this one's peer server at
                             (default: with --token, this machine's address on the route to
                             the scheduler; without, 127.0.0.1)
-  --tls-ca FILE             trust this certificate (PEM) for a wss:// scheduler, e.g. its
-                            self-signed one (instead of NODE_EXTRA_CA_CERTS)
+  --tls-ca FILE             trust this certificate (PEM) for a wss:// scheduler and peers,
+                            e.g. a self-signed one (instead of NODE_EXTRA_CA_CERTS)
+  --tls-cert FILE           serve this process's peer data over wss:// with this certificate
+  --tls-key FILE            ...and this key (PEM; data between worker processes is then
+                            encrypted as the scheduler's connections are)
   --death-timeout SECONDS   how long to wait for a scheduler, at start and after losing it,
                             before giving up (default 60); it joins again meanwhile
   -h, --help                show this help`;
@@ -51,6 +55,8 @@ export const workerCommand: Command = {
         'peer-host': { type: 'string' },
         'death-timeout': { type: 'string' },
         'tls-ca': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -72,9 +78,25 @@ export const workerCommand: Command = {
     const resources =
       values.resources === undefined ? {} : parseResources('resources', values.resources);
     const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
-    if (nworkers > 1) return runMany(argv, nworkers, values.name);
+    const caFile = values['tls-ca'] === undefined ? undefined : resolve(values['tls-ca']);
+    if (caFile !== undefined) readPem('tls-ca', caFile);
+    // Threads import task modules over https too: every TLS client in the process must trust
+    // the certificate, and Node reads NODE_EXTRA_CA_CERTS only at start, so set it for a child.
+    const env =
+      caFile !== undefined && process.env['NODE_EXTRA_CA_CERTS'] !== caFile
+        ? { ...process.env, NODE_EXTRA_CA_CERTS: caFile }
+        : undefined;
+    if (nworkers > 1 || env !== undefined)
+      return runMany(argv, nworkers, nworkers > 1 ? values.name : undefined, env);
     const deathTimeout = parseSeconds('death-timeout', values['death-timeout'], 60);
-    const ca = values['tls-ca'] === undefined ? undefined : readCa(values['tls-ca']);
+    const ca = caFile === undefined ? undefined : readPem('tls-ca', caFile);
+    const cert = values['tls-cert'];
+    const key = values['tls-key'];
+    if ((cert === undefined) !== (key === undefined))
+      throw new BaskError(
+        'ERR_INVALID_ARGUMENT',
+        '--tls-cert and --tls-key go together: give both (PEM files) or neither',
+      );
     return serve(
       {
         address,
@@ -85,22 +107,29 @@ export const workerCommand: Command = {
         ...(token !== undefined ? { token } : {}),
         ...(values['peer-host'] !== undefined ? { peerHost: values['peer-host'] } : {}),
         ...(ca !== undefined ? { ca } : {}),
+        ...(cert !== undefined && key !== undefined
+          ? { tls: { cert: readPem('tls-cert', cert), key: readPem('tls-key', key) } }
+          : {}),
       },
       deathTimeout * 1000,
-      untilSignal(),
+      Promise.race([untilSignal(), parentGone()]),
       (line) => console.log(line),
     );
   },
 };
 
-/** Starts N child processes, each a one-process worker; ends them together. */
+/**
+ * Starts N child processes, each a one-process worker (named `name-i` when `name` is given, else
+ * with the options as they are), in `env`; ends them together.
+ */
 async function runMany(
   argv: readonly string[],
   n: number,
   name: string | undefined,
+  env?: NodeJS.ProcessEnv,
 ): Promise<number> {
   const cli = fileURLToPath(new URL('../../../bin/bask.js', import.meta.url));
-  const base = stripOptions(argv, ['--nworkers', '--name']);
+  const base = stripOptions(argv, name === undefined ? ['--nworkers'] : ['--nworkers', '--name']);
   const children: ChildProcess[] = [];
   for (let i = 0; i < n; i++) {
     const args = [
@@ -110,7 +139,7 @@ async function runMany(
       '1',
       ...(name !== undefined ? ['--name', `${name}-${i}`] : []),
     ];
-    children.push(fork(cli, args, { stdio: 'inherit' }));
+    children.push(fork(cli, args, { stdio: 'inherit', ...(env !== undefined ? { env } : {}) }));
   }
   const exits = children.map(
     (c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1))),
@@ -138,14 +167,25 @@ function stripOptions(argv: readonly string[], names: string[]): string[] {
   return out;
 }
 
-/** The PEM text of `--tls-ca`; ERR_INVALID_ARGUMENT naming the file when it cannot be read. */
-function readCa(file: string): string {
+/** The PEM text of a file option; ERR_INVALID_ARGUMENT naming the file when it cannot be read. */
+function readPem(option: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
     throw new BaskError(
       'ERR_INVALID_ARGUMENT',
-      `--tls-ca: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`,
+      `--${option}: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+}
+
+/**
+ * Resolves when the `bask worker` that forked this one (`--nworkers`, `--tls-ca`) is gone: a
+ * killed parent cannot forward its signal, and its children must not outlive it. Never resolves
+ * in a process that was not forked.
+ */
+function parentGone(): Promise<string> {
+  return new Promise((resolve) => {
+    if (process.connected) process.once('disconnect', () => resolve('parent exited'));
+  });
 }

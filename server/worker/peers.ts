@@ -7,8 +7,14 @@
  *
  * Every request settles: a closed connection or a gone peer answers as missing data, and the
  * engine recomputes or re-fetches.
+ *
+ * With a certificate (`bask worker --tls-cert --tls-key`, as the scheduler's), the peer server
+ * speaks wss:// and data between processes is encrypted; fetches trust `--tls-ca` besides the
+ * system's authorities. A peer whose certificate is not trusted is unreachable: its data comes
+ * through the relay.
  */
 import { createServer, type Server } from 'node:http';
+import { Server as TlsServer, createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { encodeFrame } from '../../src/wire/frame.js';
@@ -18,11 +24,19 @@ import {
   type PeerWireMessage,
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
+import { openSocket } from '../../src/wire/socket.js';
 import { PeerClient, decodePeerFrame } from '../../src/worker/peer-client.js';
 import type { Got } from '../../src/worker/scheduler-dispatch.js';
 import { sizeof } from '../../src/worker/sizeof.js';
 
 type Serve = (thread: string, keys: string[], move: boolean[]) => Promise<Got>;
+
+/** TLS of the peer network: the server's certificate and key, the authorities fetches trust. */
+export interface PeerTls {
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  ca?: string;
+}
 
 /** The peer server of this process and its connections to other processes. */
 export class PeerNetwork {
@@ -41,6 +55,7 @@ export class PeerNetwork {
     private readonly wss: WebSocketServer,
     readonly address: string,
     private readonly token: string | undefined,
+    ca: string | undefined,
   ) {
     wss.on('connection', (socket) => this.accept(socket));
     // Requests out are not counted here (the peer server counts what it sends back).
@@ -50,23 +65,31 @@ export class PeerNetwork {
       (bytes, out) => {
         if (!out) this.bytesIn['peer'] = (this.bytesIn['peer'] ?? 0) + bytes;
       },
+      (url, timeoutMs) => openSocket(url, timeoutMs, ca === undefined ? {} : { ca }),
     );
   }
 
-  /** Starts the peer server on `host`, port 0. */
-  static async listen(host: string, token?: string): Promise<PeerNetwork> {
-    const http = createServer((_req, res) => res.writeHead(426).end());
+  /** Starts the peer server on `host`, port 0 (wss:// with `tls`). */
+  static async listen(host: string, token?: string, tls?: PeerTls): Promise<PeerNetwork> {
+    const refuse = (_req: unknown, res: { writeHead(code: number): { end(): void } }): void =>
+      res.writeHead(426).end();
+    const http =
+      tls?.cert !== undefined && tls.key !== undefined
+        ? createTlsServer({ cert: tls.cert, key: tls.key }, refuse)
+        : createServer(refuse);
     const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(0, host, () => resolve());
     });
     const port = (http.address() as AddressInfo).port;
+    const scheme = http instanceof TlsServer ? 'wss' : 'ws';
     return new PeerNetwork(
       http,
       wss,
-      `ws://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       token,
+      tls?.ca,
     );
   }
 

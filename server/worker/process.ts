@@ -36,8 +36,10 @@ export interface WorkerProcessOptions {
   memoryLimit?: number;
   resources?: Record<string, number>;
   token?: string;
-  /** Certificate authorities to trust for a wss:// scheduler (PEM), e.g. its self-signed certificate. */
+  /** Certificate authorities to trust for a wss:// scheduler and peers (PEM), e.g. a self-signed certificate. */
   ca?: string;
+  /** Serve the peer server over wss:// with this certificate and key (PEM), as the scheduler's. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /**
    * Interface for the peer server, which other worker processes fetch data from (default: with a
    * token, the address of the interface that routes to the scheduler; else 127.0.0.1).
@@ -88,7 +90,10 @@ export class WorkerProcess {
       options.peerHost ??
       (options.token !== undefined ? await addressToward(options.address) : undefined) ??
       '127.0.0.1';
-    const peers = await PeerNetwork.listen(peerHost, options.token);
+    const peers = await PeerNetwork.listen(peerHost, options.token, {
+      ...options.tls,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    });
     try {
       return await WorkerProcess.join(options, nthreads, peers);
     } catch (error) {

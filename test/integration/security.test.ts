@@ -312,6 +312,44 @@ describe('HTTP', () => {
 });
 
 describe('TLS', () => {
+  it('encrypts data between worker processes served with --tls-cert and trusted with --tls-ca', async () => {
+    const { address, http } = await startScheduler(['--tls-cert', CERT, '--tls-key', KEY]);
+    const ca = readFileSync(CERT, 'utf8');
+    const tlsArgs = ['--tls-ca', CERT, '--tls-cert', CERT, '--tls-key', KEY, '--nthreads', '1'];
+    const alice = await startWorker(address, [...tlsArgs, '--name', 'alice']);
+    const bob = await startWorker(address, [...tlsArgs, '--name', 'bob']);
+    for (const worker of [alice, bob]) {
+      const [, peers] = await waitFor(worker, /Peers fetch its data at: (\S+)/, 'worker');
+      expect(peers).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+    }
+    const halfTls = bask(['worker', address, '--tls-ca', CERT, '--tls-cert', CERT]);
+    expect(await halfTls.exited).not.toBe(0);
+    expect(halfTls.output()).toMatch(/--tls-cert and --tls-key go together/);
+    const client = await Client.connect(address, { ca, setAsDefault: false });
+    try {
+      const incs = client.map(tasks.inc, [1, 2, 3], { workers: ['bob'], pure: false });
+      const total = client.submit(tasks.sum, incs, { workers: ['alice'] });
+      expect(await total.result()).toBe(9);
+      const metricsText = (): Promise<string> =>
+        new Promise((resolve, reject) => {
+          httpsGet(`${http}/metrics`, { ca }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          }).on('error', reject);
+        });
+      // Bytes moved reach the scheduler with the next heartbeats: peer to peer, over wss.
+      let text = await metricsText();
+      while (!/bask_transfer_bytes_total\{path="peer"\} [1-9]/.test(text)) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        text = await metricsText();
+      }
+      expect(text).not.toMatch(/bask_transfer_bytes_total\{path="relay"\} [1-9]/);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('serves wss:// and https:// with a self-signed certificate', async () => {
     const { address, http } = await startScheduler(['--tls-cert', CERT, '--tls-key', KEY]);
     expect(address).toMatch(/^wss:\/\//);
