@@ -24,7 +24,7 @@ import { encodeFrame, decodeFrame } from '../src/wire/frame.js';
 import { exchangeHello } from '../src/wire/handshake.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { openSocket, type Socket } from '../src/wire/socket.js';
-import { pingInterval } from '../server/scheduler/server.js';
+import { pingInterval } from '../server/scheduler/liveness.js';
 
 const STEPS = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
 const PROCS = Number(arg('procs', '4'));

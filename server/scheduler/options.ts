@@ -83,3 +83,22 @@ export function checkOptions(options: SchedulerOptions): void {
       );
   }
 }
+
+/** Who may connect and how much, in words (the scheduler's startup banner). */
+export function describeAccess(options: SchedulerOptions): string[] {
+  const role = (name: string, token: string | undefined, flag: string): string =>
+    token === undefined
+      ? `${name}: this machine only (no ${flag}; set one to accept ${name.toLowerCase()} from elsewhere)`
+      : `${name}: token required (${flag})`;
+  const origins = options.allowOrigins ?? [];
+  return [
+    role('Clients', options.clientToken, '--client-token'),
+    role('Workers', options.workerToken, '--worker-token'),
+    options.dashboardToken === undefined
+      ? 'Dashboards: as clients'
+      : 'Dashboards: their own token (--dashboard-token) or the client token',
+    `Per client: ${options.maxGraphSize ?? 'any number of'} tasks per graph, ${options.maxTasksInFlight ?? 'any number of'} tasks in flight (--max-graph-size, --max-tasks-in-flight)`,
+    `Browser pages: this scheduler's own and localhost${origins.length > 0 ? `, ${origins.join(', ')}` : ' (add others with --allow-origin)'}`,
+    options.tls === undefined ? 'TLS: off (ws://, http://)' : 'TLS: on (wss://, https://)',
+  ];
+}

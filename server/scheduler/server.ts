@@ -2,9 +2,9 @@
  * `bask scheduler` as a running server: a WebSocket endpoint (clients, worker processes,
  * dashboards) and an HTTP endpoint (dashboard pages, /health, /metrics, task modules), both
  * bound to 127.0.0.1 unless told otherwise, both over TLS when given a certificate.
- * The engine work happens in `Cluster`; this file owns sockets, the handshake, heartbeats,
- * limits and shutdown. Who may connect is decided in guard.ts, what a message may say in
- * validate.ts.
+ * The engine work happens in `Cluster`; this file owns sockets, the handshake, limits and
+ * shutdown. Who may connect is decided in guard.ts, what a message may say in validate.ts,
+ * when a silent worker is dropped in liveness.ts.
  *
  * Handshake: the first message must be a `hello` within HELLO_TIMEOUT_MS, with the protocol
  * version (a mismatch is refused with ERR_PROTOCOL_VERSION) and the token of its role (or, for a
@@ -25,7 +25,6 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
-import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
 import { throttledStderr } from './log.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
@@ -44,7 +43,8 @@ import { handleHttp, type HttpContext } from './http.js';
 import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
 import { closeServer, listen } from './listen.js';
 import { ClientLimits } from './limits.js';
-import { checkOptions, type SchedulerOptions } from './options.js';
+import { checkOptions, describeAccess, type SchedulerOptions } from './options.js';
+import { watchWorkers } from './liveness.js';
 
 export type { SchedulerOptions } from './options.js';
 
@@ -59,6 +59,7 @@ export class SchedulerServer {
   /** Live dashboards (server/dashboard/): idle while none is connected. */
   readonly dashboards = new DashboardHub(this.cluster);
   private readonly sockets = new Set<WebSocket>();
+  /** The worker liveness timer (liveness.ts). */
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private nextConn = 1;
   private closed = false;
@@ -133,7 +134,12 @@ export class SchedulerServer {
       listen(wsHttp, options.port ?? 8786, host),
       listen(http, options.dashboardPort ?? 8787, host),
     ]);
-    server.startHeartbeat();
+    server.heartbeat = watchWorkers(
+      server.cluster,
+      options.heartbeatInterval ?? 500,
+      options.heartbeatTimeout ?? 10_000,
+      (line) => server.log(line),
+    );
     return server;
   }
 
@@ -151,21 +157,7 @@ export class SchedulerServer {
 
   /** Who may connect, in words (the startup banner). */
   describeAccess(): string[] {
-    const role = (name: string, token: string | undefined, flag: string): string =>
-      token === undefined
-        ? `${name}: this machine only (no ${flag}; set one to accept ${name.toLowerCase()} from elsewhere)`
-        : `${name}: token required (${flag})`;
-    const origins = this.options.allowOrigins ?? [];
-    return [
-      role('Clients', this.options.clientToken, '--client-token'),
-      role('Workers', this.options.workerToken, '--worker-token'),
-      this.options.dashboardToken === undefined
-        ? 'Dashboards: as clients'
-        : 'Dashboards: their own token (--dashboard-token) or the client token',
-      `Per client: ${this.options.maxGraphSize ?? 'any number of'} tasks per graph, ${this.options.maxTasksInFlight ?? 'any number of'} tasks in flight (--max-graph-size, --max-tasks-in-flight)`,
-      `Browser pages: this scheduler's own and localhost${origins.length > 0 ? `, ${origins.join(', ')}` : ' (add others with --allow-origin)'}`,
-      this.options.tls === undefined ? 'TLS: off (ws://, http://)' : 'TLS: on (wss://, https://)',
-    ];
+    return describeAccess(this.options);
   }
 
   private hostForUrl(): string {
@@ -393,38 +385,4 @@ export class SchedulerServer {
       );
     }
   }
-
-  private startHeartbeat(): void {
-    const interval = this.options.heartbeatInterval ?? 500;
-    const timeout = this.options.heartbeatTimeout ?? 10_000;
-    const clock = new HeartbeatClock(interval);
-    this.heartbeat = setInterval(() => {
-      const now = Date.now();
-      const fair = clock.fair(now);
-      const every = pingInterval(interval, this.cluster.processes.size);
-      for (const p of [...this.cluster.processes.values()]) {
-        if (fair && now - p.lastSeen > timeout) {
-          this.cluster.metrics.countIn(this.cluster.metrics.closed, 'heartbeat');
-          this.log(`bask scheduler: closing ${p.conn.id} (worker): no heartbeat for ${timeout} ms`);
-          p.conn.close(CLOSE.heartbeat, 'missed heartbeats');
-          this.cluster.removeWorkerProcess(p.conn, 'crashed');
-        } else if (now - p.lastPinged >= every) {
-          p.lastPinged = now;
-          p.conn.send({ type: 'ping' });
-        }
-      }
-    }, interval);
-    this.heartbeat.unref();
-  }
-}
-
-/**
- * How often each worker process is pinged: every `interval` ms in a small cluster, less often
- * as it grows (half a millisecond per process: 5 s at 10,000 volunteers), as Dask stretches its
- * heartbeats with the cluster's size, so that pings cost the scheduler about the same whatever
- * the number of connections. Capped at 5 s, well under the 30 s a worker waits before it
- * decides its scheduler is gone.
- */
-export function pingInterval(interval: number, processes: number): number {
-  return Math.max(interval, Math.min(5_000, processes / 2));
 }

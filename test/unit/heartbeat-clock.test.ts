@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
-import { pingInterval } from '../../server/scheduler/server.js';
+import { pingInterval } from '../../server/scheduler/liveness.js';
 
 describe('HeartbeatClock', () => {
   it('judges at punctual ticks', () => {
