@@ -131,19 +131,12 @@ export const spreadsCommand: Command = {
 };
 
 /**
- * What a local run needs of the Node entry (src/index.node.ts), without the cluster client
- * and the bundler: the lazy API's backend, bask's own task modules (the sync scheduler runs
- * `bask:seed` tasks in this thread) and the local schedulers.
+ * What a local run needs of the Node entry, without the cluster client and the bundler
+ * (src/setup-node.ts, which the entry imports too): the lazy API's backend, bask's own task
+ * modules (the sync scheduler runs `bask:seed` tasks in this thread) and the local schedulers.
  */
 async function installLocal(): Promise<void> {
-  const [{ installSchedulers }, { nodeRuntime }] = await Promise.all([
-    import('../src/install.js'),
-    import('../src/local/runtime-node.js'),
-    import('../src/api.js'),
-    import('../src/frame/builtin.js'),
-    import('../src/seed/builtin.js'),
-  ]);
-  installSchedulers(nodeRuntime);
+  await import('../src/setup-node.js');
 }
 
 function optionError(option: string, message: string): BaskError {

@@ -3,12 +3,10 @@
  * the remote client's task-module bundler (esbuild, an optional peer, loaded on first use).
  * Only this entry imports the bundler, so browser bundles never reach Node-only code.
  */
+import './setup-node.js';
 import { bundleModule } from './client/bundle.js';
 import { setModuleBundler } from './client/remote.js';
-import { installSchedulers } from './install.js';
-import { nodeRuntime } from './local/runtime-node.js';
 
 export * from './index.js';
 
-installSchedulers(nodeRuntime);
 setModuleBundler(bundleModule);

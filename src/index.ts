@@ -7,10 +7,7 @@
  * reference above keeps `using`/`await using` types (Disposable) working in apps whose
  * tsconfig `lib` does not list them.
  */
-import './api.js';
-// bask's own task modules, by id: results that hold their types decode on this thread too.
-import './frame/builtin.js';
-import './seed/builtin.js';
+import './setup.js';
 
 export { get, compute, persist, visualize, type GetOptions } from './api.js';
 export { delayed, isDelayed, type DelayedOptions, type DelayedTuple } from './delayed/delayed.js';
