@@ -6,20 +6,16 @@
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
-import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bask, waitFor } from '../integration/cluster.js';
+import { startDemo } from './demo-server.js';
 import { CSV_DIR, expectedFixtures, fixtureNames } from './expected-spreads.js';
 import { launchChromium } from './volunteers.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 let browser: Browser;
 let url = '';
 
 beforeAll(async () => {
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-  const demo = bask(['demo', '--port', '0', '--dashboard-port', '0', '--nthreads', '1']);
-  [, url = ''] = await waitFor(demo, /Demo at:\s+(http:\/\/\S+)/, 'bask demo');
+  ({ url } = await startDemo(1));
   browser = await launchChromium();
 });
 

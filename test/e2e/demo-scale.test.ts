@@ -5,24 +5,19 @@
  * ~10,000 tasks is binned by pixel column instead of one SVG bar per task. No timed
  * assertions: every wait is for something the page shows.
  */
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateStocks } from '../../src/seed/index.js';
 import { launchChromium } from '../chromium.js';
-import { bask, waitFor } from '../integration/cluster.js';
+import { startDemo } from './demo-server.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const FILES = 2_000;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-  const demo = bask(['demo', '--port', '0', '--dashboard-port', '0', '--nthreads', '2']);
-  const [, url = ''] = await waitFor(demo, /Demo at:\s+(http:\/\/\S+)/, 'bask demo');
+  const { url } = await startDemo(2);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   pageErrors = [];

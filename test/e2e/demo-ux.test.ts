@@ -11,11 +11,10 @@ import { basename, join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import Papa from 'papaparse';
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateStocks } from '../../src/seed/index.js';
 import { launchChromium } from '../chromium.js';
-import { bask, waitFor } from '../integration/cluster.js';
+import { startDemo } from './demo-server.js';
 import { BAD_FILE, CSV_DIR, expectedFixtures, fixtureNames } from './expected-spreads.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -37,9 +36,7 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
-  const demo = bask(['demo', '--port', '0', '--dashboard-port', '0', '--nthreads', '2']);
-  [, url = ''] = await waitFor(demo, /Demo at:\s+(http:\/\/\S+)/, 'bask demo');
+  ({ url } = await startDemo(2));
   browser = await launchChromium();
 });
 

@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright';
-import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateStocks } from '../../src/seed/index.js';
 import {
@@ -20,7 +19,8 @@ import {
   expectedSpread,
   fixtureNames,
 } from './expected-spreads.js';
-import { bask, waitFor, type Started } from '../integration/cluster.js';
+import type { Started } from '../integration/cluster.js';
+import { startDemo } from './demo-server.js';
 import { launchChromium } from '../chromium.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -32,10 +32,8 @@ let page: Page;
 let pageErrors: string[];
 
 beforeAll(async () => {
-  await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn' });
   // The real thing: `bask demo` serves the page next to a scheduler with local workers.
-  demo = bask(['demo', '--port', '0', '--dashboard-port', '0', '--nthreads', '2']);
-  [, demoUrl = ''] = await waitFor(demo, /Demo at:\s+(http:\/\/\S+)/, 'bask demo');
+  ({ demo, url: demoUrl } = await startDemo(2));
   browser = await launchChromium();
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
