@@ -34,6 +34,7 @@ export class FramePipe {
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
   private ended = false;
+  private holding = false;
 
   constructor(
     /** The socket (the parent's `child.stdio[3]`, or the child's fd 3). */
@@ -66,7 +67,19 @@ export class FramePipe {
       out.set(c, at);
       at += c.byteLength;
     }
+    this.hold();
     this.socket.write(out);
+  }
+
+  /** Frames sent in one tick leave in one write (a pipe write wakes the other process). */
+  private hold(): void {
+    if (this.holding) return;
+    this.holding = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.holding = false;
+      this.socket.uncork();
+    });
   }
 
   /** Sends an encoded frame (one received from another pipe) to `port`, as it is. */
@@ -75,10 +88,9 @@ export class FramePipe {
     const head = Buffer.allocUnsafe(HEADER);
     head.writeUInt32LE(frame.byteLength + 4, 0);
     head.writeUInt32LE(port, 4);
-    this.socket.cork();
+    this.hold();
     this.socket.write(head);
     this.socket.write(frame);
-    this.socket.uncork();
   }
 
   /** Closes the pipe from this side. */
