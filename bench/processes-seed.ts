@@ -43,7 +43,15 @@ async function dataSet(days: number): Promise<string[]> {
   if (list().length !== days) {
     const gen = join(anchors(), 'gen_stocks.py');
     const out = `/tmp/stocks${days}`;
-    await run('/usr/bin/python3', [gen, '--out', out, '--days', String(days), '--seed', '20240101']);
+    await run('/usr/bin/python3', [
+      gen,
+      '--out',
+      out,
+      '--days',
+      String(days),
+      '--seed',
+      '20240101',
+    ]);
   }
   return list()
     .sort()

@@ -157,6 +157,11 @@ export class PortHub {
   move(port: ProcessPort, owner: WorkerPipe): void {
     const entry = this.entries.get(port.id);
     if (entry === undefined || entry.owner !== undefined) return;
+    if (owner.pipe.isEnded) {
+      // Moved to a worker that is already gone: nobody will ever read it.
+      this.entries.delete(port.id);
+      return;
+    }
     entry.owner = owner;
     for (const message of port.takeWaiting()) owner.pipe.send(port.id, message);
   }

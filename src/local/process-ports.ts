@@ -143,7 +143,8 @@ export function restorePorts(message: unknown, make: (id: number) => ProcessPort
   const visit = (value: unknown, depth: number): unknown => {
     if (isPlain(value)) {
       if (value[MARK] === 'port' && typeof value['id'] === 'number') return make(value['id']);
-      if (depth < MAX_DEPTH) for (const k of Object.keys(value)) value[k] = visit(value[k], depth + 1);
+      if (depth < MAX_DEPTH)
+        for (const k of Object.keys(value)) value[k] = visit(value[k], depth + 1);
     } else if (Array.isArray(value) && depth < MAX_DEPTH) {
       for (let i = 0; i < value.length; i++) value[i] = visit(value[i], depth + 1);
     }

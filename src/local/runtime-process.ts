@@ -21,7 +21,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BaskError, deserializeError } from '../errors.js';
 import { PortHub, WorkerPipe } from './process-hub.js';
-import type { MainPort, PoolRuntime, PoolWorkerFactory, SpawnedWorker } from './runtime.js';
+import type { PoolRuntime, PoolWorkerFactory, SpawnedWorker } from './runtime.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
 const entry = fileURLToPath(
@@ -84,7 +84,9 @@ function spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker {
     exit(
       reported ??
         spawnError ??
-        (code === 0 ? undefined : new Error(`worker process exited with ${signal ?? `code ${code}`}`)),
+        (code === 0
+          ? undefined
+          : new Error(`worker process exited with ${signal ?? `code ${code}`}`)),
     );
   });
   return {
@@ -112,7 +114,7 @@ export const processRuntime: PoolRuntime = {
   spawn,
   channel: () => {
     const { port1, port2 } = hub.channel();
-    return { port1: port1 as unknown as MainPort, port2: port2 as unknown as MainPort };
+    return { port1: port1, port2: port2 };
   },
 };
 
