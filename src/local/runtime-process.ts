@@ -38,9 +38,30 @@ function endChildren(): void {
 
 let exitHooked = false;
 
-/** Node options for a child: the parent's, minus an inspector's port, plus tsx from sources. */
+/**
+ * Node options a child takes from its parent: only memory, stack and diagnostics settings.
+ * Anything else may change what the child runs (`-e`, `--test`, `--watch`, an app's `--import`):
+ * a child running its parent's script instead of the worker entry would start children of its
+ * own.
+ */
+const INHERITED =
+  /^--(max-old-space-size|max-semi-space-size|stack-size|expose-gc|enable-source-maps|conditions|unhandled-rejections)(=|$)|^-C$/;
+/** Of those, the options whose value may come as the next argument. */
+const WITH_VALUE = /^(--conditions|--unhandled-rejections|-C)$/;
+
+/** The environment variable that marks a worker process (it never starts worker processes). */
+const MARK_ENV = 'BASK_PROCESS_WORKER';
+
+/** Node options for a child: see `INHERITED`; from sources, tsx's loader too. */
 function childArgv(): string[] {
-  const argv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+  const argv: string[] = [];
+  const parent = process.execArgv;
+  for (let i = 0; i < parent.length; i++) {
+    const option = parent[i] as string;
+    if (!INHERITED.test(option)) continue;
+    argv.push(option);
+    if (WITH_VALUE.test(option) && i + 1 < parent.length) argv.push(parent[++i] as string);
+  }
   if (fromSources) argv.push('--import', import.meta.resolve('tsx'));
   return argv;
 }
@@ -52,12 +73,19 @@ function spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker {
       "Pool option 'worker' makes worker threads; a pool of worker processes runs bask's own worker entry (ship functions as task modules or source)",
     );
   }
+  if (process.env[MARK_ENV] !== undefined) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      "A worker process cannot start worker processes of its own: compute on 'threads' or 'sync' inside tasks",
+    );
+  }
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', endChildren);
   }
   const child = spawnChild(process.execPath, [...childArgv(), entry, name], {
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [MARK_ENV]: name },
   });
   live.add(child);
   const listeners: ((error: Error | undefined) => void)[] = [];

@@ -84,6 +84,17 @@ function sleep(ms: number, value: number): Promise<number> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms));
 }
 
+/** Tries to compute on worker processes from inside one: refused, never a tree of processes. */
+async function nested(): Promise<string> {
+  const bask = await import('../../src/index.node.js');
+  try {
+    await bask.compute(bask.delayed(add)(1, 2), { scheduler: 'processes' });
+    return 'computed';
+  } catch (error) {
+    return bask.isBaskError(error) ? `${error.code}: ${error.message}` : String(error);
+  }
+}
+
 function add(a: number, b: number): number {
   return a + b;
 }
@@ -98,5 +109,6 @@ export const tasks = defineTasks(import.meta.url, {
   throwLater,
   spinForever,
   sleep,
+  nested,
   add,
 });

@@ -160,6 +160,13 @@ describe('pool of worker processes', () => {
     expect(await get({ x: task(tasks.add, 3, 3) }, 'x', { scheduler: pool })).toBe(6);
   });
 
+  it('refuses to start worker processes inside a worker process', async () => {
+    const pool = newPool(1);
+    const said = (await get({ n: task(tasks.nested) }, 'n', { scheduler: pool })) as string;
+    expect(said).toContain('ERR_INVALID_ARGUMENT');
+    expect(said).toContain('cannot start worker processes');
+  });
+
   it('ends its worker processes on close and forgets their ports', async () => {
     await Promise.all(pools.splice(0).map((p) => p.close()));
     await vi.waitFor(() => expect(openProcessPorts()).toBe(0), { timeout: 20_000 });
