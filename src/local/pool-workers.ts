@@ -65,7 +65,7 @@ export class PoolWorkers {
     const id = `${this.prefix}-${this.spawnCount++}`;
     const spawned = this.runtime.spawn(id);
     const { port1, port2 } = this.runtime.channel();
-    const memory = this.runtime.sharesMemory === false ? undefined : newRunningSlot();
+    const memory = newRunningSlot();
     const handle = new WorkerHandle(
       id,
       spawned,

@@ -12,6 +12,7 @@
  */
 import type { Endpoint } from 'comlink';
 import { serializeError, type SerializedError } from '../errors.js';
+import { RunningSlot } from '../worker/running-slot.js';
 import { FramePipe, decodeMessage } from './process-pipe.js';
 import {
   CONTROL_PORT,
@@ -31,6 +32,9 @@ interface Entry {
 
 type Listener = (event: MessageEvent) => void;
 
+/** A running slot's "cannot tell" (running-slot.ts: a length of -1). */
+const SLOT_UNKNOWN = -1;
+
 /** The pipe to one worker process, as the hub uses it. */
 export class WorkerPipe {
   /** The fatal error the worker reported before it ended, if any. */
@@ -40,6 +44,7 @@ export class WorkerPipe {
   /** Control calls not answered yet (comlink ids): they hold the process open. */
   private readonly calls = new Set<string>();
   private active = true;
+  private slot: RunningSlot | undefined;
 
   constructor(
     private readonly hub: PortHub,
@@ -65,7 +70,10 @@ export class WorkerPipe {
         this.calls.add(id);
         this.holdOpen();
       }
-      this.pipe.send(CONTROL_PORT, tokenizePorts(message, moving));
+      this.pipe.send(
+        CONTROL_PORT,
+        tokenizePorts(message, moving, (slot) => this.keepSlot(slot)),
+      );
       for (const port of moving) this.hub.move(port, this);
     },
     addEventListener: (_type: string, listener: EventListenerOrEventListenerObject): void => {
@@ -75,6 +83,16 @@ export class WorkerPipe {
       this.control.delete(listener as Listener);
     },
   };
+
+  /**
+   * The pool's running slot for this worker: "unknown" while the worker lives (the pool then
+   * blames its oldest unanswered task, and times out what runs), what the worker said when it
+   * ended.
+   */
+  private keepSlot(memory: SharedArrayBuffer): void {
+    this.slot = new RunningSlot(memory);
+    Atomics.store(new Int32Array(memory, 0, 1), 0, SLOT_UNKNOWN);
+  }
 
   /** Holds this process open (busy) or not (idle: only unanswered control calls do). */
   setActive(active: boolean): void {
@@ -110,7 +128,10 @@ export class WorkerPipe {
     }
     const notice = data as PipeNotice;
     if (notice.type === 'fatal') this.fatal = notice.error;
-    else if (notice.type === 'closed') this.hub.closedBy(notice.port, this);
+    else if (notice.type === 'running') {
+      if (notice.key === null) this.slot?.leave();
+      else this.slot?.enter(notice.key);
+    } else if (notice.type === 'closed') this.hub.closedBy(notice.port, this);
   }
 }
 

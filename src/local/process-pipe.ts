@@ -56,6 +56,13 @@ export class FramePipe {
   /** Encodes `message` and sends it to `port` on the other side. */
   send(port: number, message: unknown): void {
     if (this.ended) return;
+    const out = this.frame(port, message);
+    this.hold();
+    this.socket.write(out);
+  }
+
+  /** The bytes of one frame: `message` for `port` (for a synchronous write at exit). */
+  frame(port: number, message: unknown): Buffer {
     const chunks = encodeFrame(message);
     let size = 0;
     for (const c of chunks) size += c.byteLength;
@@ -67,8 +74,7 @@ export class FramePipe {
       out.set(c, at);
       at += c.byteLength;
     }
-    this.hold();
-    this.socket.write(out);
+    return out;
   }
 
   /** Frames sent in one tick leave in one write (a pipe write wakes the other process). */

@@ -26,7 +26,9 @@ export type PipeNotice =
   /** The worker closed a port: its parent forgets it. */
   | { type: 'closed'; port: number }
   /** An error ends the worker: its parent reports this one, not just an exit code. */
-  | { type: 'fatal'; error: SerializedError };
+  | { type: 'fatal'; error: SerializedError }
+  /** The worker ends: the task it was running (null: none), for its parent's running slot. */
+  | { type: 'running'; key: string | null };
 
 type Listener = (event: MessageEvent) => void;
 
@@ -118,14 +120,28 @@ function isPlain(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * A running slot (worker/running-slot.ts) in a control message: shared memory cannot cross
+ * processes, so the worker writes a slot of its own and says what it held when it ends
+ * (`PipeNotice` 'running'); the parent writes that into the slot it kept.
+ */
+const SLOT_TOKEN = 'slot';
+
+/**
  * Replaces the `ports` (moved in a control message, where comlink puts them: a few levels
  * deep in the call's arguments) by tokens; returns the message (rebuilt where it changed).
  */
-export function tokenizePorts(message: unknown, ports: ReadonlySet<ProcessPort>): unknown {
-  if (ports.size === 0) return message;
+export function tokenizePorts(
+  message: unknown,
+  ports: ReadonlySet<ProcessPort>,
+  onSlot: (slot: SharedArrayBuffer) => void,
+): unknown {
   const visit = (value: unknown, depth: number): unknown => {
     if (value instanceof ProcessPort && ports.has(value))
       return { [MARK]: 'port', id: value.id } satisfies PortToken;
+    if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) {
+      onSlot(value);
+      return { [MARK]: SLOT_TOKEN };
+    }
     if (depth >= MAX_DEPTH) return value;
     if (Array.isArray(value)) return value.map((v) => visit(v, depth + 1));
     if (isPlain(value)) {
@@ -138,11 +154,19 @@ export function tokenizePorts(message: unknown, ports: ReadonlySet<ProcessPort>)
   return visit(message, 0);
 }
 
-/** Replaces port tokens in a received control message by ports `make` opens (in place). */
-export function restorePorts(message: unknown, make: (id: number) => ProcessPort): unknown {
+/**
+ * Replaces port tokens in a received control message by ports `make` opens, and a running
+ * slot's token by the slot `makeSlot` gives (in place).
+ */
+export function restorePorts(
+  message: unknown,
+  make: (id: number) => ProcessPort,
+  makeSlot: () => SharedArrayBuffer,
+): unknown {
   const visit = (value: unknown, depth: number): unknown => {
     if (isPlain(value)) {
       if (value[MARK] === 'port' && typeof value['id'] === 'number') return make(value['id']);
+      if (value[MARK] === SLOT_TOKEN) return makeSlot();
       if (depth < MAX_DEPTH)
         for (const k of Object.keys(value)) value[k] = visit(value[k], depth + 1);
     } else if (Array.isArray(value) && depth < MAX_DEPTH) {

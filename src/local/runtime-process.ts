@@ -137,7 +137,6 @@ function spawn(name: string, create?: PoolWorkerFactory): SpawnedWorker {
 export const processRuntime: PoolRuntime = {
   kind: 'node',
   schedulerName: 'processes',
-  sharesMemory: false,
   cores: () => availableParallelism(),
   spawn,
   channel: () => {

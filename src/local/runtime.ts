@@ -41,8 +41,6 @@ export interface PoolRuntime {
   readonly kind: 'node' | 'browser';
   /** The scheduler name of pools on this runtime (default 'threads'; worker processes: 'processes'). */
   readonly schedulerName?: 'threads' | 'processes';
-  /** False when workers cannot share memory with the pool (processes): no running slot. */
-  readonly sharesMemory?: boolean;
   /** Default worker count: the machine's cores. */
   cores(): number;
   /** Starts a worker: bask's own, or the one `create` makes (an app's worker entry). */

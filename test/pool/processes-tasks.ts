@@ -66,6 +66,11 @@ function bomb(): never {
   process.exit(3);
 }
 
+/** Ends its process, after its inputs were computed (their results may not be sent yet). */
+function bombAfter(..._inputs: unknown[]): never {
+  process.exit(3);
+}
+
 /** Throws in the process's event loop after returning (an uncaught error). */
 function throwLater(value: number): number {
   setTimeout(() => {
@@ -106,6 +111,7 @@ export const tasks = defineTasks(import.meta.url, {
   failWithCode,
   exitOnceFile,
   bomb,
+  bombAfter,
   throwLater,
   spinForever,
   sleep,

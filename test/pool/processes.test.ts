@@ -139,6 +139,20 @@ describe('pool of worker processes', () => {
     expect(await get({ x: task(tasks.add, 2, 2) }, 'x', { scheduler: pool })).toBe(4);
   });
 
+  it('blames a crash on the task that ran, not on finished ones whose results were unsent', async () => {
+    const pool = newPool(1);
+    const graph: Record<string, unknown> = {};
+    const inputs = Array.from({ length: 300 }, (_, i) => `x-${i}`);
+    inputs.forEach((key, i) => (graph[key] = task(tasks.add, i, 1)));
+    graph['boom'] = task(tasks.bombAfter, ...inputs.map((k) => ref(k)));
+    const error = await get(graph, 'boom', { scheduler: pool }).catch((e: unknown) => e);
+    expect(isBaskError(error, 'ERR_KILLED_WORKER')).toBe(true);
+    expect((error as Error).message).toContain("'boom'");
+    // The worker says which task it ran when it ends (unless its pipe was busy sending then:
+    // that death is blamed on the oldest unanswered task), so no input is failed for it.
+    expect(pool.stats.workersLost).toBeGreaterThanOrEqual(3);
+  });
+
   it('survives an uncaught error in a worker process (replaced, work rerun)', async () => {
     const pool = newPool();
     const graph = {
