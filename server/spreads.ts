@@ -32,8 +32,8 @@ timestamp): the seed workload of the Dask tutorial. A folder stands for the .csv
 it (not searched recursively). A bad file is reported; the others are still computed.
 
 Options:
-  --scheduler <spec>  sync, threads (default), or a cluster address such as
-                      ws://127.0.0.1:8786
+  --scheduler <spec>  sync, threads (default: worker threads), processes (worker
+                      processes), or a cluster address such as ws://127.0.0.1:8786
   --workers <n>       worker count of the pool (default: the machine's cores;
                       ignored by sync)
   --timestamp <col>   the timestamp column (default: timestamp, date, datetime or time,
@@ -47,11 +47,11 @@ Options:
 Exit codes: 0 every file computed, 1 some files failed, 2 bad usage.`;
 
 /** What `--scheduler` resolves to: a local scheduler by name, or a connected cluster client. */
-export type SpreadsScheduler = 'sync' | 'threads' | Scheduler;
+export type SpreadsScheduler = 'sync' | 'threads' | 'processes' | Scheduler;
 
 /**
- * Resolves `--scheduler`: `sync` (and Dask's aliases), `threads` (and `processes`), or a
- * `ws://` / `wss://` cluster address. Anything else is a usage error.
+ * Resolves `--scheduler`: `sync` (and Dask's aliases), `threads`, `processes` (a pool of
+ * worker processes), or a `ws://` / `wss://` cluster address. Anything else is a usage error.
  */
 export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
   switch (spec) {
@@ -60,8 +60,9 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
     case 'single-threaded':
       return installLocal().then(() => 'sync');
     case 'threads':
-    case 'processes':
       return installLocal().then(() => 'threads');
+    case 'processes':
+      return installLocal().then(() => 'processes');
   }
   if (/^wss?:\/\//i.test(spec)) {
     return import('../src/index.node.js').then(({ Client }) =>
@@ -71,7 +72,7 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
   return Promise.reject(
     optionError(
       'scheduler',
-      `expected sync, threads or a cluster address such as ws://127.0.0.1:8786, got '${spec}'`,
+      `expected sync, threads or a cluster address such as ws://127.0.0.1:8786 (or processes), got '${spec}'`,
     ),
   );
 }
@@ -123,8 +124,10 @@ export const spreadsCommand: Command = {
       }
       return results.some(isSpreadFailure) ? 1 : 0;
     } finally {
-      if (scheduler === 'threads')
-        await (await import('../src/local/pools.js')).defaultPool.close();
+      if (scheduler === 'threads' || scheduler === 'processes') {
+        const { defaultPool, processPool } = await import('../src/local/pools.js');
+        await (scheduler === 'threads' ? defaultPool : processPool).close();
+      }
       if (typeof scheduler === 'object') await (scheduler as Client).close();
     }
   },

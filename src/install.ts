@@ -1,13 +1,14 @@
 /**
  * Wires named schedulers to implementations for a runtime: 'sync' to the inline scheduler,
- * 'threads' and 'processes' to the shared worker pools. Called once by each package entry.
+ * 'threads' to the shared worker pools, 'processes' to the shared pools of worker processes
+ * where the runtime has them (Node), else to the threads'. Called once by each package entry.
  *
  * The sync scheduler (and the inline executor under it) loads with its first run: most apps
  * compute on the pool, and `run` is async anyway.
  */
 import { setSchedulerFactory } from './config.js';
 import { setPoolRuntime } from './local/pool.js';
-import { defaultPool } from './local/pools.js';
+import { defaultPool, processPool, processesScheduler } from './local/pools.js';
 import type { PoolRuntime } from './local/runtime.js';
 import type { RunRequest, Scheduler } from './scheduler.js';
 
@@ -28,10 +29,15 @@ const sync: Scheduler = {
   },
 };
 
-/** Installs the schedulers for `runtime`. */
-export function installSchedulers(runtime: PoolRuntime): void {
+/** Installs the schedulers for `runtime` (and `processes`, a runtime of worker processes). */
+export function installSchedulers(runtime: PoolRuntime, processes?: PoolRuntime): void {
   setPoolRuntime(runtime);
+  if (processes !== undefined) processPool.useRuntime(processes);
   setSchedulerFactory((name) =>
-    name === 'sync' || name === 'synchronous' || name === 'single-threaded' ? sync : defaultPool,
+    name === 'sync' || name === 'synchronous' || name === 'single-threaded'
+      ? sync
+      : name === 'processes'
+        ? processesScheduler()
+        : defaultPool,
   );
 }

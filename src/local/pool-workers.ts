@@ -96,12 +96,21 @@ export class PoolWorkers {
       await Promise.race([Promise.all(others.map((o) => this.link(handle, o))), exited]);
     } catch (error) {
       this.workers.delete(id);
+      // Its start failed: whatever is left of it (a live process, its ports) is ended here.
+      if (!handle.retired)
+        this.retire(handle, error instanceof Error ? error : new Error(String(error)));
       if (++this.startFailures >= MAX_START_FAILURES && this.workers.size === 0) {
         this.events.failing(error);
       }
       throw error;
     }
-    if (this.closed || !this.workers.has(id)) return;
+    if (this.closed) {
+      // The pool closed while this worker started: nothing will use it.
+      this.workers.delete(id);
+      if (!handle.retired) this.retire(handle, new BaskError('ERR_POOL_CLOSED', 'pool closed'));
+      return;
+    }
+    if (!this.workers.has(id)) return;
     this.startFailures = 0;
     const busy = this.events.busy();
     handle.spawned.setActive(busy);

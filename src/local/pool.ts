@@ -29,7 +29,7 @@ export interface PoolOptions {
   numWorkers?: number;
   /** The runtime to spawn workers with (default: the package entry's). */
   runtime?: PoolRuntime;
-  /** Prefix of worker ids (default 'threads'). */
+  /** Prefix of worker ids (default: the scheduler name, 'threads' or 'processes'). */
   name?: string;
   /**
    * Makes each worker, for apps whose task modules a bundler builds: a worker of the app's own,
@@ -90,7 +90,8 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 
 /** A pool of workers behind the engine; a `Scheduler` for `get`/`compute`. */
 export class Pool implements Scheduler, AsyncDisposable {
-  readonly schedulerName = 'threads';
+  /** 'threads', or 'processes' on a runtime of worker processes. */
+  readonly schedulerName: 'threads' | 'processes';
   /** How many workers the pool keeps running. */
   readonly numWorkers: number;
   private readonly core: PoolAdapter;
@@ -102,7 +103,8 @@ export class Pool implements Scheduler, AsyncDisposable {
     const n = options.numWorkers ?? runtime.cores();
     checkNumWorkers(n, 'numWorkers');
     this.numWorkers = n;
-    const prefix = options.name ?? 'threads';
+    this.schedulerName = runtime.schedulerName ?? 'threads';
+    const prefix = options.name ?? this.schedulerName;
     this.core = new PoolAdapter(
       (events) => new PoolWorkers(runtime, n, prefix, events),
       () => this.watchTimeouts(),

@@ -39,6 +39,8 @@ export type PoolWorkerFactory = (name: string) => PoolWorker;
 export interface PoolRuntime {
   /** 'node' or 'browser'. */
   readonly kind: 'node' | 'browser';
+  /** The scheduler name of pools on this runtime (default 'threads'; worker processes: 'processes'). */
+  readonly schedulerName?: 'threads' | 'processes';
   /** Default worker count: the machine's cores. */
   cores(): number;
   /** Starts a worker: bask's own, or the one `create` makes (an app's worker entry). */

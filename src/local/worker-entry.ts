@@ -106,9 +106,10 @@ export function startWorker(...modules: AnyTaskModule[]): void {
 
 /**
  * Serves this thread as a pool worker that imports modules with `importer` (bask's own worker
- * knows its built-in modules this way). Once per thread.
+ * knows its built-in modules this way). Once per thread. `endpoint` is where the pool calls
+ * (a worker process's pipe, process-child.ts); default: the thread's parent.
  */
-export function serveWorker(importer: Importer): void {
+export function serveWorker(importer: Importer, endpoint?: Comlink.Endpoint): void {
   if (started) {
     throw new BaskError(
       'ERR_INVALID_ARGUMENT',
@@ -117,7 +118,8 @@ export function serveWorker(importer: Importer): void {
   }
   started = true;
   importModule = importer;
-  void serve();
+  if (endpoint !== undefined) Comlink.expose(api, endpoint);
+  else void serve();
 }
 
 async function serve(): Promise<void> {

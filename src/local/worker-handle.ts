@@ -54,6 +54,7 @@ export class WorkerHandle {
   private cancel: string[] = [];
   private readonly gathers = new Map<number, Gather>();
   private nextGather = 1;
+  private disposed = false;
 
   constructor(
     readonly id: string,
@@ -148,8 +149,10 @@ export class WorkerHandle {
     }
   }
 
-  /** Settles everything pending: the worker is gone. */
+  /** Settles everything pending: the worker is gone. Once; later calls do nothing. */
   dispose(reason: Error): void {
+    if (this.disposed) return;
+    this.disposed = true;
     for (const g of this.gathers.values()) g.reject(reason);
     this.gathers.clear();
     this.taskPort.close?.();
