@@ -71,7 +71,7 @@ export class FakeWorker {
       );
     });
     if (welcome.type !== 'welcome') throw new Error(`refused: ${welcome.message}`);
-    const thread = (welcome.workers ?? []).find((w) => w.process === welcome.id)?.id ?? `${name}/0`;
+    const thread = welcome.threads?.[0] ?? `${name}/0`;
     const worker = new FakeWorker(socket, thread, functions);
     worker.send({ type: 'thread-ready', worker: thread });
     return worker;

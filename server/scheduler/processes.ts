@@ -34,8 +34,8 @@ export class WorkerProcesses {
   readonly byConn = new Map<string, WorkerProcessRecord>();
   private readonly byThread = new Map<string, WorkerProcessRecord>();
 
-  /** Registers a process; its record and the peer table entries of its threads. */
-  add(conn: Conn, hello: Hello): { record: WorkerProcessRecord; added: WorkerInfo[] } {
+  /** Registers a process; its record. */
+  add(conn: Conn, hello: Hello): WorkerProcessRecord {
     const info = hello.worker as NonNullable<Hello['worker']>;
     const name = this.uniqueName(hello.name ?? conn.id);
     const threads = Array.from({ length: info.nthreads }, (_, i) => `${name}/${i}`);
@@ -53,7 +53,7 @@ export class WorkerProcesses {
     };
     this.byConn.set(conn.id, record);
     for (const t of threads) this.byThread.set(t, record);
-    return { record, added: threads.map((id) => infoOf(id, record)) };
+    return record;
   }
 
   /** Unregisters a process; its record, or undefined when it was not registered. */
@@ -75,13 +75,6 @@ export class WorkerProcesses {
     return this.byThread.entries();
   }
 
-  /** The peer table: every thread the cluster knows. */
-  infos(): WorkerInfo[] {
-    const out: WorkerInfo[] = [];
-    for (const p of this.byConn.values()) for (const id of p.threads) out.push(infoOf(id, p));
-    return out;
-  }
-
   private uniqueName(wanted: string): string {
     const taken = new Set([...this.byConn.values()].map((p) => p.name));
     if (!taken.has(wanted)) return wanted;
@@ -89,7 +82,8 @@ export class WorkerProcesses {
   }
 }
 
-function infoOf(id: string, p: WorkerProcessRecord): WorkerInfo {
+/** Where peers reach thread `id` of process `p` (sent with the runs that fetch from it). */
+export function infoOf(id: string, p: WorkerProcessRecord): WorkerInfo {
   return {
     id,
     process: p.conn.id,

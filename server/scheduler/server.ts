@@ -341,12 +341,12 @@ export class SchedulerServer {
         });
         return undefined;
       }
-      const workers = this.cluster.addWorkerProcess(conn, hello);
+      const threads = this.cluster.addWorkerProcess(conn, hello);
       conn.send({
         type: 'welcome',
         version: PROTOCOL_VERSION,
         id: conn.id,
-        workers,
+        threads,
         http: `${this.httpAddress}/w/${this.moduleSecret}`,
       } satisfies Welcome);
     } else {

@@ -39,8 +39,11 @@ export interface ThreadSide {
 
 /** The data paths of a worker process or volunteer to the other worker processes. */
 export interface PeerSide {
-  /** Other worker processes' threads came or went. */
-  update(added: readonly WorkerInfo[], removed: readonly string[]): void;
+  /**
+   * Where threads of other processes are, as a run that fetches from them says (the only way
+   * a worker side learns of its peers: it connects to one when it first fetches from it).
+   */
+  learn(holders: readonly WorkerInfo[]): void;
   /** The scheduler relayed the answer to one of this side's fetches. */
   relayed(id: number, values: unknown[], missing: string[]): void;
 }
@@ -96,6 +99,7 @@ export function dispatchSchedulerMessage(
   const threads = side.threads;
   switch (message.type) {
     case 'run':
+      if (message.holders !== undefined) side.peers.learn(message.holders);
       return threads.run(message.worker, message.tasks);
     case 'free':
       return threads.free(message.worker, message.keys);
@@ -111,8 +115,6 @@ export function dispatchSchedulerMessage(
         .serve(message.worker, message.keys, [])
         .then((got) => side.send({ type: 'gathered', id: message.id, ...got }));
       return;
-    case 'peers':
-      return side.peers.update(message.added, message.removed);
     case 'relay-fetch':
       side.relayBytesIn?.(bytes);
       void threads
