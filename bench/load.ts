@@ -8,11 +8,16 @@
  * At each step, over `--idle` seconds with nothing to compute: the scheduler's CPU (its
  * /metrics counter), so CPU per connection and per heartbeat message; heap and RSS; how late
  * pings reach the workers (p50 / p99 / max); a client's ping round trip (p50 / p99). During the
- * computation: tasks/s per batch, the same latencies, peak heap and RSS. Rows go to
- * bench/results/load.json.
+ * computation: tasks/s per batch, the same latencies, peak heap and RSS. While each step
+ * connects: how long the joins took and the scheduler's CPU per join (a join must cost the
+ * same whatever the cluster's size: no peer table in the welcome, nothing announced to the
+ * others). Rows go to bench/results/load.json.
+ *
+ * `--prof DIR` runs the scheduler under `node --cpu-prof` and stops it with SIGINT at the end,
+ * so that its profile lands in DIR. `--tasks 0` leaves out the computation.
  *
  *   npm run build && node dist/bench/load.js [--steps 1000,2500,5000,10000] [--procs 4]
- *     [--tasks 1000000] [--batch 100000] [--idle 8]
+ *     [--tasks 1000000] [--batch 100000] [--idle 8] [--prof DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +36,7 @@ const PROCS = Number(arg('procs', '4'));
 const TASKS = Number(arg('tasks', '1000000'));
 const BATCH = Number(arg('batch', '100000'));
 const IDLE_S = Number(arg('idle', '8'));
+const PROF = arg('prof', '');
 const FAKES = fileURLToPath(new URL('./load-fakes.js', import.meta.url));
 const rows: object[] = [];
 
@@ -167,12 +173,38 @@ function lateness(
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The scheduler, under `--cpu-prof` when asked (NODE_OPTIONS only while it starts). */
+async function startScheduler(): Promise<Awaited<ReturnType<typeof scheduler>>> {
+  if (PROF === '') return scheduler();
+  const before = process.env['NODE_OPTIONS'];
+  process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${PROF}`;
+  try {
+    return await scheduler();
+  } finally {
+    if (before === undefined) delete process.env['NODE_OPTIONS'];
+    else process.env['NODE_OPTIONS'] = before;
+  }
+}
+
+/** Stops the scheduler with SIGINT (it exits cleanly and writes its profile). */
+async function stopScheduler(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
+async function cpuSeconds(http: string): Promise<number> {
+  return (await metrics(http))['bask_scheduler_cpu_seconds_total'] ?? 0;
+}
+
 async function main(): Promise<void> {
-  const { address, http } = await scheduler();
+  const { address, http, child } = await startScheduler();
   const probe = await prober(address);
   const fakes: Fakes[] = [];
   let connected = 0;
   for (const target of STEPS) {
+    const cpuBefore = await cpuSeconds(http);
     const t0 = performance.now();
     const add = target - connected;
     const parts = await Promise.all(
@@ -184,6 +216,7 @@ async function main(): Promise<void> {
     fakes.push(...parts);
     connected = target;
     const connectS = (performance.now() - t0) / 1000;
+    const joinCpu = (await cpuSeconds(http)) - cpuBefore;
     const marks = fakes.map((f) => f.windows.length);
     const before = await metrics(http);
     const idle = await observe(http, probe, new Promise((r) => setTimeout(r, IDLE_S * 1000)));
@@ -196,7 +229,9 @@ async function main(): Promise<void> {
       kind: 'idle',
       connections: target,
       workers_registered: after['bask_worker_processes'],
+      joined: add,
       connect_s: round(connectS),
+      cpu_us_per_join: Math.round((joinCpu * 1e6) / add),
       scheduler_cpu_pct: round((100 * cpu) / IDLE_S),
       ping_every_ms: pingInterval(500, target),
       // Each connection: 2 heartbeats in per second, and a ping out per ping interval.
@@ -216,6 +251,21 @@ async function main(): Promise<void> {
     });
   }
 
+  if (TASKS > 0) await compute(address, http, probe, fakes, connected);
+  probe.close();
+  for (const f of fakes) f.child.stdin?.end();
+  if (PROF !== '') await stopScheduler(child);
+  save('load', rows, { steps: STEPS, procs: PROCS, tasks: TASKS, batch: BATCH, idle_s: IDLE_S });
+}
+
+/** `TASKS` tiny tasks through one client, in graphs of `BATCH`, the fakes answering. */
+async function compute(
+  address: string,
+  http: string,
+  probe: { rtt: () => Promise<number> },
+  fakes: readonly Fakes[],
+  connected: number,
+): Promise<void> {
   const client = await Client.connect(address, { setAsDefault: false });
   const marks = fakes.map((f) => f.windows.length);
   const before = await metrics(http);
@@ -264,9 +314,6 @@ async function main(): Promise<void> {
     workers_still_registered: after['bask_worker_processes'],
   });
   await client.close();
-  probe.close();
-  for (const f of fakes) f.child.stdin?.end();
-  save('load', rows, { steps: STEPS, procs: PROCS, tasks: TASKS, batch: BATCH, idle_s: IDLE_S });
 }
 
 try {

@@ -33,6 +33,8 @@ export class WorkerProcesses {
   /** Processes by connection id. */
   readonly byConn = new Map<string, WorkerProcessRecord>();
   private readonly byThread = new Map<string, WorkerProcessRecord>();
+  /** Names in use (a join checks its name here, not against every process: O(1) per join). */
+  private readonly names = new Set<string>();
 
   /** Registers a process; its record. */
   add(conn: Conn, hello: Hello): WorkerProcessRecord {
@@ -52,6 +54,7 @@ export class WorkerProcesses {
       joined: Date.now(),
     };
     this.byConn.set(conn.id, record);
+    this.names.add(name);
     for (const t of threads) this.byThread.set(t, record);
     return record;
   }
@@ -61,6 +64,7 @@ export class WorkerProcesses {
     const record = this.byConn.get(connId);
     if (record === undefined) return undefined;
     this.byConn.delete(connId);
+    this.names.delete(record.name);
     for (const t of record.threads) this.byThread.delete(t);
     return record;
   }
@@ -76,9 +80,8 @@ export class WorkerProcesses {
   }
 
   private uniqueName(wanted: string): string {
-    const taken = new Set([...this.byConn.values()].map((p) => p.name));
-    if (!taken.has(wanted)) return wanted;
-    for (let i = 1; ; i++) if (!taken.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
+    if (!this.names.has(wanted)) return wanted;
+    for (let i = 1; ; i++) if (!this.names.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
   }
 }
 
