@@ -2,7 +2,8 @@
  * Volunteer scale (issue 17): one real `bask scheduler`, fake worker connections added in steps
  * up to `--connections` (10,000 by default, spread over `--procs` child processes of
  * bench/load-fakes.ts so that the scheduler, not one generator, is what saturates), each
- * heartbeating as a volunteer does (every 500 ms; the scheduler pings each every 500 ms), then
+ * heartbeating as a volunteer does (every 500 ms, or as rarely as the scheduler's pings ask:
+ * server/scheduler/liveness.ts), then
  * `--tasks` tiny tasks (1M) in graphs of `--batch` through one client.
  *
  * At each step, over `--idle` seconds with nothing to compute: the scheduler's CPU (its
@@ -29,7 +30,7 @@ import { encodeFrame, decodeFrame } from '../src/wire/frame.js';
 import { exchangeHello } from '../src/wire/handshake.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { openSocket, type Socket } from '../src/wire/socket.js';
-import { pingInterval } from '../server/scheduler/liveness.js';
+import { heartbeatInterval, pingInterval } from '../server/scheduler/liveness.js';
 
 const STEPS = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
 const PROCS = Number(arg('procs', '4'));
@@ -37,6 +38,8 @@ const TASKS = Number(arg('tasks', '1000000'));
 const BATCH = Number(arg('batch', '100000'));
 const IDLE_S = Number(arg('idle', '8'));
 const PROF = arg('prof', '');
+/** The scheduler's default heartbeat timeout (ms). */
+const TIMEOUT_MS = 10_000;
 const FAKES = fileURLToPath(new URL('./load-fakes.js', import.meta.url));
 const rows: object[] = [];
 
@@ -173,17 +176,9 @@ function lateness(
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The scheduler, under `--cpu-prof` when asked (NODE_OPTIONS only while it starts). */
-async function startScheduler(): Promise<Awaited<ReturnType<typeof scheduler>>> {
-  if (PROF === '') return scheduler();
-  const before = process.env['NODE_OPTIONS'];
-  process.env['NODE_OPTIONS'] = `--cpu-prof --cpu-prof-dir=${PROF}`;
-  try {
-    return await scheduler();
-  } finally {
-    if (before === undefined) delete process.env['NODE_OPTIONS'];
-    else process.env['NODE_OPTIONS'] = before;
-  }
+/** The scheduler, under `--cpu-prof` when asked. */
+function startScheduler(): ReturnType<typeof scheduler> {
+  return scheduler([], PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROF}`]);
 }
 
 /** Stops the scheduler with SIGINT (it exits cleanly and writes its profile). */
@@ -234,10 +229,14 @@ async function main(): Promise<void> {
       cpu_us_per_join: Math.round((joinCpu * 1e6) / add),
       scheduler_cpu_pct: round((100 * cpu) / IDLE_S),
       ping_every_ms: pingInterval(500, target),
-      // Each connection: 2 heartbeats in per second, and a ping out per ping interval.
+      heartbeat_every_ms: heartbeatInterval(500, target, TIMEOUT_MS),
+      // Each connection: a heartbeat in per heartbeat interval, a ping out per ping interval.
       cpu_us_per_connection_s: round((cpu * 1e6) / (target * IDLE_S)),
       cpu_us_per_message: round(
-        (cpu * 1e6) / (target * IDLE_S * (2 + 1000 / pingInterval(500, target))),
+        (cpu * 1e6) /
+          (target *
+            IDLE_S *
+            (1000 / heartbeatInterval(500, target, TIMEOUT_MS) + 1000 / pingInterval(500, target))),
         2,
       ),
       ping_late_p50_ms: late.p50,

@@ -205,6 +205,7 @@ export class WorkerProcess {
       interval: this.options.heartbeatInterval ?? 500,
       timeout: this.options.heartbeatTimeout ?? 30_000,
       lastHeard: () => this.inbox.lastHeard,
+      every: () => this.inbox.heartbeatEvery,
       silent: () => this.stop('the scheduler stopped answering'),
       beat: () =>
         this.send({

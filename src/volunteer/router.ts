@@ -160,6 +160,7 @@ export class Router {
       interval: this.options.heartbeatInterval,
       timeout: this.options.heartbeatTimeout,
       lastHeard: () => this.inbox.lastHeard,
+      every: () => this.inbox.heartbeatEvery,
       silent: () => this.stop('the scheduler stopped answering'),
       beat: () => this.sendHeartbeat(),
     });

@@ -193,7 +193,11 @@ export type ToWorkerProcess =
    * start a new one with the same id (`thread-exit`, then `thread-ready`). Its data is gone.
    */
   | { type: 'restart'; worker: string; reason: string }
-  | { type: 'ping' };
+  /**
+   * The scheduler is alive. `heartbeat`: report at most this often (ms); the scheduler thins
+   * heartbeats as the cluster grows (server/scheduler/liveness.ts), as Dask does.
+   */
+  | { type: 'ping'; heartbeat?: number };
 
 /** Worker process -> scheduler. */
 export type FromWorkerProcess =
