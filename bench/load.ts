@@ -86,8 +86,16 @@ async function startFakes(
   });
 }
 
-async function metrics(http: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+async function metrics(http: string, tries = 3): Promise<Record<string, number>> {
+  let text: string;
+  try {
+    text = await (await fetch(`${http}/metrics`)).text();
+  } catch (error) {
+    // A keep-alive connection the scheduler closed as it was reused (its idle timer fired
+    // during a long engine step): ask again on a new one.
+    if (tries <= 1) throw error;
+    return metrics(http, tries - 1);
+  }
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^(bask_[a-z_]+) ([-\d.e+]+)$/gm))
     out[m[1] as string] = Number(m[2]);
@@ -195,6 +203,9 @@ async function cpuSeconds(http: string): Promise<number> {
 
 async function main(): Promise<void> {
   const { address, http, child } = await startScheduler();
+  child.once('exit', (code, signal) =>
+    console.error(`load: the scheduler exited (code ${code}, signal ${signal})`),
+  );
   const probe = await prober(address);
   const fakes: Fakes[] = [];
   let connected = 0;
@@ -280,6 +291,11 @@ async function compute(
       const values = (await get(graph, Object.keys(graph), { scheduler: client })) as number[];
       batches.push((performance.now() - tb) / 1000);
       for (let i = 0; i < n; i++) if (values[i] !== start + i + 1) wrong++;
+      // Progress on stderr: a run cut short still says how far it got and at what cost.
+      const cpu = (await cpuSeconds(http)) - (before['bask_scheduler_cpu_seconds_total'] ?? 0);
+      console.error(
+        `load: ${start + n} tasks in ${round((performance.now() - t0) / 1000)} s, scheduler CPU ${round(cpu)} s`,
+      );
     }
     return wrong;
   })();

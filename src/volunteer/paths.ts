@@ -6,6 +6,9 @@
  * - a Node worker: straight to its peer server over a WebSocket, the 'peer' path;
  * - otherwise, or when the first two cannot connect: through the scheduler, the 'relay' path.
  *
+ * Which process holds a thread's data, and its peer server if it has one, comes with the run
+ * that needs it (known-holders.ts): a volunteer never holds the cluster's whole table.
+ *
  * A data channel that does not open within `rtcTimeout`, or that closes with requests in
  * flight, sends those requests through the relay instead, and that peer is not tried again
  * for RETRY_AFTER_MS: the caller never sees the difference. Bytes are counted per path, both
