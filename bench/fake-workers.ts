@@ -28,6 +28,8 @@ export class FakeWorker {
   /** The time between consecutive pings (ms), when tracked. */
   pingGaps: number[] | undefined;
   private lastPing = 0;
+  /** How often the scheduler asks for heartbeats (ms). */
+  private heartbeatEvery = 500;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
@@ -36,14 +38,14 @@ export class FakeWorker {
     private readonly functions: FunctionCache,
   ) {
     socket.onMessage((data) => this.onMessage(data));
-    this.timer = setInterval(
-      () =>
-        this.send({
-          type: 'heartbeat',
-          metrics: { memory: 0, bytesIn: {}, bytesOut: {} },
-        }),
-      500,
-    );
+    let lastBeat = 0;
+    this.timer = setInterval(() => {
+      // As a real worker side: every 500 ms, or as rarely as the scheduler's pings ask.
+      const now = Date.now();
+      if (now - lastBeat < this.heartbeatEvery - 250) return;
+      lastBeat = now;
+      this.send({ type: 'heartbeat', metrics: { memory: 0, bytesIn: {}, bytesOut: {} } });
+    }, 500);
     socket.onClose(() => clearInterval(this.timer));
   }
 
@@ -71,7 +73,7 @@ export class FakeWorker {
       );
     });
     if (welcome.type !== 'welcome') throw new Error(`refused: ${welcome.message}`);
-    const thread = (welcome.workers ?? []).find((w) => w.process === welcome.id)?.id ?? `${name}/0`;
+    const thread = welcome.threads?.[0] ?? `${name}/0`;
     const worker = new FakeWorker(socket, thread, functions);
     worker.send({ type: 'thread-ready', worker: thread });
     return worker;
@@ -131,6 +133,7 @@ export class FakeWorker {
         return;
       }
       case 'ping': {
+        if (message.heartbeat !== undefined) this.heartbeatEvery = message.heartbeat;
         const now = performance.now();
         if (this.pingGaps !== undefined && this.lastPing > 0)
           this.pingGaps.push(now - this.lastPing);

@@ -2,17 +2,23 @@
  * Volunteer scale (issue 17): one real `bask scheduler`, fake worker connections added in steps
  * up to `--connections` (10,000 by default, spread over `--procs` child processes of
  * bench/load-fakes.ts so that the scheduler, not one generator, is what saturates), each
- * heartbeating as a volunteer does (every 500 ms; the scheduler pings each every 500 ms), then
+ * heartbeating as a volunteer does (every 500 ms, or as rarely as the scheduler's pings ask:
+ * server/scheduler/liveness.ts), then
  * `--tasks` tiny tasks (1M) in graphs of `--batch` through one client.
  *
  * At each step, over `--idle` seconds with nothing to compute: the scheduler's CPU (its
  * /metrics counter), so CPU per connection and per heartbeat message; heap and RSS; how late
  * pings reach the workers (p50 / p99 / max); a client's ping round trip (p50 / p99). During the
- * computation: tasks/s per batch, the same latencies, peak heap and RSS. Rows go to
- * bench/results/load.json.
+ * computation: tasks/s per batch, the same latencies, peak heap and RSS. While each step
+ * connects: how long the joins took and the scheduler's CPU per join (a join must cost the
+ * same whatever the cluster's size: no peer table in the welcome, nothing announced to the
+ * others). Rows go to bench/results/load.json.
+ *
+ * `--prof DIR` runs the scheduler under `node --cpu-prof` and stops it with SIGINT at the end,
+ * so that its profile lands in DIR. `--tasks 0` leaves out the computation.
  *
  *   npm run build && node dist/bench/load.js [--steps 1000,2500,5000,10000] [--procs 4]
- *     [--tasks 1000000] [--batch 100000] [--idle 8]
+ *     [--tasks 1000000] [--batch 100000] [--idle 8] [--prof DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +30,16 @@ import { encodeFrame, decodeFrame } from '../src/wire/frame.js';
 import { exchangeHello } from '../src/wire/handshake.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { openSocket, type Socket } from '../src/wire/socket.js';
-import { pingInterval } from '../server/scheduler/liveness.js';
+import { heartbeatInterval, pingInterval } from '../server/scheduler/liveness.js';
 
 const STEPS = arg('steps', '1000,2500,5000,10000').split(',').map(Number);
 const PROCS = Number(arg('procs', '4'));
 const TASKS = Number(arg('tasks', '1000000'));
 const BATCH = Number(arg('batch', '100000'));
 const IDLE_S = Number(arg('idle', '8'));
+const PROF = arg('prof', '');
+/** The scheduler's default heartbeat timeout (ms). */
+const TIMEOUT_MS = 10_000;
 const FAKES = fileURLToPath(new URL('./load-fakes.js', import.meta.url));
 const rows: object[] = [];
 
@@ -77,8 +86,16 @@ async function startFakes(
   });
 }
 
-async function metrics(http: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${http}/metrics`)).text();
+async function metrics(http: string, tries = 3): Promise<Record<string, number>> {
+  let text: string;
+  try {
+    text = await (await fetch(`${http}/metrics`)).text();
+  } catch (error) {
+    // A keep-alive connection the scheduler closed as it was reused (its idle timer fired
+    // during a long engine step): ask again on a new one.
+    if (tries <= 1) throw error;
+    return metrics(http, tries - 1);
+  }
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^(bask_[a-z_]+) ([-\d.e+]+)$/gm))
     out[m[1] as string] = Number(m[2]);
@@ -167,12 +184,33 @@ function lateness(
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** The scheduler, under `--cpu-prof` when asked. */
+function startScheduler(): ReturnType<typeof scheduler> {
+  return scheduler([], PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROF}`]);
+}
+
+/** Stops the scheduler with SIGINT (it exits cleanly and writes its profile). */
+async function stopScheduler(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
+async function cpuSeconds(http: string): Promise<number> {
+  return (await metrics(http))['bask_scheduler_cpu_seconds_total'] ?? 0;
+}
+
 async function main(): Promise<void> {
-  const { address, http } = await scheduler();
+  const { address, http, child } = await startScheduler();
+  child.once('exit', (code, signal) =>
+    console.error(`load: the scheduler exited (code ${code}, signal ${signal})`),
+  );
   const probe = await prober(address);
   const fakes: Fakes[] = [];
   let connected = 0;
   for (const target of STEPS) {
+    const cpuBefore = await cpuSeconds(http);
     const t0 = performance.now();
     const add = target - connected;
     const parts = await Promise.all(
@@ -184,6 +222,7 @@ async function main(): Promise<void> {
     fakes.push(...parts);
     connected = target;
     const connectS = (performance.now() - t0) / 1000;
+    const joinCpu = (await cpuSeconds(http)) - cpuBefore;
     const marks = fakes.map((f) => f.windows.length);
     const before = await metrics(http);
     const idle = await observe(http, probe, new Promise((r) => setTimeout(r, IDLE_S * 1000)));
@@ -196,13 +235,19 @@ async function main(): Promise<void> {
       kind: 'idle',
       connections: target,
       workers_registered: after['bask_worker_processes'],
+      joined: add,
       connect_s: round(connectS),
+      cpu_us_per_join: Math.round((joinCpu * 1e6) / add),
       scheduler_cpu_pct: round((100 * cpu) / IDLE_S),
       ping_every_ms: pingInterval(500, target),
-      // Each connection: 2 heartbeats in per second, and a ping out per ping interval.
+      heartbeat_every_ms: heartbeatInterval(500, target, TIMEOUT_MS),
+      // Each connection: a heartbeat in per heartbeat interval, a ping out per ping interval.
       cpu_us_per_connection_s: round((cpu * 1e6) / (target * IDLE_S)),
       cpu_us_per_message: round(
-        (cpu * 1e6) / (target * IDLE_S * (2 + 1000 / pingInterval(500, target))),
+        (cpu * 1e6) /
+          (target *
+            IDLE_S *
+            (1000 / heartbeatInterval(500, target, TIMEOUT_MS) + 1000 / pingInterval(500, target))),
         2,
       ),
       ping_late_p50_ms: late.p50,
@@ -216,6 +261,21 @@ async function main(): Promise<void> {
     });
   }
 
+  if (TASKS > 0) await compute(address, http, probe, fakes, connected);
+  probe.close();
+  for (const f of fakes) f.child.stdin?.end();
+  if (PROF !== '') await stopScheduler(child);
+  save('load', rows, { steps: STEPS, procs: PROCS, tasks: TASKS, batch: BATCH, idle_s: IDLE_S });
+}
+
+/** `TASKS` tiny tasks through one client, in graphs of `BATCH`, the fakes answering. */
+async function compute(
+  address: string,
+  http: string,
+  probe: { rtt: () => Promise<number> },
+  fakes: readonly Fakes[],
+  connected: number,
+): Promise<void> {
   const client = await Client.connect(address, { setAsDefault: false });
   const marks = fakes.map((f) => f.windows.length);
   const before = await metrics(http);
@@ -231,6 +291,11 @@ async function main(): Promise<void> {
       const values = (await get(graph, Object.keys(graph), { scheduler: client })) as number[];
       batches.push((performance.now() - tb) / 1000);
       for (let i = 0; i < n; i++) if (values[i] !== start + i + 1) wrong++;
+      // Progress on stderr: a run cut short still says how far it got and at what cost.
+      const cpu = (await cpuSeconds(http)) - (before['bask_scheduler_cpu_seconds_total'] ?? 0);
+      console.error(
+        `load: ${start + n} tasks in ${round((performance.now() - t0) / 1000)} s, scheduler CPU ${round(cpu)} s`,
+      );
     }
     return wrong;
   })();
@@ -264,9 +329,6 @@ async function main(): Promise<void> {
     workers_still_registered: after['bask_worker_processes'],
   });
   await client.close();
-  probe.close();
-  for (const f of fakes) f.child.stdin?.end();
-  save('load', rows, { steps: STEPS, procs: PROCS, tasks: TASKS, batch: BATCH, idle_s: IDLE_S });
 }
 
 try {

@@ -14,12 +14,18 @@ const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 /** Every process started here, running or not. */
 export const children: ChildProcess[] = [];
 
-/** Runs `bask ...args`; resolves once its stdout matches `ready` (rejects if it exits first). */
+/**
+ * Runs `bask ...args` (under `node ...nodeArgs`, e.g. `--cpu-prof`); resolves once its stdout
+ * matches `ready` (rejects if it exits first).
+ */
 export function bask(
   args: string[],
   ready: RegExp,
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -41,10 +47,12 @@ export function bask(
 /** A scheduler on free ports: its process, ws:// address and http:// base. */
 export async function scheduler(
   extra: string[] = [],
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; address: string; http: string; stderr: () => string }> {
   const s = await bask(
     ['scheduler', '--port', '0', '--dashboard-port', '0', ...extra],
     /Scheduler at: (\S+)\s+Dashboard at: (\S+)\/status/,
+    nodeArgs,
   );
   return {
     child: s.child,

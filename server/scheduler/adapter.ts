@@ -29,6 +29,7 @@ import type { Metrics } from './metrics.js';
 import type { Conn, Outbox } from './outbox.js';
 import type { WorkerProcesses } from './processes.js';
 import type { QuarantineRegistry } from './quarantine.js';
+import { holdersOf } from './holders.js';
 
 /** The client the scheduler itself wants keys for (`keep`): released as soon as reported. */
 export const KEEPER = '\u0000keeper';
@@ -131,8 +132,15 @@ export class ClusterAdapter implements DriverAdapter {
       this.runs = new Map();
       for (const [worker, tasks] of runs) {
         const process = this.io.processes.ofThread(worker);
-        if (process !== undefined)
-          this.io.outbox.queue(process.conn, { type: 'run', worker, tasks });
+        if (process !== undefined) {
+          const holders = holdersOf(this.io.processes, process, tasks);
+          this.io.outbox.queue(
+            process.conn,
+            holders === undefined
+              ? { type: 'run', worker, tasks }
+              : { type: 'run', worker, tasks, holders },
+          );
+        }
         this.io.metrics.count('tasksSent', tasks.length);
       }
     }

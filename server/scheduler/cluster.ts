@@ -27,7 +27,6 @@ import type {
   Hello,
   ToClient,
   ToWorkerProcess,
-  WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { ClusterAdapter } from './adapter.js';
 import { ClusterData } from './data.js';
@@ -39,7 +38,6 @@ import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
 import { QuarantineRegistry } from './quarantine.js';
 import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
-import { PeerAnnouncer } from './announcer.js';
 import { ClientLimits } from './limits.js';
 import { keepEvent, submittedEvent } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
@@ -53,15 +51,6 @@ export class Cluster {
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
   readonly modules = new ModuleStore();
   readonly metrics = new Metrics();
-  /** Peer-table changes, announced to every process once per event-loop turn. */
-  private readonly announcer = new PeerAnnouncer((added, removed) => {
-    for (const p of this.processes.values()) {
-      const theirs = added.filter((t) => t.process !== p.conn.id);
-      if (theirs.length > 0 || removed.length > 0)
-        this.queue(p.conn, { type: 'peers', added: theirs, removed: [...removed] });
-    }
-    this.flush();
-  });
   /** Per-client caps (`--max-graph-size`, `--max-tasks-in-flight`); none by default. */
   limits = new ClientLimits();
   private readonly workerProcesses = new WorkerProcesses();
@@ -124,13 +113,13 @@ export class Cluster {
     this.step([{ type: 'client-removed', client: conn.id }]);
   }
 
-  /** Registers a worker process; returns the peers it should know about. */
-  addWorkerProcess(conn: Conn, hello: Hello): WorkerInfo[] {
-    const peers = this.workerProcesses.infos();
-    const { added } = this.workerProcesses.add(conn, hello);
-    this.announcer.join(added);
+  /**
+   * Registers a worker process; returns its thread ids. Other processes hear nothing of it:
+   * where to fetch its data comes with the runs that need it (holders.ts).
+   */
+  addWorkerProcess(conn: Conn, hello: Hello): string[] {
     // Threads join the engine when the process says each is ready ('thread-ready').
-    return [...peers, ...added];
+    return [...this.workerProcesses.add(conn, hello).threads];
   }
 
   removeWorkerProcess(conn: Conn, reason: 'crashed' | 'closed'): void {
@@ -145,13 +134,7 @@ export class Cluster {
       if (waiting !== undefined)
         this.queue(waiting.conn, { type: 'relay-data', id, values: [], missing: keys });
     });
-    this.announcer.leave(record.threads);
     this.step(record.threads.map((worker) => ({ type: 'worker-removed', worker, reason })));
-  }
-
-  /** The worker threads the cluster knows, for a new process's peer table. */
-  workerInfos(): WorkerInfo[] {
-    return this.workerProcesses.infos();
   }
 
   // ---- client messages ------------------------------------------------------------------------

@@ -2,9 +2,11 @@
  * Worker liveness: the scheduler's timer that pings worker processes and closes those silent
  * past the heartbeat timeout (their work is rescheduled). Silence is judged only on a punctual
  * tick (HeartbeatClock: a stalled scheduler does not blame its workers), and pings thin out as
- * the cluster grows (`pingInterval`).
+ * the cluster grows (`pingInterval`), and so do the heartbeats each ping asks for
+ * (`heartbeatInterval`).
  */
 import { HeartbeatClock } from '../../src/wire/heartbeat-clock.js';
+import type { ToWorkerProcess } from '../../src/wire/protocol.js';
 import type { Cluster } from './cluster.js';
 import { CLOSE } from './guard.js';
 
@@ -19,6 +21,16 @@ export function pingInterval(interval: number, processes: number): number {
   return Math.max(interval, Math.min(5_000, processes / 2));
 }
 
+/**
+ * How often each worker process should report, told with every ping: as pings, thinned with
+ * the cluster's size (heartbeats in were most of an idle scheduler's work: 2 a second from
+ * each of 10,000 volunteers), but never past a quarter of `timeout`, so that a worker misses
+ * three reports before it is dropped.
+ */
+export function heartbeatInterval(interval: number, processes: number, timeout: number): number {
+  return Math.max(interval, Math.min(pingInterval(interval, processes), timeout / 4));
+}
+
 /** Starts the liveness timer (unref'd); clear it to stop. */
 export function watchWorkers(
   cluster: Cluster,
@@ -31,6 +43,10 @@ export function watchWorkers(
     const now = Date.now();
     const fair = clock.fair(now);
     const every = pingInterval(interval, cluster.processes.size);
+    const ping = {
+      type: 'ping',
+      heartbeat: heartbeatInterval(interval, cluster.processes.size, timeout),
+    } satisfies ToWorkerProcess;
     for (const p of [...cluster.processes.values()]) {
       if (fair && now - p.lastSeen > timeout) {
         cluster.metrics.countIn(cluster.metrics.closed, 'heartbeat');
@@ -39,7 +55,7 @@ export function watchWorkers(
         cluster.removeWorkerProcess(p.conn, 'crashed');
       } else if (now - p.lastPinged >= every) {
         p.lastPinged = now;
-        p.conn.send({ type: 'ping' });
+        p.conn.send(ping);
       }
     }
   }, interval);

@@ -33,9 +33,11 @@ export class WorkerProcesses {
   /** Processes by connection id. */
   readonly byConn = new Map<string, WorkerProcessRecord>();
   private readonly byThread = new Map<string, WorkerProcessRecord>();
+  /** Names in use (a join checks its name here, not against every process: O(1) per join). */
+  private readonly names = new Set<string>();
 
-  /** Registers a process; its record and the peer table entries of its threads. */
-  add(conn: Conn, hello: Hello): { record: WorkerProcessRecord; added: WorkerInfo[] } {
+  /** Registers a process; its record. */
+  add(conn: Conn, hello: Hello): WorkerProcessRecord {
     const info = hello.worker as NonNullable<Hello['worker']>;
     const name = this.uniqueName(hello.name ?? conn.id);
     const threads = Array.from({ length: info.nthreads }, (_, i) => `${name}/${i}`);
@@ -52,8 +54,9 @@ export class WorkerProcesses {
       joined: Date.now(),
     };
     this.byConn.set(conn.id, record);
+    this.names.add(name);
     for (const t of threads) this.byThread.set(t, record);
-    return { record, added: threads.map((id) => infoOf(id, record)) };
+    return record;
   }
 
   /** Unregisters a process; its record, or undefined when it was not registered. */
@@ -61,6 +64,7 @@ export class WorkerProcesses {
     const record = this.byConn.get(connId);
     if (record === undefined) return undefined;
     this.byConn.delete(connId);
+    this.names.delete(record.name);
     for (const t of record.threads) this.byThread.delete(t);
     return record;
   }
@@ -75,21 +79,14 @@ export class WorkerProcesses {
     return this.byThread.entries();
   }
 
-  /** The peer table: every thread the cluster knows. */
-  infos(): WorkerInfo[] {
-    const out: WorkerInfo[] = [];
-    for (const p of this.byConn.values()) for (const id of p.threads) out.push(infoOf(id, p));
-    return out;
-  }
-
   private uniqueName(wanted: string): string {
-    const taken = new Set([...this.byConn.values()].map((p) => p.name));
-    if (!taken.has(wanted)) return wanted;
-    for (let i = 1; ; i++) if (!taken.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
+    if (!this.names.has(wanted)) return wanted;
+    for (let i = 1; ; i++) if (!this.names.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
   }
 }
 
-function infoOf(id: string, p: WorkerProcessRecord): WorkerInfo {
+/** Where peers reach thread `id` of process `p` (sent with the runs that fetch from it). */
+export function infoOf(id: string, p: WorkerProcessRecord): WorkerInfo {
   return {
     id,
     process: p.conn.id,

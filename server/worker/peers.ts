@@ -1,7 +1,8 @@
 /**
  * Data between worker processes. Each process runs a small WebSocket server (port 0) that
  * answers fetches for data its threads hold; a process that needs such data fetches it from
- * the holder's server directly (src/worker/peer-client.ts, the client volunteer tabs use too),
+ * the holder's server directly (where that is comes with the run that needs it, and the
+ * connection opens on the first fetch) (src/worker/peer-client.ts, the client volunteer tabs use too),
  * and falls back to the scheduler relay when it cannot (no route, refused, timed out). Bytes
  * moved are counted per path ('peer' or 'relay') for the dashboard.
  *
@@ -25,6 +26,7 @@ import {
   type WorkerInfo,
 } from '../../src/wire/protocol.js';
 import { openSocket } from '../../src/wire/socket.js';
+import { KnownHolders } from '../../src/worker/known-holders.js';
 import { PeerClient, decodePeerFrame } from '../../src/worker/peer-client.js';
 import type { Got } from '../../src/worker/scheduler-dispatch.js';
 import { sizeof } from '../../src/worker/sizeof.js';
@@ -42,8 +44,12 @@ export interface PeerTls {
 export class PeerNetwork {
   readonly bytesOut: Record<string, number> = {};
   readonly bytesIn: Record<string, number> = {};
-  private readonly threads = new Map<string, WorkerInfo>();
   private readonly client: PeerClient;
+  /** Holders in other processes, as the runs that fetch from them said. */
+  private readonly holders = new KnownHolders(
+    () => this.self,
+    (process) => this.client.forget(process),
+  );
   private readonly relays = new Map<number, (got: Got) => void>();
   private nextId = 1;
   private serve: Serve = (_t, keys) =>
@@ -99,10 +105,9 @@ export class PeerNetwork {
     this.serve = serve;
   }
 
-  /** Keeps the table of threads in other processes up to date. */
-  update(added: readonly WorkerInfo[], removed: readonly string[]): void {
-    for (const w of added) if (w.process !== this.self) this.threads.set(w.id, w);
-    for (const id of removed) this.threads.delete(id);
+  /** Notes where threads of other processes are (a run fetches from them). */
+  learn(holders: readonly WorkerInfo[]): void {
+    this.holders.learn(holders);
   }
 
   /** Fetches keys held by `thread` (in another process): direct when possible, else relayed. */
@@ -112,7 +117,7 @@ export class PeerNetwork {
     move: boolean[],
     toScheduler: (m: FromWorkerProcess) => void,
   ): Promise<Got> {
-    const info = this.threads.get(thread);
+    const info = this.holders.get(thread);
     if (info === undefined) return { values: keys.map(() => undefined), missing: keys };
     const direct =
       info.peerAddress === undefined

@@ -129,14 +129,11 @@ export class WorkerProcess {
       },
     };
     const welcome = await handshake(socket, hello);
-    const myThreads = (welcome.workers ?? [])
-      .filter((w) => w.process === welcome.id)
-      .map((w) => w.id);
+    const myThreads = welcome.threads ?? [];
     const name = myThreads[0]?.replace(/\/\d+$/, '') ?? hello.name ?? 'worker';
     const worker = new WorkerProcess(name, socket, peers, options);
     peers.setLocal(welcome.id, (thread, keys, move) => worker.threads.serve(thread, keys, move));
-    peers.update(welcome.workers ?? [], []);
-    // Messages (peer updates) may come while threads start: they wait in order.
+    // Messages (pings, puts) may come while threads start: they wait in order.
     const early: Uint8Array[] = [];
     const unsubscribe = socket.onMessage((data) => early.push(data));
     socket.onClose((code, reason) => {
@@ -208,6 +205,7 @@ export class WorkerProcess {
       interval: this.options.heartbeatInterval ?? 500,
       timeout: this.options.heartbeatTimeout ?? 30_000,
       lastHeard: () => this.inbox.lastHeard,
+      every: () => this.inbox.heartbeatEvery,
       silent: () => this.stop('the scheduler stopped answering'),
       beat: () =>
         this.send({

@@ -6,6 +6,9 @@
  * - a Node worker: straight to its peer server over a WebSocket, the 'peer' path;
  * - otherwise, or when the first two cannot connect: through the scheduler, the 'relay' path.
  *
+ * Which process holds a thread's data, and its peer server if it has one, comes with the run
+ * that needs it (known-holders.ts): a volunteer never holds the cluster's whole table.
+ *
  * A data channel that does not open within `rtcTimeout`, or that closes with requests in
  * flight, sends those requests through the relay instead, and that peer is not tried again
  * for RETRY_AFTER_MS: the caller never sees the difference. Bytes are counted per path, both
@@ -20,6 +23,7 @@ import type { Got, RouterToHost } from './messages.js';
 
 export type { Got };
 import { buffersOf } from '../local/thread-port.js';
+import { KnownHolders } from '../worker/known-holders.js';
 import { PeerClient, PeerRequests } from '../worker/peer-client.js';
 
 /** Serves keys held by one of this volunteer's threads. */
@@ -37,7 +41,8 @@ const RETRY_AFTER_MS = 10_000;
 export class DataPaths {
   readonly bytesIn: Record<string, number> = {};
   readonly bytesOut: Record<string, number> = {};
-  private readonly threads = new Map<string, WorkerInfo>();
+  /** Holders in other processes, as the runs that fetch from them said. */
+  private readonly holders: KnownHolders;
   private readonly rtc = new Map<string, RtcPeer>();
   private readonly rtcFailed = new Map<string, number>();
   private readonly relays = new Map<number, { keys: string[]; resolve: (got: Got) => void }>();
@@ -51,6 +56,10 @@ export class DataPaths {
     private readonly toHost: (message: RouterToHost, transfer?: Transferable[]) => void,
     private readonly serve: Serve,
   ) {
+    this.holders = new KnownHolders(
+      () => self,
+      (process) => this.peerLeft(process),
+    );
     this.sockets = new PeerClient(
       () => self,
       options.token,
@@ -58,23 +67,19 @@ export class DataPaths {
     );
   }
 
-  /** Keeps the table of other processes' threads up to date. */
-  update(added: readonly WorkerInfo[], removed: readonly string[]): void {
-    for (const w of added) if (w.process !== this.self) this.threads.set(w.id, w);
-    const before = new Set([...this.threads.values()].map((w) => w.process));
-    for (const id of removed) this.threads.delete(id);
-    const after = new Set([...this.threads.values()].map((w) => w.process));
-    for (const process of before) if (!after.has(process)) this.peerLeft(process);
+  /** Notes where threads of other processes are (a run fetches from them). */
+  learn(holders: readonly WorkerInfo[]): void {
+    this.holders.learn(holders);
   }
 
-  /** Worker processes known besides this one. */
+  /** Worker processes this one has been told to fetch from. */
   get processes(): number {
-    return new Set([...this.threads.values()].map((w) => w.process)).size;
+    return this.holders.processes;
   }
 
   /** Fetches keys held by `thread` of another process, by the best path that works. */
   fetch(thread: string, keys: string[], move: boolean[]): Promise<Got> {
-    const info = this.threads.get(thread);
+    const info = this.holders.get(thread);
     if (info === undefined)
       return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
     if (info.peerAddress !== undefined) {

@@ -85,12 +85,10 @@ export class Router {
       return undefined;
     }
     const router = new Router(socket, welcome.id, options, post);
-    const threads = (welcome.workers ?? []).filter((w) => w.process === welcome.id);
-    router.paths.update(welcome.workers ?? [], []);
+    const ids = welcome.threads ?? [];
     socket.onMessage((data) => router.onMessage(data));
     socket.onClose((code, reason) => router.stop(`lost the scheduler (${code} ${reason})`, code));
     router.startHeartbeat();
-    const ids = threads.map((w) => w.id);
     post({
       type: 'welcome',
       id: welcome.id,
@@ -162,6 +160,7 @@ export class Router {
       interval: this.options.heartbeatInterval,
       timeout: this.options.heartbeatTimeout,
       lastHeard: () => this.inbox.lastHeard,
+      every: () => this.inbox.heartbeatEvery,
       silent: () => this.stop('the scheduler stopped answering'),
       beat: () => this.sendHeartbeat(),
     });

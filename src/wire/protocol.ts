@@ -28,7 +28,7 @@ export interface TaskEvent {
 }
 
 /** Bumped on any incompatible change to these messages. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Who is on the other end of a connection. */
 export type Role = 'client' | 'worker' | 'dashboard';
@@ -69,12 +69,17 @@ export interface Hello {
   };
 }
 
-/** Scheduler -> anyone: the answer to `hello`. */
+/**
+ * Scheduler -> anyone: the answer to `hello`. A worker process hears its own thread ids
+ * (`threads`) and where task modules are served (`http`); never the rest of the cluster: where
+ * to fetch a key comes with the task that needs it (`run`'s `holders`), so a join costs the
+ * scheduler the same at 10 workers as at 10,000.
+ */
 export type Welcome =
-  | { type: 'welcome'; version: number; id: string; workers?: WorkerInfo[]; http?: string }
+  | { type: 'welcome'; version: number; id: string; threads?: string[]; http?: string }
   | { type: 'refused'; code: string; message: string };
 
-/** What peers need to know about a worker thread. */
+/** Where to reach a worker thread that holds data: its process and the process's peer server. */
 export interface WorkerInfo {
   id: string;
   /** The worker process it belongs to (its connection). */
@@ -157,12 +162,21 @@ export type ToClient =
 
 /** Scheduler -> worker process. */
 export type ToWorkerProcess =
-  | { type: 'run'; worker: string; tasks: WireTask[] }
+  | {
+      type: 'run';
+      worker: string;
+      tasks: WireTask[];
+      /**
+       * Where to reach the threads of other processes that the tasks' fetches name (as Dask's
+       * compute-task carries `who_has`): the only way a worker process learns of its peers,
+       * each the first time it has to fetch from them. Left out when every input is local.
+       */
+      holders?: WorkerInfo[];
+    }
   | { type: 'free'; worker: string; keys: string[] }
   | { type: 'cancel'; worker: string; keys: string[] }
   | { type: 'gather'; id: number; worker: string; keys: string[] }
   | { type: 'put'; id: number; worker: string; keys: string[]; values: unknown[] }
-  | { type: 'peers'; added: WorkerInfo[]; removed: string[] }
   | {
       type: 'relay-fetch';
       id: number;
@@ -179,7 +193,11 @@ export type ToWorkerProcess =
    * start a new one with the same id (`thread-exit`, then `thread-ready`). Its data is gone.
    */
   | { type: 'restart'; worker: string; reason: string }
-  | { type: 'ping' };
+  /**
+   * The scheduler is alive. `heartbeat`: report at most this often (ms); the scheduler thins
+   * heartbeats as the cluster grows (server/scheduler/liveness.ts), as Dask does.
+   */
+  | { type: 'ping'; heartbeat?: number };
 
 /** Worker process -> scheduler. */
 export type FromWorkerProcess =

@@ -39,8 +39,11 @@ export interface ThreadSide {
 
 /** The data paths of a worker process or volunteer to the other worker processes. */
 export interface PeerSide {
-  /** Other worker processes' threads came or went. */
-  update(added: readonly WorkerInfo[], removed: readonly string[]): void;
+  /**
+   * Where threads of other processes are, as a run that fetches from them says (the only way
+   * a worker side learns of its peers: it connects to one when it first fetches from it).
+   */
+  learn(holders: readonly WorkerInfo[]): void;
   /** The scheduler relayed the answer to one of this side's fetches. */
   relayed(id: number, values: unknown[], missing: string[]): void;
 }
@@ -61,6 +64,9 @@ export interface WorkerSide {
   relayBytesIn?(bytes: number): void;
 }
 
+/** However rarely a scheduler asks for heartbeats, a worker side reports at least this often. */
+const MAX_HEARTBEAT_MS = 60_000;
+
 /** True when a fetch takes the values away (every key says move; none given: a copy). */
 export function movesAll(move: readonly boolean[]): boolean {
   return move.length > 0 && move.every((m) => m);
@@ -70,6 +76,8 @@ export function movesAll(move: readonly boolean[]): boolean {
 export class SchedulerInbox {
   /** When the scheduler was last heard from (ms since the epoch). */
   lastHeard = Date.now();
+  /** How often the scheduler last asked to hear a heartbeat (ms), once it said. */
+  heartbeatEvery: number | undefined;
 
   constructor(private readonly side: WorkerSide) {}
 
@@ -83,6 +91,8 @@ export class SchedulerInbox {
       return;
     }
     this.lastHeard = Date.now();
+    if (message.type === 'ping' && typeof message.heartbeat === 'number')
+      this.heartbeatEvery = Math.min(MAX_HEARTBEAT_MS, message.heartbeat);
     dispatchSchedulerMessage(message, data.byteLength, this.side);
   }
 }
@@ -96,6 +106,7 @@ export function dispatchSchedulerMessage(
   const threads = side.threads;
   switch (message.type) {
     case 'run':
+      if (message.holders !== undefined) side.peers.learn(message.holders);
       return threads.run(message.worker, message.tasks);
     case 'free':
       return threads.free(message.worker, message.keys);
@@ -111,8 +122,6 @@ export function dispatchSchedulerMessage(
         .serve(message.worker, message.keys, [])
         .then((got) => side.send({ type: 'gathered', id: message.id, ...got }));
       return;
-    case 'peers':
-      return side.peers.update(message.added, message.removed);
     case 'relay-fetch':
       side.relayBytesIn?.(bytes);
       void threads
@@ -133,8 +142,10 @@ export function dispatchSchedulerMessage(
 
 /** How a worker side keeps its heartbeat with the scheduler. */
 export interface HeartbeatPolicy {
-  /** How often to report (ms). */
+  /** How often to check on the scheduler, and to report unless `every` says less often (ms). */
   interval: number;
+  /** How often the scheduler wants reports (ms; undefined: every `interval`). */
+  every?: () => number | undefined;
   /** The scheduler silence after which to give up (ms). */
   timeout: number;
   /** When the scheduler was last heard from (ms since the epoch). */
@@ -146,18 +157,23 @@ export interface HeartbeatPolicy {
 }
 
 /**
- * Beats every `interval` ms, or calls `silent` once the scheduler has said nothing for
- * `timeout` ms, counted on a fair clock (a throttled or paused timer does not count as
- * silence). Returns the timer, to clear when the side stops.
+ * Beats every `interval` ms (or every `every()` ms when the scheduler asks for less), or calls
+ * `silent` once the scheduler has said nothing for `timeout` ms, counted on a fair clock (a
+ * throttled or paused timer does not count as silence). Returns the timer, to clear when the
+ * side stops.
  */
 export function startHeartbeat(policy: HeartbeatPolicy): ReturnType<typeof setInterval> {
   const clock = new HeartbeatClock(policy.interval);
+  let lastBeat = 0;
   return setInterval(() => {
     const now = Date.now();
     if (clock.fair(now) && now - policy.lastHeard() > policy.timeout) {
       policy.silent();
       return;
     }
+    // Half an interval of slack: a tick a little early still beats.
+    if (now - lastBeat < (policy.every?.() ?? 0) - policy.interval / 2) return;
+    lastBeat = now;
     policy.beat();
   }, policy.interval);
 }

@@ -45,7 +45,7 @@ function recordingSide(got: Got) {
         return Promise.resolve(got);
       },
     },
-    peers: { update: record('update'), relayed: record('relayed') },
+    peers: { learn: record('learn'), relayed: record('relayed') },
     stop: record('stop'),
     send: (m) => sent.push(m),
     relayBytesIn: record('relayBytesIn'),
@@ -106,13 +106,18 @@ describe('scheduler-message dispatcher', () => {
     inbox.receive(frame({ type: 'free', worker: 'w/0', keys: ['a'] }));
     inbox.receive(frame({ type: 'cancel', worker: 'w/0', keys: ['b'] }));
     inbox.receive(frame({ type: 'restart', worker: 'w/0', reason: 'timeout' }));
-    inbox.receive(frame({ type: 'peers', added: [], removed: ['x/0'] }));
+    const holders = [{ id: 'x/0', process: 'c9', peerAddress: 'ws://127.0.0.1:1' }];
+    inbox.receive(frame({ type: 'run', worker: 'w/0', tasks: [], holders }));
+    inbox.receive(frame({ type: 'run', worker: 'w/0', tasks: [] }));
     inbox.receive(frame({ type: 'ping' }));
     expect(calls).toEqual([
       ['free', 'w/0', ['a']],
       ['cancel', 'w/0', ['b']],
       ['restart', 'w/0'],
-      ['update', [], ['x/0']],
+      // Where the run's inputs are is learnt before the run starts fetching them.
+      ['learn', holders],
+      ['run', 'w/0', []],
+      ['run', 'w/0', []],
     ]);
   });
 
