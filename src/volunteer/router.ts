@@ -41,6 +41,7 @@ export class Router {
   ) {
     this.holdings = new Holdings(
       options.memoryLimit,
+      options.fractions,
       `${id}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
       () => this.paths,
       (worker, results) => this.send({ type: 'results', worker, results }),
