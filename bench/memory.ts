@@ -1,11 +1,12 @@
 /**
  * Worker memory under results worth 3x its limit (issue 17): one `bask worker --memory-limit
- * 200MiB --nthreads 2` holds 30 results of 20 MiB (600 MiB) that a client keeps, then sums
+ * 200MiB --nthreads 1` holds 30 results of 20 MiB (600 MiB) that a client keeps, then sums
  * each (spilled ones come back from disk). Printed: the worker's RSS and spilled bytes as the
  * scheduler's /metrics reports them (sampled every 100 ms; the worker reports every 500 ms),
  * the peak, and the wall time.
  *
- *   npm run build && node dist/bench/memory.js [--limit 200] [--n 30] [--mib 20]
+ *   npm run build && node dist/bench/memory.js [--limit 200] [--n 30] [--mib 20] [--nthreads 1]
+ *     [--worker '--memory-terminate false']
  */
 import { Client } from 'bask';
 import { tasks } from './memory-tasks.js';
@@ -15,6 +16,9 @@ import { bask, killChildren, scheduler } from './processes.js';
 const LIMIT = Number(arg('limit', '200'));
 const N = Number(arg('n', '30'));
 const SIZE = Number(arg('mib', '20'));
+const THREADS = arg('nthreads', '1');
+/** More `bask worker` options, e.g. `--memory-terminate=false`. */
+const EXTRA = arg('worker', '').split(' ').filter(Boolean);
 const MiB = 2 ** 20;
 
 interface Sample {
@@ -39,7 +43,17 @@ async function sample(http: string, t0: number): Promise<Sample> {
 try {
   const s = await scheduler();
   await bask(
-    ['worker', s.address, '--name', 'm', '--nthreads', '2', '--memory-limit', `${LIMIT}MiB`],
+    [
+      'worker',
+      s.address,
+      '--name',
+      'm',
+      '--nthreads',
+      THREADS,
+      '--memory-limit',
+      `${LIMIT}MiB`,
+      ...EXTRA,
+    ],
     /registered/,
   );
   const client = await Client.connect(s.address, { setAsDefault: false });

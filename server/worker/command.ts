@@ -1,8 +1,8 @@
 /**
  * `bask worker ADDRESS`: N worker processes, each running T worker threads, joined to the
  * scheduler at ADDRESS. The processes are children of a supervisor (supervisor.ts) when N > 1,
- * with --tls-ca, or when --memory-limit is given (and --memory-terminate is not false), so that
- * one past its memory terminate threshold is restarted; else the one process runs here.
+ * with --tls-ca, or when --memory-limit is given (so that one past its memory terminate threshold
+ * is restarted); else the one process runs here.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -104,9 +104,9 @@ export const workerCommand: Command = {
       caFile !== undefined && process.env['NODE_EXTRA_CA_CERTS'] !== caFile
         ? { ...process.env, NODE_EXTRA_CA_CERTS: caFile }
         : undefined;
-    // Restarts past terminate need a parent; the default 'auto' limit alone does not ask for one.
-    const enforce =
-      values['memory-limit'] !== undefined && memoryLimit > 0 && memoryFractions.terminate !== false;
+    // Restarts past terminate need a parent, and the parent starts the process so that freed
+    // memory goes back to the system (supervisor.ts); the default 'auto' limit does not ask for one.
+    const enforce = values['memory-limit'] !== undefined && memoryLimit > 0;
     if (process.env[SUPERVISED_ENV] !== '1' && (nworkers > 1 || env !== undefined || enforce))
       return supervise(
         childArgs(argv, nworkers, nworkers > 1 ? values.name : undefined, memoryLimit),

@@ -92,7 +92,6 @@ export class MemoryMonitor {
     const rss = measure();
     this.peak = Math.max(this.peak, rss);
     this.last = { process: rss, managed: this.hooks.managed() };
-    if (process.env["BASK_MEMDEBUG"]) console.error("mem", (rss / 2 ** 20).toFixed(0), (this.last.managed / 2 ** 20).toFixed(0), (this.budget() / 2 ** 20).toFixed(0));
     this.hooks.spill();
     // Spilled values are garbage in this thread once written: collect it while memory is high
     // (V8 would wait for heap pressure, which large buffers barely make).

@@ -87,10 +87,7 @@ export class WorkerProcess {
       options.memoryLimit ?? 0,
       options.memoryFractions ?? DEFAULT_MEMORY_FRACTIONS,
       {
-        managed: () => {
-          if (process.env["BASK_MEMDEBUG"]) { const l = this.threads.data.ledger as unknown as { pins: Map<string, number>; entries: Map<string, { state: string; key: string }> }; console.error("pins", [...l.pins.keys()].map((k) => k.slice(0, 12)).join(","), "entries", [...l.entries.values()].map((h) => h.key.slice(0, 12) + ":" + h.state).join(",")); }
-          return this.threads.data.ledger.memory;
-        },
+        managed: () => this.threads.data.ledger.memory,
         spill: () => this.threads.data.spiller.check(),
         paused: () => this.beat(),
         terminate: (rss) => this.terminate(rss),
