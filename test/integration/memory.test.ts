@@ -68,8 +68,8 @@ describe('worker memory', () => {
   it('spills results worth 3x the memory limit to disk and keeps RSS under the limit', async () => {
     const { address, http } = await startScheduler();
     const limit = 200 * MiB;
-    await startWorker(address, ['--name', 'm', '--nthreads', '2', '--memory-limit', '200MiB']);
-    await waitForWorkers(http, 2);
+    await startWorker(address, ['--name', 'm', '--nthreads', '1', '--memory-limit', '200MiB']);
+    await waitForWorkers(http, 1);
     const client = await Client.connect(address, { setAsDefault: false });
     try {
       const n = 30;
@@ -97,13 +97,25 @@ describe('worker memory', () => {
     const { address, http } = await startScheduler();
     const dir = mkdtempSync(join(tmpdir(), 'bask-pause-'));
     const release = join(dir, 'release');
-    await startWorker(address, ['--name', 'hog', '--nthreads', '1', '--memory-limit', '200MiB']);
+    // Pause at half of 200 MiB (a bare worker process uses about 70 MiB); no restarts here.
+    await startWorker(address, [
+      '--name',
+      'hog',
+      '--nthreads',
+      '1',
+      '--memory-limit',
+      '200MiB',
+      '--memory-pause',
+      '0.5',
+      '--memory-terminate',
+      'false',
+    ]);
     await startWorker(address, ['--name', 'free', '--nthreads', '1']);
     await waitForWorkers(http, 2);
     const client = await Client.connect(address, { setAsDefault: false });
     try {
-      // 170 MiB held in the hog's thread, past 0.8 of its 200 MiB.
-      await client.submit(hogs.hogUntil, 170, release, { workers: ['hog/0'], pure: false });
+      // 100 MiB held in the hog's thread: past half of its 200 MiB with what the process uses.
+      await client.submit(hogs.hogUntil, 100, release, { workers: ['hog/0'], pure: false });
       const paused = await until(http, (r) => r.paused['hog'] === 1);
       expect(paused.events['memoryPaused']).toBeGreaterThanOrEqual(1);
       // Paused: every new task goes to the other worker.
