@@ -89,7 +89,9 @@ try {
       `most spilled at once ${(spilled / MiB).toFixed(0)} MiB, wall ${wall.toFixed(1)} s`,
   );
   record([], { bench: 'memory', limit: LIMIT, n: N, mib: SIZE, peak, spilled, wall });
-  save('memory', [{ bench: 'memory', limit: LIMIT, n: N, mib: SIZE, peak, spilled, wall, samples }]);
+  save('memory', [
+    { bench: 'memory', limit: LIMIT, n: N, mib: SIZE, peak, spilled, wall, samples },
+  ]);
 } finally {
   killChildren();
 }

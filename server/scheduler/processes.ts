@@ -103,7 +103,10 @@ export interface HeartbeatChange {
 }
 
 /** Records a heartbeat's metrics on the process; what the scheduler must do about them. */
-export function applyHeartbeat(record: WorkerProcessRecord, metrics: WorkerMetrics): HeartbeatChange {
+export function applyHeartbeat(
+  record: WorkerProcessRecord,
+  metrics: WorkerMetrics,
+): HeartbeatChange {
   record.memory = metrics.memory;
   record.bytesIn = metrics.bytesIn;
   record.bytesOut = metrics.bytesOut;

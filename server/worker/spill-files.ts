@@ -56,7 +56,9 @@ export class FileSpillStore implements SpillStore {
         if (file === undefined) return undefined;
         try {
           const bytes = await readFile(join(this.dir, file.name));
-          return file.view === undefined ? (deserialize(bytes) as unknown) : viewOf(file.view, bytes);
+          return file.view === undefined
+            ? (deserialize(bytes) as unknown)
+            : viewOf(file.view, bytes);
         } catch {
           return undefined;
         }
@@ -69,12 +71,14 @@ export class FileSpillStore implements SpillStore {
       keys.map((key) => {
         const file = this.files.get(key);
         this.files.delete(key);
-        return file === undefined ? undefined : rm(join(this.dir, file.name), { force: true });
+        return file === undefined
+          ? Promise.resolve()
+          : rm(join(this.dir, file.name), { force: true });
       }),
     );
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     this.removeNow();
     return Promise.resolve();
   }

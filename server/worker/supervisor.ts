@@ -48,7 +48,9 @@ export async function supervise(
     child.on('message', (message: unknown) => {
       if ((message as { type?: unknown } | null)?.type !== RESTART_REQUEST || stopping) return;
       restart = true;
-      log(`bask worker: restarting process ${child.pid ?? '?'} (past its memory terminate threshold)`);
+      log(
+        `bask worker: restarting process ${child.pid ?? '?'} (past its memory terminate threshold)`,
+      );
       child.kill('SIGKILL');
     });
     child.on('exit', (code) => {

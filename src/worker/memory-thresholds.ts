@@ -51,7 +51,7 @@ export function resolveMemoryFractions(
     if (value !== false && !isFraction(value))
       throw new BaskError(
         'ERR_INVALID_ARGUMENT',
-        `${where}: memory ${name} must be a fraction of the memory limit in (0, 1] or false, got ${String(value)}`,
+        `${where}: memory ${name} must be a fraction of the memory limit in (0, 1] or false, got ${JSON.stringify(value) ?? typeof value}`,
       );
     out[name] = value;
   }
