@@ -33,7 +33,7 @@ export class FileSpillStore implements SpillStore {
   static create(collect?: () => void): FileSpillStore {
     const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
     const store = new FileSpillStore(dir, collect);
-    process.once('exit', () => store.removeNow());
+    process.once('exit', store.onExit);
     return store;
   }
 
@@ -83,9 +83,12 @@ export class FileSpillStore implements SpillStore {
     return Promise.resolve();
   }
 
+  private readonly onExit = (): void => this.removeNow();
+
   private removeNow(): void {
     if (this.removed) return;
     this.removed = true;
+    process.off('exit', this.onExit);
     this.files.clear();
     rmSync(this.dir, { recursive: true, force: true });
   }
