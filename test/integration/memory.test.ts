@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.node.js';
 import { tasks as big } from '../../bench/memory-tasks.js';
 import { tasks as hogs } from './memory-tasks.js';
+import { parsePrometheusText } from '../e2e/prometheus.js';
 import { startScheduler, startWorker, waitForWorkers } from './cluster.js';
 
 const MiB = 2 ** 20;
@@ -25,6 +26,7 @@ interface Reading {
 
 async function readMetrics(http: string): Promise<Reading> {
   const text = await (await fetch(`${http}/metrics`)).text();
+  parsePrometheusText(text); // throws on a malformed line
   const out: Reading = { memory: {}, spilled: {}, paused: {}, events: {} };
   const series = {
     bask_worker_memory_bytes: out.memory,
