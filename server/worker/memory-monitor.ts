@@ -13,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import {
   judgeMemory,
   managedBudget,
+  thresholdBytes,
   type MemoryFractions,
   type MemorySample,
 } from '../../src/worker/memory-thresholds.js';
@@ -31,6 +32,9 @@ export interface MemoryMonitorHooks {
   measure?: () => number;
 }
 
+/** How often a sample may collect garbage (ms). */
+const COLLECT_EVERY_MS = 1000;
+
 /** Asks the supervisor to restart this process (message on the fork's IPC channel). */
 export const RESTART_REQUEST = 'bask:memory-terminate';
 
@@ -45,6 +49,8 @@ export class MemoryMonitor {
   peak = 0;
   private collect: (() => void) | undefined;
   private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** When garbage was last collected by a sample (ms since the epoch). */
+  private collected = 0;
 
   constructor(
     readonly limit: number,
@@ -93,9 +99,14 @@ export class MemoryMonitor {
     this.peak = Math.max(this.peak, rss);
     this.last = { process: rss, managed: this.hooks.managed() };
     this.hooks.spill();
-    // Spilled values are garbage in this thread once written: collect it while memory is high
-    // (V8 would wait for heap pressure, which large buffers barely make).
-    if (rss > managedGoal(this.limit, this.fractions)) this.collect?.();
+    // Spilled values are garbage in this thread once written (each write asks for a collection
+    // too): collect at most once a second while memory is high, as V8 would wait for heap
+    // pressure, which large buffers barely make.
+    const now = Date.now();
+    if (rss > this.goal() && now - this.collected >= COLLECT_EVERY_MS) {
+      this.collected = now;
+      this.collect?.();
+    }
     let verdict = judgeMemory(this.limit, this.fractions, this.last);
     if (verdict.terminate && this.collect !== undefined) {
       // Garbage is not a reason to restart: collect it and measure again.
@@ -114,6 +125,12 @@ export class MemoryMonitor {
     }
   }
 
+  /** Where spilling starts (bytes): target, or spill when target is off. */
+  private goal(): number {
+    const { target, spill } = this.fractions;
+    return Math.min(thresholdBytes(this.limit, target), thresholdBytes(this.limit, spill));
+  }
+
   private resume(): void {
     this.resumed?.resolve();
     this.resumed = undefined;
@@ -126,11 +143,6 @@ export class MemoryMonitor {
     this.isPaused = false;
     this.resume();
   }
-}
-
-/** Where held results start to spill (bytes). */
-function managedGoal(limit: number, fractions: MemoryFractions): number {
-  return managedBudget(limit, fractions);
 }
 
 /**
