@@ -59,6 +59,7 @@ export function workerStatuses(cluster: Cluster): WorkerStatus[] {
       bytesIn: p.bytesIn,
       bytesOut: p.bytesOut,
       spilled: p.spilled ?? 0,
+      ...(p.paused === true ? { paused: true } : {}),
       lastSeen: p.lastSeen,
       joined: p.joined,
       threads,

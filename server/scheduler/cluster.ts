@@ -34,7 +34,12 @@ import { Deadlines, type Expired } from './deadlines.js';
 import { Metrics } from './metrics.js';
 import { ModuleStore } from './modules.js';
 import { Outbox, type Conn } from './outbox.js';
-import { WorkerProcesses, type WorkerProcessRecord } from './processes.js';
+import {
+  WorkerProcesses,
+  applyHeartbeat,
+  pausedOnJoin,
+  type WorkerProcessRecord,
+} from './processes.js';
 import { QuarantineRegistry } from './quarantine.js';
 import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
@@ -246,12 +251,11 @@ export class Cluster {
         return this.results(process, message.worker, message.results);
       case 'gathered':
         return this.data.gathered(conn.id, message);
-      case 'heartbeat':
-        process.memory = message.metrics.memory;
-        process.bytesIn = message.metrics.bytesIn;
-        process.bytesOut = message.metrics.bytesOut;
-        process.spilled = message.metrics.spilled ?? 0;
-        return;
+      case 'heartbeat': {
+        const change = applyHeartbeat(process, message.metrics);
+        for (const c of change.counters) this.metrics.count(c);
+        return change.events.length > 0 ? this.step(change.events) : undefined;
+      }
       case 'relay-fetch':
       case 'relay-data':
         routeRelay(this.relays, this.relayIo, process, message);
@@ -279,6 +283,7 @@ export class Cluster {
             host: conn.id,
             resources: process.info.resources,
           },
+          ...pausedOnJoin(process, message.worker),
         ]);
       case 'signal':
         if (relaySignal(this.workerProcesses, this.outbox, process, message)) this.flush();

@@ -6,7 +6,8 @@
  * Invariants: a thread is mapped exactly while its process is registered; names are unique
  * among connected processes (a second `w` becomes `w-1`).
  */
-import type { Hello, WorkerInfo } from '../../src/wire/protocol.js';
+import type { EngineEvent } from '../../src/engine/types.js';
+import type { Hello, WorkerInfo, WorkerMetrics } from '../../src/wire/protocol.js';
 import type { Conn } from './outbox.js';
 
 /** A registered worker process. */
@@ -23,6 +24,10 @@ export interface WorkerProcessRecord {
   bytesOut: Record<string, number>;
   /** Bytes of results spilled to disk, as last reported (browsers: IndexedDB). */
   spilled?: number;
+  /** Past its memory pause threshold, as last reported: its threads get no new tasks. */
+  paused?: boolean;
+  /** It said it is past its terminate threshold (its supervisor restarts it). */
+  terminating?: boolean;
   readonly joined: number;
   /** Set when it returned a result the majority disagreed with: it gets no more tasks. */
   quarantined?: { key: string; reason: string; since: number };
@@ -83,6 +88,43 @@ export class WorkerProcesses {
     if (!this.names.has(wanted)) return wanted;
     for (let i = 1; ; i++) if (!this.names.has(`${wanted}-${i}`)) return `${wanted}-${i}`;
   }
+}
+
+/** What a heartbeat changed that the scheduler acts on. */
+export interface HeartbeatChange {
+  /** Engine events for a pause or unpause of the process's threads. */
+  readonly events: EngineEvent[];
+  /** Counters to bump: 'memoryPaused' (a pause began), 'memoryRestarts' (a restart began). */
+  readonly counters: ('memoryPaused' | 'memoryRestarts')[];
+}
+
+/** Records a heartbeat's metrics on the process; what the scheduler must do about them. */
+export function applyHeartbeat(
+  record: WorkerProcessRecord,
+  metrics: WorkerMetrics,
+): HeartbeatChange {
+  record.memory = metrics.memory;
+  record.bytesIn = metrics.bytesIn;
+  record.bytesOut = metrics.bytesOut;
+  record.spilled = metrics.spilled ?? 0;
+  const counters: HeartbeatChange['counters'] = [];
+  const events: EngineEvent[] = [];
+  const paused = metrics.paused === true || metrics.terminating === true;
+  if (paused !== (record.paused === true)) {
+    record.paused = paused;
+    if (paused) counters.push('memoryPaused');
+    for (const worker of record.threads) events.push({ type: 'worker-paused', worker, paused });
+  }
+  if (metrics.terminating === true && record.terminating !== true) {
+    record.terminating = true;
+    counters.push('memoryRestarts');
+  }
+  return { events, counters };
+}
+
+/** The engine event that keeps a thread that joins (again) paused with its process. */
+export function pausedOnJoin(record: WorkerProcessRecord, worker: string): EngineEvent[] {
+  return record.paused === true ? [{ type: 'worker-paused', worker, paused: true }] : [];
 }
 
 /** Where peers reach thread `id` of process `p` (sent with the runs that fetch from it). */

@@ -1,10 +1,10 @@
 /**
  * `/metrics` in the Prometheus text exposition format: tasks by state, workers, clients,
  * counters (tasks sent and finished, bytes, malformed messages), verification and deadlines
- * (replicas, wrong results caught, quarantined workers, timeouts) and the task latency
- * histogram.
+ * (replicas, wrong results caught, quarantined workers, timeouts), per worker process memory,
+ * spilled bytes and pause (memory thresholds), and the task latency histogram.
  */
-import type { Cluster } from './cluster.js';
+import type { Cluster, WorkerProcessRecord } from './cluster.js';
 
 /** The metrics page. */
 export function metricsText(cluster: Cluster): string {
@@ -29,6 +29,23 @@ export function metricsText(cluster: Cluster): string {
   let spilled = 0;
   for (const p of cluster.processes.values()) spilled += p.spilled ?? 0;
   gauge('bask_spilled_bytes', 'Bytes of results workers spilled to disk.', [['', spilled]]);
+  const byProcess = (value: (p: WorkerProcessRecord) => number): [string, number][] =>
+    [...cluster.processes.values()].map((p) => [`{worker="${escapeLabel(p.name)}"}`, value(p)]);
+  gauge(
+    'bask_worker_memory_bytes',
+    'Resident memory of each worker process (browsers: held results), as last reported.',
+    byProcess((p) => p.memory),
+  );
+  gauge(
+    'bask_worker_spilled_bytes',
+    'Bytes of results each worker process spilled to disk, as last reported.',
+    byProcess((p) => p.spilled ?? 0),
+  );
+  gauge(
+    'bask_worker_paused',
+    'Worker processes past their memory pause threshold (1: no new tasks).',
+    byProcess((p) => (p.paused === true ? 1 : 0)),
+  );
   const transport = new Map<string, number>();
   for (const p of cluster.processes.values()) {
     for (const [path, n] of Object.entries(p.bytesOut))
@@ -108,4 +125,9 @@ export function metricsText(cluster: Cluster): string {
     `bask_scheduler_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** A Prometheus label value: backslash, quote and newline escaped. */
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -1,17 +1,24 @@
 /**
- * `bask worker ADDRESS`: N worker processes (each a child process when N > 1), each running T
- * worker threads, joined to the scheduler at ADDRESS.
+ * `bask worker ADDRESS`: N worker processes, each running T worker threads, joined to the
+ * scheduler at ADDRESS. The processes are children of a supervisor (supervisor.ts) when N > 1,
+ * with --tls-ca, or when --memory-limit is given (so that one past its memory terminate threshold
+ * is restarted); else the one process runs here.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BaskError } from '../../src/errors.js';
+import {
+  MEMORY_THRESHOLDS,
+  parseMemoryFraction,
+  resolveMemoryFractions,
+  type MemoryFractions,
+} from '../../src/worker/memory-thresholds.js';
 import type { Command } from '../command.js';
 import { parseCount, parseResources, parseSeconds, parseSize, untilSignal } from '../options.js';
 import { serve } from './rejoin.js';
+import { SUPERVISED_ENV, supervise } from './supervisor.js';
 
 const HELP = `Usage: bask worker ADDRESS [options]
 
@@ -20,8 +27,14 @@ Joins the scheduler at ADDRESS (ws://host:8786) with worker processes and thread
 Options:
   --nworkers N              worker processes to start (default 1)
   --nthreads T              threads per process (default: cores / nworkers)
-  --memory-limit SIZE       memory per process: 2GB, 512MiB, or auto (default auto);
-                            reported to the scheduler and dashboard, not enforced yet
+  --memory-limit SIZE       memory per process: 2GB, 512MiB, or auto (default auto: the
+                            machine's memory / nworkers; 0: no limit). Enforced with:
+  --memory-target F         spill held results to disk (LRU) past F of the limit (0.6)
+  --memory-spill F          ...and spill while process memory (RSS) is past F (0.7)
+  --memory-pause F          take no new tasks while past F (0.8)
+  --memory-terminate F      restart the process past F (0.95; needs --memory-limit given)
+                            each F is a fraction like 0.7 or 70%, or false (off), as Dask's
+                            distributed.worker.memory.* settings
   --name NAME               name of the process (threads are NAME/0, NAME/1, ...); with
                             --nworkers N, processes are NAME-0 ... NAME-(N-1)
   --resources LIST          abstract resources per thread, e.g. "GPU=1,MEM=8e9"
@@ -49,6 +62,10 @@ export const workerCommand: Command = {
         nworkers: { type: 'string' },
         nthreads: { type: 'string' },
         'memory-limit': { type: 'string' },
+        'memory-target': { type: 'string' },
+        'memory-spill': { type: 'string' },
+        'memory-pause': { type: 'string' },
+        'memory-terminate': { type: 'string' },
         name: { type: 'string' },
         resources: { type: 'string' },
         token: { type: 'string' },
@@ -75,6 +92,7 @@ export const workerCommand: Command = {
       Math.max(1, Math.floor(availableParallelism() / nworkers)),
     );
     const memoryLimit = parseSize('memory-limit', values['memory-limit'] ?? 'auto', nworkers);
+    const memoryFractions = parseFractions(values);
     const resources =
       values.resources === undefined ? {} : parseResources('resources', values.resources);
     const token = values.token ?? process.env['BASK_WORKER_TOKEN'];
@@ -86,8 +104,14 @@ export const workerCommand: Command = {
       caFile !== undefined && process.env['NODE_EXTRA_CA_CERTS'] !== caFile
         ? { ...process.env, NODE_EXTRA_CA_CERTS: caFile }
         : undefined;
-    if (nworkers > 1 || env !== undefined)
-      return runMany(argv, nworkers, nworkers > 1 ? values.name : undefined, env);
+    // Restarts past terminate need a parent, and the parent starts the process so that freed
+    // memory goes back to the system (supervisor.ts); the default 'auto' limit does not ask for one.
+    const enforce = values['memory-limit'] !== undefined && memoryLimit > 0;
+    if (process.env[SUPERVISED_ENV] !== '1' && (nworkers > 1 || env !== undefined || enforce))
+      return supervise(
+        childArgs(argv, nworkers, nworkers > 1 ? values.name : undefined, memoryLimit),
+        env,
+      );
     const deathTimeout = parseSeconds('death-timeout', values['death-timeout'], 60);
     const ca = caFile === undefined ? undefined : readPem('tls-ca', caFile);
     const cert = values['tls-cert'];
@@ -102,6 +126,7 @@ export const workerCommand: Command = {
         address,
         nthreads,
         memoryLimit,
+        memoryFractions,
         resources,
         ...(values.name !== undefined ? { name: values.name } : {}),
         ...(token !== undefined ? { token } : {}),
@@ -119,38 +144,35 @@ export const workerCommand: Command = {
 };
 
 /**
- * Starts N child processes, each a one-process worker (named `name-i` when `name` is given, else
- * with the options as they are), in `env`; ends them together.
+ * The arguments of N one-process children: named `name-i` when `name` is given (else with the
+ * options as they are), with the memory limit each gets (an 'auto' limit is the parent's share).
  */
-async function runMany(
+function childArgs(
   argv: readonly string[],
   n: number,
   name: string | undefined,
-  env?: NodeJS.ProcessEnv,
-): Promise<number> {
-  const cli = fileURLToPath(new URL('../../../bin/bask.js', import.meta.url));
-  const base = stripOptions(argv, name === undefined ? ['--nworkers'] : ['--nworkers', '--name']);
-  const children: ChildProcess[] = [];
-  for (let i = 0; i < n; i++) {
-    const args = [
-      'worker',
-      ...base,
-      '--nworkers',
-      '1',
-      ...(name !== undefined ? ['--name', `${name}-${i}`] : []),
-    ];
-    children.push(fork(cli, args, { stdio: 'inherit', ...(env !== undefined ? { env } : {}) }));
-  }
-  const exits = children.map(
-    (c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1))),
-  );
-  const first = await Promise.race([
-    untilSignal().then(() => -1),
-    Promise.all(exits).then((codes) => Math.max(...codes)),
+  memoryLimit: number,
+): string[][] {
+  const strip = ['--nworkers', '--memory-limit', ...(name === undefined ? [] : ['--name'])];
+  const base = stripOptions(argv, strip);
+  return Array.from({ length: n }, (_, i) => [
+    ...base,
+    '--nworkers',
+    '1',
+    '--memory-limit',
+    String(memoryLimit),
+    ...(name !== undefined ? ['--name', `${name}-${i}`] : []),
   ]);
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  const codes = await Promise.all(exits);
-  return first === -1 ? 0 : Math.max(...codes);
+}
+
+/** The --memory-* thresholds given (Dask's defaults for the others). */
+function parseFractions(values: Record<string, unknown>): MemoryFractions {
+  const given: Partial<Record<keyof MemoryFractions, number | false>> = {};
+  for (const name of MEMORY_THRESHOLDS) {
+    const text = values[`memory-${name}`];
+    if (typeof text === 'string') given[name] = parseMemoryFraction(`memory-${name}`, text);
+  }
+  return resolveMemoryFractions(given, 'bask worker');
 }
 
 function stripOptions(argv: readonly string[], names: string[]): string[] {

@@ -1,7 +1,9 @@
 /**
  * The threads of one `bask worker` process and what the scheduler asks of them: start and link
- * them, run batches (inputs held by other machines fetched and put in first), free, cancel,
- * put, serve values, and replace a thread that died or got stuck.
+ * them, and replace a thread that died or got stuck. What they hold and how their data moves
+ * (run batches with inputs fetched and put in first, free, cancel, put, serve values, spill to
+ * files past the memory budget) is the workers' shared held-data side (src/worker/held-data.ts),
+ * the one volunteer tabs use.
  *
  * Replacement policy: a dead thread is reported (`thread-exit`, naming the task it ran when
  * that task is to blame), started again under the same id (up to START_ATTEMPTS times), linked
@@ -9,35 +11,48 @@
  * meanwhile (the thread link races every call against the exit); the dead one's replacement
  * links again.
  */
-import type {
-  TaskResult,
-  ToWorker,
-  WireTask,
-  WorkerInitOptions,
-} from '../../src/wire/pool-protocol.js';
+import type { TaskResult, WireTask, WorkerInitOptions } from '../../src/wire/pool-protocol.js';
 import type { FromWorkerProcess } from '../../src/wire/protocol.js';
 import { ThreadLink } from '../../src/local/thread-link.js';
 import { nodeRuntime } from '../../src/local/runtime-node.js';
-import { groupByHolder } from '../../src/worker/fetch-groups.js';
-import { movesAll, type Got, type ThreadSide } from '../../src/worker/scheduler-dispatch.js';
+import { HeldData, type FetchRemote } from '../../src/worker/held-data.js';
+import type { Got, ThreadSide } from '../../src/worker/scheduler-dispatch.js';
+import { FileSpillStore } from './spill-files.js';
 import { ThreadHandle } from './threads.js';
 
 /** How many times a replacement thread may fail to start before the process goes on without it. */
 const START_ATTEMPTS = 3;
-
-/** Fetches values held by a thread of another process (directly, else relayed). */
-type FetchRemote = (from: string, keys: string[], move: boolean[]) => Promise<Got>;
 
 /** The threads of one worker process. */
 export class ProcessThreads implements ThreadSide {
   private readonly threads = new Map<string, ThreadHandle>();
   private options: WorkerInitOptions = {};
   private stopped = false;
+  /** What the threads hold (and have spilled to files). */
+  readonly data: HeldData;
 
+  /**
+   * `fetchRemote` fetches from a thread of another process (directly, else relayed); `budget`
+   * is the bytes of held results allowed in memory now (see managedBudget); `collect` runs the
+   * garbage collector (after spilled values are written); `paused` holds batches back while
+   * the process is past its memory pause threshold.
+   */
   constructor(
     private readonly send: (message: FromWorkerProcess) => void,
-    private readonly fetchRemote: FetchRemote,
-  ) {}
+    fetchRemote: FetchRemote,
+    budget: () => number,
+    collect?: () => void,
+    paused?: () => Promise<void> | undefined,
+  ) {
+    this.data = new HeldData({
+      port: (id) => this.threads.get(id)?.port,
+      fetchRemote,
+      budget,
+      openStore: () => Promise.resolve(FileSpillStore.create(collect)),
+      putAhead: false,
+      ...(paused !== undefined ? { paused } : {}),
+    });
+  }
 
   /** The ids of the live threads. */
   ids(): string[] {
@@ -65,6 +80,7 @@ export class ProcessThreads implements ThreadSide {
   private async replace(thread: ThreadHandle, running: string | undefined): Promise<void> {
     if (this.stopped || this.threads.get(thread.id) !== thread) return;
     this.threads.delete(thread.id);
+    this.data.threadGone(thread.id);
     this.send({
       type: 'thread-exit',
       worker: thread.id,
@@ -95,70 +111,40 @@ export class ProcessThreads implements ThreadSide {
     if (thread !== undefined) void this.replace(thread, undefined);
   }
 
-  /** Runs tasks on a thread; inputs from other machines are put in just before the batch. */
+  /** Runs tasks on a thread; inputs from elsewhere (or from disk) are put in just before. */
   run(worker: string, tasks: WireTask[]): void {
-    const thread = this.threads.get(worker);
-    if (thread === undefined) return;
-    const remote = groupByHolder(
-      tasks.flatMap((t) => t.fetch),
-      (f) => this.threads.has(f.from),
-    );
-    const batch: ToWorker = { type: 'batch', run: tasks, free: [], cancel: [], measure: false };
-    if (remote.size === 0) {
-      thread.port.enqueue(batch);
-      return;
-    }
-    thread.port.enqueue(batch, async () => {
-      const puts = await Promise.all(
-        [...remote].map(async ([from, group]): Promise<ToWorker | undefined> => {
-          const got = await this.fetchRemote(from, group.keys, group.move);
-          const keys = group.keys.filter((k) => !got.missing.includes(k));
-          if (keys.length === 0) return undefined;
-          const values = keys.map((k) => got.values[group.keys.indexOf(k)]);
-          return { type: 'put', keys, values, marked: true };
-        }),
-      );
-      return puts.filter((p) => p !== undefined);
-    });
+    this.data.run(worker, tasks);
   }
 
   /** Drops data a thread holds. */
   free(worker: string, keys: string[]): void {
-    this.threads
-      .get(worker)
-      ?.port.enqueue({ type: 'batch', run: [], free: keys, cancel: [], measure: false });
+    this.data.free(worker, keys);
   }
 
   /** Drops queued tasks. */
   cancel(worker: string, keys: string[]): void {
-    this.threads
-      .get(worker)
-      ?.port.enqueue({ type: 'batch', run: [], free: [], cancel: keys, measure: false });
+    this.data.cancel(worker, keys);
   }
 
   /** Places data, queued behind what was sent before; resolves once the thread holds it. */
-  async put(worker: string, keys: string[], values: unknown[]): Promise<void> {
-    const thread = this.threads.get(worker);
-    if (thread === undefined) return;
-    thread.port.enqueue({ type: 'put', keys, values, marked: true });
-    await thread.port.received(true);
+  put(worker: string, keys: string[], values: unknown[]): Promise<void> {
+    return this.data.put(worker, keys, values);
   }
 
-  /** Values a thread holds, still encoded (a gather, a peer's or a relayed fetch). */
+  /** Values a thread holds (in memory or spilled), still encoded: a gather, a peer's or a relayed fetch. */
   serve(worker: string, keys: string[], move: boolean[]): Promise<Got> {
-    const thread = this.threads.get(worker);
-    if (thread === undefined)
-      return Promise.resolve({ values: keys.map(() => undefined), missing: keys });
-    return thread.port.gather(keys, movesAll(move));
+    return this.data.serve(worker, keys, move);
   }
 
   private onResults(thread: ThreadHandle, results: TaskResult[]): void {
     this.send({ type: 'results', worker: thread.id, results });
+    this.data.results(thread.id, results);
   }
 
   /** Stops every thread. */
   stop(): void {
     this.stopped = true;
     for (const t of this.threads.values()) t.stop();
+    void this.data.destroy();
   }
 }

@@ -9,6 +9,9 @@
  *
  * Heartbeats both ways: the process reports every `heartbeatInterval` and ends itself when the
  * scheduler has been silent for `heartbeatTimeout` (its data is gone from the cluster anyway).
+ * Memory: held results spill to files past the thresholds of `memoryLimit`, and the process
+ * pauses or asks its supervisor for a restart past theirs (memory-monitor.ts); the heartbeat
+ * carries RSS, spilled bytes and the pause, and a pause is reported the moment it changes.
  */
 import { hostname } from 'node:os';
 import { encodeFrame } from '../../src/wire/frame.js';
@@ -24,6 +27,11 @@ import {
 import { SchedulerInbox, startHeartbeat } from '../../src/worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
 import { sizeof } from '../../src/worker/sizeof.js';
+import {
+  DEFAULT_MEMORY_FRACTIONS,
+  type MemoryFractions,
+} from '../../src/worker/memory-thresholds.js';
+import { MemoryMonitor, requestRestart } from './memory-monitor.js';
 import { PeerNetwork } from './peers.js';
 import { ProcessThreads } from './process-threads.js';
 
@@ -33,7 +41,12 @@ export interface WorkerProcessOptions {
   address: string;
   name?: string;
   nthreads?: number;
+  /** Bytes of memory for the process (0: no limit, nothing spilled, paused or restarted). */
   memoryLimit?: number;
+  /** The memory thresholds as fractions of `memoryLimit` (default Dask's 0.6/0.7/0.8/0.95). */
+  memoryFractions?: MemoryFractions;
+  /** How often memory is measured (ms, default 50). */
+  memoryInterval?: number;
   resources?: Record<string, number>;
   token?: string;
   /** Certificate authorities to trust for a wss:// scheduler and peers (PEM), e.g. a self-signed certificate. */
@@ -58,6 +71,7 @@ export { CLOSE_CODES_FINAL } from '../../src/wire/backoff.js';
 export class WorkerProcess {
   private readonly threads: ProcessThreads;
   private readonly inbox: SchedulerInbox;
+  private readonly memory: MemoryMonitor;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private closedWith: number | undefined;
@@ -69,9 +83,22 @@ export class WorkerProcess {
     private readonly peers: PeerNetwork,
     private readonly options: WorkerProcessOptions,
   ) {
+    this.memory = new MemoryMonitor(
+      options.memoryLimit ?? 0,
+      options.memoryFractions ?? DEFAULT_MEMORY_FRACTIONS,
+      {
+        managed: () => this.threads.data.ledger.memory,
+        spill: () => this.threads.data.spiller.check(),
+        paused: () => this.beat(),
+        terminate: (rss) => this.terminate(rss),
+      },
+    );
     this.threads = new ProcessThreads(
       (message) => this.send(message),
       (from, keys, move) => this.peers.fetch(from, keys, move, (m) => this.send(m)),
+      () => this.memory.budget(),
+      () => this.memory.collectGarbage(),
+      () => this.memory.whilePaused(),
     );
     this.inbox = new SchedulerInbox({
       threads: this.threads,
@@ -141,6 +168,7 @@ export class WorkerProcess {
       worker.stop(`lost the scheduler (${code} ${reason})`);
     });
     worker.startHeartbeat();
+    worker.memory.start(options.memoryInterval);
     await worker.threads.start(myThreads, {
       reportLimit: REPORT_LIMIT,
       ...(welcome.http !== undefined ? { moduleServer: welcome.http } : {}),
@@ -180,6 +208,7 @@ export class WorkerProcess {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.memory.stop();
     this.threads.stop();
     this.peers.close();
     this.socket.close(1000, reason);
@@ -207,17 +236,42 @@ export class WorkerProcess {
       lastHeard: () => this.inbox.lastHeard,
       every: () => this.inbox.heartbeatEvery,
       silent: () => this.stop('the scheduler stopped answering'),
-      beat: () =>
-        this.send({
-          type: 'heartbeat',
-          metrics: {
-            memory: process.memoryUsage.rss(),
-            bytesIn: { ...this.peers.bytesIn },
-            bytesOut: { ...this.peers.bytesOut },
-          },
-        }),
+      beat: () => this.beat(),
     });
   }
+
+  /** Reports memory, spill, pause and bytes moved. */
+  private beat(): void {
+    this.send({
+      type: 'heartbeat',
+      metrics: {
+        memory: process.memoryUsage.rss(),
+        bytesIn: { ...this.peers.bytesIn },
+        bytesOut: { ...this.peers.bytesOut },
+        spilled: this.threads.data.ledger.spilled,
+        paused: this.memory.isPaused,
+        ...(this.memory.isTerminating ? { terminating: true } : {}),
+      },
+    });
+  }
+
+  /** Past the terminate threshold: the scheduler hears it, the supervisor restarts this process. */
+  private terminate(rss: number): void {
+    const limit = this.options.memoryLimit ?? 0;
+    const what = `${mib(rss)} MiB resident, past ${String(this.memory.fractions.terminate)} of its ${mib(limit)} MiB limit`;
+    if (!requestRestart()) {
+      console.error(
+        `bask worker: '${this.name}' is at ${what}, but has no supervisor to restart it (start it with --memory-limit)`,
+      );
+      return;
+    }
+    console.error(`bask worker: '${this.name}' is at ${what}: restarting it`);
+    this.beat();
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(0);
 }
 
 export type { WorkerInfo };

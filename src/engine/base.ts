@@ -84,6 +84,11 @@ export class BaseEngine extends FaultCore {
           event.resources ?? {},
           event.host ?? event.worker,
         );
+      case 'worker-paused': {
+        const w = this.workers.get(event.worker);
+        if (w !== undefined) w.paused = event.paused;
+        return;
+      }
       case 'worker-removed':
         return this.workerRemoved(event.worker, event.running, event.reason ?? 'crashed');
       case 'data-scattered':

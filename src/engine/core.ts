@@ -163,7 +163,11 @@ export abstract class EngineCore extends EngineRecords {
       if (dep.state === 'memory') continue;
       if (dep.state !== 'processing' || dep.processingOn !== w) return false;
     }
-    if (w.isolating !== null || w.nprocessing >= w.nthreads * (this.policy.maxQueuePerThread + 1))
+    if (
+      w.paused ||
+      w.isolating !== null ||
+      w.nprocessing >= w.nthreads * (this.policy.maxQueuePerThread + 1)
+    )
       return false;
     if (d.options === null) return true;
     // A timed task's clock starts when it is sent; a replicated one needs distinct hosts.

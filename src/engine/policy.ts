@@ -275,6 +275,7 @@ function fits(
   workers: readonly WorkerRecord[],
   share = Infinity,
 ): boolean {
+  if (worker.paused) return false;
   if (task.suspicious > 0) {
     if (worker.nprocessing !== 0 || worker.isolating !== null) return false;
   } else if (dependent && !policy.exact) {

@@ -96,6 +96,8 @@ export type EngineEvent =
       /** Workers on the same host move data cheaply (same process or machine). */
       host?: string;
     }
+  /** Past its memory pause threshold (or back under it): no new tasks go to it meanwhile. */
+  | { type: 'worker-paused'; worker: WorkerId; paused: boolean }
   | {
       type: 'worker-removed';
       worker: WorkerId;
@@ -300,6 +302,8 @@ export class WorkerRecord {
   isolating: TaskRecord | null = null;
   readonly usedResources = new Map<string, number>();
   tasksDone = 0;
+  /** Past its memory pause threshold: it keeps its data and running tasks, takes no new ones. */
+  paused = false;
 
   constructor(
     readonly id: WorkerId,

@@ -8,6 +8,7 @@
  * RTCPeerConnection exists only on the main thread (Chromium), so WebRTC stays on the page and
  * the router asks it to move bytes.
  */
+import type { MemoryFractions } from '../worker/memory-thresholds.js';
 
 /** What the router worker starts with. */
 export interface RouterOptions {
@@ -16,8 +17,10 @@ export interface RouterOptions {
   readonly name: string | undefined;
   readonly nthreads: number;
   readonly token: string | undefined;
-  /** Bytes of held results before spilling to IndexedDB. */
+  /** The memory limit; held results spill to IndexedDB past `fractions.target` of it. */
   readonly memoryLimit: number;
+  /** The memory thresholds, as `bask worker`'s (src/worker/memory-thresholds.ts). */
+  readonly fractions: MemoryFractions;
   readonly resources: Record<string, number>;
   /** Try WebRTC between browsers (else every transfer to a browser goes through the relay). */
   readonly webrtc: boolean;

@@ -9,6 +9,7 @@
  */
 import { BaskError } from '../errors.js';
 import { reconnectPolicyOf, type BackoffPolicy, type ReconnectOptions } from '../wire/backoff.js';
+import { resolveMemoryFractions, type MemoryFractions } from '../worker/memory-thresholds.js';
 import type { RouterOptions } from './messages.js';
 
 /** Options of {@link joinCluster}. */
@@ -20,10 +21,18 @@ export interface JoinOptions {
   /** The scheduler's worker token (`bask scheduler --worker-token`). */
   token?: string;
   /**
-   * Bytes of results to hold in memory before spilling the oldest to IndexedDB (Infinity: never
-   * spill; 0: spill everything no queued task needs).
+   * The tab's memory limit (bytes): held results past `memoryThresholds.target` of it (0.6)
+   * spill to IndexedDB, oldest first (Infinity: never spill; 0: spill everything no queued task
+   * needs).
    */
   memoryLimit?: number;
+  /**
+   * Dask's `distributed.worker.memory.*` fractions of `memoryLimit`, as `bask worker
+   * --memory-target ...`: `{ target: 0.6, spill: 0.7, pause: 0.8, terminate: 0.95 }` by default,
+   * `false` turns one off. A tab measures only its held results (no process memory to read):
+   * past pause it takes no new tasks; terminate does not apply.
+   */
+  memoryThresholds?: Partial<Record<keyof MemoryFractions, number | false>>;
   /** Abstract resources offered to `resources` restrictions, e.g. `{ GPU: 1 }`. */
   resources?: Record<string, number>;
   /** Exchange data with other browsers over WebRTC (default true; false: always the relay). */
@@ -85,6 +94,7 @@ export function resolveJoinOptions(address: string, options: JoinOptions): Resol
       nthreads,
       token: options.token,
       memoryLimit,
+      fractions: resolveMemoryFractions(options.memoryThresholds, 'joinCluster'),
       resources: { ...options.resources },
       webrtc: (options.webrtc ?? true) && typeof RTCPeerConnection !== 'undefined',
       rtcTimeout,

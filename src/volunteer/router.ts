@@ -17,6 +17,7 @@ import {
   type Hello,
   type Welcome,
 } from '../wire/protocol.js';
+import { judgeMemory } from '../worker/memory-thresholds.js';
 import { SchedulerInbox, startHeartbeat } from '../worker/scheduler-dispatch.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import { Holdings } from './holdings.js';
@@ -41,6 +42,7 @@ export class Router {
   ) {
     this.holdings = new Holdings(
       options.memoryLimit,
+      options.fractions,
       `${id}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
       () => this.paths,
       (worker, results) => this.send({ type: 'results', worker, results }),
@@ -175,6 +177,10 @@ export class Router {
         bytesIn: status.bytesIn,
         bytesOut: status.bytesOut,
         spilled: status.spilled,
+        // Held results past pause (a tab cannot read its own memory): no new tasks meanwhile.
+        paused: judgeMemory(this.options.memoryLimit, this.options.fractions, {
+          managed: status.memory,
+        }).paused,
       },
     });
     this.post({ type: 'status', status });

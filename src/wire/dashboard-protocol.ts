@@ -98,6 +98,8 @@ export interface WorkerStatus {
   bytesOut: Record<string, number>;
   /** Bytes of held results spilled to disk (IndexedDB in browsers), as last reported. */
   spilled: number;
+  /** Past its memory pause threshold: it takes no new tasks meanwhile. */
+  paused?: boolean;
   /** When the scheduler last heard from it, and when it joined (epoch ms). */
   lastSeen: number;
   joined: number;

@@ -223,6 +223,13 @@ export interface WorkerMetrics {
   bytesOut: Record<string, number>;
   /** Bytes of held results spilled to disk (IndexedDB in browsers). */
   spilled?: number;
+  /**
+   * Past its memory pause threshold: it takes no new tasks until this is false again (sent at
+   * once when it changes, besides every heartbeat).
+   */
+  paused?: boolean;
+  /** Past its memory terminate threshold: its supervisor is restarting it (its data is lost). */
+  terminating?: boolean;
 }
 
 /** Between two worker processes on a direct peer connection. */

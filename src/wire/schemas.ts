@@ -135,6 +135,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
       bytesIn: z.record(name, count),
       bytesOut: z.record(name, count),
       spilled: count.optional(),
+      paused: z.boolean().optional(),
+      terminating: z.boolean().optional(),
     }),
   }),
   z.object({ type: z.literal('put-done'), id }),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_PIECE, MessageAssembler, splitMessage } from '../../src/volunteer/chunks.js';
-import { Ledger } from '../../src/volunteer/ledger.js';
+import { Ledger } from '../../src/worker/ledger.js';
 import { refsIn } from '../../src/volunteer/holdings.js';
 import { MARK } from '../../src/wire/clone.js';
 import { isBaskError } from '../../src/errors.js';

@@ -33,6 +33,7 @@ const CSS = `
 .bask-dashboard .bask-key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 .bask-dashboard .bask-note { color: #666; font-size: 12px; }
 .bask-dashboard .bask-quarantined { color: #fff; background: #d62728; border-radius: 2px; padding: 0 4px; font-size: 11px; }
+.bask-dashboard .bask-paused { color: #fff; background: #e6550d; border-radius: 2px; padding: 0 4px; font-size: 11px; }
 .bask-dashboard .bask-stream, .bask-dashboard .bask-graph-box { overflow-x: auto; }
 .bask-dashboard .bask-graph-box svg { max-width: 100%; height: auto; }
 .bask-dashboard .bask-graph-box svg [data-state='erred'] rect { stroke: #d62728; stroke-width: 2; }

@@ -87,6 +87,17 @@ function quarantineAttr(w: WorkerStatus): string {
   return w.quarantined === undefined ? '' : ` data-quarantined="${esc(w.quarantined.key)}"`;
 }
 
+/** The badge and row attribute of a worker paused past its memory pause threshold. */
+function pausedBadge(w: WorkerStatus): string {
+  return w.paused === true
+    ? ' <span class="bask-paused" title="past its memory pause threshold: no new tasks">paused</span>'
+    : '';
+}
+
+function pausedAttr(w: WorkerStatus): string {
+  return w.paused === true ? ' data-paused="true"' : '';
+}
+
 /** The short table of workers on /status. */
 export function workerSummaryHtml(workers: readonly WorkerStatus[]): string {
   if (workers.length === 0)
@@ -94,8 +105,8 @@ export function workerSummaryHtml(workers: readonly WorkerStatus[]): string {
   const scale = Math.max(0, ...workers.map((w) => w.memory));
   const rows = workers.map(
     (w) =>
-      `<tr data-worker="${esc(w.name)}" data-running="${w.running}" data-done="${w.done}" data-memory="${w.memory}"${quarantineAttr(w)}>` +
-      `<td>${esc(w.name)}${quarantineBadge(w)}</td><td>${memoryBar(w, scale)}</td><td class="num">${formatCount(w.running)}</td>` +
+      `<tr data-worker="${esc(w.name)}" data-running="${w.running}" data-done="${w.done}" data-memory="${w.memory}"${quarantineAttr(w)}${pausedAttr(w)}>` +
+      `<td>${esc(w.name)}${quarantineBadge(w)}${pausedBadge(w)}</td><td>${memoryBar(w, scale)}</td><td class="num">${formatCount(w.running)}</td>` +
       `<td class="num">${formatCount(w.done)}</td><td class="num">${formatCount(w.keys)} · ${formatBytes(w.bytes)}</td></tr>`,
   );
   return (
@@ -111,8 +122,8 @@ export function workersTableHtml(workers: readonly WorkerStatus[], now: number):
   const scale = Math.max(0, ...workers.map((w) => w.memory));
   const rows = workers.map(
     (w) =>
-      `<tr data-worker="${esc(w.name)}" data-kind="${w.kind}" data-threads="${w.nthreads}" data-running="${w.running}" data-done="${w.done}" data-keys="${w.keys}"${quarantineAttr(w)}>` +
-      `<td class="name">${esc(w.name)}${quarantineBadge(w)}</td><td class="kind">${w.kind}</td><td class="host">${esc(w.host)}</td>` +
+      `<tr data-worker="${esc(w.name)}" data-kind="${w.kind}" data-threads="${w.nthreads}" data-running="${w.running}" data-done="${w.done}" data-keys="${w.keys}" data-spilled="${w.spilled}"${quarantineAttr(w)}${pausedAttr(w)}>` +
+      `<td class="name">${esc(w.name)}${quarantineBadge(w)}${pausedBadge(w)}</td><td class="kind">${w.kind}</td><td class="host">${esc(w.host)}</td>` +
       `<td class="num threads">${w.nthreads}</td><td class="memory">${memoryBar(w, scale)}</td>` +
       `<td class="num running">${formatCount(w.running)}</td><td class="num done">${formatCount(w.done)}</td>` +
       `<td class="num held">${formatCount(w.keys)} · ${formatBytes(w.bytes)}</td><td class="num spilled">${formatBytes(w.spilled)}</td>` +

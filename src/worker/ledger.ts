@@ -1,6 +1,6 @@
 /**
- * What a volunteer's threads hold, by (thread, key): estimated bytes, where the value is
- * ('memory' in the thread, on its way to IndexedDB, or 'spilled' there), when it was last used,
+ * What a worker's threads hold, by (thread, key): estimated bytes, where the value is
+ * ('memory' in the thread, on its way to the spill store, or 'spilled' there), when it was last used,
  * and which keys queued tasks still need (pinned). Pure bookkeeping: no I/O.
  *
  * Policy (`victims`): past the memory budget, spill the least recently used results that no
@@ -21,16 +21,18 @@ export interface Held {
   used: number;
   /** Settles when a spill in progress is written (or failed). */
   written?: Promise<void>;
+  /** Which spill of this value its stored copy is (each spill writes a copy of its own). */
+  slot?: number;
 }
 
-/** The volunteer's table of held values. */
+/** A worker's table of held values (volunteer tab or worker process). */
 export class Ledger {
   private readonly entries = new Map<string, Held>();
   private readonly pins = new Map<string, number>();
   private clock = 0;
   /** Bytes in threads (memory and spilling). */
   memory = 0;
-  /** Bytes in IndexedDB. */
+  /** Bytes in the spill store (IndexedDB, files). */
   spilled = 0;
   spilledKeys = 0;
 
