@@ -72,7 +72,7 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
   return Promise.reject(
     optionError(
       'scheduler',
-      `expected sync, threads or a cluster address such as ws://127.0.0.1:8786 (or processes), got '${spec}'`,
+      `expected sync, threads, processes or a cluster address such as ws://127.0.0.1:8786, got '${spec}'`,
     ),
   );
 }

@@ -169,7 +169,10 @@ describe('bask spreads', () => {
       [[], 'no input'],
       [[FOLDER, '--bogus'], "Unknown option '--bogus'"],
       [[FOLDER, '--workers', '0'], '--workers: expected a positive integer'],
-      [[FOLDER, '--scheduler', 'gpu'], '--scheduler: expected sync, threads or a cluster address'],
+      [
+        [FOLDER, '--scheduler', 'gpu'],
+        '--scheduler: expected sync, threads, processes or a cluster address',
+      ],
       [[FOLDER, '--high', ''], '--high: expected a column name'],
     ];
     for (const [args, message] of cases) {
