@@ -75,7 +75,8 @@ export interface RunSpreadsOptions {
    */
   concurrency?: number;
   /**
-   * Files per computation on a pool (default 4) or a cluster (default 32): fewer, larger
+   * Files per computation on a pool (default 4) or a cluster (default 32, after first batches
+   * of 4, 8 and 16 so that the first results come early): fewer, larger
    * computations cost less bookkeeping and fewer messages; a batch that fails is computed
    * again file by file, so failures stay per file. With a `cache`, 1 by default: most files
    * come from the cache, and a bad file's tasks then run once, not twice.
@@ -140,16 +141,18 @@ export async function runSpreads(
         1,
         Math.floor(options.batchSize ?? (cache === undefined ? defaultBatchSize(scheduler) : 1)),
       );
-  const batches = Math.ceil(sources.length / size);
+  // An explicit batch size is kept as given; the default one starts small (see batchStarts).
+  const starts = batchStarts(
+    sources.length,
+    size,
+    options.batchSize === undefined ? FIRST_BATCH : size,
+  );
   // One list task per batch of several files, on a cluster only (see the header).
   const collect = size > 1 && collectsBatches(scheduler);
-  // A batch of one file (the last one may be) has no list task.
-  const lastAlone = sources.length - (batches - 1) * size === 1;
-  const group = new RunGroup(
-    options.callbacks ?? [],
-    sources.length,
-    collect ? batches - (lastAlone ? 1 : 0) : 0,
-  );
+  let lists = 0;
+  for (let b = 0; b + 1 < starts.length; b++)
+    if ((starts[b + 1] as number) - (starts[b] as number) > 1) lists++;
+  const group = new RunGroup(options.callbacks ?? [], sources.length, collect ? lists : 0);
   const results = new Array<SpreadResult>(sources.length);
 
   /** `compute` of the files at `indices`, `[spread, day]` per file, through the package's slot. */
@@ -225,9 +228,9 @@ export async function runSpreads(
       }
     } else {
       const inFlight = options.concurrency ?? defaultConcurrency(scheduler);
-      await runWindowed(batches, Math.max(1, Math.ceil(inFlight / size)), (b) => {
+      await runWindowed(starts.length - 1, Math.max(1, Math.ceil(inFlight / size)), (b) => {
         const indices: number[] = [];
-        for (let i = b * size; i < Math.min(sources.length, (b + 1) * size); i++) indices.push(i);
+        for (let i = starts[b] as number; i < (starts[b + 1] as number); i++) indices.push(i);
         return computeBatch(indices);
       });
     }
@@ -235,6 +238,25 @@ export async function runSpreads(
     group.end();
   }
   return results;
+}
+
+/** With the default batch size, the first batch holds at most this many files. */
+const FIRST_BATCH = 4;
+
+/**
+ * Where each batch of `count` files starts, and `count` at the end. The first batches may be
+ * smaller (`first`, then doubling up to `size`: 4, 8, 16, 32...): the first results come
+ * back once a few files are read, sent and computed, not a whole batch of them.
+ */
+function batchStarts(count: number, size: number, first: number): number[] {
+  const starts = [0];
+  let next = Math.min(size, first);
+  for (let at = 0; at < count;) {
+    at = Math.min(count, at + next);
+    starts.push(at);
+    next = Math.min(size, next * 2);
+  }
+  return starts;
 }
 
 /**

@@ -255,4 +255,21 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     await runSpreads(good.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * 3 + 1);
   });
+
+  it('starts a cluster run with small batches by default, so the first results come early', async () => {
+    const cluster = counting('distributed');
+    const first: number[] = [];
+    const results = await runSpreads(many, {
+      scheduler: cluster,
+      onResult: (_r, i) => {
+        if (first.length === 0) first.push(i);
+      },
+    });
+    // Batches of 4, 8, 16, then the 12 left (the default size, 32, is never reached).
+    expect(cluster.runs).toBe(4);
+    expect(cluster.wanted).toEqual([1, 1, 1, 1]);
+    expect(first[0]).toBeLessThan(4);
+    const plain = spreadsPlain(generateStocks({ days: 40, minutes: 5 }));
+    expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+  });
 });
