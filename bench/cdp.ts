@@ -113,9 +113,11 @@ export class CdpPage {
   /** Closes the connection and Chromium, and removes its profile. */
   async close(): Promise<void> {
     this.socket.close();
-    const exited = new Promise((resolve) => this.browser.once('exit', resolve));
-    this.browser.kill();
-    await exited;
+    if (this.browser.exitCode === null && this.browser.signalCode === null) {
+      const exited = new Promise((resolve) => this.browser.once('exit', resolve));
+      this.browser.kill();
+      await exited;
+    }
     rmSync(this.profileDir, { recursive: true, force: true });
   }
 }

@@ -210,9 +210,12 @@ try {
   }
 } finally {
   await page.close();
-  demo.kill();
-  // A profile is written as the process exits.
-  await new Promise((resolve) => demo.once('exit', resolve));
+  if (demo.exitCode === null && demo.signalCode === null) {
+    const exited = new Promise((resolve) => demo.once('exit', resolve));
+    demo.kill();
+    // A profile is written as the process exits.
+    await exited;
+  }
   rmSync(scratch, { recursive: true, force: true });
 }
 save('demo', rows);
