@@ -213,8 +213,10 @@ try {
   if (demo.exitCode === null && demo.signalCode === null) {
     const exited = new Promise((resolve) => demo.once('exit', resolve));
     demo.kill();
-    // A profile is written as the process exits.
+    // A profile is written as the process exits; one that does not end in time is killed.
+    const late = setTimeout(() => demo.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(late);
   }
   rmSync(scratch, { recursive: true, force: true });
 }
