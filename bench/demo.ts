@@ -8,27 +8,38 @@
  * - time to first row: from pressing Run to the first result row painted (rAF-polled);
  * - longest main-thread task during the run (PerformanceObserver 'longtask');
  * - peak JS heap of the page during the run (performance.memory, sampled every 50 ms);
- * - DOM nodes once the run and its task stream are drawn.
+ * - DOM nodes once the run and its task stream are drawn;
+ * - CPU seconds used during the run by Chromium (all its processes) and by `bask demo` (the
+ *   scheduler, the worker process and its threads): on a machine shared with other work, CPU
+ *   time moves less than wall time, and on 2 cores wall time is at least half their sum.
+ *
+ * The page is driven over bare CDP (cdp.ts), not Playwright: Playwright's Network domain
+ * would copy every WebSocket frame of a cluster run to the driver.
  *
  *   npm run build:all && node dist/bench/demo.js [--files 250,1000,2000,5000]
- *     [--schedulers sync,threads,cluster] [--reps 1]
+ *     [--schedulers sync,threads,cluster] [--reps 1] [--cpu-prof DIR]
+ *
+ * `--cpu-prof DIR` writes V8 CPU profiles of `bask demo` (its main thread: scheduler and
+ * worker process; and each worker thread) into DIR, and one of the page's main thread per
+ * measured run (`page-<scheduler>-<files>-<rep>.cpuprofile`), for chrome://inspect or speedscope.
  *
  * One warm-up run per scheduler (at the first size) is not recorded. Medians over `--reps`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright';
 import { writeStocks } from '../src/seed/node.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/chromium.js';
+import { CdpPage, cpuSeconds } from './cdp.js';
 import { arg, record, save } from './lib.js';
 
 const REPS = Number(arg('reps', '1'));
 const SIZES = arg('files', '250,1000,2000,5000').split(',').map(Number);
 const SCHEDULERS = arg('schedulers', 'sync,threads,cluster').split(',');
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
+const CPU_PROF = arg('cpu-prof', '');
 const rows: object[] = [];
 
 /** What the page reports about one run. */
@@ -38,6 +49,9 @@ interface RunFigures {
   longestTaskMs: number;
   peakHeapMb: number;
   domNodes: number;
+  /** CPU seconds of Chromium (every process) and of `bask demo` during the run. */
+  cpuBrowserS: number;
+  cpuDemoS: number;
 }
 
 /** Installed before the page's scripts: long tasks and heap samples, kept on `window`. */
@@ -57,55 +71,76 @@ function installProbes(): void {
   }, 50);
 }
 
-async function runOnce(page: Page): Promise<RunFigures> {
-  const { firstRowMs, t0 } = await page.evaluate(() => {
-    const w = window as unknown as { __heapPeak: number; gc?: () => void };
-    w.gc?.();
-    w.__heapPeak = 0;
-    const started = performance.now();
-    const first = new Promise<number>((resolve) => {
-      const check = (): void => {
-        if (document.querySelector('#results tbody tr[data-state="ok"]') !== null)
-          resolve(performance.now() - started);
-        else requestAnimationFrame(check);
-      };
-      requestAnimationFrame(check);
-    });
-    (document.querySelector('#run') as HTMLButtonElement).click();
-    return first.then((ms) => ({ firstRowMs: ms, t0: started }));
+/** In the page: presses Run; resolves to the time to the first result row, and the start. */
+function startRun(): Promise<{ firstRowMs: number; t0: number }> {
+  const w = window as unknown as { __heapPeak: number; gc?: () => void };
+  w.gc?.();
+  w.__heapPeak = 0;
+  const started = performance.now();
+  const first = new Promise<number>((resolve) => {
+    const check = (): void => {
+      if (document.querySelector('#results tbody tr[data-state="ok"]') !== null)
+        resolve(performance.now() - started);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
   });
-  await page.waitForFunction(
-    () => !(document.querySelector('#run') as HTMLButtonElement).disabled,
-    null,
-    { timeout: 600_000, polling: 200 },
+  (document.querySelector('#run') as HTMLButtonElement).click();
+  return first.then((ms) => ({ firstRowMs: ms, t0: started }));
+}
+
+/** In the page, once the run is drawn: its figures (long tasks since `since`). */
+function readFigures(since: number): Omit<RunFigures, 'firstRowMs' | 'cpuBrowserS' | 'cpuDemoS'> {
+  const w = window as unknown as { __longtasks: PerformanceEntry[]; __heapPeak: number };
+  const line =
+    document.querySelector('#timings li[data-scheduler]:last-of-type')?.textContent ?? '';
+  const status = document.querySelector('#status')?.textContent ?? '';
+  const m = /in ([\d.]+) (ms|s)/.exec(status) ?? /Wall time: ([\d.]+) (ms|s)/.exec(line);
+  const wallS = m === null ? NaN : Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
+  let longest = 0;
+  for (const t of w.__longtasks) if (t.startTime >= since) longest = Math.max(longest, t.duration);
+  return {
+    wallS,
+    longestTaskMs: Math.round(longest),
+    peakHeapMb: Math.round(w.__heapPeak / 1e5) / 10,
+    domNodes: document.getElementsByTagName('*').length,
+  };
+}
+
+const RUN_DONE = `!document.querySelector('#run').disabled`;
+
+async function runOnce(page: CdpPage, demoPid: number): Promise<RunFigures> {
+  const browserPid = page.browser.pid ?? 0;
+  const cpu0 = { browser: cpuSeconds(browserPid), demo: cpuSeconds(demoPid) };
+  const { firstRowMs, t0 } = await page.evaluate<{ firstRowMs: number; t0: number }>(
+    `(${startRun.toString()})()`,
   );
+  await page.waitFor(RUN_DONE, 600_000, 200);
+  const cpu1 = { browser: cpuSeconds(browserPid), demo: cpuSeconds(demoPid) };
   // The task stream is drawn just after the results: wait for it before counting nodes.
-  await page.waitForFunction(
-    () => document.querySelector('#task-stream .placeholder') === null,
-    null,
-    { timeout: 60_000, polling: 100 },
+  await page.waitFor(`document.querySelector('#task-stream .placeholder') === null`, 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const figures = await page.evaluate<Omit<RunFigures, 'firstRowMs'>>(
+    `(${readFigures.toString()})(${t0})`,
   );
-  await page.waitForTimeout(300);
-  return page
-    .evaluate((since) => {
-      const w = window as unknown as { __longtasks: PerformanceEntry[]; __heapPeak: number };
-      const line =
-        document.querySelector('#timings li[data-scheduler]:last-of-type')?.textContent ?? '';
-      const status = document.querySelector('#status')?.textContent ?? '';
-      const m = /in ([\d.]+) (ms|s)/.exec(status) ?? /Wall time: ([\d.]+) (ms|s)/.exec(line);
-      const wallS = m === null ? NaN : Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
-      let longest = 0;
-      for (const t of w.__longtasks)
-        if (t.startTime >= since) longest = Math.max(longest, t.duration);
-      return {
-        wallS,
-        firstRowMs: 0,
-        longestTaskMs: Math.round(longest),
-        peakHeapMb: Math.round(w.__heapPeak / 1e5) / 10,
-        domNodes: document.getElementsByTagName('*').length,
-      };
-    }, t0)
-    .then((f) => ({ ...f, firstRowMs: Math.round(firstRowMs) }));
+  return {
+    ...figures,
+    firstRowMs: Math.round(firstRowMs),
+    cpuBrowserS: Math.round((cpu1.browser - cpu0.browser) * 100) / 100,
+    cpuDemoS: Math.round((cpu1.demo - cpu0.demo) * 100) / 100,
+  };
+}
+
+/** `run()`, with a CPU profile of the page's main thread when `--cpu-prof` asks for one. */
+async function profiled<T>(page: CdpPage, name: string, run: () => Promise<T>): Promise<T> {
+  if (CPU_PROF === '') return run();
+  await page.send('Profiler.enable');
+  await page.send('Profiler.start');
+  const result = await run();
+  const { profile } = await page.send<{ profile: unknown }>('Profiler.stop');
+  mkdirSync(CPU_PROF, { recursive: true });
+  writeFileSync(join(CPU_PROF, `${name}.cpuprofile`), JSON.stringify(profile));
+  return result;
 }
 
 function median(values: number[]): number {
@@ -113,9 +148,12 @@ function median(values: number[]): number {
   return s[s.length >> 1] ?? NaN;
 }
 
-const demo = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--dashboard-port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const profile = CPU_PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`];
+const demo = spawn(
+  process.execPath,
+  [...profile, CLI, 'demo', '--port', '0', '--dashboard-port', '0'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const url = await new Promise<string>((resolve) => {
   let out = '';
   demo.stdout.on('data', (d: Buffer) => {
@@ -125,31 +163,36 @@ const url = await new Promise<string>((resolve) => {
   });
 });
 const scratch = mkdtempSync(join(tmpdir(), 'bask-demo-bench-'));
-const browser = await chromium.launch({
-  executablePath: CHROMIUM_PATH,
-  args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
-});
+const page = await CdpPage.launch(CHROMIUM_PATH, [
+  ...CHROMIUM_ARGS,
+  '--enable-precise-memory-info',
+  '--js-flags=--expose-gc',
+]);
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.addInitScript(installProbes);
-  await page.goto(url);
+  await page.send('Page.enable');
+  await page.send('Page.addScriptToEvaluateOnNewDocument', {
+    source: `(${installProbes.toString()})()`,
+  });
+  await page.send('Page.navigate', { url });
+  await page.waitFor(`document.querySelector('#file-input')`, 60_000);
   const warmed = new Set<string>();
   for (const files of SIZES) {
     const paths = await writeStocks(scratch, { days: files, symbol: `n${files}` });
     await page.setInputFiles('#file-input', paths);
-    await page.waitForFunction(
-      () => !(document.querySelector('#run') as HTMLButtonElement).disabled,
-      null,
-      { timeout: 60_000 },
-    );
+    await page.waitFor(RUN_DONE, 60_000);
     for (const scheduler of SCHEDULERS) {
-      await page.check(`input[name="scheduler"][value="${scheduler}"]`);
+      await page.evaluate(
+        `document.querySelector('input[name="scheduler"][value="${scheduler}"]').click()`,
+      );
       if (!warmed.has(scheduler)) {
-        await runOnce(page);
+        await runOnce(page, demo.pid ?? 0);
         warmed.add(scheduler);
       }
       const runs: RunFigures[] = [];
-      for (let i = 0; i < REPS; i++) runs.push(await runOnce(page));
+      for (let i = 0; i < REPS; i++) {
+        const name = `page-${scheduler}-${files}-${i}`;
+        runs.push(await profiled(page, name, () => runOnce(page, demo.pid ?? 0)));
+      }
       record(rows, {
         kind: 'demo',
         scheduler,
@@ -159,12 +202,22 @@ try {
         longest_task_ms: median(runs.map((r) => r.longestTaskMs)),
         peak_heap_mb: median(runs.map((r) => r.peakHeapMb)),
         dom_nodes: median(runs.map((r) => r.domNodes)),
+        cpu_browser_s: median(runs.map((r) => r.cpuBrowserS)),
+        cpu_demo_s: median(runs.map((r) => r.cpuDemoS)),
+        load_avg: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
       });
     }
   }
 } finally {
-  await browser.close();
-  demo.kill();
+  await page.close();
+  if (demo.exitCode === null && demo.signalCode === null) {
+    const exited = new Promise((resolve) => demo.once('exit', resolve));
+    demo.kill();
+    // A profile is written as the process exits; one that does not end in time is killed.
+    const late = setTimeout(() => demo.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(late);
+  }
   rmSync(scratch, { recursive: true, force: true });
 }
 save('demo', rows);

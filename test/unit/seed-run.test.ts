@@ -121,16 +121,20 @@ describe('formatWallTime', () => {
 
 describe('runSpreads on a shared scheduler (issue 15)', () => {
   /** The sync scheduler behind a scheduler that counts the computations in flight. */
-  function counting(): Scheduler & { peak: number; runs: number } {
+  function counting(
+    schedulerName = 'counting',
+  ): Scheduler & { peak: number; runs: number; wanted: number[] } {
     const sync = resolveScheduler('sync');
     let inFlight = 0;
     const fake = {
-      schedulerName: 'counting',
+      schedulerName,
       peak: 0,
       runs: 0,
+      wanted: [] as number[],
       async run(request: RunRequest): Promise<Map<string, unknown>> {
         inFlight++;
         fake.runs++;
+        fake.wanted.push(request.keys.length);
         fake.peak = Math.max(fake.peak, inFlight);
         try {
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -208,5 +212,64 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
     expect(starts).toHaveLength(1);
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * files.length);
+  });
+
+  it('asks a cluster for one value per batch, with the same results and failures per file', async () => {
+    const cluster = counting('distributed');
+    const starts: StartEvent[] = [];
+    const ends: TaskEndEvent[] = [];
+    const results = await runSpreads(files, {
+      scheduler: cluster,
+      batchSize: 4,
+      callbacks: [{ start: (e) => starts.push(e), taskEnd: (e) => ends.push(e) }],
+    });
+    // Batches [0..3] (one key: its list; with the bad file, so again file by file: two keys
+    // each) and [4] (one file: its two keys, no list).
+    expect(cluster.wanted).toEqual([1, 2, 2, 2, 2, 2]);
+    expect(results.map((r) => isSpreadFailure(r))).toEqual(files.map((_f, i) => i === 2));
+    expect((results[2] as SpreadResult & { error: BaskError }).error.message).toContain('bad.csv');
+    const plain = spreadsPlain(GOOD);
+    const good = results.filter(
+      (r): r is SpreadResult & { spread: number; day: Date } => 'spread' in r,
+    );
+    expect(good.map((r) => r.spread)).toEqual(plain.spreads);
+    expect(good.map((r) => r.day)).toEqual(plain.days);
+    // The announced total: every file's tasks, plus the list task of the batch of four.
+    const single = recorder();
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * files.length + 1);
+  });
+
+  it('gives a last batch of one file no list task', async () => {
+    const cluster = counting('distributed');
+    const starts: StartEvent[] = [];
+    const good = GOOD.map((f) => new File([f.text], f.name));
+    await runSpreads(good.slice(0, 3), {
+      scheduler: cluster,
+      batchSize: 2,
+      callbacks: [{ start: (e) => starts.push(e) }],
+    });
+    expect(cluster.wanted).toEqual([1, 2]);
+    const single = recorder();
+    await runSpreads(good.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * 3 + 1);
+  });
+
+  it('starts a cluster run with small batches by default, so the first results come early', async () => {
+    const cluster = counting('distributed');
+    const first: number[] = [];
+    const results = await runSpreads(many, {
+      scheduler: cluster,
+      onResult: (_r, i) => {
+        if (first.length === 0) first.push(i);
+      },
+    });
+    // Batches of 4, 8, 16, then the 12 left (the default size, 32, is never reached).
+    expect(cluster.runs).toBe(4);
+    expect(cluster.wanted).toEqual([1, 1, 1, 1]);
+    expect(first[0]).toBeLessThan(4);
+    const plain = spreadsPlain(generateStocks({ days: 40, minutes: 5 }));
+    expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
   });
 });

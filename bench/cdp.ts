@@ -1,0 +1,170 @@
+/**
+ * A bare Chrome DevTools Protocol driver for page benchmarks: Chromium started by hand with
+ * `--remote-debugging-port`, one page, and only the Page, Runtime, DOM and Profiler domains.
+ *
+ * Why not Playwright here: Playwright enables the Network domain on every page it drives, and
+ * then Chromium copies every WebSocket frame the page sends or receives (base64, through
+ * DevTools) to the driver. A cluster run moves each file's bytes over a WebSocket, so under
+ * Playwright it paid ~2 s of extra CPU per 47 MB (renderer and browser process) that no user
+ * pays. Tests keep Playwright; benchmarks that time WebSocket traffic use this.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+
+/** One page of a Chromium driven over CDP. */
+export class CdpPage {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (m: CdpReply) => void>();
+
+  private constructor(
+    private readonly socket: WebSocket,
+    /** The Chromium process (its pid roots the CPU accounting). */
+    readonly browser: ChildProcess,
+    private readonly profileDir: string,
+  ) {
+    socket.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString()) as CdpReply;
+      if (m.id === undefined) return;
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+    });
+  }
+
+  /** Starts Chromium at `executable` with `args` and connects to its first page. */
+  static async launch(executable: string, args: readonly string[]): Promise<CdpPage> {
+    const profileDir = mkdtempSync(join(tmpdir(), 'bask-cdp-'));
+    const browser = spawn(
+      executable,
+      [
+        ...args,
+        '--headless=new',
+        '--remote-debugging-port=0',
+        `--user-data-dir=${profileDir}`,
+        '--window-size=1280,900',
+        'about:blank',
+      ],
+      { stdio: 'ignore' },
+    );
+    const portFile = join(profileDir, 'DevToolsActivePort');
+    for (let i = 0; i < 300 && !existsSync(portFile); i++) await sleep(100);
+    const port = readFileSync(portFile, 'utf8').split('\n')[0];
+    const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      type: string;
+      webSocketDebuggerUrl: string;
+    }[];
+    const target = list.find((t) => t.type === 'page');
+    if (target === undefined) throw new Error('Chromium started without a page');
+    const socket = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new CdpPage(socket, browser, profileDir);
+  }
+
+  /** Sends one CDP command; rejects with the protocol's error. */
+  send<T = unknown>(method: string, params: object = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, (m) =>
+        m.error === undefined
+          ? resolve(m.result as T)
+          : reject(new Error(`${method}: ${JSON.stringify(m.error)}`)),
+      );
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** The value of `expression` in the page (promises awaited), as JSON. */
+  async evaluate<T>(expression: string): Promise<T> {
+    const reply = await this.send<{
+      result: { value?: unknown };
+      exceptionDetails?: { text: string; exception?: { description?: string } };
+    }>('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+    if (reply.exceptionDetails !== undefined) {
+      const { text, exception } = reply.exceptionDetails;
+      throw new Error(`in the page: ${exception?.description ?? text}`);
+    }
+    return reply.result.value as T;
+  }
+
+  /** Polls `expression` every `everyMs` until it is truthy. */
+  async waitFor(expression: string, timeoutMs: number, everyMs = 100): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!(await this.evaluate<boolean>(`!!(${expression})`))) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+      await sleep(everyMs);
+    }
+  }
+
+  /** Chooses `paths` in the file input matched by `selector`. */
+  async setInputFiles(selector: string, paths: readonly string[]): Promise<void> {
+    const { root } = await this.send<{ root: { nodeId: number } }>('DOM.getDocument');
+    const { nodeId } = await this.send<{ nodeId: number }>('DOM.querySelector', {
+      nodeId: root.nodeId,
+      selector,
+    });
+    await this.send('DOM.setFileInputFiles', { nodeId, files: paths });
+  }
+
+  /** Closes the connection and Chromium, and removes its profile. */
+  async close(): Promise<void> {
+    this.socket.close();
+    if (this.browser.exitCode === null && this.browser.signalCode === null) {
+      const exited = new Promise((resolve) => this.browser.once('exit', resolve));
+      this.browser.kill();
+      await exited;
+    }
+    rmSync(this.profileDir, { recursive: true, force: true });
+  }
+}
+
+interface CdpReply {
+  id?: number;
+  result?: unknown;
+  error?: unknown;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** CPU seconds (user + system) used so far by process `root` and all its descendants. */
+export function cpuSeconds(root: number): number {
+  const parents = new Map<number, number>();
+  const used = new Map<number, number>();
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state, ppid, ... utime, stime.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(rest[1]));
+      used.set(Number(entry), Number(rest[11]) + Number(rest[12]));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  let ticks = 0;
+  for (const [pid, cpu] of used) {
+    let p: number | undefined = pid;
+    for (let hops = 0; p !== undefined && p !== root && p > 1 && hops < 32; hops++)
+      p = parents.get(p);
+    if (p === root) ticks += cpu;
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ (100 on every common configuration). */
+const CLOCK_TICKS = 100;
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return []; // no /proc: no CPU figures
+  }
+}
