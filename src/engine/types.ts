@@ -62,6 +62,12 @@ export interface GraphSubmitted {
   options?: ReadonlyMap<string, TaskOptions>;
   /** Options for every task of this batch (per-key options win). */
   defaults?: TaskOptions;
+  /**
+   * Where set, a submission the engine refuses (an unknown key, an impossible `verify`) is
+   * handed its error here and the step goes on with the other events (a scheduler batching
+   * several clients' submissions into one step); where absent, the step throws it.
+   */
+  onRefused?: (error: unknown) => void;
 }
 
 /** What drivers tell the engine. */
