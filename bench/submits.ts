@@ -6,7 +6,8 @@
  *
  * Per build and rep (a fresh cluster each time): N `client.submit(inc, i, { pure: false })`
  * calls in one loop, timed (the calls alone, then until every result is gathered: submits/s
- * end to end). Goal: ≥ 50k submits/s from one client.
+ * end to end), with the client's CPU time per submit (steadier than wall time on a loaded
+ * machine). Goal: ≥ 50k submits/s from one client.
  *
  *   npm run build && node dist/bench/submits.js --base /tmp/engine-base [--n 50000] [--reps 3]
  *   (each rep runs `node dist/bench/submits.js --child <root>`)
@@ -23,6 +24,9 @@ const HERE = fileURLToPath(new URL('../../', import.meta.url));
 interface ChildRow {
   calls_per_s: number;
   end_to_end_per_s: number;
+  /** The client's CPU time per submit (µs): the calls alone, and until gathered. */
+  calls_cpu_us: number;
+  client_cpu_us: number;
 }
 
 /** Starts `bask ...args` from the build at `root`; resolves with the child and its output match. */
@@ -61,17 +65,22 @@ async function child(root: string): Promise<ChildRow> {
   try {
     const client = await bask.Client.connect(address, { setAsDefault: false });
     while ((await client.info()).workers.length < 2) await new Promise((r) => setTimeout(r, 5));
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const futures = [];
     for (let i = 0; i < N; i++) futures.push(client.submit(inc, i, { pure: false }));
     const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
     const values = await client.gather(futures);
     const t2 = performance.now();
+    const c2 = process.cpuUsage(c0);
     if (values[N - 1] !== N) throw new Error('wrong result');
     await client.close();
     return {
       calls_per_s: Math.round(N / ((t1 - t0) / 1000)),
       end_to_end_per_s: Math.round(N / ((t2 - t0) / 1000)),
+      calls_cpu_us: Math.round(((c1.user + c1.system) / N) * 10) / 10,
+      client_cpu_us: Math.round(((c2.user + c2.system) / N) * 10) / 10,
     };
   } finally {
     s.child.kill();
@@ -111,6 +120,8 @@ if (process.argv.includes('--child')) {
       n: N,
       calls_per_s: Math.round(summarize(list.map((r) => r.calls_per_s)).median),
       end_to_end_per_s: Math.round(summarize(list.map((r) => r.end_to_end_per_s)).median),
+      calls_cpu_us: summarize(list.map((r) => r.calls_cpu_us)).median,
+      client_cpu_us: summarize(list.map((r) => r.client_cpu_us)).median,
       reps: list.length,
     });
   save('submits', rows);

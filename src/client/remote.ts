@@ -22,7 +22,7 @@ import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
-import type { ClientMessage, SubmitPart, ToClient } from '../wire/protocol.js';
+import type { ClientMessage, KeyReport, SubmitPart, ToClient } from '../wire/protocol.js';
 import type { ClientBackend, ClientBackendEvents } from './backend.js';
 import {
   Connection,
@@ -323,6 +323,9 @@ export class RemoteBackend implements ClientBackend {
       case 'report':
         void this.report(message);
         return;
+      case 'reports':
+        for (const report of message.reports) void this.report(report);
+        return;
       case 'task-events':
         this.events.taskEvents?.(message.events);
         return;
@@ -340,7 +343,7 @@ export class RemoteBackend implements ClientBackend {
     }
   }
 
-  private async report(message: Extract<ToClient, { type: 'report' }>): Promise<void> {
+  private async report(message: KeyReport): Promise<void> {
     if (message.state === 'erred') {
       const error = taskFailed(message.blame, deserializeError(message.error));
       this.events.report({ key: message.key, state: 'erred', error, blame: message.blame });

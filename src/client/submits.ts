@@ -39,7 +39,8 @@ export interface QueuedSubmit {
 export function submitPartOf(graph: WireGraph, queued: QueuedSubmit): SubmitPart {
   const { wanted, options } = queued;
   const part: SubmitPart = { graph, wanted: [...wanted] };
-  if (options.perKey !== undefined) part.options = Object.fromEntries(options.perKey);
+  if (options.perKey !== undefined && options.perKey.size > 0)
+    part.options = Object.fromEntries(options.perKey);
   if (options.defaults !== undefined) part.defaults = options.defaults;
   if (options.progress === true) part.progress = true;
   return part;

@@ -158,11 +158,17 @@ export type ClientMessage =
   | { type: 'ping'; id: number }
   | { type: 'keep'; keys: string[] };
 
-/** Scheduler -> client. */
-export type ToClient =
+/** What the scheduler tells a client of one wanted key (finished, failed or lost). */
+export type KeyReport =
   | { type: 'report'; key: string; state: 'memory'; nbytes: number }
   | { type: 'report'; key: string; state: 'erred'; error: SerializedError; blame: string }
-  | { type: 'report'; key: string; state: 'lost' }
+  | { type: 'report'; key: string; state: 'lost' };
+
+/** Scheduler -> client. */
+export type ToClient =
+  | KeyReport
+  /** The reports of one scheduler step, in order (one message instead of one per key). */
+  | { type: 'reports'; reports: KeyReport[] }
   | {
       type: 'submitted';
       id: number;
