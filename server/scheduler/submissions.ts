@@ -17,7 +17,8 @@ import type {
   TaskRecord,
 } from '../../src/engine/types.js';
 import type { GraphBatch } from '../../src/graph/prepare.js';
-import type { SubmitPart } from '../../src/wire/protocol.js';
+import { MARK } from '../../src/wire/clone.js';
+import type { SubmitPart, WireGraph, WireSpec } from '../../src/wire/protocol.js';
 import { KEEPER } from './adapter.js';
 import type { ClientLimits } from './limits.js';
 import type { Metrics } from './metrics.js';
@@ -30,6 +31,7 @@ export function submittedEvent(
   onRefused?: (error: unknown) => void,
 ): GraphSubmitted {
   const g = part.graph;
+  shareRefKeys(g);
   const batch: GraphBatch = {
     keys: g.keys,
     specs: g.specs,
@@ -50,6 +52,33 @@ export function submittedEvent(
     ...(part.defaults !== undefined ? { defaults: part.defaults } : {}),
     ...(onRefused !== undefined ? { onRefused } : {}),
   };
+}
+
+/**
+ * Makes each ref among a spec's args (top level) name its dependency by the very string the
+ * batch's keys hold: decoding gave every reference its own copy of the key, which the engine
+ * would keep for the task's life (a 1M-task tree: ~40 bytes per task).
+ */
+function shareRefKeys(graph: WireGraph): void {
+  const { keys, specs, depStart, depList } = graph;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i] as WireSpec;
+    const from = depStart[i] as number;
+    const to = depStart[i + 1] as number;
+    if (!spec.marked || from === to) continue;
+    for (const arg of spec.args) {
+      if (arg === null || typeof arg !== 'object') continue;
+      const marker = arg as { [MARK]?: unknown; key?: unknown };
+      if (marker[MARK] !== 'ref') continue;
+      for (let e = from; e < to; e++) {
+        const d = depList[e] as number;
+        if (d >= 0 && keys[d] === marker.key) {
+          marker.key = keys[d];
+          break;
+        }
+      }
+    }
+  }
 }
 
 /** What `submitParts` uses of the cluster. */

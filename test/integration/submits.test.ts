@@ -1,6 +1,6 @@
 /**
  * Submissions batched per tick on a real `bask scheduler`: the submits made in one run of code
- * travel in a few messages (counted by the scheduler on /metrics), keep their order, and each
+ * travel in few messages (256 submits each, counted by the scheduler on /metrics), keep their order, and each
  * is still refused alone (ERR_LIMIT) or failed alone; closing the client settles what is queued.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('submissions batched per tick', () => {
-  it('sends 10,000 submits made in one tick in a few messages', async () => {
+  it('sends 10,000 submits made in one tick in ~40 messages, not 10,000', async () => {
     const messages = await counted('submitMessages');
     const submissions = await counted('submissions');
     const futures: Future<number>[] = [];
@@ -40,8 +40,9 @@ describe('submissions batched per tick', () => {
     expect(values).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
     expect(await counted('submissions')).toBe(submissions + 10_000);
     const sent = (await counted('submitMessages')) - messages;
+    // At most TICK_PARTS (256) submissions per message: 40 messages, not 10,000.
     expect(sent).toBeGreaterThanOrEqual(1);
-    expect(sent).toBeLessThanOrEqual(20);
+    expect(sent).toBeLessThanOrEqual(60);
     for (const f of futures) f.release();
   });
 
