@@ -56,8 +56,8 @@ export function submittedEvent(
 
 /**
  * Makes each ref among a spec's args (top level) name its dependency by the very string the
- * batch's keys hold: decoding gave every reference its own copy of the key, which the engine
- * would keep for the task's life (a 1M-task tree: ~40 bytes per task).
+ * batch's keys hold: decoding gave every reference its own copy of the key (and of 'ref'),
+ * which the engine would keep for the task's life (a 1M-task tree: ~60 bytes per task).
  */
 function shareRefKeys(graph: WireGraph): void {
   const { keys, specs, depStart, depList } = graph;
@@ -70,6 +70,8 @@ function shareRefKeys(graph: WireGraph): void {
       if (arg === null || typeof arg !== 'object') continue;
       const marker = arg as { [MARK]?: unknown; key?: unknown };
       if (marker[MARK] !== 'ref') continue;
+      // The decoder gave each marker its own 'ref' string too: the literal is one shared copy.
+      marker[MARK] = 'ref';
       for (let e = from; e < to; e++) {
         const d = depList[e] as number;
         if (d >= 0 && keys[d] === marker.key) {
