@@ -1,8 +1,9 @@
 /**
  * The cluster's adapter to the driver shell (src/engine/driver.ts): the engine's instructions
  * become messages to worker processes and clients. Tasks for a thread are batched into one
- * `run` message per step; frees and cancels go out as they come; reports carry the value the
- * holder sent with its completion, when it sent one; a quarantine is recorded and logged.
+ * `run` message per step, and a client's reports into one `reports` message per step; frees
+ * and cancels go out as they come; reports carry the value the holder sent with its
+ * completion, when it sent one; a quarantine is recorded and logged.
  *
  * Values stay opaque here: task specs and results travel as encoded by the sender (markers
  * for refs and registered types), so the scheduler never runs or imports user code.
@@ -23,7 +24,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction } from '../../src/engine/types.js';
 import { serializeError, type SerializedError } from '../../src/errors.js';
 import type { WireTask } from '../../src/wire/pool-protocol.js';
-import type { ToClient, WireSpec } from '../../src/wire/protocol.js';
+import type { KeyReport, ToClient, WireSpec } from '../../src/wire/protocol.js';
 import type { Deadlines } from './deadlines.js';
 import type { Metrics } from './metrics.js';
 import type { Conn, Outbox } from './outbox.js';
@@ -55,6 +56,8 @@ export class ClusterAdapter implements DriverAdapter {
   readonly driver: Driver<Engine>;
   /** This step's tasks by thread. */
   private runs = new Map<string, WireTask[]>();
+  /** This step's reports by client connection. */
+  private reports = new Map<Conn, KeyReport[]>();
 
   constructor(
     engine: Engine,
@@ -102,7 +105,7 @@ export class ClusterAdapter implements DriverAdapter {
     const client = this.io.clients.get(ins.client);
     if (client === undefined) return;
     this.io.reported(ins.client, ins.key);
-    let message: ToClient & { value?: unknown; hasValue?: boolean };
+    let message: KeyReport & { value?: unknown; hasValue?: boolean };
     if (ins.state === 'erred') {
       const error = asSerialized(ins.error);
       message = { type: 'report', key: ins.key, state: 'erred', error, blame: ins.blame };
@@ -117,7 +120,9 @@ export class ClusterAdapter implements DriverAdapter {
         message.hasValue = true;
       }
     }
-    this.io.outbox.queue(client.conn, message);
+    const list = this.reports.get(client.conn);
+    if (list === undefined) this.reports.set(client.conn, [message]);
+    else list.push(message);
   }
 
   quarantine(ins: Quarantine): void {
@@ -143,6 +148,15 @@ export class ClusterAdapter implements DriverAdapter {
         }
         this.io.metrics.count('tasksSent', tasks.length);
       }
+    }
+    if (this.reports.size > 0) {
+      const reports = this.reports;
+      this.reports = new Map();
+      for (const [conn, list] of reports)
+        this.io.outbox.queue(
+          conn,
+          list.length === 1 ? list[0] : ({ type: 'reports', reports: list } satisfies ToClient),
+        );
     }
     this.io.stepped(instructions, events);
   }

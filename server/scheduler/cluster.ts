@@ -18,12 +18,13 @@
  */
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction } from '../../src/engine/types.js';
-import { serializeError } from '../../src/errors.js';
+import { serializeError, type SerializedError } from '../../src/errors.js';
 import type { TaskResult } from '../../src/wire/pool-protocol.js';
 import type {
   ClientMessage,
   ClusterInfo,
   FromWorkerProcess,
+  SubmitPart,
   Hello,
   ToClient,
   ToWorkerProcess,
@@ -44,7 +45,7 @@ import { QuarantineRegistry } from './quarantine.js';
 import { Relays, routeRelay, type RelayIo } from './relays.js';
 import { relaySignal } from './signals.js';
 import { ClientLimits } from './limits.js';
-import { keepEvent, submittedEvent } from './submissions.js';
+import { keepEvent, submitParts } from './submissions.js';
 import { TaskWatchers } from './watchers.js';
 
 export type { Conn } from './outbox.js';
@@ -149,7 +150,9 @@ export class Cluster {
     if (this.data.holds.queue(conn.id, message)) return;
     switch (message.type) {
       case 'submit':
-        return this.submit(conn, message);
+        return this.submit(conn, message.id, [message], false);
+      case 'submits':
+        return this.submit(conn, message.id, message.parts, true);
       case 'release':
         this.limits.settle(conn.id, message.keys);
         return this.step([{ type: 'keys-released', client: conn.id, keys: message.keys }]);
@@ -179,25 +182,37 @@ export class Cluster {
     }
   }
 
-  private submit(conn: Conn, message: Extract<ClientMessage, { type: 'submit' }>): void {
-    const refused = this.limits.admit(conn.id, message.graph.keys.length, message.wanted);
-    if (refused !== undefined) {
-      this.metrics.count('submissionsRefused');
-      return this.reply(conn, {
-        type: 'submitted',
-        id: message.id,
-        error: serializeError(refused),
-      });
+  /**
+   * A `submit` (one submission) or a `submits` (a client's tick of them), in one engine step;
+   * answered by one `submitted` naming what was refused.
+   */
+  private submit(conn: Conn, id: number, parts: readonly SubmitPart[], batched: boolean): void {
+    this.metrics.count('submitMessages');
+    const context = {
+      tasks: this.engine.tasks,
+      limits: this.limits,
+      metrics: this.metrics,
+      watchers: this.watchers,
+      step: (events: EngineEvent[]) => this.step(events),
+    };
+    const errors = submitParts(context, conn.id, parts);
+    if (!batched) {
+      const error = errors[0];
+      return this.reply(
+        conn,
+        error === undefined
+          ? { type: 'submitted', id }
+          : { type: 'submitted', id, error: serializeError(error) },
+      );
     }
-    try {
-      this.step([submittedEvent(conn.id, message)]);
-      this.metrics.count('submissions');
-      if (message.progress === true) this.watchers.watch(conn.id, message.graph.keys);
-      this.reply(conn, { type: 'submitted', id: message.id });
-    } catch (error) {
-      this.reply(conn, { type: 'submitted', id: message.id, error: serializeError(error) });
-    }
-    if (message.keep !== undefined) this.keep(message.keep);
+    const failed: { index: number; error: SerializedError }[] = [];
+    errors.forEach((error, index) => {
+      if (error !== undefined) failed.push({ index, error: serializeError(error) });
+    });
+    this.reply(
+      conn,
+      failed.length === 0 ? { type: 'submitted', id } : { type: 'submitted', id, failed },
+    );
   }
 
   /** Queues task events for the clients watching these tasks. */

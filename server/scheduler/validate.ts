@@ -10,6 +10,7 @@ import type {
   ClientMessage,
   FromWorkerProcess,
   Hello,
+  SubmitPart,
   WireGraph,
 } from '../../src/wire/protocol.js';
 import { clientMessageSchema, helloSchema, workerMessageSchema } from '../../src/wire/schemas.js';
@@ -38,9 +39,19 @@ export function checkHello(value: unknown): Checked<Hello> {
 /** Checks a client's message; a submission's graph is checked for consistency too. */
 export function checkClientMessage(value: unknown): Checked<ClientMessage> {
   const checked = check(clientMessageSchema, value);
-  if (!checked.ok || checked.message.type !== 'submit') return checked;
-  const problem = graphProblem(checked.message.graph);
-  return problem === undefined ? checked : { ok: false, reason: `graph: ${problem}` };
+  if (!checked.ok) return checked;
+  const message = checked.message;
+  if (message.type === 'submit') {
+    const problem = graphProblem(message.graph);
+    return problem === undefined ? checked : { ok: false, reason: `graph: ${problem}` };
+  }
+  if (message.type === 'submits') {
+    for (let i = 0; i < message.parts.length; i++) {
+      const problem = graphProblem((message.parts[i] as SubmitPart).graph);
+      if (problem !== undefined) return { ok: false, reason: `parts.${i}.graph: ${problem}` };
+    }
+  }
+  return checked;
 }
 
 /** Checks a worker process's message. */

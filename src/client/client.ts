@@ -190,7 +190,8 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
   private submitMany(fn: (...args: never[]) => unknown, calls: readonly Call[]): Future[] {
     this.check();
     const submission = buildSubmission(fn, calls);
-    checkShippable(submission.graph, submission.keys);
+    // Without Delayed args, the submission's graph is its own tasks: no index needed.
+    checkShippable(submission.graph, submission.keys, submission.handles.delayed.length === 0);
     const lifted = liftGraph(submission.graph, () => true, true, submission.handles);
     return sendGraph(this.core, lifted, submission.keys, { perKey: submission.perKey }).futures;
   }

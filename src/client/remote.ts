@@ -1,7 +1,9 @@
 /**
  * The backend of `Client.connect`: a WebSocket to a `bask scheduler`. It speaks the wire
  * protocol (wire/protocol.ts): `hello` first (version and token checked by the scheduler),
- * then submissions, gathers and scatters, each a request with an id.
+ * then submissions, gathers and scatters, each a request with an id. The submissions made in
+ * one tick travel together (submits.ts: one message, one engine step at the scheduler, each
+ * submission still refused or failed alone).
  *
  * Task modules given as file: URLs (a Node client's own modules) are bundled once per
  * connection and uploaded before the first submission that needs them, so workers on other
@@ -15,14 +17,12 @@
  * sent on a newer one, and task modules are uploaded again to the new scheduler.
  */
 import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
-import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
-import { CloneEncoder, MARK, decodeWithImports, findBlobs } from '../wire/clone.js';
+import { CloneEncoder, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame } from '../wire/frame.js';
-import type { ClientMessage, ToClient, WireGraph } from '../wire/protocol.js';
-import { encodeSpec } from '../wire/spec-codec.js';
+import type { ClientMessage, KeyReport, SubmitPart, ToClient } from '../wire/protocol.js';
 import type { ClientBackend, ClientBackendEvents } from './backend.js';
 import {
   Connection,
@@ -30,6 +30,17 @@ import {
   type ConnectionListener,
   type ConnectionStatus,
 } from './connection.js';
+import {
+  TICK_BYTES,
+  TICK_PARTS,
+  asError,
+  encodeGraph,
+  frameBytes,
+  modulesToUpload,
+  readBlobs,
+  submitPartOf,
+  type QueuedSubmit,
+} from './submits.js';
 
 /** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
 export type ModuleBundler = (url: string) => Promise<string>;
@@ -68,6 +79,8 @@ export class RemoteBackend implements ClientBackend {
   private uploaded = new Set<string>();
   /** Submissions go out in call order even when a module upload makes one wait. */
   private ordered: Promise<void> = Promise.resolve();
+  /** The submissions of the current tick, not sent yet (submits.ts). */
+  private tick: QueuedSubmit[] | undefined;
   private connection!: Connection;
 
   private constructor(private readonly events: ClientBackendEvents) {}
@@ -101,28 +114,17 @@ export class RemoteBackend implements ClientBackend {
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
     // Files and Blobs travel as their bytes: read them first (off the main thread's way).
     const blobs = findBlobs(batch.specs);
-    const read = blobs.size === 0 ? Promise.resolve(undefined) : readBlobs(blobs);
-    let accepted: Promise<unknown> = Promise.resolve();
-    // Sent in call order even when a read or a module upload makes one wait.
-    this.ordered = this.ordered.then(async () => {
-      await this.connection.ready();
-      const graph = encodeGraph(batch, await read);
-      await this.uploadModules(graph);
-      const perKey = options.perKey === undefined ? undefined : Object.fromEntries(options.perKey);
-      accepted = this.request({
-        type: 'submit',
-        id: 0,
-        graph,
-        wanted: [...wanted],
-        ...(perKey !== undefined ? { options: perKey } : {}),
-        ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
-        ...(options.progress === true ? { progress: true } : {}),
-      });
-      accepted.catch(() => undefined);
+    const read = blobs.size === 0 ? undefined : readBlobs(blobs);
+    read?.catch(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      let tick = this.tick;
+      if (tick === undefined) {
+        // The first submission of this tick: the tick goes out after what was asked before it.
+        const queued: QueuedSubmit[] = (this.tick = tick = []);
+        this.ordered = this.ordered.then(() => this.sendTick(queued));
+      }
+      tick.push({ batch, wanted, options, read, resolve, reject });
     });
-    const sent = this.ordered;
-    this.ordered = sent.catch(() => undefined);
-    return sent.then(() => accepted).then(() => undefined);
   }
 
   release(keys: readonly string[]): void {
@@ -147,6 +149,8 @@ export class RemoteBackend implements ClientBackend {
    */
   private later(message: ClientMessage & { keys: string[] }): void {
     if (message.keys.length === 0 || this.connection.status !== 'connected') return;
+    // Submissions made after this message must not join a tick sent before it.
+    this.tick = undefined;
     const generation = this.connection.generation;
     this.ordered = this.ordered.then(() => {
       if (this.connection.status === 'connected' && this.connection.generation === generation)
@@ -227,15 +231,76 @@ export class RemoteBackend implements ClientBackend {
   private async request(message: ClientMessage & { id: number }): Promise<unknown> {
     await this.connection.ready();
     const id = this.nextId++;
+    return this.sendRequest(id, encodeFrame({ ...message, id }));
+  }
+
+  /** Sends an encoded request (its id is `id`); settles on its answer. */
+  private sendRequest(id: number, chunks: readonly Uint8Array[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        this.send({ ...message, id } as ClientMessage);
+        this.connection.send(chunks);
       } catch (error) {
         this.pending.delete(id);
-        reject(error instanceof Error ? error : new Error(String(error)));
+        reject(asError(error));
       }
     });
+  }
+
+  /**
+   * Sends a tick's submissions (submits.ts): each encoded and its modules uploaded (one that
+   * fails fails alone), then as few messages as the caps allow. Never rejects.
+   */
+  private async sendTick(queued: QueuedSubmit[]): Promise<void> {
+    if (this.tick === queued) this.tick = undefined;
+    const parts: SubmitPart[] = [];
+    const owners: QueuedSubmit[] = [];
+    for (const q of queued) {
+      try {
+        if (this.connection.status !== 'connected') await this.connection.ready();
+        const graph = encodeGraph(q.batch, q.read === undefined ? undefined : await q.read);
+        const modules = modulesToUpload(graph, this.uploaded);
+        if (modules.length > 0) await this.uploadModules(modules);
+        parts.push(submitPartOf(graph, q));
+        owners.push(q);
+      } catch (error) {
+        q.reject(asError(error));
+      }
+    }
+    for (let start = 0; start < parts.length; start += TICK_PARTS) {
+      const end = Math.min(parts.length, start + TICK_PARTS);
+      this.sendParts(parts.slice(start, end), owners.slice(start, end));
+    }
+  }
+
+  /** Sends submissions as one message (cut in two while too big); settles each by the answer. */
+  private sendParts(parts: SubmitPart[], owners: QueuedSubmit[]): void {
+    const id = this.nextId++;
+    const message: ClientMessage =
+      parts.length === 1
+        ? { type: 'submit', id, ...(parts[0] as SubmitPart) }
+        : { type: 'submits', id, parts };
+    const chunks = encodeFrame(message);
+    if (parts.length > 1 && frameBytes(chunks) > TICK_BYTES) {
+      const half = parts.length >> 1;
+      this.sendParts(parts.slice(0, half), owners.slice(0, half));
+      this.sendParts(parts.slice(half), owners.slice(half));
+      return;
+    }
+    this.sendRequest(id, chunks).then(
+      (answer) => {
+        const failed = (answer as Extract<ToClient, { type: 'submitted' }>).failed;
+        const errors = new Map(failed?.map((f) => [f.index, f.error]));
+        owners.forEach((q, i) => {
+          const error = errors.get(i);
+          if (error === undefined) q.resolve();
+          else q.reject(deserializeError(error));
+        });
+      },
+      (error: unknown) => {
+        for (const q of owners) q.reject(asError(error));
+      },
+    );
   }
 
   private settle(id: number, error: SerializedError | undefined, value: unknown): void {
@@ -258,10 +323,15 @@ export class RemoteBackend implements ClientBackend {
       case 'report':
         void this.report(message);
         return;
+      case 'reports':
+        for (const report of message.reports) void this.report(report);
+        return;
       case 'task-events':
         this.events.taskEvents?.(message.events);
         return;
       case 'submitted':
+        this.settle(message.id, message.error, message);
+        return;
       case 'scattered':
         this.settle(message.id, message.error, undefined);
         return;
@@ -273,7 +343,7 @@ export class RemoteBackend implements ClientBackend {
     }
   }
 
-  private async report(message: Extract<ToClient, { type: 'report' }>): Promise<void> {
+  private async report(message: KeyReport): Promise<void> {
     if (message.state === 'erred') {
       const error = taskFailed(message.blame, deserializeError(message.error));
       this.events.report({ key: message.key, state: 'erred', error, blame: message.blame });
@@ -322,14 +392,10 @@ export class RemoteBackend implements ClientBackend {
     for (const p of pending) p.reject(error);
   }
 
-  private async uploadModules(graph: WireGraph): Promise<void> {
-    const urls = new Set<string>();
-    for (const spec of graph.specs) {
-      if (spec.fn !== null) addModule(spec.fn, urls);
-      if (spec.marked) for (const a of spec.args) collectModules(a, urls);
-    }
+  /** Bundles and uploads task modules (file: URLs) the scheduler does not have yet. */
+  private async uploadModules(urls: readonly string[]): Promise<void> {
     for (const url of urls) {
-      if (this.uploaded.has(url) || !url.startsWith('file:')) continue;
+      if (this.uploaded.has(url)) continue;
       const code = await bundleTaskModule(url);
       this.send({ type: 'module', url, code });
       this.uploaded.add(url);
@@ -337,53 +403,5 @@ export class RemoteBackend implements ClientBackend {
   }
 }
 
-function addModule(fn: FnRef, urls: Set<string>): void {
-  if (fn.kind === 'module') urls.add(fn.module);
-}
-
-function collectModules(value: unknown, urls: Set<string>): void {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
-  if (Array.isArray(value)) {
-    for (const v of value) collectModules(v, urls);
-    return;
-  }
-  const record = value as Record<string, unknown>;
-  // Task functions and callbacks in args both name their module.
-  if (record[MARK] === 'task' || record[MARK] === 'fn') addModule(record['fn'] as FnRef, urls);
-  if (record[MARK] === 'type' && typeof record['module'] === 'string') urls.add(record['module']);
-  for (const v of Object.values(record)) collectModules(v, urls);
-}
-
-/** Blob reads in flight at once while a submission's files are read. */
-const READS_IN_FLIGHT = 8;
-
-/**
- * The bytes of a submission's Files and Blobs, read a few at a time: thousands of reads
- * started at once all land on the page's thread together (one long task) and hold every
- * buffer at the same moment. A caller that wants files to stream sends them in several
- * submissions (runSpreads keeps a window of files in flight), so each read here is small.
- */
-async function readBlobs(blobs: Set<Blob>): Promise<Map<Blob, Uint8Array>> {
-  const queue = [...blobs];
-  const out = new Map<Blob, Uint8Array>();
-  const lane = async (): Promise<void> => {
-    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
-      out.set(b, new Uint8Array(await b.arrayBuffer()));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, queue.length) }, lane));
-  return out;
-}
-
-/** Encodes a batch's specs for the wire; throws ERR_UNSHIPPABLE_FUNCTION for bad functions. */
-export function encodeGraph(batch: GraphBatch, blobs?: ReadonlyMap<Blob, Uint8Array>): WireGraph {
-  return {
-    keys: [...batch.keys],
-    specs: batch.specs.map((spec, i) =>
-      encodeSpec(spec, batch.keys[i] as string, undefined, blobs),
-    ),
-    depStart: batch.depStart,
-    depList: batch.depList,
-    external: [...batch.external],
-  };
-}
+/** Encodes a batch's specs for the wire (submits.ts; exported here for older importers). */
+export { encodeGraph } from './submits.js';

@@ -6,7 +6,9 @@
  * (Dask's "lost dependencies"), and the rest of the submission goes on without it.
  */
 import { BaskError } from '../errors.js';
+import type { GraphView } from '../graph/analyze.js';
 import { prepareGraph, type GraphBatch } from '../graph/prepare.js';
+import { Task } from '../graph/spec.js';
 import type { SubmitOptions } from '../local/backend.js';
 import type { ClientBackend } from './backend.js';
 import { Future, type FutureOwner } from './future.js';
@@ -37,6 +39,7 @@ export function sendGraph(
   fuse = true,
 ): Sent {
   const prepare = (keys: readonly string[]): GraphBatch =>
+    loneTask(lifted.view, keys) ??
     prepareGraph(lifted.view, keys, { fuse, isExternal: lifted.isExternal });
   let batch: GraphBatch | undefined = prepare(wanted);
   const doomed = lifted.cancelled.size === 0 ? undefined : doomedKeys(batch, wanted, lifted);
@@ -61,6 +64,27 @@ export function sendGraph(
     }
   });
   return { futures, batch, accepted };
+}
+
+const NO_DEPS = new Int32Array(0);
+
+/**
+ * The batch of one task without dependencies (a plain `submit` of values), built directly:
+ * culling, ordering and fusing have nothing to do there, and a loop of submits pays for them
+ * on every call otherwise. Undefined for anything else.
+ */
+function loneTask(view: GraphView, keys: readonly string[]): GraphBatch | undefined {
+  if (keys.length !== 1) return undefined;
+  const key = keys[0] as string;
+  const node = view.get(key);
+  if (!(node instanceof Task) || view.deps(key, node).length > 0) return undefined;
+  return {
+    keys: [key],
+    specs: [node],
+    depStart: new Int32Array(2),
+    depList: NO_DEPS,
+    external: [],
+  };
 }
 
 /** The error of a future whose task needs a cancelled future (Dask: "lost dependencies"). */

@@ -9,21 +9,29 @@ import { indexGraph, type GraphView } from '../graph/analyze.js';
 import { describeFunction } from '../graph/fnref.js';
 import { Task, isPlainObject } from '../graph/spec.js';
 
-/** Throws ERR_UNSHIPPABLE_FUNCTION for the first task whose function cannot be shipped. */
-export function checkShippable(graph: GraphView, keys: readonly string[]): void {
+/**
+ * Throws ERR_UNSHIPPABLE_FUNCTION for the first task whose function cannot be shipped. With
+ * `closed`, the caller knows the graph holds `keys` and nothing else they need (a `submit`
+ * without Delayed arguments): they are checked directly, without indexing the graph.
+ */
+export function checkShippable(graph: GraphView, keys: readonly string[], closed = false): void {
+  if (closed) {
+    for (const key of keys) checkNode(key, graph.get(key));
+    return;
+  }
   const index = indexGraph(graph, keys, { isExternal: () => true });
-  index.nodes.forEach((node, id) => {
-    try {
-      visit(node);
-    } catch (error) {
-      if (error instanceof BaskError) {
-        throw new BaskError(error.code, `Task '${index.keys[id] ?? '?'}': ${error.message}`, {
-          key: index.keys[id],
-        });
-      }
-      throw error;
+  index.nodes.forEach((node, id) => checkNode(index.keys[id] ?? '?', node));
+}
+
+function checkNode(key: string, node: unknown): void {
+  try {
+    visit(node);
+  } catch (error) {
+    if (error instanceof BaskError) {
+      throw new BaskError(error.code, `Task '${key}': ${error.message}`, { key });
     }
-  });
+    throw error;
+  }
 }
 
 function visit(value: unknown): void {

@@ -68,7 +68,14 @@ export class BaseEngine extends FaultCore {
   private apply(event: EngineEvent): void {
     switch (event.type) {
       case 'graph-submitted':
-        return this.graphSubmitted(event);
+        if (event.onRefused === undefined) return this.graphSubmitted(event);
+        // A refused submission leaves no record behind (graphSubmitted checks before it
+        // changes anything): the other events of the step go on.
+        try {
+          return this.graphSubmitted(event);
+        } catch (error) {
+          return event.onRefused(error);
+        }
       case 'task-finished':
         return this.taskFinished(event.key, event.worker, event.nbytes, event.duration, event.hash);
       case 'task-erred':

@@ -62,6 +62,12 @@ export interface GraphSubmitted {
   options?: ReadonlyMap<string, TaskOptions>;
   /** Options for every task of this batch (per-key options win). */
   defaults?: TaskOptions;
+  /**
+   * Where set, a submission the engine refuses (an unknown key, an impossible `verify`) is
+   * handed its error here and the step goes on with the other events (a scheduler batching
+   * several clients' submissions into one step); where absent, the step throws it.
+   */
+  onRefused?: (error: unknown) => void;
 }
 
 /** What drivers tell the engine. */
@@ -210,14 +216,8 @@ export class TaskRecord {
   nbytes = 0;
   /** Estimated microseconds (integer), added to the worker's occupancy while processing. */
   estimate = 0;
-  suspicious = 0;
-  error: unknown = undefined;
-  /** Key of the task whose failure this task shares. */
-  blame = '';
-  options: TaskOptions | null = null;
-  retriesLeft = 0;
-  /** Replicas, votes and timeouts of a task with `verify` or `timeout` (null until needed). */
-  checks: TaskChecks | null = null;
+  /** The fields most tasks never set (see TaskExtras), created on the first one set. */
+  private extras: TaskExtras | null = null;
 
   constructor(
     readonly key: string,
@@ -228,6 +228,72 @@ export class TaskRecord {
     public rank: number,
     readonly group: TaskGroup,
   ) {}
+
+  /** Times the task was running on a worker that died (suspected of killing workers). */
+  get suspicious(): number {
+    return this.extras === null ? 0 : this.extras.suspicious;
+  }
+  set suspicious(value: number) {
+    if (value !== 0 || this.extras !== null) this.more().suspicious = value;
+  }
+
+  /** Why the task failed (while erred). */
+  get error(): unknown {
+    return this.extras === null ? undefined : this.extras.error;
+  }
+  set error(value: unknown) {
+    if (value !== undefined || this.extras !== null) this.more().error = value;
+  }
+
+  /** Key of the task whose failure this task shares. */
+  get blame(): string {
+    return this.extras === null ? '' : this.extras.blame;
+  }
+  set blame(value: string) {
+    if (value !== '' || this.extras !== null) this.more().blame = value;
+  }
+
+  /** The task's options, or null (most tasks have none). */
+  get options(): TaskOptions | null {
+    return this.extras === null ? null : this.extras.options;
+  }
+  set options(value: TaskOptions | null) {
+    if (value !== null || this.extras !== null) this.more().options = value;
+  }
+
+  /** Retries left after a failure. */
+  get retriesLeft(): number {
+    return this.extras === null ? 0 : this.extras.retriesLeft;
+  }
+  set retriesLeft(value: number) {
+    if (value !== 0 || this.extras !== null) this.more().retriesLeft = value;
+  }
+
+  /** Replicas, votes and timeouts of a task with `verify` or `timeout` (null until needed). */
+  get checks(): TaskChecks | null {
+    return this.extras === null ? null : this.extras.checks;
+  }
+  set checks(value: TaskChecks | null) {
+    if (value !== null || this.extras !== null) this.more().checks = value;
+  }
+
+  private more(): TaskExtras {
+    return (this.extras ??= new TaskExtras());
+  }
+}
+
+/**
+ * What a task holds only when it failed, has options or retries, was suspected of killing a
+ * worker, or is checked: kept apart so that the common record stays small (a 1M-task graph
+ * pays 8 bytes per task for all of them, not 48).
+ */
+class TaskExtras {
+  suspicious = 0;
+  error: unknown = undefined;
+  blame = '';
+  options: TaskOptions | null = null;
+  retriesLeft = 0;
+  checks: TaskChecks | null = null;
 }
 
 /** One replica's result: who computed it, and the content hash of what it computed. */

@@ -111,6 +111,18 @@ export const REPORT_LIMIT = 64 * 1024;
 
 // ---- client <-> scheduler --------------------------------------------------------------
 
+/** One submission: a graph, the keys wanted of it, and its options. */
+export interface SubmitPart {
+  graph: WireGraph;
+  wanted: string[];
+  options?: Record<string, TaskOptions>;
+  defaults?: TaskOptions;
+  /** Keys to keep after the client disconnects (fire and forget). */
+  keep?: string[];
+  /** Send `task-events` for every task of this submission (progress bars, profilers). */
+  progress?: boolean;
+}
+
 /** Client -> scheduler. */
 export type ClientMessage =
   | {
@@ -125,6 +137,11 @@ export type ClientMessage =
       /** Send `task-events` for every task of this submission (progress bars, profilers). */
       progress?: boolean;
     }
+  /**
+   * Submissions made in one tick, in order: each admitted or refused alone (answered by one
+   * `submitted` whose `failed` lists the refused ones by index).
+   */
+  | { type: 'submits'; id: number; parts: SubmitPart[] }
   | { type: 'release'; keys: string[] }
   /** Cancel these keys and the dependents only this client wants (each reported ERR_CANCELLED). */
   | { type: 'cancel'; keys: string[] }
@@ -146,12 +163,24 @@ export type ClientMessage =
   | { type: 'ping'; id: number }
   | { type: 'keep'; keys: string[] };
 
-/** Scheduler -> client. */
-export type ToClient =
+/** What the scheduler tells a client of one wanted key (finished, failed or lost). */
+export type KeyReport =
   | { type: 'report'; key: string; state: 'memory'; nbytes: number }
   | { type: 'report'; key: string; state: 'erred'; error: SerializedError; blame: string }
-  | { type: 'report'; key: string; state: 'lost' }
-  | { type: 'submitted'; id: number; error?: SerializedError }
+  | { type: 'report'; key: string; state: 'lost' };
+
+/** Scheduler -> client. */
+export type ToClient =
+  | KeyReport
+  /** The reports of one scheduler step, in order (one message instead of one per key). */
+  | { type: 'reports'; reports: KeyReport[] }
+  | {
+      type: 'submitted';
+      id: number;
+      error?: SerializedError;
+      /** Of a `submits`, the parts refused (by index), each with its error. */
+      failed?: { index: number; error: SerializedError }[];
+    }
   | { type: 'gathered'; id: number; keys: string[]; values: unknown[]; missing: string[] }
   | { type: 'scattered'; id: number; error?: SerializedError }
   | { type: 'answer'; id: number; value: unknown }

@@ -15,7 +15,14 @@ import type { SerializedError } from '../errors.js';
 import type { TaskOptions } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
 import type { TaskResult } from './pool-protocol.js';
-import type { ClientMessage, FromWorkerProcess, Hello, WireGraph, WireSpec } from './protocol.js';
+import type {
+  ClientMessage,
+  FromWorkerProcess,
+  Hello,
+  SubmitPart,
+  WireGraph,
+  WireSpec,
+} from './protocol.js';
 
 const MAX_KEY = 4096;
 const MAX_NAME = 256;
@@ -78,17 +85,25 @@ const serializedError: z.ZodType<SerializedError> = z.lazy(() =>
   }),
 );
 
+/** Most submissions in one `submits` message (a client sends at most a few thousand). */
+const MAX_PARTS = 100_000;
+
+const submitPart = z.object({
+  graph: wireGraph,
+  wanted: keys,
+  options: z.record(key, taskOptions).optional(),
+  defaults: taskOptions.optional(),
+  keep: keys.optional(),
+  progress: z.boolean().optional(),
+});
+
 /** A client's message (a submitted graph's consistency is checked apart). */
 export const clientMessageSchema = z.discriminatedUnion('type', [
+  submitPart.extend({ type: z.literal('submit'), id }),
   z.object({
-    type: z.literal('submit'),
+    type: z.literal('submits'),
     id,
-    graph: wireGraph,
-    wanted: keys,
-    options: z.record(key, taskOptions).optional(),
-    defaults: taskOptions.optional(),
-    keep: keys.optional(),
-    progress: z.boolean().optional(),
+    parts: z.array(submitPart).min(1).max(MAX_PARTS),
   }),
   z.object({ type: z.literal('release'), keys }),
   z.object({ type: z.literal('cancel'), keys }),
@@ -182,6 +197,7 @@ export type SchemasMatchProtocol = [
   Holds<Same<z.output<typeof wireSpec>, WireSpec>>,
   Holds<Same<z.output<typeof taskOptions>, TaskOptions>>,
   Holds<Same<z.output<typeof wireGraph>, WireGraph>>,
+  Holds<Same<z.output<typeof submitPart>, SubmitPart>>,
   Holds<Same<z.output<typeof taskResult>, TaskResult>>,
   Holds<Same<z.output<typeof clientMessageSchema>, ClientMessage>>,
   Holds<Same<z.output<typeof workerMessageSchema>, FromWorkerProcess>>,
