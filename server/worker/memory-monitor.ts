@@ -159,9 +159,23 @@ export function exposeGc(): (() => void) | undefined {
   }
 }
 
-/** Asks the supervisor for a restart; false when this process has none (not forked). */
-export function requestRestart(): boolean {
-  if (process.send === undefined || !process.connected) return false;
-  process.send({ type: RESTART_REQUEST });
-  return true;
+/** True when this process has a supervisor to restart it (it was forked by `bask worker`). */
+export function hasSupervisor(): boolean {
+  return process.send !== undefined && process.connected;
+}
+
+/**
+ * Asks the supervisor for a restart once `socket` has written what is queued (the heartbeat that
+ * tells the scheduler why this process goes: the supervisor kills at once, and bytes still in
+ * the process would be lost with it), or after `patience` ms of waiting.
+ */
+export async function requestRestartWhenFlushed(
+  socket: { readonly bufferedAmount: number },
+  request: () => void = () => process.send?.({ type: RESTART_REQUEST }),
+  patience = 2_000,
+): Promise<void> {
+  const until = Date.now() + patience;
+  while (socket.bufferedAmount > 0 && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  request();
 }

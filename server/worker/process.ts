@@ -31,7 +31,7 @@ import {
   DEFAULT_MEMORY_FRACTIONS,
   type MemoryFractions,
 } from '../../src/worker/memory-thresholds.js';
-import { MemoryMonitor, requestRestart } from './memory-monitor.js';
+import { MemoryMonitor, hasSupervisor, requestRestartWhenFlushed } from './memory-monitor.js';
 import { PeerNetwork } from './peers.js';
 import { ProcessThreads } from './process-threads.js';
 
@@ -259,7 +259,7 @@ export class WorkerProcess {
   private terminate(rss: number): void {
     const limit = this.options.memoryLimit ?? 0;
     const what = `${mib(rss)} MiB resident, past ${String(this.memory.fractions.terminate)} of its ${mib(limit)} MiB limit`;
-    if (!requestRestart()) {
+    if (!hasSupervisor()) {
       console.error(
         `bask worker: '${this.name}' is at ${what}, but has no supervisor to restart it (start it with --memory-limit)`,
       );
@@ -267,6 +267,7 @@ export class WorkerProcess {
     }
     console.error(`bask worker: '${this.name}' is at ${what}: restarting it`);
     this.beat();
+    void requestRestartWhenFlushed(this.socket);
   }
 }
 
