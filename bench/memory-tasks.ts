@@ -11,6 +11,11 @@ async function bigArray(i: number, mib: number): Promise<Float64Array> {
   return new Float64Array((mib * 2 ** 20) / 8).fill(i);
 }
 
+/** `mib` MiB of float64 `i`s, made at once (a batch of these runs back to back in a thread). */
+function bigArraySync(i: number, mib: number): Float64Array {
+  return new Float64Array((mib * 2 ** 20) / 8).fill(i);
+}
+
 /** The sum of an array. */
 function sumArray(a: Float64Array): number {
   let s = 0;
@@ -18,4 +23,4 @@ function sumArray(a: Float64Array): number {
   return s;
 }
 
-export const tasks = defineTasks(import.meta.url, { bigArray, sumArray });
+export const tasks = defineTasks(import.meta.url, { bigArray, bigArraySync, sumArray });

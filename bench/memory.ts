@@ -6,7 +6,7 @@
  * the peak, and the wall time.
  *
  *   npm run build && node dist/bench/memory.js [--limit 200] [--n 30] [--mib 20] [--nthreads 1]
- *     [--worker '--memory-terminate false']
+ *     [--worker '--memory-terminate false'] [--sync]
  */
 import { Client } from 'bask';
 import { tasks } from './memory-tasks.js';
@@ -19,6 +19,8 @@ const SIZE = Number(arg('mib', '20'));
 const THREADS = arg('nthreads', '1');
 /** More `bask worker` options, e.g. `--memory-terminate=false`. */
 const EXTRA = arg('worker', '').split(' ').filter(Boolean);
+/** `--sync`: arrays made by a synchronous task (a thread runs a batch of them back to back). */
+const SYNC = process.argv.includes('--sync');
 const MiB = 2 ** 20;
 
 interface Sample {
@@ -58,7 +60,9 @@ try {
   );
   const client = await Client.connect(s.address, { setAsDefault: false });
   const t0 = performance.now();
-  const arrays = Array.from({ length: N }, (_, i) => client.submit(tasks.bigArray, i, SIZE));
+  const arrays = Array.from({ length: N }, (_, i) =>
+    SYNC ? client.submit(tasks.bigArraySync, i, SIZE) : client.submit(tasks.bigArray, i, SIZE),
+  );
   let done = false;
   const sums = client
     .gather(arrays.map((a) => client.submit(tasks.sumArray, a)))
@@ -71,6 +75,7 @@ try {
   const got = await sums;
   const wall = (performance.now() - t0) / 1000;
   samples.push(await sample(s.http, t0));
+  if (got.length !== N) throw new Error(`gathered ${got.length} sums for ${N} futures`);
   got.forEach((v, i) => {
     if (v !== (i * SIZE * MiB) / 8) throw new Error(`wrong sum ${i}: ${v}`);
   });

@@ -50,10 +50,17 @@ export async function gatherFutures(
       if (error !== undefined) throw error;
     }),
   );
-  const skip = new Set(futures.filter(isFailed).map((f) => f.key));
+  // A future checked as finished above may have failed since (its data lost with a worker,
+  // then its recomputation failed): raising still raises, never leaves it out of the shape
+  // (a shorter array would give later values under earlier futures' places).
+  const failed = futures.filter(isFailed);
+  const first = errors === 'raise' ? await failed[0]?.exception() : undefined;
+  if (first !== undefined) throw first;
+  const skip = new Set(failed.map((f) => f.key));
   const results = await valuesOf(
     client,
     futures.filter((f) => !skip.has(f.key)),
+    errors === 'skip' ? skip : undefined,
   );
   return substituteFutures(values, results, skip);
 }
@@ -62,10 +69,14 @@ function isFailed(f: Future): boolean {
   return f.status === 'error' || f.status === 'cancelled' || f.keyState.isGone;
 }
 
-/** The values of finished futures: carried ones, then this client's in one request. */
+/**
+ * The values of finished futures: carried ones, then this client's in one request. One lost
+ * meanwhile is waited for; if it fails, the gather rejects, or with `skip` it is left out.
+ */
 async function valuesOf(
   client: DataSource,
   futures: readonly Future[],
+  skip: Set<string> | undefined,
 ): Promise<Map<string, unknown>> {
   const results = new Map<string, unknown>();
   const fetch: Future[] = [];
@@ -83,7 +94,16 @@ async function valuesOf(
       else others.push(f); // lost meanwhile: result() waits for the recomputation
     }
   }
-  await Promise.all(others.map(async (f) => results.set(f.key, await f.result())));
+  await Promise.all(
+    others.map(async (f) => {
+      try {
+        results.set(f.key, await f.result());
+      } catch (error) {
+        if (skip === undefined || !isFailed(f)) throw error;
+        skip.add(f.key);
+      }
+    }),
+  );
   return results;
 }
 
