@@ -118,7 +118,8 @@ export class CdpPage {
       this.browser.kill();
       await exited;
     }
-    rmSync(this.profileDir, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing the profile as the main one exits.
+    rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
