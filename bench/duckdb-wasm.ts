@@ -17,13 +17,15 @@
  * Cold, both sides, is from navigation: the library ready (`readyAt`, in the page) plus the
  * first run in that page; the moment the driver spends choosing the files is left out. Warm
  * is a later run in the same page. Chromium's CPU seconds (all its processes) per run from
- * /proc. Results are checked equal (same files and days, |Δspread| ≤ 1e-9).
+ * /proc. Results are checked equal (same files and days, |Δspread| ≤ 1e-9). bask's ratios are
+ * to the first `--duck-mode`: warm (goal ≤ 1) and load to first result (goal ≤ 0.25; DuckDB's
+ * one query gives its first result with the last).
  *
  * DuckDB is not one of bask's packages: `--duck DIR` is a copy of the anchor with its
  * packages installed (the same folder bench/duckdb.ts uses; see ensureDuck for the setup).
  *
  *   npm run build && node dist/bench/duckdb-wasm.js [--duck /tmp/bask-duckdb]
- *     [--files 250,2000] [--reps 3] [--warm 3] [--duck-mode buffer|handle]
+ *     [--files 250,2000] [--reps 3] [--warm 3] [--duck-mode buffer,handle]
  *     [--bask threads,sync]
  */
 import {
@@ -52,12 +54,13 @@ const DUCK = resolve(arg('duck', '/tmp/bask-duckdb'));
 const SIZES = arg('files', '250,2000').split(',').map(Number);
 const REPS = Number(arg('reps', '3'));
 const WARM = Number(arg('warm', '3'));
-const DUCK_MODE = arg('duck-mode', 'buffer');
+const DUCK_MODES = arg('duck-mode', 'buffer').split(',');
 const BASK_MODES = arg('bask', 'threads,sync').split(',');
 
 /** One side of the comparison: its page and how its runs are asked for. */
 interface Contender {
   readonly name: string;
+  readonly isDuck: boolean;
   readonly page: 'duck.html' | 'bask.html';
   readonly request: (returnRows: boolean) => PageRunRequest;
 }
@@ -195,6 +198,54 @@ const med = (xs: readonly number[]): number => Math.round(summarize([...xs]).med
 const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
 const loadAvg = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 
+/**
+ * One contender's figures at one size: medians over its sessions (warm: over every warm run),
+ * and for bask its ratios to the first DuckDB mode, whose results every other is checked against.
+ */
+function sizeRow(
+  files: number,
+  c: Contender,
+  sessions: ReadonlyMap<string, readonly Session[]>,
+  contenders: readonly Contender[],
+): object {
+  const duck = sessions.get(contenders.find((d) => d.isDuck)?.name ?? '') ?? [];
+  const duckRows = duck[0]?.cold.rows ?? [];
+  const duckWarm = med(duck.flatMap((s) => s.warm.map((w) => w.totalMs)));
+  const duckCold = med(duck.map((s) => s.ready.readyAt + s.cold.totalMs));
+  const ss = sessions.get(c.name) ?? [];
+  const disagree = ss.map((s) => compareRows(s.cold.rows ?? [], duckRows)).find((p) => p !== '');
+  const warmMs = med(ss.flatMap((s) => s.warm.map((w) => w.totalMs)));
+  const coldFirst = med(ss.map((s) => s.ready.readyAt + s.cold.firstMs));
+  const coldAll = med(ss.map((s) => s.ready.readyAt + s.cold.totalMs));
+  return {
+    files,
+    lib: c.name,
+    about: ss[0]?.ready.about,
+    ready_at_ms: med(ss.map((s) => s.ready.readyAt)),
+    ...(c.isDuck
+      ? {
+          cold_init_ms: med(ss.map((s) => s.ready.initMs)),
+          cold_init_query_ms: med(ss.map((s) => s.ready.initMs + s.cold.totalMs)),
+          cold_load_to_rows_ms: coldAll,
+        }
+      : {
+          cold_load_to_first_ms: coldFirst,
+          cold_load_to_all_ms: coldAll,
+          warm_first_ms: med(ss.flatMap((s) => s.warm.map((w) => w.firstMs))),
+          warm_vs_duck: ratio(warmMs, duckWarm),
+          cold_first_vs_duck_cold: ratio(coldFirst, duckCold),
+          cold_all_vs_duck_cold: ratio(coldAll, duckCold),
+        }),
+    cold_run_ms: med(ss.map((s) => s.cold.totalMs)),
+    warm_ms: warmMs,
+    cold_cpu_s: med(ss.map((s) => s.coldCpuS)),
+    warm_cpu_s: med(ss.flatMap((s) => s.warmCpuS)),
+    sessions: ss.length,
+    agrees_with_duckdb: disagree ?? true,
+    load_avg: loadAvg(),
+  };
+}
+
 const duckPkg = ensureDuck();
 const scratch = mkdtempSync(join(tmpdir(), 'bask-duckdb-wasm-'));
 const rows: object[] = [];
@@ -205,18 +256,15 @@ try {
   const site = await serveStatic(siteDir);
   try {
     const contenders: Contender[] = [
-      {
-        name: `duckdb-wasm ${DUCK_MODE}`,
+      ...DUCK_MODES.map((mode): Contender => ({
+        name: `duckdb-wasm ${mode}`,
+        isDuck: true,
         page: 'duck.html',
-        request: (returnRows) => ({
-          mode: DUCK_MODE,
-          sql: spreadsSql('up'),
-          prefix: 'up',
-          returnRows,
-        }),
-      },
+        request: (returnRows) => ({ mode, sql: spreadsSql('up'), prefix: 'up', returnRows }),
+      })),
       ...BASK_MODES.map((mode): Contender => ({
         name: `bask ${mode}`,
+        isDuck: false,
         page: 'bask.html',
         request: (returnRows) => ({ mode, returnRows }),
       })),
@@ -238,45 +286,7 @@ try {
           );
         }
       }
-      const duck = sessions.get(contenders[0]?.name ?? '') ?? [];
-      const duckRows = duck[0]?.cold.rows ?? [];
-      const duckWarm = med(duck.flatMap((s) => s.warm.map((w) => w.totalMs)));
-      const duckCold = med(duck.map((s) => s.ready.readyAt + s.cold.totalMs));
-      for (const c of contenders) {
-        const ss = sessions.get(c.name) ?? [];
-        const isDuck = c === contenders[0];
-        const disagree = ss
-          .map((s) => compareRows(s.cold.rows ?? [], duckRows))
-          .find((p) => p !== '');
-        const warmMs = med(ss.flatMap((s) => s.warm.map((w) => w.totalMs)));
-        const coldFirst = med(ss.map((s) => s.ready.readyAt + s.cold.firstMs));
-        record(rows, {
-          files,
-          lib: c.name,
-          about: ss[0]?.ready.about,
-          ready_at_ms: med(ss.map((s) => s.ready.readyAt)),
-          ...(isDuck
-            ? {
-                cold_init_ms: med(ss.map((s) => s.ready.initMs)),
-                cold_init_query_ms: med(ss.map((s) => s.ready.initMs + s.cold.totalMs)),
-                cold_load_to_rows_ms: duckCold,
-              }
-            : {
-                cold_load_to_first_ms: coldFirst,
-                cold_load_to_all_ms: med(ss.map((s) => s.ready.readyAt + s.cold.totalMs)),
-                warm_first_ms: med(ss.flatMap((s) => s.warm.map((w) => w.firstMs))),
-                warm_vs_duck: ratio(warmMs, duckWarm),
-                cold_first_vs_duck_cold: ratio(coldFirst, duckCold),
-              }),
-          cold_run_ms: med(ss.map((s) => s.cold.totalMs)),
-          warm_ms: warmMs,
-          cold_cpu_s: med(ss.map((s) => s.coldCpuS)),
-          warm_cpu_s: med(ss.flatMap((s) => s.warmCpuS)),
-          sessions: ss.length,
-          agrees_with_duckdb: isDuck ? undefined : disagree === undefined ? true : disagree,
-          load_avg: loadAvg(),
-        });
-      }
+      for (const c of contenders) record(rows, sizeRow(files, c, sessions, contenders));
     }
   } finally {
     site.close();
@@ -289,5 +299,5 @@ save('duckdb-wasm', rows, {
   sizes: SIZES,
   reps: REPS,
   warm: WARM,
-  duckMode: DUCK_MODE,
+  duckModes: DUCK_MODES,
 });
