@@ -74,15 +74,16 @@ interface Session {
   readonly warmCpuS: readonly number[];
 }
 
-/** The anchor folder's DuckDB-WASM package, or an error that says how to install it. */
+/** The anchor folder's DuckDB-WASM package; without it, says how to install it and exits. */
 function ensureDuck(): string {
   const pkg = join(DUCK, 'node_modules', '@duckdb', 'duckdb-wasm');
   if (!existsSync(join(pkg, 'dist', 'duckdb-eh.wasm'))) {
-    throw new Error(
+    console.error(
       `DuckDB-WASM is not installed in ${DUCK} (no ${pkg}/dist). Set it up once:\n` +
         `  cp -r ../shared/anchors/duckdb ${DUCK} && chmod -R u+w ${DUCK} && (cd ${DUCK} && npm ci)\n` +
         `or pass --duck DIR for a folder where that is done (node dist/bench/duckdb.js does it too).`,
     );
+    process.exit(2);
   }
   return pkg;
 }
