@@ -48,9 +48,7 @@ export class CdpPage {
       ],
       { stdio: 'ignore' },
     );
-    const portFile = join(profileDir, 'DevToolsActivePort');
-    for (let i = 0; i < 300 && !existsSync(portFile); i++) await sleep(100);
-    const port = readFileSync(portFile, 'utf8').split('\n')[0];
+    const port = await readDevToolsPort(join(profileDir, 'DevToolsActivePort'));
     const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
       type: string;
       webSocketDebuggerUrl: string;
@@ -118,7 +116,7 @@ export class CdpPage {
       this.browser.kill();
       await exited;
     }
-    rmSync(this.profileDir, { recursive: true, force: true });
+    await removeProfile(this.profileDir);
   }
 }
 
@@ -126,6 +124,39 @@ interface CdpReply {
   id?: number;
   result?: unknown;
   error?: unknown;
+}
+
+/**
+ * The port in Chromium's DevToolsActivePort file (its first line). The file appears before
+ * its text is complete, so it is read until it holds a port and the browser's path after it.
+ */
+async function readDevToolsPort(portFile: string): Promise<number> {
+  for (let i = 0; i < 300; i++) {
+    const lines = existsSync(portFile) ? readFileSync(portFile, 'utf8').split('\n') : [];
+    if (/^\d+$/.test(lines[0] ?? '') && (lines[1] ?? '') !== '') return Number(lines[0]);
+    await sleep(100);
+  }
+  throw new Error(`Chromium wrote no DevTools port in ${portFile} within 30 s`);
+}
+
+/**
+ * Removes a profile folder. Chromium's helper processes outlive the main one by a moment and
+ * may still write there, so removal is retried for a few seconds; a folder that still will
+ * not go is left in the temporary directory (a warning says so) rather than failing the run.
+ */
+async function removeProfile(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if (attempt >= 50) {
+        console.warn(`left Chromium's profile ${dir} behind: ${String(error)}`);
+        return;
+      }
+      await sleep(100);
+    }
+  }
 }
 
 function sleep(ms: number): Promise<void> {
