@@ -93,7 +93,10 @@ export class BaseEngine extends FaultCore {
         );
       case 'worker-paused': {
         const w = this.workers.get(event.worker);
-        if (w !== undefined) w.paused = event.paused;
+        if (w !== undefined) {
+          w.paused = event.paused;
+          this.capacity.update(w);
+        }
         return;
       }
       case 'worker-removed':

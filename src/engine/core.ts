@@ -94,7 +94,14 @@ export abstract class EngineCore extends EngineRecords {
         if (!restrictsPlacement(t)) break;
         continue;
       }
-      const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy, share);
+      const w = pickWorker(
+        t,
+        this.workerList,
+        this.previousRootWorker,
+        this.policy,
+        share,
+        this.capacity,
+      );
       if (w === undefined) {
         // No worker fits: one like it behind it would not fit either (strict priority).
         if (!restrictsPlacement(t)) break;
@@ -109,13 +116,8 @@ export abstract class EngineCore extends EngineRecords {
 
   /** Tasks per thread a worker may hold now: ready and processing ones over all threads. */
   protected fairShare(): number {
-    let threads = 0;
-    let processing = 0;
-    for (const w of this.workerList) {
-      threads += w.nthreads;
-      processing += w.nprocessing;
-    }
-    return fairShare(this.queue.size, processing, threads);
+    const capacity = this.capacity;
+    return fairShare(this.queue.size, capacity.processing, capacity.threads);
   }
 
   /** queued -> processing: the execute instruction, with what the worker must fetch. */

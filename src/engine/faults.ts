@@ -41,6 +41,7 @@ export abstract class FaultCore extends EngineCore {
     const w = new WorkerRecord(id, nthreads, resources, host);
     this.workers.set(id, w);
     this.workerList = [...this.workers.values()];
+    this.capacity.join(w);
   }
 
   protected workerRemoved(
@@ -52,6 +53,7 @@ export abstract class FaultCore extends EngineCore {
     if (w === undefined) return;
     this.workers.delete(id);
     this.workerList = [...this.workers.values()];
+    this.capacity.leave(w);
     if (this.previousRootWorker === w) this.previousRootWorker = undefined;
     this.freeing.delete(w);
     // Its own tasks only (the indexes), in the order they were created, as a scan would find them.

@@ -9,6 +9,7 @@
  * waits on it, then forgets it when it has no live dependents. The drain uses that list as a
  * stack, never recursion, so a 1M-long chain is fine.
  */
+import { Capacity } from './capacity.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { ReadyQueue } from './queue.js';
 import { clearHolders, transition, unassignTask } from './state.js';
@@ -64,6 +65,8 @@ export abstract class EngineRecords {
   readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
   readonly policy: Policy;
   protected workerList: WorkerRecord[] = [];
+  /** Running totals over `workers` and the workers with room (capacity.ts). */
+  readonly capacity: Capacity;
   protected readonly groups = new Map<string, TaskGroup>();
   protected nextRank = 0;
   protected out: Instruction[] = [];
@@ -89,6 +92,7 @@ export abstract class EngineRecords {
 
   constructor(options: EngineOptions = {}) {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.capacity = new Capacity(this.policy.targetQueueSeconds);
     this.validate = options.validate;
     this.allowedFailures = options.allowedFailures ?? 3;
     this.replicate = options.replicate ?? false;

@@ -5,6 +5,7 @@
  * Every driver (sync, pool, cluster) speaks exactly this: it turns what happens (a worker
  * finished a task, a socket closed) into events, and carries out the instructions.
  */
+import type { Capacity } from './capacity.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import { HeldIndex } from './held.js';
 
@@ -370,6 +371,12 @@ export class WorkerRecord {
   tasksDone = 0;
   /** Past its memory pause threshold: it keeps its data and running tasks, takes no new ones. */
   paused = false;
+  /** The running totals that count it (capacity.ts); null until it joins an engine. */
+  capacity: Capacity | null = null;
+  /** Its place in join order (the order of the engine's worker list). */
+  joined = 0;
+  /** Whether it has an entry in its Capacity's idle heap (live or stale). */
+  inIdle = false;
 
   constructor(
     readonly id: WorkerId,
