@@ -115,6 +115,8 @@ export class BaseEngine extends FaultCore {
           this.unwant(event.client, t);
         this.clientWants.delete(event.client);
         return this.drainReleaseChecks();
+      case 'placement-resumed':
+        return; // the step's schedule() places the next slice
     }
   }
 

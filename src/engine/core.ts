@@ -74,13 +74,20 @@ export abstract class EngineCore extends EngineRecords {
    * tasks already running that need more replicas go first.
    */
   protected schedule(): void {
+    this.placementDeferred = false;
     if (this.needRuns.size > 0) this.retryReplicas();
     const queue = this.queue;
     if (queue.size === 0) return;
     // Each placement moves a task from the queue to a worker: the share holds for the pass.
     const share = this.fairShare();
     let blocked: TaskRecord[] | undefined;
+    let budget = this.placementsPerStep;
     while (queue.size > 0) {
+      if (budget-- <= 0) {
+        // The rest waits, in order, for the driver's next turn (`placement-resumed`).
+        this.placementDeferred = true;
+        break;
+      }
       const t = queue.peek() as TaskRecord;
       if (t.state !== 'queued') {
         queue.pop();

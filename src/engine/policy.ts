@@ -287,7 +287,10 @@ function bestRoot(
   for (const w of open) {
     if (!fits(task, w, policy, false, workers, share)) continue;
     const cost = objective(task, w, policy);
-    if (cost < chosenCost || (cost === chosenCost && chosen !== undefined && w.joined < chosen.joined)) {
+    if (
+      cost < chosenCost ||
+      (cost === chosenCost && chosen !== undefined && w.joined < chosen.joined)
+    ) {
       chosen = w;
       chosenCost = cost;
     }

@@ -128,7 +128,12 @@ export type EngineEvent =
   | { type: 'keys-cancelled'; client: ClientId; keys: readonly string[] }
   /** Run these erred keys again, with the erred tasks they depend on (Dask's `retry`). */
   | { type: 'keys-retried'; client: ClientId; keys: readonly string[] }
-  | { type: 'client-removed'; client: ClientId };
+  | { type: 'client-removed'; client: ClientId }
+  /**
+   * Place more of the queued tasks: a step that hit `placementsPerStep` left some placeable
+   * (`hasDeferredPlacement`); the driver sends this on a later turn of its event loop.
+   */
+  | { type: 'placement-resumed' };
 
 /** A dependency that the worker must fetch before it runs a task. */
 export interface Fetch {
