@@ -3,8 +3,9 @@
  * `--workers` one-thread workers (connections that only encode what they are sent), one
  * submission of `--tasks` independent tiny tasks, then one results message from every worker
  * that got tasks. Reports the CPU time of the submission step (during which the scheduler serves
- * nothing else: heartbeats wait) and per results message. CPU time, so it holds on a busy
- * machine; compare worker counts in one run.
+ * nothing else: heartbeats wait), of the later slices of its placement (each one turn of the
+ * event loop, adapter.ts), the longest turn, and per results message. CPU time, so it holds on
+ * a busy machine; compare worker counts in one run.
  *
  *   npm run build && node dist/bench/load-step.js [--workers 1000,3000,10000] [--tasks 100000]
  */
@@ -22,7 +23,9 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-function measure(workers: number): void {
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function measure(workers: number): Promise<void> {
   const cluster = new Cluster();
   const conn = (id: string): Conn => ({
     id,
@@ -59,6 +62,18 @@ function measure(workers: number): void {
   const t0 = process.cpuUsage();
   cluster.onClientMessage(client, { type: 'submit', id: 1, graph, wanted: keys });
   const submitMs = cpuMs(t0);
+  // Placement left for later turns (a build without slices has none): each turn timed alone.
+  let slices = 0;
+  let longestMs = submitMs;
+  let placeMs = submitMs;
+  while ((cluster.engine as { hasDeferredPlacement?: boolean }).hasDeferredPlacement === true) {
+    const t = process.cpuUsage();
+    await nextTurn();
+    const ms = cpuMs(t);
+    slices++;
+    placeMs += ms;
+    longestMs = Math.max(longestMs, ms);
+  }
   const running = new Map<string, string[]>();
   for (const t of cluster.engine.tasks.values()) {
     const w = t.state === 'processing' ? t.processingOn : null;
@@ -82,11 +97,14 @@ function measure(workers: number): void {
     workers,
     tasks: TASKS,
     submit_step_cpu_ms: Math.round(submitMs),
+    later_slices: slices,
+    longest_turn_cpu_ms: Math.round(longestMs),
+    placement_total_cpu_ms: Math.round(placeMs),
     results_messages: messages,
     cpu_us_per_results_message: Math.round((resultsMs * 1000) / Math.max(1, messages)),
   });
   cluster.close();
 }
 
-for (const w of WORKERS) measure(w);
+for (const w of WORKERS) await measure(w);
 save('load-step', rows, { workers: WORKERS, tasks: TASKS });

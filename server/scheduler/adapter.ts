@@ -8,8 +8,15 @@
  * Values stay opaque here: task specs and results travel as encoded by the sender (markers
  * for refs and registered types), so the scheduler never runs or imports user code.
  *
+ * Placement in slices: the engine places at most {@link PLACEMENTS_PER_STEP} tasks per step;
+ * when a step left more placeable (a 100,000-task submission to 10,000 volunteers), the rest
+ * is placed on the next turns of the event loop (`setImmediate`, one slice each), so pings,
+ * heartbeats and other clients are served in between. Order is the engine's queue order
+ * either way; only the moment a task is sent moves.
+ *
  * Invariants: a run's deadline starts when its task is sent (deadlines.ts); messages queued
- * during a drain are flushed once it is over (outbox.ts).
+ * during a drain are flushed once it is over (outbox.ts); at most one resume is pending, and
+ * `close` cancels it.
  */
 import {
   Driver,
@@ -35,6 +42,12 @@ import { holdersOf } from './holders.js';
 /** The client the scheduler itself wants keys for (`keep`): released as soon as reported. */
 export const KEEPER = '\u0000keeper';
 
+/**
+ * Tasks the cluster's engine places per step (and so per turn of the event loop): a slice of
+ * ~10-20 ms of scheduler CPU with its run messages (bench/load-step.ts).
+ */
+export const PLACEMENTS_PER_STEP = 1000;
+
 /** What the adapter reaches of the cluster (all of it owned by the cluster). */
 export interface ClusterIo {
   readonly processes: WorkerProcesses;
@@ -58,12 +71,20 @@ export class ClusterAdapter implements DriverAdapter {
   private runs = new Map<string, WireTask[]>();
   /** This step's reports by client connection. */
   private reports = new Map<Conn, KeyReport[]>();
+  /** The pending turn that places the next slice, if any. */
+  private resume: NodeJS.Immediate | undefined;
 
   constructor(
-    engine: Engine,
+    private readonly engine: Engine,
     private readonly io: ClusterIo,
   ) {
     this.driver = new Driver(engine, this);
+  }
+
+  /** Cancels a pending slice (the cluster is closing). */
+  close(): void {
+    if (this.resume !== undefined) clearImmediate(this.resume);
+    this.resume = undefined;
   }
 
   execute(ins: Execute): void {
@@ -163,6 +184,12 @@ export class ClusterAdapter implements DriverAdapter {
 
   drained(): void {
     this.io.outbox.flush();
+    if (this.engine.hasDeferredPlacement && this.resume === undefined) {
+      this.resume = setImmediate(() => {
+        this.resume = undefined;
+        this.driver.submit([{ type: 'placement-resumed' }]);
+      });
+    }
   }
 }
 

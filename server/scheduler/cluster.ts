@@ -29,7 +29,7 @@ import type {
   ToClient,
   ToWorkerProcess,
 } from '../../src/wire/protocol.js';
-import { ClusterAdapter } from './adapter.js';
+import { ClusterAdapter, PLACEMENTS_PER_STEP } from './adapter.js';
 import { ClusterData } from './data.js';
 import { Deadlines, type Expired } from './deadlines.js';
 import { Metrics } from './metrics.js';
@@ -53,7 +53,11 @@ export type { WorkerProcessRecord } from './processes.js';
 
 /** The engine plus the cluster's connections. */
 export class Cluster {
-  readonly engine = new Engine({ policy: { bandwidth: 100e6 }, replicate: true });
+  readonly engine = new Engine({
+    policy: { bandwidth: 100e6 },
+    replicate: true,
+    placementsPerStep: PLACEMENTS_PER_STEP,
+  });
   readonly clients = new Map<string, { conn: Conn; name: string; joined: number }>();
   readonly modules = new ModuleStore();
   readonly metrics = new Metrics();
@@ -253,6 +257,7 @@ export class Cluster {
   /** Stops the deadline timer (the scheduler is closing). */
   close(): void {
     this.deadlines.close();
+    this.adapter.close();
   }
 
   // ---- worker messages ---------------------------------------------------------------------

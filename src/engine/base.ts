@@ -93,7 +93,10 @@ export class BaseEngine extends FaultCore {
         );
       case 'worker-paused': {
         const w = this.workers.get(event.worker);
-        if (w !== undefined) w.paused = event.paused;
+        if (w !== undefined) {
+          w.paused = event.paused;
+          this.capacity.update(w);
+        }
         return;
       }
       case 'worker-removed':
@@ -112,6 +115,8 @@ export class BaseEngine extends FaultCore {
           this.unwant(event.client, t);
         this.clientWants.delete(event.client);
         return this.drainReleaseChecks();
+      case 'placement-resumed':
+        return; // the step's schedule() places the next slice
     }
   }
 

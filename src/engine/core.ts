@@ -74,13 +74,20 @@ export abstract class EngineCore extends EngineRecords {
    * tasks already running that need more replicas go first.
    */
   protected schedule(): void {
+    this.placementDeferred = false;
     if (this.needRuns.size > 0) this.retryReplicas();
     const queue = this.queue;
     if (queue.size === 0) return;
     // Each placement moves a task from the queue to a worker: the share holds for the pass.
     const share = this.fairShare();
     let blocked: TaskRecord[] | undefined;
+    let budget = this.placementsPerStep;
     while (queue.size > 0) {
+      if (budget-- <= 0) {
+        // The rest waits, in order, for the driver's next turn (`placement-resumed`).
+        this.placementDeferred = true;
+        break;
+      }
       const t = queue.peek() as TaskRecord;
       if (t.state !== 'queued') {
         queue.pop();
@@ -94,7 +101,14 @@ export abstract class EngineCore extends EngineRecords {
         if (!restrictsPlacement(t)) break;
         continue;
       }
-      const w = pickWorker(t, this.workerList, this.previousRootWorker, this.policy, share);
+      const w = pickWorker(
+        t,
+        this.workerList,
+        this.previousRootWorker,
+        this.policy,
+        share,
+        this.capacity,
+      );
       if (w === undefined) {
         // No worker fits: one like it behind it would not fit either (strict priority).
         if (!restrictsPlacement(t)) break;
@@ -109,13 +123,8 @@ export abstract class EngineCore extends EngineRecords {
 
   /** Tasks per thread a worker may hold now: ready and processing ones over all threads. */
   protected fairShare(): number {
-    let threads = 0;
-    let processing = 0;
-    for (const w of this.workerList) {
-      threads += w.nthreads;
-      processing += w.nprocessing;
-    }
-    return fairShare(this.queue.size, processing, threads);
+    const capacity = this.capacity;
+    return fairShare(this.queue.size, capacity.processing, capacity.threads);
   }
 
   /** queued -> processing: the execute instruction, with what the worker must fetch. */

@@ -14,6 +14,7 @@
  * when it is sent, so nothing may run before it there) and never back to a host where it
  * timed out.
  */
+import type { Capacity } from './capacity.js';
 import type { TaskGroup, TaskRecord, WorkerRecord } from './types.js';
 
 /** Tunables of the policies; drivers pick values that fit their transport. */
@@ -168,6 +169,9 @@ export function transferCost(task: TaskRecord, worker: WorkerRecord, policy: Pol
  * dependencies go where their inputs are (Dask's decide_worker): the candidates are the
  * workers holding an input, scored by transfer time plus the time until the worker is free;
  * they wait only when every candidate is at its hard limit.
+ *
+ * `capacity`, when given, holds the running totals over exactly `workers` (capacity.ts): a
+ * root task is then placed without scanning every worker, with the same choice as the scan.
  */
 export function pickWorker(
   task: TaskRecord,
@@ -175,6 +179,7 @@ export function pickWorker(
   previous: WorkerRecord | undefined,
   policy: Policy,
   share = Infinity,
+  capacity?: Capacity,
 ): WorkerRecord | undefined {
   const deps = task.dependencies;
   if (workers.length === 1) {
@@ -184,7 +189,9 @@ export function pickWorker(
   if (deps.length === 0) {
     if (previous !== undefined && fits(task, previous, policy, false, workers, share))
       return previous;
-    return best(task, workers, policy, false, share);
+    return capacity === undefined
+      ? best(task, workers, policy, false, share)
+      : bestRoot(task, workers, policy, share, capacity);
   }
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
@@ -249,6 +256,41 @@ function best(
     if (!fits(task, w, policy, dependent, workers, share)) continue;
     const cost = objective(task, w, policy);
     if (cost < chosenCost) {
+      chosen = w;
+      chosenCost = cost;
+    }
+  }
+  return chosen;
+}
+
+/**
+ * `best` for a root task, from `capacity` instead of a scan: only open workers can have room;
+ * an idle one has the least objective (0), and the scan would take the first in list (join)
+ * order, so an unrestricted task takes the first idle worker; otherwise the open workers are
+ * compared, ties going to the earliest joined, as the scan's strict `<` does.
+ */
+function bestRoot(
+  task: TaskRecord,
+  workers: readonly WorkerRecord[],
+  policy: Policy,
+  share: number,
+  capacity: Capacity,
+): WorkerRecord | undefined {
+  const open = capacity.open;
+  if (open.size === 0) return undefined;
+  if (task.options === null) {
+    const idle = capacity.firstIdle();
+    if (idle !== undefined) return idle;
+  }
+  let chosen: WorkerRecord | undefined;
+  let chosenCost = Infinity;
+  for (const w of open) {
+    if (!fits(task, w, policy, false, workers, share)) continue;
+    const cost = objective(task, w, policy);
+    if (
+      cost < chosenCost ||
+      (cost === chosenCost && chosen !== undefined && w.joined < chosen.joined)
+    ) {
       chosen = w;
       chosenCost = cost;
     }

@@ -9,6 +9,7 @@
  * waits on it, then forgets it when it has no live dependents. The drain uses that list as a
  * stack, never recursion, so a 1M-long chain is fine.
  */
+import { Capacity } from './capacity.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { ReadyQueue } from './queue.js';
 import { clearHolders, transition, unassignTask } from './state.js';
@@ -42,6 +43,13 @@ export interface EngineOptions {
    * cluster). Off by default: on one machine replication costs work and catches nothing.
    */
   replicate?: boolean;
+  /**
+   * Tasks placed from the queue per step at most (default: no limit). A step that reaches it
+   * leaves the rest queued, in order, and says so (`hasDeferredPlacement`): a driver that
+   * serves other connections resumes placement on a later turn (`placement-resumed`), so one
+   * huge submission does not hold it for the whole placement (issue 17, 10,000 volunteers).
+   */
+  placementsPerStep?: number;
 }
 
 /** The spec of data that was placed directly (scattered): it has no lineage to recompute. */
@@ -64,6 +72,8 @@ export abstract class EngineRecords {
   readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
   readonly policy: Policy;
   protected workerList: WorkerRecord[] = [];
+  /** Running totals over `workers` and the workers with room (capacity.ts). */
+  readonly capacity: Capacity;
   protected readonly groups = new Map<string, TaskGroup>();
   protected nextRank = 0;
   protected out: Instruction[] = [];
@@ -74,6 +84,9 @@ export abstract class EngineRecords {
   protected readonly validate: ((engine: EngineRecords) => void) | undefined;
   protected readonly allowedFailures: number;
   protected readonly replicate: boolean;
+  protected readonly placementsPerStep: number;
+  /** Set by a step that stopped placing at `placementsPerStep` (see `hasDeferredPlacement`). */
+  protected placementDeferred = false;
   /** Replicated tasks in processing that need more runs than they have (waiting for hosts). */
   readonly needRuns = new Set<TaskRecord>();
   /** Replication, verification and deadline counters. */
@@ -89,9 +102,19 @@ export abstract class EngineRecords {
 
   constructor(options: EngineOptions = {}) {
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
+    this.capacity = new Capacity(this.policy.targetQueueSeconds);
     this.validate = options.validate;
     this.allowedFailures = options.allowedFailures ?? 3;
     this.replicate = options.replicate ?? false;
+    this.placementsPerStep = options.placementsPerStep ?? Infinity;
+  }
+
+  /**
+   * Whether the last step stopped placing at `placementsPerStep` with tasks still queued that
+   * might be placed now: send `placement-resumed` (on a later turn) to go on.
+   */
+  get hasDeferredPlacement(): boolean {
+    return this.placementDeferred;
   }
 
   /** Whether the task runs as replicas (a `verify` above 1 where the engine replicates). */

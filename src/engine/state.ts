@@ -5,7 +5,8 @@
  * helpers here keep the books both of a task and of its workers in step:
  *
  *   assignTask / unassignTask   a run on a worker: `nprocessing`, `occupancy`, isolation,
- *                               resources, and the worker's `processing` index
+ *                               resources, the worker's `processing` index, and the engine's
+ *                               running totals (capacity.ts)
  *   setHolders / addHolder /    copies of the data on workers: the task's `holders`, the
  *   removeHolder / clearHolders worker's `nbytes` and its `held` index
  *
@@ -80,6 +81,11 @@ export function assignTask(t: TaskRecord, w: WorkerRecord): void {
   w.processing.add(t);
   if (t.suspicious > 0) w.isolating = t;
   holdResources(t, w, 1);
+  const capacity = w.capacity;
+  if (capacity !== null) {
+    capacity.processing++;
+    capacity.update(w);
+  }
 }
 
 /** A run of `t` comes off `w`'s books. */
@@ -89,6 +95,11 @@ export function unassignTask(t: TaskRecord, w: WorkerRecord): void {
   w.processing.delete(t);
   if (w.isolating === t) w.isolating = null;
   holdResources(t, w, -1);
+  const capacity = w.capacity;
+  if (capacity !== null) {
+    capacity.processing--;
+    capacity.update(w);
+  }
 }
 
 function holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {

@@ -5,6 +5,7 @@
  * Every driver (sync, pool, cluster) speaks exactly this: it turns what happens (a worker
  * finished a task, a socket closed) into events, and carries out the instructions.
  */
+import type { Capacity } from './capacity.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import { HeldIndex } from './held.js';
 
@@ -127,7 +128,12 @@ export type EngineEvent =
   | { type: 'keys-cancelled'; client: ClientId; keys: readonly string[] }
   /** Run these erred keys again, with the erred tasks they depend on (Dask's `retry`). */
   | { type: 'keys-retried'; client: ClientId; keys: readonly string[] }
-  | { type: 'client-removed'; client: ClientId };
+  | { type: 'client-removed'; client: ClientId }
+  /**
+   * Place more of the queued tasks: a step that hit `placementsPerStep` left some placeable
+   * (`hasDeferredPlacement`); the driver sends this on a later turn of its event loop.
+   */
+  | { type: 'placement-resumed' };
 
 /** A dependency that the worker must fetch before it runs a task. */
 export interface Fetch {
@@ -370,6 +376,12 @@ export class WorkerRecord {
   tasksDone = 0;
   /** Past its memory pause threshold: it keeps its data and running tasks, takes no new ones. */
   paused = false;
+  /** The running totals that count it (capacity.ts); null until it joins an engine. */
+  capacity: Capacity | null = null;
+  /** Its place in join order (the order of the engine's worker list). */
+  joined = 0;
+  /** Whether it has an entry in its Capacity's idle heap (live or stale). */
+  inIdle = false;
 
   constructor(
     readonly id: WorkerId,

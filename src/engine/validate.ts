@@ -52,12 +52,40 @@ export function validateState(engine: EngineRecords): void {
     )
       fail(`worker ${id} isolates a task it does not process`);
   }
+  validateCapacity(engine);
   for (const [client, wants] of engine.clientWants) {
     for (const t of wants) {
       if (t.wantedBy === null || !t.wantedBy.includes(client))
         fail(`client ${client} index lists '${t.key}'`);
     }
   }
+}
+
+/** The running totals (capacity.ts) against a recount over the workers. */
+function validateCapacity(engine: EngineRecords): void {
+  const capacity = engine.capacity;
+  let threads = 0;
+  let processing = 0;
+  let open = 0;
+  let joined = -1;
+  for (const [id, w] of engine.workers) {
+    threads += w.nthreads;
+    processing += w.nprocessing;
+    if (w.capacity !== capacity) fail(`worker ${id} is counted elsewhere`);
+    if (w.joined <= joined) fail(`worker ${id} is out of join order`);
+    joined = w.joined;
+    if (capacity.isOpen(w)) open++;
+    if (capacity.isOpen(w) !== capacity.open.has(w))
+      fail(`worker ${id} is ${capacity.open.has(w) ? '' : 'not '}in the open set, wrongly`);
+    if (w.nprocessing === 0 && !w.paused && !capacity.hasIdle(w))
+      fail(`worker ${id} is idle but not in the idle heap`);
+  }
+  if (threads !== capacity.threads)
+    fail(`capacity counts ${capacity.threads} threads, counted ${threads}`);
+  if (processing !== capacity.processing)
+    fail(`capacity counts ${capacity.processing} runs, counted ${processing}`);
+  if (open !== capacity.open.size)
+    fail(`capacity has ${capacity.open.size} open workers, counted ${open}`);
 }
 
 function validateTask(engine: EngineRecords, t: TaskRecord, queued: Set<TaskRecord>): void {
