@@ -141,3 +141,37 @@ export async function hasDask(): Promise<boolean> {
 export function perTask(seconds: number, tasks: number): number {
   return Math.round((seconds / tasks) * 1e8) / 100;
 }
+
+/**
+ * Runs a benchmark against this checkout ('new') and, with `--base DIR`, another build ('base'),
+ * `reps` times each in fresh processes, alternating which goes first: each run is
+ * `node [flags] SCRIPT --child ROOT ...args`, whose last stdout line is a JSON row. Returns the
+ * rows by build name.
+ */
+export async function alternateBuilds<Row>(
+  script: string,
+  reps: number,
+  args: readonly string[],
+  flags: readonly string[] = [],
+): Promise<Map<string, Row[]>> {
+  const builds: [string, string][] = [['new', ROOT]];
+  const base = arg('base', '');
+  if (base !== '') builds.unshift(['base', base]);
+  const samples = new Map<string, Row[]>(builds.map(([name]) => [name, []]));
+  const runChild = (root: string): Promise<Row> =>
+    new Promise((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [...flags, script, '--child', root, ...args],
+        { maxBuffer: 1 << 24 },
+        (error, stdout) => {
+          if (error !== null) reject(new Error(error.message));
+          else resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as Row);
+        },
+      );
+    });
+  for (let rep = 0; rep < reps; rep++)
+    for (const [name, root] of rep % 2 === 0 ? builds : [...builds].reverse())
+      samples.get(name)?.push(await runChild(root));
+  return samples;
+}

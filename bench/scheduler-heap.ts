@@ -9,10 +9,9 @@
  *
  *   npm run build && node dist/bench/scheduler-heap.js --base /tmp/engine-base [--leaves 500000]
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { arg, record, save, summarize } from './lib.js';
+import { alternateBuilds, arg, record, save, summarize } from './lib.js';
 
 const LEAVES = Number(arg('leaves', '500000'));
 const REPS = Number(arg('reps', '3'));
@@ -83,30 +82,15 @@ async function child(root: string): Promise<ChildRow> {
   };
 }
 
-function runChild(root: string): Promise<ChildRow> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), '--child', root, '--leaves', String(LEAVES)],
-      { maxBuffer: 1 << 24 },
-      (error, stdout) => {
-        if (error !== null) reject(new Error(error.message));
-        else resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as ChildRow);
-      },
-    );
-  });
-}
-
 if (process.argv.includes('--child')) {
   console.log(JSON.stringify(await child(arg('child', HERE))));
 } else {
-  const builds: [string, string][] = [['new', HERE]];
-  const base = arg('base', '');
-  if (base !== '') builds.unshift(['base', base]);
-  const samples = new Map<string, ChildRow[]>(builds.map(([name]) => [name, []]));
-  for (let rep = 0; rep < REPS; rep++)
-    for (const [name, root] of rep % 2 === 0 ? builds : [...builds].reverse())
-      samples.get(name)?.push(await runChild(root));
+  const samples = await alternateBuilds<ChildRow>(
+    fileURLToPath(import.meta.url),
+    REPS,
+    ['--leaves', String(LEAVES)],
+    ['--expose-gc'],
+  );
   const rows: object[] = [];
   for (const [name, list] of samples)
     record(rows, {

@@ -12,10 +12,10 @@
  *   npm run build && node dist/bench/submits.js --base /tmp/engine-base [--n 50000] [--reps 3]
  *   (each rep runs `node dist/bench/submits.js --child <root>`)
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { arg, record, save, summarize } from './lib.js';
+import { alternateBuilds, arg, record, save, summarize } from './lib.js';
 
 const N = Number(arg('n', '50000'));
 const REPS = Number(arg('reps', '3'));
@@ -88,30 +88,13 @@ async function child(root: string): Promise<ChildRow> {
   }
 }
 
-function runChild(root: string): Promise<ChildRow> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [fileURLToPath(import.meta.url), '--child', root, '--n', String(N)],
-      { maxBuffer: 1 << 24 },
-      (error, stdout) => {
-        if (error !== null) reject(new Error(error.message));
-        else resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as ChildRow);
-      },
-    );
-  });
-}
-
 if (process.argv.includes('--child')) {
   console.log(JSON.stringify(await child(arg('child', HERE))));
 } else {
-  const builds: [string, string][] = [['new', HERE]];
-  const base = arg('base', '');
-  if (base !== '') builds.unshift(['base', base]);
-  const samples = new Map<string, ChildRow[]>(builds.map(([name]) => [name, []]));
-  for (let rep = 0; rep < REPS; rep++)
-    for (const [name, root] of rep % 2 === 0 ? builds : [...builds].reverse())
-      samples.get(name)?.push(await runChild(root));
+  const samples = await alternateBuilds<ChildRow>(fileURLToPath(import.meta.url), REPS, [
+    '--n',
+    String(N),
+  ]);
   const rows: object[] = [];
   for (const [name, list] of samples)
     record(rows, {

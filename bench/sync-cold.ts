@@ -7,10 +7,9 @@
  *
  *   npm run build && node dist/bench/sync-cold.js --base /tmp/engine-base [--sizes 10000,100000]
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { arg, record, save, summarize } from './lib.js';
+import { alternateBuilds, arg, record, save, summarize } from './lib.js';
 
 const SIZES = arg('sizes', '10000,100000').split(',').map(Number);
 const REPS = Number(arg('reps', '3'));
@@ -41,32 +40,15 @@ async function child(root: string, n: number): Promise<ChildRow> {
   return { cold_us_per_task: cold, warm_us_per_task: summarize(warm).median };
 }
 
-function runChild(root: string, n: number): Promise<ChildRow> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [fileURLToPath(import.meta.url), '--child', root, '--n', String(n)],
-      { maxBuffer: 1 << 24 },
-      (error, stdout) => {
-        if (error !== null) reject(new Error(error.message));
-        else resolve(JSON.parse(stdout.trim().split('\n').pop() as string) as ChildRow);
-      },
-    );
-  });
-}
-
 if (process.argv.includes('--child')) {
   console.log(JSON.stringify(await child(arg('child', HERE), Number(arg('n', '10000')))));
 } else {
-  const builds: [string, string][] = [['new', HERE]];
-  const base = arg('base', '');
-  if (base !== '') builds.unshift(['base', base]);
   const rows: object[] = [];
   for (const n of SIZES) {
-    const samples = new Map<string, ChildRow[]>(builds.map(([name]) => [name, []]));
-    for (let rep = 0; rep < REPS; rep++)
-      for (const [name, root] of rep % 2 === 0 ? builds : [...builds].reverse())
-        samples.get(name)?.push(await runChild(root, n));
+    const samples = await alternateBuilds<ChildRow>(fileURLToPath(import.meta.url), REPS, [
+      '--n',
+      String(n),
+    ]);
     for (const [name, list] of samples)
       record(rows, {
         kind: 'sync-cold',
