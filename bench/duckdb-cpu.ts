@@ -7,7 +7,8 @@
  *    (DuckDB's and the pool's workers) included; 1 warm-up, median of `--reps`;
  *  - whole processes: `node node_duck.mjs DIR --once` and `bask spreads DIR --json` on sync and
  *    threads; CPU = the children's user + system time that Linux adds to this process once it
- *    reaps them (`/proc/self/stat`, 10 ms resolution); median of `--procs`.
+ *    reaps them (`/proc/self/stat`, 10 ms resolution); median of `--procs`, the contenders
+ *    alternating process by process.
  * Data and anchor as bench/duckdb.ts (run that once first: it installs the anchor).
  *
  *   npm run build && node dist/bench/duckdb-cpu.js [--anchor /tmp/bask-duckdb] [--before DIR]
@@ -149,12 +150,20 @@ async function main(): Promise<void> {
         processes.push([`bask (${code})`, `bask spreads ${s}`, cli, path]);
       }
     }
-    for (const [lib, way, cmd, cwd] of processes) {
-      const runs: Timing[] = [];
-      for (let i = 0; i < PROCS; i++) runs.push(await wholeProcess(cmd, cwd));
-      const t = medianOf(runs);
-      record(rows, { files, lib, way: `whole process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
+    // Round-robin, process by process (reversed every other round), so that every contender
+    // sees the same neighbours on a shared machine.
+    const runs = processes.map((): Timing[] => []);
+    for (let i = 0; i < PROCS; i++) {
+      const order = processes.map((_, j) => (i % 2 === 0 ? j : processes.length - 1 - j));
+      for (const j of order) {
+        const [, , cmd, cwd] = processes[j] as (typeof processes)[number];
+        runs[j]?.push(await wholeProcess(cmd, cwd));
+      }
     }
+    processes.forEach(([lib, way], j) => {
+      const t = medianOf(runs[j] ?? []);
+      record(rows, { files, lib, way: `whole process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
+    });
   }
   save('duckdb-cpu', rows, { anchor: ANCHOR, reps: REPS, procs: PROCS });
 }
