@@ -12,9 +12,13 @@
  * local schedulers, installed as the Node entry installs them) and the whole Node entry, with
  * the cluster client, only for a `ws://` address: about 0.1 s of CPU less per run. On threads
  * the pool's workers start first, and boot while this thread loads and lists the files.
+ *
+ * Without `--scheduler` the command picks sync or threads by the file count
+ * (`defaultScheduler`): a whole process pays for a pool before its first file.
  */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Client } from '../src/client/client.js';
 import { ProgressBar } from '../src/diagnostics/progress.js';
@@ -26,6 +30,15 @@ import { listCsvFiles } from '../src/seed/node.js';
 import type { Command } from './command.js';
 import { parseCount } from './options.js';
 
+/**
+ * Files from which `bask spreads` computes on worker threads when `--scheduler` is not given.
+ * A whole process pays for a pool before its first file: each worker thread boots a Node
+ * environment (~50 ms of CPU) and compiles the parse afresh, work a single thread does once.
+ * Measured on 2 cores (bench/duckdb-cpu.ts, whole processes), threads took more CPU and more
+ * time than sync at 250 and 2,000 files; re-measure when the pool's per-file cost changes.
+ */
+export const THREADS_FROM_FILES = 4000;
+
 const HELP = `Usage: bask spreads <files or folders...> [options]
 
 Computes each CSV file's spread (highest high minus lowest low) and day (its first
@@ -33,10 +46,12 @@ timestamp): the seed workload of the Dask tutorial. A folder stands for the .csv
 it (not searched recursively). A bad file is reported; the others are still computed.
 
 Options:
-  --scheduler <spec>  sync, threads (default: worker threads), processes (worker
-                      processes), or a cluster address such as ws://127.0.0.1:8786
+  --scheduler <spec>  sync, threads (worker threads), processes (worker processes),
+                      or a cluster address such as ws://127.0.0.1:8786 (default:
+                      threads from ${THREADS_FROM_FILES} files or with --workers, else
+                      sync: on fewer files a pool's start costs more than it saves)
   --workers <n>       worker count of the pool (default: the machine's cores;
-                      ignored by sync)
+                      ignored by sync; given alone, it picks threads)
   --timestamp <col>   the timestamp column (default: timestamp, date, datetime or time,
                       else the first column holding dates)
   --high <col>        the high-price column (default: high, in any case)
@@ -78,6 +93,29 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
   );
 }
 
+/**
+ * The local scheduler `bask spreads` picks when `--scheduler` is not given: worker threads
+ * when there are cores to share and files enough to repay the pool's start, or when
+ * `--workers` asks for a pool; else sync. An explicit `--scheduler` always wins.
+ */
+export function defaultScheduler(
+  fileCount: number,
+  cores: number,
+  numWorkers?: number,
+): 'sync' | 'threads' {
+  if (numWorkers !== undefined) return 'threads';
+  return cores >= 2 && fileCount >= THREADS_FROM_FILES ? 'threads' : 'sync';
+}
+
+async function resolveDefault(
+  fileCount: number,
+  numWorkers: number | undefined,
+): Promise<SpreadsScheduler> {
+  const spec = defaultScheduler(fileCount, availableParallelism(), numWorkers);
+  if (spec === 'threads') await prestartThreads(numWorkers);
+  return resolveScheduler(spec);
+}
+
 /** The `bask spreads` command. */
 export const spreadsCommand: Command = {
   summary: "Compute each CSV file's daily spread (the demo page, in a terminal)",
@@ -88,7 +126,7 @@ export const spreadsCommand: Command = {
       strict: true,
       allowPositionals: true,
       options: {
-        scheduler: { type: 'string', default: 'threads' },
+        scheduler: { type: 'string' },
         workers: { type: 'string' },
         timestamp: { type: 'string' },
         high: { type: 'string' },
@@ -105,9 +143,11 @@ export const spreadsCommand: Command = {
     const numWorkers =
       values.workers === undefined ? undefined : parseCount('workers', values.workers, 1);
     const mapping = columnMapping(values);
-    if (values.scheduler === 'threads') await prestartThreads(numWorkers);
-    const scheduler = await resolveScheduler(values.scheduler);
+    const chosen = values.scheduler;
+    if (chosen === 'threads') await prestartThreads(numWorkers);
+    const explicit = chosen === undefined ? undefined : await resolveScheduler(chosen);
     const files = await expandSources(positionals);
+    const scheduler = explicit ?? (await resolveDefault(files.length, numWorkers));
     const started = performance.now();
     try {
       const results = await runSpreads(files, {
