@@ -74,11 +74,11 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
     case 'sync':
     case 'synchronous':
     case 'single-threaded':
-      return installLocal().then(() => 'sync');
+      return installLocal('sync').then(() => 'sync');
     case 'threads':
-      return installLocal().then(() => 'threads');
+      return installLocal('threads').then(() => 'threads');
     case 'processes':
-      return installLocal().then(() => 'processes');
+      return installLocal('processes').then(() => 'processes');
   }
   if (/^wss?:\/\//i.test(spec)) {
     return import('../src/index.node.js').then(({ Client }) =>
@@ -179,9 +179,20 @@ export const spreadsCommand: Command = {
  * What a local run needs of the Node entry, without the cluster client and the bundler
  * (src/setup-node.ts, which the entry imports too): the lazy API's backend, bask's own task
  * modules (the sync scheduler runs `bask:seed` tasks in this thread) and the local schedulers.
+ * The runtime of worker processes only for `processes`: it brings their pipe's codec
+ * (msgpackr), ~20 ms of CPU to load that sync and threads never use.
  */
-async function installLocal(): Promise<void> {
-  await import('../src/setup-node.js');
+async function installLocal(spec: 'sync' | 'threads' | 'processes'): Promise<void> {
+  if (spec === 'processes') {
+    await import('../src/setup-node.js');
+    return;
+  }
+  const [, { installSchedulers }, { nodeRuntime }] = await Promise.all([
+    import('../src/setup.js'),
+    import('../src/install.js'),
+    import('../src/local/runtime-node.js'),
+  ]);
+  installSchedulers(nodeRuntime);
 }
 
 /**
