@@ -12,7 +12,7 @@
  * Data and anchor as bench/duckdb.ts (run that once first: it installs the anchor).
  *
  *   npm run build && node dist/bench/duckdb-cpu.js [--anchor /tmp/bask-duckdb] [--before DIR]
- *     [--sets 250,2000] [--reps 5] [--procs 5]
+ *     [--sets 250,2000] [--reps 5] [--procs 5] [--whole-only]
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -25,6 +25,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ANCHOR = resolve(arg('anchor', '/tmp/bask-duckdb'));
 const REPS = Number(arg('reps', '5'));
 const PROCS = Number(arg('procs', '5'));
+/** `--whole-only`: whole processes only (the CLI's start-up), without the in-process runs. */
+const WHOLE_ONLY = process.argv.includes('--whole-only');
 
 type Timing = { cpuMs: number; wallMs: number };
 
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
       ['duckdb node', 'duckdb'],
       ...checkouts.map(([code, path]): [string, string] => [`bask (${code})`, path]),
     ];
-    for (const [lib, who] of contenders) {
+    for (const [lib, who] of WHOLE_ONLY ? [] : contenders) {
       for (const [way, t] of Object.entries(await inChild(dir, who))) {
         record(rows, { files, lib, way: `in process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
       }
