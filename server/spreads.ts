@@ -11,7 +11,8 @@
  * Start-up: the command imports what a local run needs (the run loop, the progress bar, the
  * local schedulers, installed as the Node entry installs them) and the whole Node entry, with
  * the cluster client, only for a `ws://` address: about 0.1 s of CPU less per run. On threads
- * the pool's workers start first, and boot while this thread loads and lists the files.
+ * the pool's workers start as soon as the files are listed (no more of them than files), and
+ * boot while this thread loads the library.
  *
  * Without `--scheduler` the command picks sync or threads by the file count
  * (`defaultScheduler`): a whole process pays for a pool before its first file.
@@ -107,15 +108,6 @@ export function defaultScheduler(
   return cores >= 2 && fileCount >= THREADS_FROM_FILES ? 'threads' : 'sync';
 }
 
-async function resolveDefault(
-  fileCount: number,
-  numWorkers: number | undefined,
-): Promise<SpreadsScheduler> {
-  const spec = defaultScheduler(fileCount, availableParallelism(), numWorkers);
-  if (spec === 'threads') await prestartThreads(numWorkers);
-  return resolveScheduler(spec);
-}
-
 /** The `bask spreads` command. */
 export const spreadsCommand: Command = {
   summary: "Compute each CSV file's daily spread (the demo page, in a terminal)",
@@ -143,18 +135,21 @@ export const spreadsCommand: Command = {
     const numWorkers =
       values.workers === undefined ? undefined : parseCount('workers', values.workers, 1);
     const mapping = columnMapping(values);
-    const chosen = values.scheduler;
-    if (chosen === 'threads') await prestartThreads(numWorkers);
-    const explicit = chosen === undefined ? undefined : await resolveScheduler(chosen);
     const files = await expandSources(positionals);
-    const scheduler = explicit ?? (await resolveDefault(files.length, numWorkers));
+    const cores = availableParallelism();
+    const spec = values.scheduler ?? defaultScheduler(files.length, cores, numWorkers);
+    // A local pool never needs more workers than there are files.
+    const isPool = spec === 'threads' || spec === 'processes';
+    const poolSize = numWorkers ?? (isPool ? Math.min(cores, files.length) : undefined);
+    if (spec === 'threads') await prestartThreads(poolSize ?? cores);
+    const scheduler = await resolveScheduler(spec);
     const started = performance.now();
     try {
       const results = await runSpreads(files, {
         scheduler,
         mapping,
         callbacks: [new ProgressBar()],
-        ...(numWorkers === undefined ? {} : { numWorkers }),
+        ...(poolSize === undefined ? {} : { numWorkers: poolSize }),
       });
       const wallTime = `Wall time: ${formatWallTime(performance.now() - started)}`;
       if (values.json) {
@@ -196,12 +191,12 @@ async function installLocal(spec: 'sync' | 'threads' | 'processes'): Promise<voi
 }
 
 /**
- * Starts the pool's worker threads at once (as many as the default pool will ask for), so
- * that they boot while this thread loads the library and lists the files.
+ * Starts the pool's `count` worker threads at once (as many as the pool will ask for), so
+ * that they boot while this thread loads the library.
  */
-async function prestartThreads(numWorkers: number | undefined): Promise<void> {
-  const { nodeRuntime, prestartWorkers } = await import('../src/local/runtime-node.js');
-  prestartWorkers(numWorkers ?? nodeRuntime.cores());
+async function prestartThreads(count: number): Promise<void> {
+  const { prestartWorkers } = await import('../src/local/runtime-node.js');
+  prestartWorkers(count);
 }
 
 function optionError(option: string, message: string): BaskError {
