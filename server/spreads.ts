@@ -35,8 +35,9 @@ import { parseCount } from './options.js';
  * Files from which `bask spreads` computes on worker threads when `--scheduler` is not given.
  * A whole process pays for a pool before its first file: each worker thread boots a Node
  * environment (~50 ms of CPU) and compiles the parse afresh, work a single thread does once.
- * Measured on 2 cores (bench/duckdb-cpu.ts, whole processes), threads took more CPU and more
- * time than sync at 250 and 2,000 files; re-measure when the pool's per-file cost changes.
+ * Measured on 2 cores (bench/duckdb-cpu.ts, whole processes, a loaded machine), threads took
+ * more CPU and more time than sync at 250 and 2,000 files, and 1.7x sync's CPU at 8,000;
+ * re-measure (quietly) when the pool's per-file cost changes.
  */
 export const THREADS_FROM_FILES = 4000;
 

@@ -1,8 +1,9 @@
 /**
  * The pool's Node runtime: workers are worker_threads running `pool-worker`. Idle workers are
  * unref'd so that a script that has finished computing exits by itself. A command that knows
- * it will need workers may start them early (`prestartWorkers`); spawns then take those first. When this module runs
- * from TypeScript sources (tests, `tsx`), workers load the sources through tsx as well.
+ * it will need workers may start them early (`prestartWorkers`); spawns take those first.
+ * When this module runs from TypeScript sources (tests, `tsx`), workers load the sources
+ * through tsx as well.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -81,7 +82,7 @@ const prestarted: Thread[] = [];
 /**
  * Starts `count` of bask's own pool workers now, for the next spawns of the default worker to
  * take instead of starting theirs: a short-lived process that knows it will compute on threads
- * (`bask spreads`) lets them boot while its main thread loads and lists files. Until taken
+ * (`bask spreads`) lets them boot while its main thread loads the library. Until taken
  * they are unreferenced, so they never keep a process alive; one that dies before it is taken
  * is skipped.
  */
