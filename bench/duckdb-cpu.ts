@@ -7,11 +7,12 @@
  *    (DuckDB's and the pool's workers) included; 1 warm-up, median of `--reps`;
  *  - whole processes: `node node_duck.mjs DIR --once` and `bask spreads DIR --json` on sync and
  *    threads; CPU = the children's user + system time that Linux adds to this process once it
- *    reaps them (`/proc/self/stat`, 10 ms resolution); median of `--procs`.
+ *    reaps them (`/proc/self/stat`, 10 ms resolution); median of `--procs`, the contenders
+ *    alternating process by process.
  * Data and anchor as bench/duckdb.ts (run that once first: it installs the anchor).
  *
  *   npm run build && node dist/bench/duckdb-cpu.js [--anchor /tmp/bask-duckdb] [--before DIR]
- *     [--sets 250,2000] [--reps 5] [--procs 5]
+ *     [--sets 250,2000] [--reps 5] [--procs 5] [--whole-only]
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -24,6 +25,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ANCHOR = resolve(arg('anchor', '/tmp/bask-duckdb'));
 const REPS = Number(arg('reps', '5'));
 const PROCS = Number(arg('procs', '5'));
+/** `--whole-only`: whole processes only (the CLI's start-up), without the in-process runs. */
+const WHOLE_ONLY = process.argv.includes('--whole-only');
 
 type Timing = { cpuMs: number; wallMs: number };
 
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
       ['duckdb node', 'duckdb'],
       ...checkouts.map(([code, path]): [string, string] => [`bask (${code})`, path]),
     ];
-    for (const [lib, who] of contenders) {
+    for (const [lib, who] of WHOLE_ONLY ? [] : contenders) {
       for (const [way, t] of Object.entries(await inChild(dir, who))) {
         record(rows, { files, lib, way: `in process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
       }
@@ -149,12 +152,20 @@ async function main(): Promise<void> {
         processes.push([`bask (${code})`, `bask spreads ${s}`, cli, path]);
       }
     }
-    for (const [lib, way, cmd, cwd] of processes) {
-      const runs: Timing[] = [];
-      for (let i = 0; i < PROCS; i++) runs.push(await wholeProcess(cmd, cwd));
-      const t = medianOf(runs);
-      record(rows, { files, lib, way: `whole process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
+    // Round-robin, process by process (reversed every other round), so that every contender
+    // sees the same neighbours on a shared machine.
+    const runs = processes.map((): Timing[] => []);
+    for (let i = 0; i < PROCS; i++) {
+      const order = processes.map((_, j) => (i % 2 === 0 ? j : processes.length - 1 - j));
+      for (const j of order) {
+        const [, , cmd, cwd] = processes[j] as (typeof processes)[number];
+        runs[j]?.push(await wholeProcess(cmd, cwd));
+      }
     }
+    processes.forEach(([lib, way], j) => {
+      const t = medianOf(runs[j] ?? []);
+      record(rows, { files, lib, way: `whole process ${way}`, cpu_ms: t.cpuMs, wall_ms: t.wallMs });
+    });
   }
   save('duckdb-cpu', rows, { anchor: ANCHOR, reps: REPS, procs: PROCS });
 }

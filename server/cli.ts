@@ -34,6 +34,15 @@ async function overview(): Promise<string> {
   ].join('\n');
 }
 
+/**
+ * The command called `name`, loaded (its module and the library under it), or undefined when
+ * there is no such command. bench/startup.ts times this step apart from the command's run.
+ */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  return load === undefined ? undefined : await load();
+}
+
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -45,12 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(version());
     return 0;
   }
-  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (load === undefined) {
+  const command = await loadCommand(name);
+  if (command === undefined) {
     console.error(`bask: unknown command '${name}'.\n\n${await overview()}`);
     return 2;
   }
-  const command: Command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

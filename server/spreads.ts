@@ -10,10 +10,16 @@
  *
  * Start-up: the command imports what a local run needs (the run loop, the progress bar, the
  * local schedulers, installed as the Node entry installs them) and the whole Node entry, with
- * the cluster client, only for a `ws://` address: about 0.1 s of CPU less per run.
+ * the cluster client, only for a `ws://` address: about 0.1 s of CPU less per run. On threads
+ * the pool's workers start as soon as the files are listed (no more of them than files), and
+ * boot while this thread loads the library.
+ *
+ * Without `--scheduler` the command picks sync or threads by the file count
+ * (`defaultScheduler`): a whole process pays for a pool before its first file.
  */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Client } from '../src/client/client.js';
 import { ProgressBar } from '../src/diagnostics/progress.js';
@@ -25,6 +31,16 @@ import { listCsvFiles } from '../src/seed/node.js';
 import type { Command } from './command.js';
 import { parseCount } from './options.js';
 
+/**
+ * Files from which `bask spreads` computes on worker threads when `--scheduler` is not given.
+ * A whole process pays for a pool before its first file: each worker thread boots a Node
+ * environment (~50 ms of CPU) and compiles the parse afresh, work a single thread does once.
+ * Measured on 2 cores (bench/duckdb-cpu.ts, whole processes, a loaded machine), threads took
+ * more CPU and more time than sync at 250 and 2,000 files, and 1.7x sync's CPU at 8,000;
+ * re-measure (quietly) when the pool's per-file cost changes.
+ */
+export const THREADS_FROM_FILES = 4000;
+
 const HELP = `Usage: bask spreads <files or folders...> [options]
 
 Computes each CSV file's spread (highest high minus lowest low) and day (its first
@@ -32,10 +48,12 @@ timestamp): the seed workload of the Dask tutorial. A folder stands for the .csv
 it (not searched recursively). A bad file is reported; the others are still computed.
 
 Options:
-  --scheduler <spec>  sync, threads (default: worker threads), processes (worker
-                      processes), or a cluster address such as ws://127.0.0.1:8786
+  --scheduler <spec>  sync, threads (worker threads), processes (worker processes),
+                      or a cluster address such as ws://127.0.0.1:8786 (default:
+                      threads from ${THREADS_FROM_FILES} files or with --workers, else
+                      sync: on fewer files a pool's start costs more than it saves)
   --workers <n>       worker count of the pool (default: the machine's cores;
-                      ignored by sync)
+                      ignored by sync; given alone, it picks threads)
   --timestamp <col>   the timestamp column (default: timestamp, date, datetime or time,
                       else the first column holding dates)
   --high <col>        the high-price column (default: high, in any case)
@@ -58,11 +76,11 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
     case 'sync':
     case 'synchronous':
     case 'single-threaded':
-      return installLocal().then(() => 'sync');
+      return installLocal('sync').then(() => 'sync');
     case 'threads':
-      return installLocal().then(() => 'threads');
+      return installLocal('threads').then(() => 'threads');
     case 'processes':
-      return installLocal().then(() => 'processes');
+      return installLocal('processes').then(() => 'processes');
   }
   if (/^wss?:\/\//i.test(spec)) {
     return import('../src/index.node.js').then(({ Client }) =>
@@ -77,6 +95,20 @@ export function resolveScheduler(spec: string): Promise<SpreadsScheduler> {
   );
 }
 
+/**
+ * The local scheduler `bask spreads` picks when `--scheduler` is not given: worker threads
+ * when there are cores to share and files enough to repay the pool's start, or when
+ * `--workers` asks for a pool; else sync. An explicit `--scheduler` always wins.
+ */
+export function defaultScheduler(
+  fileCount: number,
+  cores: number,
+  numWorkers?: number,
+): 'sync' | 'threads' {
+  if (numWorkers !== undefined) return 'threads';
+  return cores >= 2 && fileCount >= THREADS_FROM_FILES ? 'threads' : 'sync';
+}
+
 /** The `bask spreads` command. */
 export const spreadsCommand: Command = {
   summary: "Compute each CSV file's daily spread (the demo page, in a terminal)",
@@ -87,7 +119,7 @@ export const spreadsCommand: Command = {
       strict: true,
       allowPositionals: true,
       options: {
-        scheduler: { type: 'string', default: 'threads' },
+        scheduler: { type: 'string' },
         workers: { type: 'string' },
         timestamp: { type: 'string' },
         high: { type: 'string' },
@@ -104,15 +136,21 @@ export const spreadsCommand: Command = {
     const numWorkers =
       values.workers === undefined ? undefined : parseCount('workers', values.workers, 1);
     const mapping = columnMapping(values);
-    const scheduler = await resolveScheduler(values.scheduler);
     const files = await expandSources(positionals);
+    const cores = availableParallelism();
+    const spec = values.scheduler ?? defaultScheduler(files.length, cores, numWorkers);
+    // A local pool never needs more workers than there are files.
+    const isPool = spec === 'threads' || spec === 'processes';
+    const poolSize = numWorkers ?? (isPool ? Math.min(cores, files.length) : undefined);
+    if (spec === 'threads') await prestartThreads(poolSize ?? cores);
+    const scheduler = await resolveScheduler(spec);
     const started = performance.now();
     try {
       const results = await runSpreads(files, {
         scheduler,
         mapping,
         callbacks: [new ProgressBar()],
-        ...(numWorkers === undefined ? {} : { numWorkers }),
+        ...(poolSize === undefined ? {} : { numWorkers: poolSize }),
       });
       const wallTime = `Wall time: ${formatWallTime(performance.now() - started)}`;
       if (values.json) {
@@ -137,9 +175,29 @@ export const spreadsCommand: Command = {
  * What a local run needs of the Node entry, without the cluster client and the bundler
  * (src/setup-node.ts, which the entry imports too): the lazy API's backend, bask's own task
  * modules (the sync scheduler runs `bask:seed` tasks in this thread) and the local schedulers.
+ * The runtime of worker processes only for `processes`: it brings their pipe's codec
+ * (msgpackr), ~20 ms of CPU to load that sync and threads never use.
  */
-async function installLocal(): Promise<void> {
-  await import('../src/setup-node.js');
+async function installLocal(spec: 'sync' | 'threads' | 'processes'): Promise<void> {
+  if (spec === 'processes') {
+    await import('../src/setup-node.js');
+    return;
+  }
+  const [, { installSchedulers }, { nodeRuntime }] = await Promise.all([
+    import('../src/setup.js'),
+    import('../src/install.js'),
+    import('../src/local/runtime-node.js'),
+  ]);
+  installSchedulers(nodeRuntime);
+}
+
+/**
+ * Starts the pool's `count` worker threads at once (as many as the pool will ask for), so
+ * that they boot while this thread loads the library.
+ */
+async function prestartThreads(count: number): Promise<void> {
+  const { prestartWorkers } = await import('../src/local/runtime-node.js');
+  prestartWorkers(count);
 }
 
 function optionError(option: string, message: string): BaskError {
