@@ -15,6 +15,7 @@ import { parseCsv, type ReadCsvOptions, type StockColumn } from './csv.js';
 import type { Frame } from './dataframe.js';
 import type { DatetimeIndex, FrameIndex } from './indexes.js';
 import { csvError, type CsvInput } from './text.js';
+import { blobBytes } from '../wire/blob-bytes.js';
 
 /** Where `readCsv` can read a CSV from. */
 export type CsvSource = string | URL | Blob | ArrayBuffer | Uint8Array;
@@ -68,10 +69,12 @@ export async function loadCsvSource(source: CsvSource, name?: string): Promise<L
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     const fileName = (source as Blob & { name?: unknown }).name;
-    return {
-      data: await source.arrayBuffer(),
-      name: name ?? (typeof fileName === 'string' ? fileName : undefined),
-    };
+    const label = name ?? (typeof fileName === 'string' ? fileName : undefined);
+    try {
+      return { data: await blobBytes(source), name: label };
+    } catch (error) {
+      throw cannotRead(error, label ?? 'the Blob');
+    }
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return { data: source, name };
   throw new BaskError(
