@@ -165,7 +165,8 @@ export async function runSpreads(
   const computeFiles = async (indices: readonly number[]): Promise<unknown[]> => {
     // Each computation builds its own files' graph: building every file's up front would hold
     // the thread before the first file starts (~0.3 s at 5,000 files).
-    const reads = indices.map((i) => ahead?.take(i));
+    // A file whose group could not be read goes as it is: its own read then fails alone.
+    const reads = indices.map((i) => ahead?.take(i)?.catch(() => undefined));
     const read = reads.some((r) => r !== undefined)
       ? await Promise.all(reads.map((r) => r ?? Promise.resolve(undefined)))
       : undefined;
