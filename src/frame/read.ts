@@ -7,7 +7,9 @@
  * that this module stays loadable in browsers and Web Workers; the read is synchronous because
  * a small file costs ~20 µs that way against ~300 µs through the thread pool, and tasks run in
  * workers (or, for the sync scheduler, block like Dask's sync reads do). Elsewhere a path
- * is fetched relative to the page. Bytes are decoded as UTF-8. The file name in error messages
+ * is fetched relative to the page. A File or Blob is read through wire/blob-bytes.ts (bytes
+ * known already, such as a File received over the network, are not read again). Bytes are
+ * decoded as UTF-8. The file name in error messages
  * is `options.name`, else the path, the URL or the File's name.
  */
 import { BaskError } from '../errors.js';

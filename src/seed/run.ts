@@ -13,6 +13,11 @@
  * event loop about every 50 ms so that a page stays responsive between files. Results come back in input order;
  * `onResult` sees each one as it settles (in completion order).
  *
+ * On a local scheduler (sync or pool, no cache) Files are read on the page ahead of their batches,
+ * a few composed Blobs at a time (wire/blob-bytes.ts: one round trip to the browser per group,
+ * not per file), and each computation gets its files' bytes and names; a file whose group
+ * cannot be read goes as the File, so that its own read fails alone.
+ *
  * On a cluster a batch's values come back as one: a list task gathers them on the workers, so
  * the scheduler sends the page one message per batch instead of one per value (two per
  * file), which is most of what a page receives during a run.
