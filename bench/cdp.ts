@@ -1,6 +1,7 @@
 /**
  * A bare Chrome DevTools Protocol driver for page benchmarks: Chromium started by hand with
- * `--remote-debugging-port`, one page, and only the Page, Runtime, DOM and Profiler domains.
+ * `--remote-debugging-port`, one page (and its workers, through flat sessions), and only the Page, Runtime, DOM, Target and
+ * Profiler domains.
  *
  * Why not Playwright here: Playwright enables the Network domain on every page it drives, and
  * then Chromium copies every WebSocket frame the page sends or receives (base64, through
@@ -18,6 +19,7 @@ import { WebSocket } from 'ws';
 export class CdpPage {
   private nextId = 1;
   private readonly waiting = new Map<number, (m: CdpReply) => void>();
+  private readonly listeners = new Map<string, ((params: unknown, sessionId?: string) => void)[]>();
 
   private constructor(
     private readonly socket: WebSocket,
@@ -27,7 +29,11 @@ export class CdpPage {
   ) {
     socket.on('message', (data: Buffer) => {
       const m = JSON.parse(data.toString()) as CdpReply;
-      if (m.id === undefined) return;
+      if (m.id === undefined) {
+        if (m.method !== undefined)
+          for (const l of this.listeners.get(m.method) ?? []) l(m.params, m.sessionId);
+        return;
+      }
       this.waiting.get(m.id)?.(m);
       this.waiting.delete(m.id);
     });
@@ -63,8 +69,18 @@ export class CdpPage {
     return new CdpPage(socket, browser, profileDir);
   }
 
-  /** Sends one CDP command; rejects with the protocol's error. */
-  send<T = unknown>(method: string, params: object = {}): Promise<T> {
+  /** Calls `listener` on every event `method` (with the session it came from, if not the page's). */
+  on(method: string, listener: (params: unknown, sessionId?: string) => void): void {
+    const list = this.listeners.get(method) ?? [];
+    list.push(listener);
+    this.listeners.set(method, list);
+  }
+
+  /**
+   * Sends one CDP command (to an attached target's `sessionId`, such as a worker's after
+   * `Target.setAutoAttach` with `flatten: true`); rejects with the protocol's error.
+   */
+  send<T = unknown>(method: string, params: object = {}, sessionId?: string): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, (m) =>
@@ -72,7 +88,11 @@ export class CdpPage {
           ? resolve(m.result as T)
           : reject(new Error(`${method}: ${JSON.stringify(m.error)}`)),
       );
-      this.socket.send(JSON.stringify({ id, method, params }));
+      this.socket.send(
+        JSON.stringify(
+          sessionId === undefined ? { id, method, params } : { id, method, params, sessionId },
+        ),
+      );
     });
   }
 
@@ -124,6 +144,9 @@ interface CdpReply {
   id?: number;
   result?: unknown;
   error?: unknown;
+  method?: string;
+  params?: unknown;
+  sessionId?: string;
 }
 
 /**
@@ -187,6 +210,65 @@ export function cpuSeconds(root: number): number {
     if (p === root) ticks += cpu;
   }
   return ticks / CLOCK_TICKS;
+}
+
+/**
+ * CPU seconds so far per thread of process `root` and its descendants, keyed
+ * `<process type>/<thread name>` (type from Chromium's `--type=` flag: browser, renderer,
+ * utility...; threads of one name summed: every `DedicatedWorker` thread is one key). Subtract
+ * two snapshots (`cpuDelta`) to see where a run's CPU went without a profiler's overhead.
+ */
+export function cpuByThread(root: number): Map<string, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const out = new Map<string, number>();
+  for (const pid of parents.keys()) {
+    let p: number | undefined = pid;
+    for (let hops = 0; p !== undefined && p !== root && p > 1 && hops < 32; hops++)
+      p = parents.get(p);
+    if (p !== root) continue;
+    let type = 'browser';
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+      if (type === 'utility')
+        type = /--utility-sub-type=[a-z_]*\.?([a-zA-Z_]+)/.exec(cmd)?.[1] ?? type;
+    } catch {
+      continue;
+    }
+    for (const tid of readdirSafe(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = `${type}/${name}`;
+        out.set(key, (out.get(key) ?? 0) + (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS);
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  }
+  return out;
+}
+
+/** `after - before` per key, keys above `minS` seconds only, largest first. */
+export function cpuDelta(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  minS = 0.02,
+): [string, number][] {
+  return [...after]
+    .map(([k, v]): [string, number] => [k, Math.round((v - (before.get(k) ?? 0)) * 100) / 100])
+    .filter(([, v]) => v >= minS)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 /** Linux's USER_HZ (100 on every common configuration). */

@@ -26,7 +26,11 @@
  *
  *   npm run build && node dist/bench/duckdb-wasm.js [--duck /tmp/bask-duckdb]
  *     [--files 250,2000] [--reps 3] [--warm 3] [--duck-mode buffer,handle]
- *     [--bask threads,sync]
+ *     [--bask threads,sync] [--threads] [--profile]
+
+ * `--threads` prints each warm run's CPU per Chromium thread (where a run's time goes);
+ * `--profile` profiles the last warm run (page and workers, CDP Profiler) and prints each one's
+ * busy time and top functions by self time.
  */
 import {
   existsSync,
@@ -44,7 +48,7 @@ import * as esbuild from 'esbuild';
 import { writeStocks } from '../src/seed/node.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/chromium.js';
 import { serveStatic } from '../test/package/apps.js';
-import { CdpPage, cpuSeconds } from './cdp.js';
+import { CdpPage, cpuByThread, cpuDelta, cpuSeconds } from './cdp.js';
 import type { PageReady, PageRow, PageRun, PageRunRequest } from './duckdb-wasm-contract.js';
 import { arg, record, save, summarize } from './lib.js';
 
@@ -56,6 +60,10 @@ const REPS = Number(arg('reps', '3'));
 const WARM = Number(arg('warm', '3'));
 const DUCK_MODES = arg('duck-mode', 'buffer').split(',');
 const BASK_MODES = arg('bask', 'threads,sync').split(',');
+/** Print each warm run's CPU per Chromium thread (cdp.ts `cpuByThread`). */
+const THREADS = process.argv.includes('--threads');
+/** Profile the last warm run (page and workers), print each one's top functions by self time. */
+const PROFILE = process.argv.includes('--profile');
 
 /** One side of the comparison: its page and how its runs are asked for. */
 interface Contender {
@@ -99,7 +107,7 @@ async function buildSite(dir: string, duckPkg: string): Promise<void> {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    minify: true,
+    minify: !PROFILE, // readable names in profiles
     // Task keys are named after functions; bask's modules with side effects are kept whatever
     // package.json's sideEffects says (as vite.config.ts does for the demo).
     keepNames: true,
@@ -152,14 +160,37 @@ async function runSession(url: string, contender: Contender, paths: string[]): P
     const pid = page.browser.pid ?? 0;
     const runOnce = async (returnRows: boolean): Promise<[PageRun, number]> => {
       const cpu0 = cpuSeconds(pid);
+      const threads0 = THREADS && !returnRows ? cpuByThread(pid) : undefined;
       const r = await page.evaluate<PageRun>(
         `window.benchPage.run(${JSON.stringify(contender.request(returnRows))})`,
       );
+      if (threads0 !== undefined) {
+        const split = cpuDelta(threads0, cpuByThread(pid));
+        console.error(
+          `  ${contender.name} warm ${Math.round(r.totalMs)} ms, CPU by thread: ` +
+            split.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '),
+        );
+      }
       if (r.count !== paths.length)
         throw new Error(`${contender.name}: ${r.count} results for ${paths.length} files`);
       return [r, cpuSeconds(pid) - cpu0];
     };
     await page.send('Page.enable');
+    const workers: string[] = [];
+    if (PROFILE) {
+      page.on('Target.attachedToTarget', (params) => {
+        const { sessionId, targetInfo } = params as {
+          sessionId: string;
+          targetInfo: { type: string };
+        };
+        if (targetInfo.type === 'worker') workers.push(sessionId);
+      });
+      await page.send('Target.setAutoAttach', {
+        autoAttach: true,
+        waitForDebuggerOnStart: false,
+        flatten: true,
+      });
+    }
     const cpu0 = cpuSeconds(pid);
     await page.send('Page.navigate', { url: url + contender.page });
     await page.waitFor('window.benchPage', 60_000, 20);
@@ -170,7 +201,19 @@ async function runSession(url: string, contender: Contender, paths: string[]): P
     const warm: PageRun[] = [];
     const warmCpuS: number[] = [];
     for (let i = 0; i < WARM; i++) {
+      const profiled = PROFILE && i === WARM - 1 ? [undefined, ...workers] : [];
+      for (const session of profiled) {
+        await page.send('Profiler.enable', {}, session);
+        await page.send('Profiler.setSamplingInterval', { interval: 200 }, session);
+        await page.send('Profiler.start', {}, session);
+      }
       const [r, cpu] = await runOnce(false);
+      for (const [k, session] of profiled.entries()) {
+        const { profile } = await page.send<{ profile: CpuProfile }>('Profiler.stop', {}, session);
+        console.error(
+          `  ${contender.name} ${k === 0 ? 'page' : `worker ${k}`}: ${topFunctions(profile)}`,
+        );
+      }
       warm.push(r);
       warmCpuS.push(cpu);
     }
@@ -178,6 +221,34 @@ async function runSession(url: string, contender: Contender, paths: string[]): P
   } finally {
     await page.close();
   }
+}
+
+/** The parts of a CDP CPU profile that `topFunctions` reads. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The profile's busy time and its 12 functions of most self time, in ms. */
+function topFunctions(profile: CpuProfile): string {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const f = byNode.get(id);
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const name =
+      f === undefined
+        ? '?'
+        : `${f.functionName || '(anon)'}${f.url === '' ? '' : `:${f.lineNumber}`}`;
+    if (name !== '(idle)' && name !== '(program)') busy += ms;
+    self.set(name, (self.get(name) ?? 0) + ms);
+  });
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  return (
+    `busy ${Math.round(busy)} ms; ` + top.map(([n, ms]) => `${n} ${Math.round(ms)}`).join(', ')
+  );
 }
 
 /** Same files, same days, spreads within 1e-9: '' when they agree, else the first problems. */

@@ -7,7 +7,9 @@
  * that this module stays loadable in browsers and Web Workers; the read is synchronous because
  * a small file costs ~20 µs that way against ~300 µs through the thread pool, and tasks run in
  * workers (or, for the sync scheduler, block like Dask's sync reads do). Elsewhere a path
- * is fetched relative to the page. Bytes are decoded as UTF-8. The file name in error messages
+ * is fetched relative to the page. A File or Blob is read through wire/blob-bytes.ts (bytes
+ * known already, such as a File received over the network, are not read again). Bytes are
+ * decoded as UTF-8. The file name in error messages
  * is `options.name`, else the path, the URL or the File's name.
  */
 import { BaskError } from '../errors.js';
@@ -15,6 +17,7 @@ import { parseCsv, type ReadCsvOptions, type StockColumn } from './csv.js';
 import type { Frame } from './dataframe.js';
 import type { DatetimeIndex, FrameIndex } from './indexes.js';
 import { csvError, type CsvInput } from './text.js';
+import { blobBytes } from '../wire/blob-bytes.js';
 
 /** Where `readCsv` can read a CSV from. */
 export type CsvSource = string | URL | Blob | ArrayBuffer | Uint8Array;
@@ -68,10 +71,12 @@ export async function loadCsvSource(source: CsvSource, name?: string): Promise<L
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     const fileName = (source as Blob & { name?: unknown }).name;
-    return {
-      data: await source.arrayBuffer(),
-      name: name ?? (typeof fileName === 'string' ? fileName : undefined),
-    };
+    const label = name ?? (typeof fileName === 'string' ? fileName : undefined);
+    try {
+      return { data: await blobBytes(source), name: label };
+    } catch (error) {
+      throw cannotRead(error, label ?? 'the Blob');
+    }
   }
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return { data: source, name };
   throw new BaskError(

@@ -13,6 +13,11 @@
  * event loop about every 50 ms so that a page stays responsive between files. Results come back in input order;
  * `onResult` sees each one as it settles (in completion order).
  *
+ * On a local scheduler (sync or pool, no cache) Files are read on the page ahead of their batches,
+ * a few composed Blobs at a time (wire/blob-bytes.ts: one round trip to the browser per group,
+ * not per file), and each computation gets its files' bytes and names; a file whose group
+ * cannot be read goes as the File, so that its own read fails alone.
+ *
  * On a cluster a batch's values come back as one: a list task gathers them on the workers, so
  * the scheduler sends the page one message per batch instead of one per value (two per
  * file), which is most of what a page receives during a run.
@@ -30,6 +35,7 @@ import { BaskError, isBaskError } from '../errors.js';
 import type { CsvSource } from '../frame/read.js';
 import { now, type Callbacks } from '../hooks.js';
 import type { Scheduler } from '../scheduler.js';
+import { FileReadAhead } from '../wire/blob-bytes.js';
 import { buildSpreads, type SpreadsOptions } from './spreads.js';
 import { RunGroup } from './run-group.js';
 import { runWindowed, yieldToEventLoop } from './window.js';
@@ -155,13 +161,24 @@ export async function runSpreads(
   const group = new RunGroup(options.callbacks ?? [], sources.length, collect ? lists : 0);
   const results = new Array<SpreadResult>(sources.length);
 
+  // Files are read here, in groups, ahead of their batches (wire/blob-bytes.ts); a cluster
+  // client reads them itself, and a cache keys them as Files.
+  const ahead =
+    cache === undefined && !collectsBatches(scheduler) ? new FileReadAhead(sources) : undefined;
+
   /** `compute` of the files at `indices`, `[spread, day]` per file, through the package's slot. */
-  const computeFiles = (indices: readonly number[]): Promise<unknown[]> => {
+  const computeFiles = async (indices: readonly number[]): Promise<unknown[]> => {
     // Each computation builds its own files' graph: building every file's up front would hold
     // the thread before the first file starts (~0.3 s at 5,000 files).
+    // A file whose group could not be read goes as it is: its own read then fails alone.
+    const reads = indices.map((i) => ahead?.take(i)?.catch(() => undefined));
+    const read = reads.some((r) => r !== undefined)
+      ? await Promise.all(reads.map((r) => r ?? Promise.resolve(undefined)))
+      : undefined;
     const graph = buildSpreads(
-      indices.map((i) => sources[i] as CsvSource),
+      indices.map((i, k) => read?.[k] ?? (sources[i] as CsvSource)),
       mapping,
+      read && indices.map((i, k) => (read[k] === undefined ? undefined : fileName(i))),
     );
     const values = graph.spreads.flatMap((spread, k) => [spread, graph.days[k]]);
     const collected = collect && indices.length > 1;
@@ -176,8 +193,9 @@ export async function runSpreads(
     return collected ? computed.then((out) => out[0] as unknown[]) : computed;
   };
 
+  const fileName = (i: number): string => names?.[i] ?? sourceName(sources[i], i);
   const settle = (i: number, outcome: { spread: number; day: Date } | { error: unknown }): void => {
-    const file = names?.[i] ?? sourceName(sources[i], i);
+    const file = fileName(i);
     let result: SpreadResult;
     if ('error' in outcome) {
       result = { file, error: toBaskError(outcome.error) };

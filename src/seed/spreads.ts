@@ -26,11 +26,13 @@ export interface SpreadGraph {
 
 /**
  * Builds the seed graph over `sources` (paths, URLs, Files, bytes); compute it with
- * `await compute(g.spreads, g.days)`.
+ * `await compute(g.spreads, g.days)`. `names`: each source's name for messages, where the
+ * source does not carry one (bytes).
  */
 export function buildSpreads(
   sources: readonly CsvSource[],
   options: SpreadsOptions = {},
+  names?: readonly (string | undefined)[],
 ): SpreadGraph {
   const read = delayed(tasks.readPrices);
   const mapping: SpreadsOptions = {};
@@ -41,8 +43,14 @@ export function buildSpreads(
   const hasMapping = Object.keys(mapping).length > 0;
   const spreads: Delayed<number>[] = [];
   const days: Delayed<Date>[] = [];
-  for (const source of sources) {
-    const df = hasMapping ? read(source, mapping) : read(source);
+  for (const [k, source] of sources.entries()) {
+    const name = names?.[k];
+    const df =
+      name !== undefined
+        ? read(source, { ...mapping, name })
+        : hasMapping
+          ? read(source, mapping)
+          : read(source);
     spreads.push(df.high.max().sub(df.low.min()));
     days.push(df.index.at(0));
   }

@@ -15,6 +15,7 @@
 import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
 import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
+import { rememberBytes } from './blob-bytes.js';
 import { typeNamed, typeOf } from './registry.js';
 
 /** The key of every marker object. */
@@ -242,9 +243,13 @@ export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob>
 function fileFrom(marker: Extract<Marker, { [MARK]: 'file' }>): Blob {
   const parts = [marker.bytes as BlobPart];
   const FileClass = (globalThis as { File?: typeof File }).File;
-  if (marker.name !== undefined && FileClass !== undefined)
-    return new FileClass(parts, marker.name, { type: marker.mime });
-  return new Blob(parts, { type: marker.mime });
+  const blob =
+    marker.name !== undefined && FileClass !== undefined
+      ? new FileClass(parts, marker.name, { type: marker.mime })
+      : new Blob(parts, { type: marker.mime });
+  // The task that reads it takes these bytes instead of reading the Blob back.
+  rememberBytes(blob, marker.bytes);
+  return blob;
 }
 
 /** Decodes, importing the modules of registered types first when needed. */

@@ -1,0 +1,126 @@
+/**
+ * Files' bytes read ahead in groups (src/wire/blob-bytes.ts), and what uses them: runSpreads
+ * hands its computations bytes read ahead (a group that cannot be read falls back to each
+ * File on its own, so a bad file fails alone), readCsv names a File that cannot be read, and
+ * a File decoded from the wire gives back the bytes it was made from without a read.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import '../../src/index.node.js';
+import { readCsv } from '../../src/frame/index.js';
+import { generateStocks, isSpreadFailure, runSpreads, spreadsPlain } from '../../src/seed/index.js';
+import { blobBytes, FileReadAhead } from '../../src/wire/blob-bytes.js';
+import { CloneDecoder, MARK } from '../../src/wire/clone.js';
+import { rejectionBask } from '../helpers.js';
+
+const decoder = new TextDecoder();
+
+function filesOf(sizes: readonly number[]): File[] {
+  return sizes.map((n, i) => new File([String.fromCharCode(97 + i).repeat(n)], `f${i}.csv`));
+}
+
+async function textOf(bytes: Promise<Uint8Array> | undefined): Promise<string | undefined> {
+  return bytes === undefined ? undefined : decoder.decode(await bytes);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('FileReadAhead', () => {
+  it("gives each File's own bytes once, and nothing for other sources", async () => {
+    const files = filesOf([3, 5, 1, 4]);
+    const sources = [files[0], 'a/path.csv', files[1], files[2], new Uint8Array(2), files[3]];
+    const ahead = new FileReadAhead(sources);
+    const got = await Promise.all(sources.map((_, i) => textOf(ahead.take(i))));
+    expect(got).toEqual(['aaa', undefined, 'bbbbb', 'c', undefined, 'dddd']);
+    expect(ahead.take(0)).toBeUndefined();
+    // Each one's buffer is its own: posting it does not carry its group's bytes along.
+    const again = new FileReadAhead(files);
+    expect((await again.take(1))?.buffer.byteLength).toBe(5);
+  });
+
+  it('reads in groups, and no further ahead than its budget until files are taken', async () => {
+    const read = vi.spyOn(Blob.prototype, 'arrayBuffer');
+    const files = filesOf([10, 10, 10, 10, 10, 10]);
+    const ahead = new FileReadAhead(files, 20);
+    // Within the budget: one composed read of the first two files.
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(await textOf(ahead.take(0))).toBe('a'.repeat(10));
+    expect(await textOf(ahead.take(1))).toBe('b'.repeat(10));
+    const got = await Promise.all([2, 3, 4, 5].map((i) => textOf(ahead.take(i))));
+    expect(got).toEqual(['c', 'd', 'e', 'f'].map((c) => c.repeat(10)));
+    expect(read.mock.calls.length).toBeLessThan(files.length);
+  });
+
+  it("rejects a group's takes when the group cannot be read", async () => {
+    vi.spyOn(Blob.prototype, 'arrayBuffer').mockRejectedValue(new Error('NotReadableError'));
+    const ahead = new FileReadAhead(filesOf([2, 2]));
+    await expect(ahead.take(0)).rejects.toThrow('NotReadableError');
+    await expect(ahead.take(1)).rejects.toThrow('NotReadableError');
+  });
+});
+
+describe('runSpreads over Files read ahead', () => {
+  const GOOD = generateStocks({ days: 6, minutes: 20 });
+  const BAD = 'timestamp,high,low\n2023-01-01 09:30,1,0.5\n2023-01-01 09:31,oops,0.4\n';
+
+  it('computes every file when the group read fails, and a bad file fails alone by name', async () => {
+    const real = (
+      Object.getOwnPropertyDescriptor(Blob.prototype, 'arrayBuffer') as {
+        value: (this: Blob) => Promise<ArrayBuffer>;
+      }
+    ).value;
+    // Composed reads (several files at once) fail; each File read on its own works.
+    vi.spyOn(Blob.prototype, 'arrayBuffer').mockImplementation(function (this: Blob) {
+      return this instanceof File ? real.call(this) : Promise.reject(new Error('unreadable'));
+    });
+    const texts = [...GOOD.slice(0, 3), { name: 'bad.csv', text: BAD }, ...GOOD.slice(3)];
+    const files = texts.map((f) => new File([f.text], f.name));
+    const results = await runSpreads(files, { scheduler: 'sync' });
+    const good = results.filter((r) => !isSpreadFailure(r));
+    expect(good.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(spreadsPlain(GOOD).spreads);
+    const bad = results[3];
+    expect(bad !== undefined && isSpreadFailure(bad) && bad.error.message).toContain(
+      "'bad.csv', line 3:",
+    );
+  });
+
+  it('names bytes read ahead by the names given', async () => {
+    const files = [new File([BAD], 'upload.csv')];
+    const [result] = await runSpreads(files, { scheduler: 'sync', names: ['monday.csv'] });
+    expect(result !== undefined && isSpreadFailure(result) && result.error.message).toContain(
+      "'monday.csv', line 3:",
+    );
+  });
+});
+
+describe('reading Blobs', () => {
+  it('names a File that cannot be read in an ERR_CSV', async () => {
+    class Gone extends File {
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        return Promise.reject(new Error('the file changed since it was picked'));
+      }
+    }
+    const error = await rejectionBask(readCsv(new Gone(['a,b\n1,2\n'], 'moved.csv')));
+    expect(error.code).toBe('ERR_CSV');
+    expect(error.message).toContain('moved.csv');
+    expect(error.message).toContain('cannot be read: the file changed since it was picked');
+  });
+
+  it('gives back the bytes a File from the wire was made from, once, without reading it', async () => {
+    const bytes = new TextEncoder().encode('timestamp,high,low\n2023-01-02 09:30,2,1\n');
+    const file = new CloneDecoder().decode({
+      [MARK]: 'file',
+      name: 'sent.csv',
+      mime: 'text/csv',
+      bytes,
+    }) as File;
+    expect(file).toBeInstanceOf(File);
+    expect(file.name).toBe('sent.csv');
+    const read = vi.spyOn(Blob.prototype, 'arrayBuffer');
+    expect(blobBytes(file)).toBe(bytes);
+    expect(read).not.toHaveBeenCalled();
+    expect(decoder.decode(await blobBytes(file))).toBe(decoder.decode(bytes));
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+});
