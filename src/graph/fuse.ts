@@ -100,25 +100,44 @@ function isSourceLike(
   return true;
 }
 
-/** Replaces the single `Ref(key)` in `node`'s args by `inner`; undefined unless exactly one. */
+/**
+ * Replaces the single `Ref(key)` in `node`'s args by `inner`; undefined unless exactly one.
+ * Only the containers on the way to the ref are copied: the rest is shared, as it was.
+ */
 function inlineRef(node: Task, key: string, inner: Task): Task | undefined {
   let count = 0;
+  const replaceAll = (values: readonly unknown[]): readonly unknown[] => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const replaced = replace(value);
+      if (replaced !== value) (out ??= values.slice())[i] = replaced;
+    }
+    return out ?? values;
+  };
   const replace = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
     if (value instanceof Ref) {
       if (value.key !== key) return value;
       count++;
       return inner;
     }
-    if (value instanceof Task) return new Task(value.fn, value.args.map(replace), value.key);
-    if (Array.isArray(value)) return value.map(replace);
+    if (value instanceof Task) {
+      const args = replaceAll(value.args);
+      return args === value.args ? value : new Task(value.fn, args, value.key);
+    }
+    if (Array.isArray(value)) return replaceAll(value);
     if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(value)) out[k] = replace(value[k]);
-      return out;
+      let out: Record<string, unknown> | undefined;
+      for (const k of Object.keys(value)) {
+        const replaced = replace(value[k]);
+        if (replaced !== value[k]) (out ??= { ...value })[k] = replaced;
+      }
+      return out ?? value;
     }
     return value;
   };
-  const args = node.args.map(replace);
+  const args = replaceAll(node.args);
   return count === 1 ? new Task(node.fn, args, node.key) : undefined;
 }
 
