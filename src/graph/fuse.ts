@@ -8,9 +8,9 @@
  * reductions (the dependent has several; only with `aveWidth` > 1). A reduction fuses a
  * branch while the fused task holds at most `aveWidth` tasks per level of its height (Dask's
  * `ave-width`: `sub(max(df.high), min(df.low))` is 5 tasks over 3 levels, fused at 2, not at
- * 1), so a fused task never hides much parallel work; and a branch that is a root (no
- * dependency: reading a file, making data) stays its own task, so independent inputs still
- * load in parallel.
+ * 1), so a fused task never hides much parallel work; and a branch that makes its own input
+ * (no dependency, or only chains fused into it that have none: reading a file, making data)
+ * stays its own task, so independent inputs still load in parallel.
  *
  * Policy: requested keys are never fused away; only `Task` nodes fuse; a fused task nests at
  * most `maxHeight` tasks deep (default 32), so evaluation stays shallow and a long chain
@@ -33,10 +33,13 @@ export interface FuseOptions {
   aveWidth?: number;
 }
 
-/** The fusion schedulers apply by default: chains and narrow reductions (see the header). */
+/** The fusion pools apply by default: chains and narrow reductions (see the header). */
 export const SCHEDULER_FUSE: Readonly<FuseOptions> = { aveWidth: 2 };
 
-/** Fuses chains (and reductions, with `aveWidth` > 1) of an ordered index; returns a new index (ids renumbered). */
+/**
+ * Fuses chains (and reductions, with `aveWidth` > 1) of an ordered index; returns a new index
+ * (ids renumbered), or `index` itself when nothing fused.
+ */
 export function fuseIndex(
   index: GraphIndex,
   ordering: Ordering,
