@@ -1,12 +1,21 @@
 /**
- * Linear-chain fusion: a task whose only dependent uses it exactly once, and whose dependent
- * has no other dependency, is inlined into that dependent as a nested task. A chain
- * `a -> b -> c` becomes one task `c` that computes `c(b(a(...)))` in one go: one message to a
- * worker instead of three round trips.
+ * Task fusion, as Dask's `optimization.fuse`: a task whose only dependent uses it exactly once
+ * is inlined into that dependent as a nested task (labelled with its key, so an error still
+ * names it). A chain `a -> b -> c` becomes one task `c` that computes `c(b(a(...)))` in one go:
+ * one message to a worker instead of three round trips.
+ *
+ * Two kinds, as Dask's: linear chains (the dependent has no other dependency; always), and
+ * reductions (the dependent has several; only with `aveWidth` > 1). A reduction fuses a
+ * branch while the fused task holds at most `aveWidth` tasks per level of its height (Dask's
+ * `ave-width`: `sub(max(df.high), min(df.low))` is 5 tasks over 3 levels, fused at 2, not at
+ * 1), so a fused task never hides much parallel work; and a branch that makes its own input
+ * (no dependency, or only chains fused into it that have none: reading a file, making data)
+ * stays its own task, so independent inputs still load in parallel.
  *
  * Policy: requested keys are never fused away; only `Task` nodes fuse; a fused task nests at
  * most `maxHeight` tasks deep (default 32), so evaluation stays shallow and a long chain
- * becomes a shorter chain of fused tasks.
+ * becomes a shorter chain of fused tasks. A fused task depends on its branches' dependencies,
+ * each once.
  */
 import type { GraphIndex } from './analyze.js';
 import { dependentsOf } from './analyze.js';
@@ -17,15 +26,27 @@ import { Ref, Task, isPlainObject } from './spec.js';
 export interface FuseOptions {
   /** The deepest nesting of one fused task (default 32). */
   maxHeight?: number;
+  /**
+   * Reductions fuse while a fused task holds at most this many tasks per level of its height
+   * (Dask's `optimization.fuse.ave-width`); the default 1 fuses linear chains only.
+   */
+  aveWidth?: number;
 }
 
-/** Fuses linear chains of an ordered index; returns a new index (ids renumbered). */
+/** The fusion pools apply by default: chains and narrow reductions (see the header). */
+export const SCHEDULER_FUSE: Readonly<FuseOptions> = { aveWidth: 2 };
+
+/**
+ * Fuses chains (and reductions, with `aveWidth` > 1) of an ordered index; returns a new index
+ * (ids renumbered), or `index` itself when nothing fused.
+ */
 export function fuseIndex(
   index: GraphIndex,
   ordering: Ordering,
   options: FuseOptions = {},
 ): GraphIndex {
   const maxHeight = options.maxHeight ?? 32;
+  const aveWidth = options.aveWidth ?? 1;
   const n = index.keys.length;
   const { depStart } = index;
   const dependents = dependentsOf(index);
@@ -33,50 +54,93 @@ export function fuseIndex(
   for (const o of index.outputs) isOutput[o] = 1;
   const removed = new Uint8Array(n);
   const height = new Int32Array(n).fill(1);
+  const size = new Int32Array(n).fill(1);
+  /** 1 when a task, with what was fused into it, depends on nothing: it makes its own inputs. */
+  const sourceLike = new Uint8Array(n);
   const nodes = index.nodes.slice();
   let fusedAny = false;
 
   for (let p = 0; p < ordering.sequence.length; p++) {
     const i = ordering.sequence[p] as number;
+    sourceLike[i] = isSourceLike(index, i, removed, sourceLike) ? 1 : 0;
     if (isOutput[i] === 1 || !(nodes[i] instanceof Task)) continue;
     if ((dependents.start[i + 1] as number) - (dependents.start[i] as number) !== 1) continue;
     const j = dependents.list[dependents.start[i] as number] as number;
-    const jNode = index.nodes[j];
+    const jNode = nodes[j];
     if (!(jNode instanceof Task)) continue;
-    if ((depStart[j + 1] as number) - (depStart[j] as number) !== 1) continue;
-    if (height[i]! + height[j]! > maxHeight) continue;
+    const linear = (depStart[j + 1] as number) - (depStart[j] as number) === 1;
+    const fusedHeight = linear ? height[i]! + height[j]! : Math.max(height[j]!, height[i]! + 1);
+    const fusedSize = size[i]! + size[j]!;
+    if (fusedHeight > maxHeight) continue;
+    if (!linear) {
+      if (aveWidth <= 1 || sourceLike[i] === 1 || fusedSize > aveWidth * fusedHeight) continue;
+    }
     const inner = nodes[i] as Task;
     const labelled =
       inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
     const inlined = inlineRef(jNode, index.keys[i] as string, labelled);
     if (inlined === undefined) continue;
     nodes[j] = inlined;
-    height[j] = height[i]! + height[j]!;
+    height[j] = fusedHeight;
+    size[j] = fusedSize;
     removed[i] = 1;
     fusedAny = true;
   }
   return fusedAny ? compact(index, nodes, removed) : index;
 }
 
-/** Replaces the single `Ref(key)` in `node`'s args by `inner`; undefined unless exactly one. */
+/** Whether every dependency of `i` was fused into it and was itself source-like (or it has none). */
+function isSourceLike(
+  index: GraphIndex,
+  i: number,
+  removed: Uint8Array,
+  sourceLike: Uint8Array,
+): boolean {
+  for (let e = index.depStart[i] as number; e < (index.depStart[i + 1] as number); e++) {
+    const d = index.depList[e] as number;
+    if (d < 0 || removed[d] !== 1 || sourceLike[d] !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Replaces the single `Ref(key)` in `node`'s args by `inner`; undefined unless exactly one.
+ * Only the containers on the way to the ref are copied: the rest is shared, as it was.
+ */
 function inlineRef(node: Task, key: string, inner: Task): Task | undefined {
   let count = 0;
+  const replaceAll = (values: readonly unknown[]): readonly unknown[] => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const replaced = replace(value);
+      if (replaced !== value) (out ??= values.slice())[i] = replaced;
+    }
+    return out ?? values;
+  };
   const replace = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value;
     if (value instanceof Ref) {
       if (value.key !== key) return value;
       count++;
       return inner;
     }
-    if (value instanceof Task) return new Task(value.fn, value.args.map(replace), value.key);
-    if (Array.isArray(value)) return value.map(replace);
+    if (value instanceof Task) {
+      const args = replaceAll(value.args);
+      return args === value.args ? value : new Task(value.fn, args, value.key);
+    }
+    if (Array.isArray(value)) return replaceAll(value);
     if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(value)) out[k] = replace(value[k]);
-      return out;
+      let out: Record<string, unknown> | undefined;
+      for (const k of Object.keys(value)) {
+        const replaced = replace(value[k]);
+        if (replaced !== value[k]) (out ??= { ...value })[k] = replaced;
+      }
+      return out ?? value;
     }
     return value;
   };
-  const args = node.args.map(replace);
+  const args = replaceAll(node.args);
   return count === 1 ? new Task(node.fn, args, node.key) : undefined;
 }
 
@@ -91,21 +155,32 @@ function compact(index: GraphIndex, nodes: unknown[], removed: Uint8Array): Grap
     keys.push(index.keys[i] as string);
     kept.push(nodes[i]);
   }
-  // A kept task's removed dependency is replaced by that dependency's own dependencies.
+  // A kept task's removed dependency is replaced by that dependency's own dependencies, each
+  // once (a reduction's branches often share an input).
   const starts: number[] = [0];
   const list: number[] = [];
+  // seen[slot] === row + 1 when the row already lists it (slots: kept ids, then externals).
+  const seen = new Int32Array(keys.length + index.external.length);
+  let row = 0;
+  const push = (d: number): void => {
+    const slot = d < 0 ? keys.length - d - 1 : d;
+    if (seen[slot] === row + 1) return;
+    seen[slot] = row + 1;
+    list.push(d);
+  };
   const pushDeps = (i: number): void => {
     for (let e = index.depStart[i] as number; e < (index.depStart[i + 1] as number); e++) {
       const d = index.depList[e] as number;
-      if (d < 0) list.push(d);
+      if (d < 0) push(d);
       else if (removed[d] === 1) pushDeps(d);
-      else list.push(newId[d] as number);
+      else push(newId[d] as number);
     }
   };
   for (let i = 0; i < n; i++) {
     if (removed[i] === 1) continue;
     pushDeps(i);
     starts.push(list.length);
+    row++;
   }
   return {
     keys,

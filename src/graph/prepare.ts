@@ -9,7 +9,7 @@
  * literal's tasks are evaluated (Dask's `{'c': [1, (inc, 1)]}` gives `[1, 2]`).
  */
 import { indexGraph, type GraphIndex, type GraphView, type IndexOptions } from './analyze.js';
-import { fuseIndex } from './fuse.js';
+import { fuseIndex, type FuseOptions } from './fuse.js';
 import { containsTask } from './deps.js';
 import { identity } from './ops.js';
 import { orderIndex } from './order.js';
@@ -31,8 +31,8 @@ export interface GraphBatch {
 
 /** Options for {@link prepareGraph}. */
 export interface PrepareOptions extends IndexOptions {
-  /** Fuse linear chains into single tasks (default false). */
-  fuse?: boolean;
+  /** Fuse linear chains into single tasks, or fuse as these options say (default false). */
+  fuse?: boolean | FuseOptions;
 }
 
 /** Culls, checks (missing keys, cycles), orders and optionally fuses; returns a batch. */
@@ -43,8 +43,9 @@ export function prepareGraph(
 ): GraphBatch {
   let index = indexGraph(view, outputs, options);
   let ordering = orderIndex(index);
-  if (options.fuse === true && index.keys.length > 1) {
-    const fused = fuseIndex(index, ordering);
+  const fuse = options.fuse ?? false;
+  if (fuse !== false && index.keys.length > 1) {
+    const fused = fuseIndex(index, ordering, fuse === true ? {} : fuse);
     if (fused !== index) {
       index = fused;
       ordering = orderIndex(index);

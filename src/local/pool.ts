@@ -11,6 +11,7 @@
  */
 import { checkNumWorkers } from '../config.js';
 import { abortedError, BaskError } from '../errors.js';
+import { SCHEDULER_FUSE } from '../graph/fuse.js';
 import { prepareGraph } from '../graph/prepare.js';
 import type { EngineEvent } from '../engine/types.js';
 import { now } from '../hooks.js';
@@ -140,7 +141,9 @@ export class Pool implements Scheduler, AsyncDisposable {
   async run(request: RunRequest): Promise<Map<string, unknown>> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
-    const batch = prepareGraph(request.graph, request.keys, { fuse: request.fuse ?? true });
+    // Chains and narrow reductions fuse (fuse.ts): fewer, larger tasks for the same work.
+    const fuse = request.fuse === false ? false : SCHEDULER_FUSE;
+    const batch = prepareGraph(request.graph, request.keys, { fuse });
     const signal = request.signal;
     await abortable(this.core.pool.start(), signal);
     if (this.closed)

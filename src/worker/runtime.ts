@@ -5,7 +5,9 @@
  *
  * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
  * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs
- * one message and a slow task does not hold back the results before it. The loop is
+ * one message and a slow task does not hold back the results before it. Where `setImmediate`
+ * exists (Node), "the queue empties" waits for the batches that arrived meanwhile: messages
+ * already received run first, so their results share one message. The loop is
  * synchronous until a task needs something asynchronous (a module import, a fetch, a promise).
  */
 import { now } from '../hooks.js';
@@ -32,6 +34,10 @@ import { groupByHolder } from './fetch-groups.js';
 
 const FLUSH_MS = 2;
 
+/** Runs a callback once this turn's pending messages are handled (Node); undefined elsewhere. */
+const deferFlush: ((callback: () => void) => unknown) | undefined =
+  typeof setImmediate === 'function' ? setImmediate : undefined;
+
 /** A worker's state and task loop, independent of the transport that feeds it. */
 export class WorkerRuntime {
   readonly store = new Map<string, unknown>();
@@ -46,6 +52,7 @@ export class WorkerRuntime {
   private encoder = new CloneEncoder(false);
   private lastFlush = 0;
   private measure = false;
+  private flushPending = false;
   /** A put still decoding: tasks wait for it. */
   private blockedBy: Promise<void> | undefined;
   private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
@@ -166,7 +173,21 @@ export class WorkerRuntime {
       if (now() - this.lastFlush > FLUSH_MS) this.flush();
     }
     this.busy = false;
-    this.flush();
+    this.flushSoon();
+  }
+
+  /** Flushes once the messages received meanwhile have run (see the header). */
+  private flushSoon(): void {
+    if (deferFlush === undefined) {
+      this.flush();
+      return;
+    }
+    if (this.flushPending) return;
+    this.flushPending = true;
+    deferFlush(() => {
+      this.flushPending = false;
+      if (!this.busy) this.flush();
+    });
   }
 
   /** Runs one task; returns a promise only when it had to wait for something. */
