@@ -121,7 +121,7 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
     terminate: () => closeBoth(1006, ''),
     on(event: 'message' | 'close' | 'error', listener: (...args: never[]) => void) {
       if (event === 'message') serverOn.message.push(listener as (typeof serverOn.message)[0]);
-      else if (event === 'close') serverOn.close.push(listener as () => void);
+      else if (event === 'close') serverOn.close.push(listener);
       // An in-process link has no transport errors.
       return server;
     },
@@ -130,7 +130,9 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
   const client: Socket = {
     send(chunks) {
       if (!open) return;
-      toServer.post({ data: chunks.length === 1 ? new Uint8Array(chunks[0]!) : joinChunks(chunks) });
+      toServer.post({
+        data: chunks.length === 1 ? new Uint8Array(chunks[0]!) : joinChunks(chunks),
+      });
     },
     close(code = 1000, reason = '') {
       closeBoth(code, reason);

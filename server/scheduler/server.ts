@@ -95,6 +95,7 @@ export class SchedulerServer {
     };
     this.log = options.log ?? throttledStderr();
     this.cluster.log = (line) => this.log(line);
+    this.cluster.deferSends((send) => setImmediate(send));
     this.cluster.limits = new ClientLimits({
       maxGraphSize: options.maxGraphSize,
       maxTasksInFlight: options.maxTasksInFlight,
@@ -331,6 +332,8 @@ export class SchedulerServer {
         for (const m of messages) send(m);
       },
       close: (code, reason) => {
+        // What was queued before the close goes before it.
+        this.cluster.flushNow();
         if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
           socket.close(code, reason);
       },
