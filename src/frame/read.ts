@@ -15,6 +15,7 @@ import { parseCsv, type ReadCsvOptions, type StockColumn } from './csv.js';
 import type { Frame } from './dataframe.js';
 import type { DatetimeIndex, FrameIndex } from './indexes.js';
 import { csvError, type CsvInput } from './text.js';
+import { sentBytesOf } from '../wire/clone.js';
 
 /** Where `readCsv` can read a CSV from. */
 export type CsvSource = string | URL | Blob | ArrayBuffer | Uint8Array;
@@ -69,7 +70,8 @@ export async function loadCsvSource(source: CsvSource, name?: string): Promise<L
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     const fileName = (source as Blob & { name?: unknown }).name;
     return {
-      data: await source.arrayBuffer(),
+      // A File that came over the wire keeps the bytes it was made of: no read back.
+      data: sentBytesOf(source) ?? (await source.arrayBuffer()),
       name: name ?? (typeof fileName === 'string' ? fileName : undefined),
     };
   }
