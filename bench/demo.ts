@@ -10,8 +10,10 @@
  * - peak JS heap of the page during the run (performance.memory, sampled every 50 ms);
  * - DOM nodes once the run and its task stream are drawn;
  * - CPU seconds used during the run by Chromium (all its processes) and by `bask demo` (the
- *   scheduler, the worker process and its threads): on a machine shared with other work, CPU
- *   time moves less than wall time, and on 2 cores wall time is at least half their sum.
+ *   scheduler, the worker process and its threads), and of those the main thread's (scheduler
+ *   and the worker process's router; the rest is the worker threads): on a machine shared with
+ *   other work, CPU time moves less than wall time, and on 2 cores wall time is at least half
+ *   their sum.
  *
  * The page is driven over bare CDP (cdp.ts), not Playwright: Playwright's Network domain
  * would copy every WebSocket frame of a cluster run to the driver.
@@ -52,6 +54,19 @@ interface RunFigures {
   /** CPU seconds of Chromium (every process) and of `bask demo` during the run. */
   cpuBrowserS: number;
   cpuDemoS: number;
+  /** Of `cpuDemoS`, the main thread's. */
+  cpuDemoMainS: number;
+}
+
+/** CPU seconds of one thread (`/proc/<pid>/task/<tid>/stat`), 0 once it is gone. */
+function threadCpuSeconds(pid: number, tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** Installed before the page's scripts: long tasks and heap samples, kept on `window`. */
@@ -90,7 +105,9 @@ function startRun(): Promise<{ firstRowMs: number; t0: number }> {
 }
 
 /** In the page, once the run is drawn: its figures (long tasks since `since`). */
-function readFigures(since: number): Omit<RunFigures, 'firstRowMs' | 'cpuBrowserS' | 'cpuDemoS'> {
+function readFigures(
+  since: number,
+): Omit<RunFigures, 'firstRowMs' | 'cpuBrowserS' | 'cpuDemoS' | 'cpuDemoMainS'> {
   const w = window as unknown as { __longtasks: PerformanceEntry[]; __heapPeak: number };
   const line =
     document.querySelector('#timings li[data-scheduler]:last-of-type')?.textContent ?? '';
@@ -111,23 +128,32 @@ const RUN_DONE = `!document.querySelector('#run').disabled`;
 
 async function runOnce(page: CdpPage, demoPid: number): Promise<RunFigures> {
   const browserPid = page.browser.pid ?? 0;
-  const cpu0 = { browser: cpuSeconds(browserPid), demo: cpuSeconds(demoPid) };
+  const cpu0 = {
+    browser: cpuSeconds(browserPid),
+    demo: cpuSeconds(demoPid),
+    main: threadCpuSeconds(demoPid, demoPid),
+  };
   const { firstRowMs, t0 } = await page.evaluate<{ firstRowMs: number; t0: number }>(
     `(${startRun.toString()})()`,
   );
   await page.waitFor(RUN_DONE, 600_000, 200);
-  const cpu1 = { browser: cpuSeconds(browserPid), demo: cpuSeconds(demoPid) };
+  const cpu1 = {
+    browser: cpuSeconds(browserPid),
+    demo: cpuSeconds(demoPid),
+    main: threadCpuSeconds(demoPid, demoPid),
+  };
   // The task stream is drawn just after the results: wait for it before counting nodes.
   await page.waitFor(`document.querySelector('#task-stream .placeholder') === null`, 60_000);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const figures = await page.evaluate<Omit<RunFigures, 'firstRowMs'>>(
-    `(${readFigures.toString()})(${t0})`,
-  );
+  const figures = await page.evaluate<
+    Omit<RunFigures, 'firstRowMs' | 'cpuBrowserS' | 'cpuDemoS' | 'cpuDemoMainS'>
+  >(`(${readFigures.toString()})(${t0})`);
   return {
     ...figures,
     firstRowMs: Math.round(firstRowMs),
     cpuBrowserS: Math.round((cpu1.browser - cpu0.browser) * 100) / 100,
     cpuDemoS: Math.round((cpu1.demo - cpu0.demo) * 100) / 100,
+    cpuDemoMainS: Math.round((cpu1.main - cpu0.main) * 100) / 100,
   };
 }
 
@@ -204,6 +230,7 @@ try {
         dom_nodes: median(runs.map((r) => r.domNodes)),
         cpu_browser_s: median(runs.map((r) => r.cpuBrowserS)),
         cpu_demo_s: median(runs.map((r) => r.cpuDemoS)),
+        cpu_demo_main_s: median(runs.map((r) => r.cpuDemoMainS)),
         load_avg: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
       });
     }

@@ -1,6 +1,6 @@
 /**
  * `bask demo` (what `npm start` runs): a scheduler on localhost with this machine's cores as an
- * in-process worker, serving the demo page next to the dashboard and the volunteer page. One
+ * in-process worker (linked to the scheduler without a socket), serving the demo page next to the dashboard and the volunteer page. One
  * command, everything local, no network beyond 127.0.0.1 (unless --host says otherwise).
  */
 import { existsSync } from 'node:fs';
@@ -53,7 +53,13 @@ export const demoCommand: Command = {
       staticRoot: demoDir,
     });
     const nthreads = parseCount('nthreads', values.nthreads, availableParallelism());
-    const worker = await WorkerProcess.start({ address: server.address, name: 'local', nthreads });
+    // The worker lives in this process: it talks to the scheduler without a WebSocket.
+    const worker = await WorkerProcess.start({
+      address: server.address,
+      name: 'local',
+      nthreads,
+      connect: () => server.connectInProcess(),
+    });
     console.log(`Demo at:           ${server.httpAddress}/`);
     console.log(`Dashboard at:      ${server.httpAddress}/status`);
     console.log(`Volunteer page at: ${server.httpAddress}/worker`);

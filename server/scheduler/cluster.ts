@@ -367,4 +367,17 @@ export class Cluster {
   flush(): void {
     if (!this.driver.isDraining) this.outbox.flush();
   }
+
+  /**
+   * From now on, what is queued goes out once per turn of the event loop, through `defer`
+   * (the server passes setImmediate; tests that step the cluster by hand leave it off).
+   */
+  deferSends(defer: (send: () => void) => void): void {
+    this.outbox.defer = defer;
+  }
+
+  /** Sends everything queued now (before a connection is closed). */
+  flushNow(): void {
+    this.outbox.flushNow();
+  }
 }

@@ -23,7 +23,7 @@ import {
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
 import { throttledStderr } from './log.js';
@@ -46,6 +46,8 @@ import { closeServer, listen } from './listen.js';
 import { ClientLimits } from './limits.js';
 import { checkOptions, describeAccess, type SchedulerOptions } from './options.js';
 import { watchWorkers } from './liveness.js';
+import { inProcessPair, type Endpoint } from './in-process.js';
+import type { Socket } from '../../src/wire/socket.js';
 
 export type { SchedulerOptions } from './options.js';
 
@@ -59,7 +61,7 @@ export class SchedulerServer {
   readonly cluster = new Cluster();
   /** Live dashboards (server/dashboard/): idle while none is connected. */
   readonly dashboards = new DashboardHub(this.cluster);
-  private readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new Set<Endpoint>();
   /** The worker liveness timer (liveness.ts). */
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private nextConn = 1;
@@ -93,6 +95,7 @@ export class SchedulerServer {
     };
     this.log = options.log ?? throttledStderr();
     this.cluster.log = (line) => this.log(line);
+    this.cluster.deferSends((send) => setImmediate(send));
     this.cluster.limits = new ClientLimits({
       maxGraphSize: options.maxGraphSize,
       maxTasksInFlight: options.maxTasksInFlight,
@@ -124,7 +127,9 @@ export class SchedulerServer {
       },
     });
     const server = new SchedulerServer(options, ws, wsHttp, http);
-    ws.on('connection', (socket, req) => server.accept(socket, req));
+    ws.on('connection', (socket, req) =>
+      server.accept(socket, req.socket.remoteAddress, req.socket),
+    );
     http.on('request', (req, res) => {
       handleHttp(server.httpContext(), req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -210,11 +215,28 @@ export class SchedulerServer {
     this.log(`bask scheduler: refused (${reason}) ${who}, from ${remote ?? 'unknown'}`);
   }
 
-  private accept(socket: WebSocket, req: IncomingMessage): void {
+  /**
+   * A connection from inside this process (`bask demo`'s worker process): the returned socket
+   * is its end, accepted as a connection from this machine (in-process.ts). Throws
+   * ERR_CONNECTION once the server is closed.
+   */
+  connectInProcess(): Socket {
+    if (this.closed)
+      throw new BaskError('ERR_CONNECTION', 'The scheduler is closed: it accepts no connection');
+    const { server, client } = inProcessPair();
+    this.accept(server, '127.0.0.1');
+    return client;
+  }
+
+  /** `raw`: the TCP (or TLS) socket under a network connection, corked while a batch is sent. */
+  private accept(
+    socket: Endpoint,
+    remote: string | undefined,
+    raw?: Pick<Duplex, 'cork' | 'uncork'>,
+  ): void {
     this.sockets.add(socket);
-    const remote = req.socket.remoteAddress;
     const local = isOwnAddress(remote);
-    const conn = this.makeConn(socket, req.socket);
+    const conn = this.makeConn(socket, raw);
     const budget = new ConnectionBudget(this.limits, performance.now());
     let role: Hello['role'] | undefined;
     let ended = false;
@@ -280,14 +302,24 @@ export class SchedulerServer {
 
   /**
    * The connection as the cluster sees it. `raw` is the TCP (or TLS) socket under the
-   * WebSocket: corked while a batch is sent, so that a flush costs one write per connection,
-   * not one per message (at volunteer scale the write calls were a fifth of the scheduler's
-   * time: bench/load.ts).
+   * WebSocket: corked from the first message of a turn of the event loop to its end, so that
+   * a turn costs one write per connection, not one per message or per engine step (at volunteer
+   * scale the write calls were a fifth of the scheduler's time: bench/load.ts; in the demo,
+   * where every result is a step, the writes of task events to the page were a seventh).
    */
-  private makeConn(socket: WebSocket, raw: Duplex): Conn {
+  private makeConn(socket: Endpoint, raw?: Pick<Duplex, 'cork' | 'uncork'>): Conn {
     const id = `c${this.nextConn++}`;
+    let corked = false;
     const send = (message: unknown): void => {
       if (socket.readyState !== socket.OPEN) return;
+      if (raw !== undefined && !corked) {
+        corked = true;
+        raw.cork();
+        setImmediate(() => {
+          corked = false;
+          raw.uncork();
+        });
+      }
       const chunks = encodeFrame(message);
       chunks.forEach((chunk, i) =>
         socket.send(chunk, { binary: true, fin: i === chunks.length - 1 }),
@@ -297,14 +329,11 @@ export class SchedulerServer {
       id,
       send,
       sendMany: (messages) => {
-        raw.cork();
-        try {
-          for (const m of messages) send(m);
-        } finally {
-          raw.uncork();
-        }
+        for (const m of messages) send(m);
       },
       close: (code, reason) => {
+        // What was queued before the close goes before it.
+        this.cluster.flushNow();
         if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING)
           socket.close(code, reason);
       },

@@ -62,6 +62,11 @@ export interface WorkerProcessOptions {
   heartbeatInterval?: number;
   /** The scheduler silence after which the process stops (ms, default 30000; `bask worker` then joins again). */
   heartbeatTimeout?: number;
+  /**
+   * A connection to the scheduler already open, instead of dialling `address`: `bask demo`'s
+   * worker, in the scheduler's own process (server/scheduler/in-process.ts).
+   */
+  connect?: () => Socket;
 }
 
 /** Close codes after which joining again cannot help (shared with clients and volunteer tabs). */
@@ -135,11 +140,13 @@ export class WorkerProcess {
     nthreads: number,
     peers: PeerNetwork,
   ): Promise<WorkerProcess> {
-    const socket = await openSocket(
-      options.address,
-      undefined,
-      options.ca === undefined ? {} : { ca: options.ca },
-    );
+    const socket =
+      options.connect?.() ??
+      (await openSocket(
+        options.address,
+        undefined,
+        options.ca === undefined ? {} : { ca: options.ca },
+      ));
     const hello: Hello = {
       type: 'hello',
       version: PROTOCOL_VERSION,

@@ -1,0 +1,58 @@
+/** The scheduler's in-process link (server/scheduler/in-process.ts). */
+import { describe, expect, it } from 'vitest';
+import { inProcessPair } from '../../server/scheduler/in-process.js';
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('inProcessPair', () => {
+  it('delivers frames both ways in order, in a later turn, as copies', async () => {
+    const { server, client } = inProcessPair();
+    const atServer: number[][] = [];
+    const atClient: number[][] = [];
+    server.on('message', (data, isBinary) => {
+      expect(isBinary).toBe(true);
+      atServer.push([...data]);
+    });
+    client.onMessage((data) => atClient.push([...data]));
+    const chunk = new Uint8Array([1, 2]);
+    client.send([chunk, new Uint8Array([3])]);
+    client.send([new Uint8Array([4])]);
+    chunk[0] = 9;
+    server.send(new Uint8Array([5]), { binary: true, fin: false });
+    server.send(new Uint8Array([6]), { binary: true, fin: true });
+    expect(atServer).toEqual([]);
+    await turn();
+    expect(atServer).toEqual([[1, 2, 3], [4]]);
+    expect(atClient).toEqual([[5, 6]]);
+  });
+
+  it('closes both ends once, after the frames sent before the close', async () => {
+    const { server, client } = inProcessPair();
+    const heard: string[] = [];
+    server.on('message', () => heard.push('server message'));
+    server.on('close', () => heard.push('server close'));
+    client.onMessage(() => heard.push('client message'));
+    client.onClose((code) => heard.push(`client close ${code}`));
+    server.send(new Uint8Array([1]), { binary: true, fin: true });
+    server.close(4001, 'bye');
+    server.close(4002, 'again');
+    client.send([new Uint8Array([2])]);
+    expect(server.readyState).not.toBe(server.OPEN);
+    await turn();
+    expect(heard.sort()).toEqual(['client close 4001', 'client message', 'server close']);
+    let late = '';
+    client.onClose((code, reason) => (late = `${code} ${reason}`));
+    expect(late).toBe('1006 already closed');
+  });
+
+  it('tells the closing client at once, and the server a turn later', async () => {
+    const { server, client } = inProcessPair();
+    const heard: string[] = [];
+    server.on('close', () => heard.push('server'));
+    client.onClose(() => heard.push('client'));
+    client.close(1000, 'done');
+    expect(heard).toEqual(['client']);
+    await turn();
+    expect(heard).toEqual(['client', 'server']);
+  });
+});
