@@ -9,6 +9,7 @@
 import { isCollectedGraph } from '../delayed/node.js';
 import { abortedError, BaskError, deserializeError } from '../errors.js';
 import { emit, now, type Callbacks } from '../hooks.js';
+import { SCHEDULER_FUSE } from '../graph/fuse.js';
 import type { SubmitOptions } from '../local/backend.js';
 import type { RunRequest } from '../scheduler.js';
 import type { TaskEvent } from '../wire/protocol.js';
@@ -94,7 +95,7 @@ export async function runOnClient(
     lifted,
     request.keys,
     options,
-    request.fuse ?? true,
+    request.fuse === false ? false : SCHEDULER_FUSE,
   );
   const finish = (error?: unknown): void =>
     emit(hooks, 'finish', {

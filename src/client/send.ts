@@ -7,6 +7,7 @@
  */
 import { BaskError } from '../errors.js';
 import type { GraphView } from '../graph/analyze.js';
+import { SCHEDULER_FUSE, type FuseOptions } from '../graph/fuse.js';
 import { prepareGraph, type GraphBatch } from '../graph/prepare.js';
 import { Task } from '../graph/spec.js';
 import type { SubmitOptions } from '../local/backend.js';
@@ -30,13 +31,16 @@ export interface Sent {
   accepted: Promise<void>;
 }
 
-/** Sends what `wanted` needs of a lifted graph; returns a future per wanted key (in order). */
+/**
+ * Sends what `wanted` needs of a lifted graph; returns a future per wanted key (in order).
+ * Chains and narrow reductions fuse by default, as on a local pool (graph/fuse.ts).
+ */
 export function sendGraph(
   core: ClientCore,
   lifted: LiftedGraph,
   wanted: readonly string[],
   options: SubmitOptions,
-  fuse = true,
+  fuse: boolean | Readonly<FuseOptions> = SCHEDULER_FUSE,
 ): Sent {
   const prepare = (keys: readonly string[]): GraphBatch =>
     loneTask(lifted.view, keys) ??

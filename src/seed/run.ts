@@ -13,10 +13,10 @@
  * event loop about every 50 ms so that a page stays responsive between files. Results come back in input order;
  * `onResult` sees each one as it settles (in completion order).
  *
- * On a local scheduler (sync or pool, no cache) Files are read on the page ahead of their batches,
- * a few composed Blobs at a time (wire/blob-bytes.ts: one round trip to the browser per group,
- * not per file), and each computation gets its files' bytes and names; a file whose group
- * cannot be read goes as the File, so that its own read fails alone.
+ * Without a cache, Files are read on the page ahead of their batches, a few composed Blobs at a
+ * time (wire/blob-bytes.ts: one round trip to the browser per group, not per file), and each
+ * computation gets its files' bytes and names (a cluster client sends those bytes as they
+ * are); a file whose group cannot be read goes as the File, so that its own read fails alone.
  *
  * On a cluster a batch's values come back as one: a list task gathers them on the workers, so
  * the scheduler sends the page one message per batch instead of one per value (two per
@@ -161,10 +161,10 @@ export async function runSpreads(
   const group = new RunGroup(options.callbacks ?? [], sources.length, collect ? lists : 0);
   const results = new Array<SpreadResult>(sources.length);
 
-  // Files are read here, in groups, ahead of their batches (wire/blob-bytes.ts); a cluster
-  // client reads them itself, and a cache keys them as Files.
-  const ahead =
-    cache === undefined && !collectsBatches(scheduler) ? new FileReadAhead(sources) : undefined;
+  // Files are read here, in groups, ahead of their batches (wire/blob-bytes.ts), for every
+  // scheduler: a cluster client then sends bytes it need not read itself. A cache keys them as
+  // Files.
+  const ahead = cache === undefined ? new FileReadAhead(sources) : undefined;
 
   /** `compute` of the files at `indices`, `[spread, day]` per file, through the package's slot. */
   const computeFiles = async (indices: readonly number[]): Promise<unknown[]> => {
