@@ -7,8 +7,7 @@
  * Policies: one engine for the pool's life (concurrent computations share workers and equal
  * keys); results a client wants travel back with their completion, moved (not copied) on
  * their last use when only one-shot runs want them; each worker's batch goes out once the
- * drains of this turn of the event loop are over (where `setImmediate` exists; else after each
- * drain): the results of both workers that arrived together cost one message each way, not one
+ * drains of this turn of the event loop are over (wire/next-turn.ts): the results of both workers that arrived together cost one message each way, not one
  * per results message (on the seed workload, ~2,000 messages per 2,000 files before).
  * Sessions' heavier operations (pool-sessions.ts) load with the first session.
  *
@@ -27,10 +26,7 @@ import type { Computation } from './computation.js';
 import type { PoolSessions } from './pool-sessions.js';
 import type { PoolWorkerEvents, PoolWorkers } from './pool-workers.js';
 import type { WorkerHandle } from './worker-handle.js';
-
-/** Runs a callback once this turn's pending messages are handled (Node); undefined elsewhere. */
-const deferFlush: ((callback: () => void) => unknown) | undefined =
-  typeof setImmediate === 'function' ? setImmediate : undefined;
+import { afterThisTurn } from '../wire/next-turn.js';
 
 /** Counters of a pool, for tests and diagnostics. */
 export interface PoolStats {
@@ -142,12 +138,8 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   /** Each worker's batch goes out once this turn's drains are over (see the header). */
   drained(): void {
     if (this.flushPending) return;
-    if (deferFlush === undefined) {
-      this.flushAll();
-      return;
-    }
     this.flushPending = true;
-    deferFlush(() => {
+    afterThisTurn(() => {
       this.flushPending = false;
       this.flushAll();
     });

@@ -5,12 +5,13 @@
  *
  * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
  * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs
- * one message and a slow task does not hold back the results before it. Where `setImmediate`
- * exists (Node), "the queue empties" waits for the batches that arrived meanwhile: messages
- * already received run first, so their results share one message. The loop is
+ * one message and a slow task does not hold back the results before it. "The queue empties"
+ * waits for the batches that arrived meanwhile (wire/next-turn.ts): messages already received
+ * run first, so their results share one message. The loop is
  * synchronous until a task needs something asynchronous (a module import, a fetch, a promise).
  */
 import { now } from '../hooks.js';
+import { afterThisTurn } from '../wire/next-turn.js';
 import { serializeError } from '../errors.js';
 import type {
   FromWorker,
@@ -33,10 +34,6 @@ import { CheckedInputs } from './checked-inputs.js';
 import { groupByHolder } from './fetch-groups.js';
 
 const FLUSH_MS = 2;
-
-/** Runs a callback once this turn's pending messages are handled (Node); undefined elsewhere. */
-const deferFlush: ((callback: () => void) => unknown) | undefined =
-  typeof setImmediate === 'function' ? setImmediate : undefined;
 
 /** A worker's state and task loop, independent of the transport that feeds it. */
 export class WorkerRuntime {
@@ -178,13 +175,9 @@ export class WorkerRuntime {
 
   /** Flushes once the messages received meanwhile have run (see the header). */
   private flushSoon(): void {
-    if (deferFlush === undefined) {
-      this.flush();
-      return;
-    }
     if (this.flushPending) return;
     this.flushPending = true;
-    deferFlush(() => {
+    afterThisTurn(() => {
       this.flushPending = false;
       if (!this.busy) this.flush();
     });

@@ -52,6 +52,21 @@ describe('FileReadAhead', () => {
     expect(read.mock.calls.length).toBeLessThan(files.length);
   });
 
+  it('reads few groups at once, and starts the group of a file wanted before its turn', async () => {
+    const read = vi.spyOn(Blob.prototype, 'arrayBuffer');
+    // 40 kB files: groups of 1 (64 kB at first), then 3, 6... files.
+    const files = filesOf(Array.from({ length: 12 }, () => 40_000));
+    const ahead = new FileReadAhead(files, 32 << 20, 1);
+    expect(read).toHaveBeenCalledTimes(1);
+    const last = ahead.take(11);
+    expect(read.mock.calls.length).toBeGreaterThan(1);
+    expect(await textOf(last)).toBe('l'.repeat(40_000));
+    const got = await Promise.all(files.slice(0, 11).map((_, i) => textOf(ahead.take(i))));
+    expect(got).toEqual(
+      files.slice(0, 11).map((_, i) => String.fromCharCode(97 + i).repeat(40_000)),
+    );
+  });
+
   it("rejects a group's takes when the group cannot be read", async () => {
     vi.spyOn(Blob.prototype, 'arrayBuffer').mockRejectedValue(new Error('NotReadableError'));
     const ahead = new FileReadAhead(filesOf([2, 2]));
