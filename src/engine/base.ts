@@ -35,6 +35,9 @@ export interface ReplicaResult {
   error?: unknown;
 }
 
+/** Up to this many wanted keys are looked up in a batch by scanning it, not by a set of it. */
+const FEW_WANTED = 8;
+
 /** Options of a {@link BaseEngine}: those of `Engine` without `replicate`. */
 export type BaseEngineOptions = Omit<EngineOptions, 'replicate'>;
 
@@ -58,7 +61,7 @@ export class BaseEngine extends FaultCore {
   /** Takes several events at once (a worker's batch of completions); one set of instructions. */
   handleMany(events: readonly EngineEvent[]): Instruction[] {
     this.out = [];
-    for (const event of events) this.apply(event);
+    for (let i = 0; i < events.length; i++) this.apply(events[i] as EngineEvent);
     this.schedule();
     this.flushFrees();
     this.validate?.(this);
@@ -135,7 +138,10 @@ export class BaseEngine extends FaultCore {
       this.want(client, t);
     }
     // Everything in a batch is needed by what it wants (the submitter culled it).
-    for (const t of records) if (t.state === 'released') this.makeNeeded(t);
+    for (let i = 0; i < records.length; i++) {
+      const t = records[i] as TaskRecord;
+      if (t.state === 'released') this.makeNeeded(t);
+    }
     for (const key of event.wanted) {
       const t = this.tasks.get(key) as TaskRecord;
       if (t.state === 'memory') this.report(client, t);
@@ -148,9 +154,13 @@ export class BaseEngine extends FaultCore {
     const { keys, specs, depStart, depList, external } = batch;
     // Check every external key first: a refused batch must leave no records behind.
     const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
+    const wanted = event.wanted;
     let batchKeys: Set<string> | undefined;
-    for (const key of event.wanted) {
+    for (const key of wanted) {
       if (this.tasks.has(key)) continue;
+      // A few wanted keys (a `get`, a `compute`) are found by a scan from the end, where the
+      // outputs usually come in priority order: a set of every key costs a hash per task.
+      if (wanted.length <= FEW_WANTED && keys.lastIndexOf(key) >= 0) continue;
       batchKeys ??= new Set(keys);
       if (!batchKeys.has(key)) {
         throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
@@ -176,7 +186,8 @@ export class BaseEngine extends FaultCore {
       const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
       const options = event.options?.get(key) ?? event.defaults;
       if (options !== undefined) this.setOptions(t, options);
-      for (const dep of deps) {
+      for (let e = 0; e < deps.length; e++) {
+        const dep = deps[e] as TaskRecord;
         if (dep.liveDependents++ === 0 && dep.dependents.length === 0) dep.dependents = [t];
         else dep.dependents.push(t);
       }

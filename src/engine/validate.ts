@@ -24,11 +24,12 @@ export function validateState(engine: EngineRecords): void {
     let keys = 0;
     let bytes = 0;
     const held = new Set(w.held.values());
+    const runs = new Set(w.processing.values());
     for (const t of engine.tasks.values()) {
       if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;
         occupancy += t.estimate;
-        if (!w.processing.has(t)) fail(`worker ${id} runs '${t.key}' but its index misses it`);
+        if (!runs.has(t)) fail(`worker ${id} runs '${t.key}' but its index misses it`);
       }
       if (t.holders !== null && t.holders.includes(w)) {
         keys++;
@@ -38,8 +39,8 @@ export function validateState(engine: EngineRecords): void {
     }
     if (processing !== w.nprocessing)
       fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
-    if (w.processing.size !== processing)
-      fail(`worker ${id} processing index has ${w.processing.size}, counted ${processing}`);
+    if (w.processing.size !== processing || runs.size !== processing)
+      fail(`worker ${id} processing index has ${runs.size}, counted ${processing}`);
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
     if (held.size !== keys) fail(`worker ${id} held index has ${held.size}, counted ${keys}`);

@@ -36,10 +36,12 @@ export function viewGraph(graph: Graph | GraphView): GraphView {
   const proto = Object.prototype as unknown as Record<string, unknown>;
   const own = (k: string): boolean => Object.prototype.hasOwnProperty.call(obj, k);
   return {
-    // One property read in the common case; inherited members ('toString') are not nodes.
+    // One property read in the common case (a node that is not a function): inherited
+    // members ('toString', and '__proto__', which reads as Object.prototype) are not nodes.
     get: (k) => {
       const v = obj[k];
-      return v !== undefined && v === proto[k] && !own(k) ? undefined : v;
+      if (v === undefined || (typeof v !== 'function' && v !== proto)) return v;
+      return v === proto[k] && !own(k) ? undefined : v;
     },
     has: (k) => {
       const v = obj[k];
