@@ -278,7 +278,7 @@ export class BaseEngine extends FaultCore {
     hash: string | undefined,
   ): void {
     const w = this.workers.get(workerId);
-    const t = this.tasks.get(key);
+    const t = this.taskOf(key);
     if (w === undefined) {
       if (t !== undefined && hash !== undefined)
         this.lateResult(t, workerId, { hash, nbytes, duration });

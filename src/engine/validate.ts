@@ -18,6 +18,9 @@ export function validateState(engine: EngineRecords): void {
     if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
     validateTask(engine, t, queued);
   }
+  const sent = engine.sentLast;
+  if (sent !== undefined && sent.state !== 'forgotten' && engine.tasks.get(sent.key) !== sent)
+    fail(`the task sent last, '${sent.key}', is not the record stored under its key`);
   for (const [id, w] of engine.workers) {
     let occupancy = 0;
     let processing = 0;
