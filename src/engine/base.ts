@@ -35,6 +35,21 @@ export interface ReplicaResult {
   error?: unknown;
 }
 
+const NO_KEYS: readonly string[] = [];
+
+/**
+ * Where the wanted keys are in the batch, when it was prepared for exactly them (`outputs`):
+ * then each is checked by one comparison, not looked up.
+ */
+function outputPositions(batch: GraphBatch, wanted: readonly string[]): Int32Array | undefined {
+  const outputs = batch.outputs;
+  if (outputs === undefined || outputs.length !== wanted.length) return undefined;
+  const keys = batch.keys;
+  for (let i = 0; i < wanted.length; i++)
+    if (keys[outputs[i] as number] !== wanted[i]) return undefined;
+  return outputs;
+}
+
 /** Up to this many wanted keys are looked up in a batch by scanning it, not by a set of it. */
 const FEW_WANTED = 8;
 
@@ -130,31 +145,50 @@ export class BaseEngine extends FaultCore {
     if (this.replicate) this.checkVerify(event);
     const base = this.nextRank;
     this.nextRank += batch.keys.length;
-    const records = this.createRecords(batch, base, event);
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key);
-      if (t === undefined)
-        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
-      this.want(client, t);
-    }
+    const positions = outputPositions(batch, event.wanted);
+    const records = this.createRecords(batch, base, event, positions !== undefined);
+    const wanted = this.wantedRecords(event.wanted, records, positions);
+    for (let i = 0; i < wanted.length; i++) this.want(client, wanted[i] as TaskRecord);
     // Everything in a batch is needed by what it wants (the submitter culled it).
     for (let i = 0; i < records.length; i++) {
       const t = records[i] as TaskRecord;
       if (t.state === 'released') this.makeNeeded(t);
     }
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key) as TaskRecord;
+    for (let i = 0; i < wanted.length; i++) {
+      const t = wanted[i] as TaskRecord;
       if (t.state === 'memory') this.report(client, t);
       else if (t.state === 'erred') this.reportError(client, t);
     }
     this.drainReleaseChecks();
   }
 
-  private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
+  /** The records of the wanted keys, in order (the batch's outputs where they match). */
+  private wantedRecords(
+    keys: readonly string[],
+    records: readonly TaskRecord[],
+    positions: Int32Array | undefined,
+  ): TaskRecord[] {
+    const wanted = new Array<TaskRecord>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const t = positions !== undefined ? records[positions[i] as number] : this.tasks.get(key);
+      if (t === undefined)
+        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
+      wanted[i] = t;
+    }
+    return wanted;
+  }
+
+  private createRecords(
+    batch: GraphBatch,
+    base: number,
+    event: GraphSubmitted,
+    wantedInBatch: boolean,
+  ): TaskRecord[] {
     const { keys, specs, depStart, depList, external } = batch;
     // Check every external key first: a refused batch must leave no records behind.
     const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
-    const wanted = event.wanted;
+    const wanted = wantedInBatch ? NO_KEYS : event.wanted;
     let batchKeys: Set<string> | undefined;
     for (const key of wanted) {
       if (this.tasks.has(key)) continue;
