@@ -19,6 +19,14 @@ export abstract class SubmitCore extends FaultCore {
   /** Refuses a batch whose `verify` can never be satisfied (only called when replicating). */
   protected abstract checkVerify(event: GraphSubmitted): void;
 
+  /** The shared list of one wanter, for the client that wanted last. */
+  private sole: readonly ClientId[] = [];
+
+  private soleWanter(client: ClientId): readonly ClientId[] {
+    if (this.sole[0] !== client) this.sole = Object.freeze([client]);
+    return this.sole;
+  }
+
   protected graphSubmitted(event: GraphSubmitted): void {
     const { batch, client } = event;
     if (this.replicate) this.checkVerify(event);
@@ -128,8 +136,10 @@ export abstract class SubmitCore extends FaultCore {
   }
 
   protected want(client: ClientId, t: TaskRecord): void {
-    if (t.wantedBy === null) t.wantedBy = [client];
-    else if (!t.wantedBy.includes(client)) t.wantedBy.push(client);
+    // Lists of wanters are shared and never changed in place (copy on write): the tasks one
+    // client alone wants share one list, not one each.
+    if (t.wantedBy === null) t.wantedBy = this.soleWanter(client);
+    else if (!t.wantedBy.includes(client)) t.wantedBy = [...t.wantedBy, client];
     let wants = this.clientWants.get(client);
     if (wants === undefined) this.clientWants.set(client, (wants = new Set()));
     wants.add(t);
@@ -139,8 +149,7 @@ export abstract class SubmitCore extends FaultCore {
     if (t === undefined || t.wantedBy === null) return;
     const i = t.wantedBy.indexOf(client);
     if (i < 0) return;
-    t.wantedBy.splice(i, 1);
-    if (t.wantedBy.length === 0) t.wantedBy = null;
+    t.wantedBy = t.wantedBy.length === 1 ? null : t.wantedBy.filter((c) => c !== client);
     this.clientWants.get(client)?.delete(t);
     this.releaseChecks.push(t);
   }

@@ -215,8 +215,8 @@ export class TaskRecord {
   waitingOn = 0;
   /** Dependents in waiting, queued or processing: they will still read this task's data. */
   waiters = 0;
-  /** Clients that want the result, or null. */
-  wantedBy: ClientId[] | null = null;
+  /** Clients that want the result, or null (lists are shared: replaced, never changed in place). */
+  wantedBy: readonly ClientId[] | null = null;
   processingOn: WorkerRecord | null = null;
   holders: WorkerRecord[] | null = null;
   nbytes = 0;
