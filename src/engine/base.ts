@@ -9,9 +9,8 @@
  * the worker (a `task-timed-out` event is refused).
  */
 import { BaskError } from '../errors.js';
-import type { GraphBatch } from '../graph/prepare.js';
 import { NO_TASKS, SCATTERED, type EngineOptions } from './records.js';
-import { FaultCore } from './faults.js';
+import { SubmitCore } from './submit.js';
 import { addHolder, transition } from './state.js';
 import {
   TaskGroup,
@@ -20,7 +19,6 @@ import {
   type EngineEvent,
   type GraphSubmitted,
   type Instruction,
-  type TaskOptions,
   type WorkerId,
   type WorkerRecord,
 } from './types.js';
@@ -39,7 +37,7 @@ export interface ReplicaResult {
 export type BaseEngineOptions = Omit<EngineOptions, 'replicate'>;
 
 /** The scheduling state machine without replication (see `Engine` for it). */
-export class BaseEngine extends FaultCore {
+export class BaseEngine extends SubmitCore {
   // `replicate` is kept out of the type: this class has no replicas to run.
   constructor(options: BaseEngineOptions = {}) {
     super(options);
@@ -58,7 +56,7 @@ export class BaseEngine extends FaultCore {
   /** Takes several events at once (a worker's batch of completions); one set of instructions. */
   handleMany(events: readonly EngineEvent[]): Instruction[] {
     this.out = [];
-    for (const event of events) this.apply(event);
+    for (let i = 0; i < events.length; i++) this.apply(events[i] as EngineEvent);
     this.schedule();
     this.flushFrees();
     this.validate?.(this);
@@ -120,107 +118,6 @@ export class BaseEngine extends FaultCore {
     }
   }
 
-  // ---- submission -------------------------------------------------------------------------
-
-  protected graphSubmitted(event: GraphSubmitted): void {
-    const { batch, client } = event;
-    if (this.replicate) this.checkVerify(event);
-    const base = this.nextRank;
-    this.nextRank += batch.keys.length;
-    const records = this.createRecords(batch, base, event);
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key);
-      if (t === undefined)
-        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
-      this.want(client, t);
-    }
-    // Everything in a batch is needed by what it wants (the submitter culled it).
-    for (const t of records) if (t.state === 'released') this.makeNeeded(t);
-    for (const key of event.wanted) {
-      const t = this.tasks.get(key) as TaskRecord;
-      if (t.state === 'memory') this.report(client, t);
-      else if (t.state === 'erred') this.reportError(client, t);
-    }
-    this.drainReleaseChecks();
-  }
-
-  private createRecords(batch: GraphBatch, base: number, event: GraphSubmitted): TaskRecord[] {
-    const { keys, specs, depStart, depList, external } = batch;
-    // Check every external key first: a refused batch must leave no records behind.
-    const externals = external.map((key) => this.externalTask(key, keys[0] ?? key));
-    let batchKeys: Set<string> | undefined;
-    for (const key of event.wanted) {
-      if (this.tasks.has(key)) continue;
-      batchKeys ??= new Set(keys);
-      if (!batchKeys.has(key)) {
-        throw new BaskError('ERR_MISSING_KEY', `Wanted key '${key}' is not in the graph`, { key });
-      }
-    }
-    const records = new Array<TaskRecord>(keys.length);
-    // A batch's keys are unique: an empty engine needs no lookup for existing records.
-    const fresh = this.tasks.size === 0;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      const existing = fresh ? undefined : this.tasks.get(key);
-      if (existing !== undefined) {
-        records[i] = existing;
-        continue;
-      }
-      const from = depStart[i] as number;
-      const to = depStart[i + 1] as number;
-      const deps = to === from ? NO_TASKS : new Array<TaskRecord>(to - from);
-      for (let e = from; e < to; e++) {
-        const d = depList[e] as number;
-        deps[e - from] = d >= 0 ? (records[d] as TaskRecord) : (externals[-d - 1] as TaskRecord);
-      }
-      const t = new TaskRecord(key, specs[i], deps, base + i, this.groupOf(key));
-      const options = event.options?.get(key) ?? event.defaults;
-      if (options !== undefined) this.setOptions(t, options);
-      for (const dep of deps) {
-        if (dep.liveDependents++ === 0 && dep.dependents.length === 0) dep.dependents = [t];
-        else dep.dependents.push(t);
-      }
-      this.tasks.set(key, t);
-      records[i] = t;
-    }
-    return records;
-  }
-
-  private externalTask(key: string, neededBy: string): TaskRecord {
-    const t = this.tasks.get(key);
-    if (t === undefined) {
-      throw new BaskError(
-        'ERR_MISSING_KEY',
-        `Key '${key}' (needed by '${neededBy}') is not known here`,
-        { key },
-      );
-    }
-    return t;
-  }
-
-  private setOptions(t: TaskRecord, options: TaskOptions): void {
-    t.options = options;
-    t.retriesLeft = options.retries ?? 0;
-  }
-
-  private want(client: ClientId, t: TaskRecord): void {
-    if (t.wantedBy === null) t.wantedBy = [client];
-    else if (!t.wantedBy.includes(client)) t.wantedBy.push(client);
-    let wants = this.clientWants.get(client);
-    if (wants === undefined) this.clientWants.set(client, (wants = new Set()));
-    wants.add(t);
-  }
-
-  private unwant(client: ClientId, t: TaskRecord | undefined): void {
-    if (t === undefined || t.wantedBy === null) return;
-    const i = t.wantedBy.indexOf(client);
-    if (i < 0) return;
-    t.wantedBy.splice(i, 1);
-    if (t.wantedBy.length === 0) t.wantedBy = null;
-    this.clientWants.get(client)?.delete(t);
-    this.releaseChecks.push(t);
-  }
-
   // ---- cancel and retry (requests.ts) -------------------------------------------------------
 
   /**
@@ -267,7 +164,7 @@ export class BaseEngine extends FaultCore {
     hash: string | undefined,
   ): void {
     const w = this.workers.get(workerId);
-    const t = this.tasks.get(key);
+    const t = this.taskOf(key);
     if (w === undefined) {
       if (t !== undefined && hash !== undefined)
         this.lateResult(t, workerId, { hash, nbytes, duration });

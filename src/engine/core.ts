@@ -30,38 +30,48 @@ export abstract class EngineCore extends EngineRecords {
 
   /** released -> waiting (or queued, or erred), and the same for released dependencies. */
   protected makeNeeded(root: TaskRecord): void {
-    const stack = [root];
-    while (stack.length > 0) {
-      const t = stack.pop() as TaskRecord;
-      if (t.state !== 'released') continue;
-      if (t.spec === SCATTERED) {
-        this.toErred(
-          t,
-          new BaskError(
-            'ERR_DATA_LOST',
-            `Scattered data '${t.key}' was lost with its worker; scatter it again`,
-            { key: t.key },
-          ),
-          t.key,
-        );
-        continue;
-      }
-      const failed = t.dependencies.find((d) => d.state === 'erred');
-      if (failed !== undefined) {
-        this.toErred(t, failed.error, failed.blame);
-        continue;
-      }
-      transition(t, 'waiting');
-      t.waitingOn = 0;
-      for (const dep of t.dependencies) {
-        dep.waiters++;
-        if (dep.state !== 'memory') {
-          t.waitingOn++;
-          if (dep.state === 'released') stack.push(dep);
-        }
-      }
-      if (t.waitingOn === 0) this.toQueued(t);
+    // A batch calls this per task in priority order, its dependencies already needed: the
+    // stack is made only when a released dependency is met.
+    let stack: TaskRecord[] | undefined;
+    let t: TaskRecord | undefined = root;
+    while (t !== undefined) {
+      if (t.state === 'released') stack = this.needOne(t, stack);
+      t = stack?.pop();
     }
+  }
+
+  /** One released task made needed; its released dependencies go on `stack` (made on need). */
+  private needOne(t: TaskRecord, stack: TaskRecord[] | undefined): TaskRecord[] | undefined {
+    if (t.spec === SCATTERED) {
+      this.toErred(
+        t,
+        new BaskError(
+          'ERR_DATA_LOST',
+          `Scattered data '${t.key}' was lost with its worker; scatter it again`,
+          { key: t.key },
+        ),
+        t.key,
+      );
+      return stack;
+    }
+    const failed = erredDependency(t);
+    if (failed !== undefined) {
+      this.toErred(t, failed.error, failed.blame);
+      return stack;
+    }
+    transition(t, 'waiting');
+    t.waitingOn = 0;
+    const deps = t.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
+      dep.waiters++;
+      if (dep.state !== 'memory') {
+        t.waitingOn++;
+        if (dep.state === 'released') (stack ??= []).push(dep);
+      }
+    }
+    if (t.waitingOn === 0) this.toQueued(t);
+    return stack;
   }
 
   protected toQueued(t: TaskRecord): void {
@@ -131,6 +141,7 @@ export abstract class EngineCore extends EngineRecords {
   protected toProcessing(t: TaskRecord, w: WorkerRecord): void {
     transition(t, 'processing');
     t.processingOn = w;
+    this.lastSent = t;
     t.estimate = estimateMicros(t.group, this.policy);
     assignTask(t, w);
     let fetch = NO_FETCH as Fetch[];
@@ -159,7 +170,9 @@ export abstract class EngineCore extends EngineRecords {
     const stack = [root];
     while (stack.length > 0) {
       const t = stack.pop() as TaskRecord;
-      for (const d of t.dependents) {
+      const dependents = t.dependents;
+      for (let i = 0; i < dependents.length; i++) {
+        const d = dependents[i] as TaskRecord;
         if (d.state !== 'waiting' || d.suspicious > 0 || !this.canPipeline(d, w)) continue;
         this.toProcessing(d, w);
         stack.push(d);
@@ -168,7 +181,9 @@ export abstract class EngineCore extends EngineRecords {
   }
 
   protected canPipeline(d: TaskRecord, w: WorkerRecord): boolean {
-    for (const dep of d.dependencies) {
+    const deps = d.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
       if (dep.state === 'memory') continue;
       if (dep.state !== 'processing' || dep.processingOn !== w) return false;
     }
@@ -223,9 +238,15 @@ export abstract class EngineCore extends EngineRecords {
     transition(t, 'memory');
     t.nbytes = nbytes;
     setHolders(t, holders);
-    for (const dep of t.dependencies) {
+    const deps = t.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
       const held = dep.holders;
-      if (held !== null) for (const w of holders) if (!held.includes(w)) addHolder(dep, w);
+      if (held !== null)
+        for (let h = 0; h < holders.length; h++) {
+          const w = holders[h] as WorkerRecord;
+          if (!held.includes(w)) addHolder(dep, w);
+        }
       if (--dep.waiters === 0) this.releaseChecks.push(dep);
     }
     const dependents = t.dependents;
@@ -237,7 +258,9 @@ export abstract class EngineCore extends EngineRecords {
         d.waitingOn--; // pipelined behind this task
       }
     }
-    if (t.wantedBy !== null) for (const client of t.wantedBy) this.report(client, t);
+    const wantedBy = t.wantedBy;
+    if (wantedBy !== null)
+      for (let i = 0; i < wantedBy.length; i++) this.report(wantedBy[i] as string, t);
     else if (t.waiters === 0) this.releaseChecks.push(t);
   }
 
@@ -292,6 +315,14 @@ export abstract class EngineCore extends EngineRecords {
     if (t.waiters > 0 || t.wantedBy !== null) this.makeNeeded(t);
     else this.releaseChecks.push(t);
   }
+}
+
+/** A dependency of `t` that failed, if any. */
+function erredDependency(t: TaskRecord): TaskRecord | undefined {
+  const deps = t.dependencies;
+  for (let i = 0; i < deps.length; i++)
+    if ((deps[i] as TaskRecord).state === 'erred') return deps[i];
+  return undefined;
 }
 
 /**

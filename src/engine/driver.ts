@@ -99,7 +99,7 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
   /** Queues events and drains, unless a drain is running (it will take them). */
   submit(events: readonly EngineEvent[]): void {
     if (this.draining) {
-      for (const e of events) this.events.push(e);
+      for (let i = 0; i < events.length; i++) this.events.push(events[i] as EngineEvent);
       return;
     }
     this.draining = true;
@@ -130,7 +130,8 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
    * `task-missing-data`, anything else `task-finished`; values kept for this drain's reports.
    */
   queueResults(worker: WorkerId, results: readonly WorkerResult[]): void {
-    for (const r of results) {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i] as WorkerResult;
       const duration = (r.end - r.start) / 1000;
       if (r.error !== undefined) {
         const error = deserializeError(r.error);

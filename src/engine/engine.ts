@@ -8,6 +8,7 @@
  *   records.ts   the records, the ready queue; release and forget
  *   core.ts      the transitions that bring tasks into play (need, queue, run, fail, lose)
  *   faults.ts    workers joining and leaving, lost inputs
+ *   submit.ts    graph batches turned into records; clients' wants
  *   base.ts      events turned into transitions; every task runs once (`BaseEngine`)
  *   timeouts.ts  runs past their timeout on a host move to another host
  *   replicas.ts  `verify`: runs on distinct hosts, votes, the majority's result (verify.ts),

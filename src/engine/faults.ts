@@ -55,9 +55,9 @@ export abstract class FaultCore extends EngineCore {
     this.workerList.splice(this.workerList.indexOf(w), 1);
     this.capacity.leave(w);
     if (this.previousRootWorker === w) this.previousRootWorker = undefined;
-    this.freeing.delete(w);
+    w.freeing = null;
     // Its own tasks only (the indexes), in the order they were created, as a scan would find them.
-    const processing = [...w.processing].sort(byRank);
+    const processing = [...w.processing.values()].sort(byRank);
     const held = [...w.held.values()].sort(byRank);
     for (const t of processing) {
       const replica = this.runsReplica(t, w);

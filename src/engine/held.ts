@@ -1,49 +1,66 @@
 /**
- * A worker's index of the tasks whose data it holds: what is lost when it leaves (distributed's
- * `WorkerState.has_what`), kept cheap on the hot path, where every finished task adds one entry
- * and every freed one removes it. Adding is a push and removing only a count: the list may
- * keep stale entries (tasks no longer held) and repeats (tasks held again), and is compacted
- * against the truth, each task's `holders`, when stale entries outnumber live ones three to one,
- * and whenever it is read (repeats go then too). A `Set` here cost the sync scheduler 20-25%
- * at 100k tasks.
+ * A worker's lazy indexes of tasks: the tasks whose data it holds (distributed's
+ * `WorkerState.has_what`) and the tasks it runs (`WorkerState.processing`), what moves or is
+ * lost when it leaves. They are kept cheap on the hot path, where every task adds an entry to
+ * each and removes it again: adding is a push and removing only a count. The list may keep
+ * stale entries (tasks no longer there) and repeats (tasks there again), and is compacted
+ * against the truth (a predicate over the task's own fields: its `holders`, its
+ * `processingOn`) when stale entries outnumber live ones three to one, and whenever it is read
+ * (repeats go then too). A `Set` here cost the sync scheduler 20-25% at 100k tasks (held) and
+ * a fresh hash table every few tasks (processing: a Set with churn rehashes).
  *
- * Invariant: `size` is exact, as long as every change of a task's `holders` that adds or
- * removes the owner calls `add` or `delete` once (state.ts does).
+ * Invariant: `size` is exact, as long as every change of the truth that adds or removes the
+ * owner calls `add` or `delete` once (state.ts does).
  */
 
-/** What the index needs of a task: the workers holding its data. */
+/** What the held-data index needs of a task: the workers holding its data. */
 interface Held<W> {
   readonly holders: readonly W[] | null;
 }
 
-/** The tasks whose data one worker (`owner`) holds. */
-export class HeldIndex<T extends Held<W>, W> {
+/** Tasks that one worker (`owner`) has, by a truth the tasks themselves carry. */
+export class LazyIndex<T, W> {
   private list: T[] = [];
   private live = 0;
 
-  constructor(private readonly owner: W) {}
+  constructor(
+    private readonly owner: W,
+    /** Whether `owner` has `t` now (the truth the list is compacted against). */
+    private readonly truth: (t: T, owner: W) => boolean,
+  ) {}
 
-  /** How many tasks' data the owner holds. */
+  /** How many tasks the owner has. */
   get size(): number {
     return this.live;
   }
 
-  /** The owner now holds `t`'s data (call after adding it to `t.holders`). */
+  /** The owner now has `t` (call when the truth became true for it). */
   add(t: T): void {
     this.list.push(t);
     this.live++;
   }
 
-  /** The owner no longer holds one task's data (call when it left that task's `holders`). */
+  /** The owner no longer has one task (call when the truth became false for it). */
   delete(): void {
     this.live--;
     if (this.list.length > 64 && this.list.length > 4 * this.live) this.compact();
   }
 
-  /** The tasks held, each once, in the order they were first added since the last compaction. */
+  /** The tasks the owner has, each once, in the order first added since the last compaction. */
   values(): readonly T[] {
     this.compact();
     return this.list;
+  }
+
+  /** Whether `t` is in the index (compacted first when it holds stale entries or repeats). */
+  has(t: T): boolean {
+    // Every task the owner has is listed: a list as long as the count is exactly those.
+    if (this.list.length !== this.live) this.compact();
+    return this.list.includes(t);
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.values()[Symbol.iterator]();
   }
 
   private compact(): void {
@@ -51,10 +68,21 @@ export class HeldIndex<T extends Held<W>, W> {
       this.list.length = 0;
       return;
     }
-    const owner = this.owner;
-    let out = this.list.filter((t) => t.holders !== null && t.holders.includes(owner));
-    // Repeats (a task dropped and held again) survive the filter: rare, so removed only then.
+    const { owner, truth } = this;
+    let out = this.list.filter((t) => truth(t, owner));
+    // Repeats (a task dropped and added again) survive the filter: rare, so removed only then.
     if (out.length > this.live) out = [...new Set(out)];
     this.list = out;
   }
+}
+
+/** The tasks whose data one worker (`owner`) holds: those with the owner in `holders`. */
+export class HeldIndex<T extends Held<W>, W> extends LazyIndex<T, W> {
+  constructor(owner: W) {
+    super(owner, holds);
+  }
+}
+
+function holds<W>(t: Held<W>, owner: W): boolean {
+  return t.holders !== null && t.holders.includes(owner);
 }

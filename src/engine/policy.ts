@@ -151,7 +151,9 @@ export function matchesWorker(restriction: string, id: string): boolean {
 export function transferCost(task: TaskRecord, worker: WorkerRecord, policy: Policy): number {
   let local = 0;
   let remote = 0;
-  for (const dep of task.dependencies) {
+  const deps = task.dependencies;
+  for (let i = 0; i < deps.length; i++) {
+    const dep = deps[i] as TaskRecord;
     const holders = dep.holders;
     if (holders === null || holders.includes(worker)) continue;
     if (holders.some((h) => h.host === worker.host)) local += dep.nbytes;
@@ -195,8 +197,10 @@ export function pickWorker(
   }
   let chosen: WorkerRecord | undefined;
   let chosenCost = Infinity;
-  for (const dep of deps) {
-    for (const w of dep.holders ?? NO_WORKERS) {
+  for (let i = 0; i < deps.length; i++) {
+    const holders = (deps[i] as TaskRecord).holders ?? NO_WORKERS;
+    for (let h = 0; h < holders.length; h++) {
+      const w = holders[h] as WorkerRecord;
       if (w === chosen || !fits(task, w, policy, true, workers)) continue;
       const cost = objective(task, w, policy);
       if (cost < chosenCost) {

@@ -77,9 +77,15 @@ export abstract class EngineRecords {
   protected readonly groups = new Map<string, TaskGroup>();
   protected nextRank = 0;
   protected out: Instruction[] = [];
-  protected readonly freeing = new Map<WorkerRecord, string[]>();
+  /** Workers with keys to free in this step (each worker's `freeing`), in order of the first. */
+  protected readonly freeing: WorkerRecord[] = [];
   protected readonly releaseChecks: TaskRecord[] = [];
   protected previousRootWorker: WorkerRecord | undefined;
+  /**
+   * The task sent last (`toProcessing`): the one a sync run finishes next, found without a
+   * lookup by key. A record not forgotten is the one `tasks` holds under its key.
+   */
+  protected lastSent: TaskRecord | undefined;
   protected lastGroup: TaskGroup | undefined;
   protected readonly validate: ((engine: EngineRecords) => void) | undefined;
   protected readonly allowedFailures: number;
@@ -155,15 +161,19 @@ export abstract class EngineRecords {
   protected leaveWorker(t: TaskRecord): WorkerRecord | null {
     const w = t.processingOn;
     if (w !== null) {
-      unassignTask(t, w);
       t.processingOn = null;
+      unassignTask(t, w);
     }
     return w;
   }
 
   /** Leaving waiting/queued/processing: dependencies lose a waiter. */
   protected deactivate(t: TaskRecord): void {
-    for (const dep of t.dependencies) if (--dep.waiters === 0) this.releaseChecks.push(dep);
+    const deps = t.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
+      if (--dep.waiters === 0) this.releaseChecks.push(dep);
+    }
   }
 
   protected report(client: ClientId, t: TaskRecord): void {
@@ -217,14 +227,29 @@ export abstract class EngineRecords {
 
   /** memory -> released: the holders drop the data. */
   protected freeData(t: TaskRecord): void {
-    for (const w of clearHolders(t)) this.freeOn(w, t.key);
+    const holders = clearHolders(t);
+    for (let i = 0; i < holders.length; i++) this.freeOn(holders[i] as WorkerRecord, t.key);
     transition(t, 'released');
   }
 
   protected freeOn(w: WorkerRecord, key: string): void {
-    const keys = this.freeing.get(w);
-    if (keys === undefined) this.freeing.set(w, [key]);
-    else keys.push(key);
+    const keys = w.freeing;
+    if (keys === null) {
+      w.freeing = [key];
+      this.freeing.push(w);
+    } else keys.push(key);
+  }
+
+  /** The task sent last (for validateState). */
+  get sentLast(): TaskRecord | undefined {
+    return this.lastSent;
+  }
+
+  /** The live record of `key`, or undefined. */
+  protected taskOf(key: string): TaskRecord | undefined {
+    const sent = this.lastSent;
+    if (sent !== undefined && sent.key === key && sent.state !== 'forgotten') return sent;
+    return this.tasks.get(key);
   }
 
   /** released/erred -> forgotten: the record goes, and dependencies may follow. */
@@ -232,7 +257,9 @@ export abstract class EngineRecords {
     if (t.state !== 'released' && t.state !== 'erred') return;
     this.tasks.delete(t.key);
     transition(t, 'forgotten');
-    for (const dep of t.dependencies) {
+    const deps = t.dependencies;
+    for (let i = 0; i < deps.length; i++) {
+      const dep = deps[i] as TaskRecord;
       if (--dep.liveDependents === 0) {
         dep.dependents = NO_TASKS;
         this.releaseChecks.push(dep);
@@ -247,9 +274,16 @@ export abstract class EngineRecords {
   }
 
   protected flushFrees(): void {
-    if (this.freeing.size === 0) return;
-    for (const [w, keys] of this.freeing) this.out.push({ type: 'free-keys', worker: w.id, keys });
-    this.freeing.clear();
+    const freeing = this.freeing;
+    if (freeing.length === 0) return;
+    for (let i = 0; i < freeing.length; i++) {
+      const w = freeing[i] as WorkerRecord;
+      const keys = w.freeing;
+      // null: the worker left in this step (faults.ts), its frees dropped with it.
+      if (keys !== null) this.out.push({ type: 'free-keys', worker: w.id, keys });
+      w.freeing = null;
+    }
+    freeing.length = 0;
   }
 
   /** Ends a replicated task's runs: running ones are cancelled, unaccepted results freed. */

@@ -92,7 +92,7 @@ export function assignTask(t: TaskRecord, w: WorkerRecord): void {
 export function unassignTask(t: TaskRecord, w: WorkerRecord): void {
   w.nprocessing--;
   w.occupancy = w.nprocessing === 0 ? 0 : w.occupancy - t.estimate;
-  w.processing.delete(t);
+  w.processing.delete();
   if (w.isolating === t) w.isolating = null;
   holdResources(t, w, -1);
   const capacity = w.capacity;
@@ -113,7 +113,8 @@ function holdResources(t: TaskRecord, w: WorkerRecord, sign: 1 | -1): void {
 /** `t`'s data (of `t.nbytes`) is on `holders`: a fresh list, which the task keeps. */
 export function setHolders(t: TaskRecord, holders: WorkerRecord[]): void {
   t.holders = holders;
-  for (const w of holders) {
+  for (let i = 0; i < holders.length; i++) {
+    const w = holders[i] as WorkerRecord;
     w.held.add(t);
     w.nbytes += t.nbytes;
   }
@@ -142,7 +143,8 @@ export function clearHolders(t: TaskRecord): readonly WorkerRecord[] {
   const holders = t.holders;
   if (holders === null) return NO_WORKERS;
   t.holders = null;
-  for (const w of holders) {
+  for (let i = 0; i < holders.length; i++) {
+    const w = holders[i] as WorkerRecord;
     w.held.delete();
     w.nbytes -= t.nbytes;
   }

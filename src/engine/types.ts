@@ -7,7 +7,7 @@
  */
 import type { Capacity } from './capacity.js';
 import type { GraphBatch } from '../graph/prepare.js';
-import { HeldIndex } from './held.js';
+import { HeldIndex, LazyIndex } from './held.js';
 
 /** The states of a task in the engine (Dask's scheduler states). */
 export type TaskState =
@@ -215,8 +215,8 @@ export class TaskRecord {
   waitingOn = 0;
   /** Dependents in waiting, queued or processing: they will still read this task's data. */
   waiters = 0;
-  /** Clients that want the result, or null. */
-  wantedBy: ClientId[] | null = null;
+  /** Clients that want the result, or null (lists are shared: replaced, never changed in place). */
+  wantedBy: readonly ClientId[] | null = null;
   processingOn: WorkerRecord | null = null;
   holders: WorkerRecord[] | null = null;
   nbytes = 0;
@@ -364,7 +364,7 @@ export class WorkerRecord {
   /** Tasks assigned and not finished (`processing.size`, kept as a plain count for policies). */
   nprocessing = 0;
   /** Tasks it runs now, pipelined ones and replicas included: what moves if it leaves. */
-  readonly processing = new Set<TaskRecord>();
+  readonly processing = new LazyIndex<TaskRecord, WorkerRecord>(this, runsOn);
   /** Tasks whose data it holds: what is lost if it leaves. */
   readonly held = new HeldIndex<TaskRecord, WorkerRecord>(this);
   /** Estimated microseconds of work assigned and not finished. */
@@ -382,6 +382,8 @@ export class WorkerRecord {
   joined = 0;
   /** Whether it has an entry in its Capacity's idle heap (live or stale). */
   inIdle = false;
+  /** Keys to free on it at the end of the engine's step (records.ts), or null. */
+  freeing: string[] | null = null;
 
   constructor(
     readonly id: WorkerId,
@@ -394,4 +396,11 @@ export class WorkerRecord {
   get nkeys(): number {
     return this.held.size;
   }
+}
+
+/** Whether `w` runs `t` now: as its one worker, or one of its replicas (`checks.running`). */
+function runsOn(t: TaskRecord, w: WorkerRecord): boolean {
+  return (
+    t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w) === true)
+  );
 }

@@ -18,17 +18,21 @@ export function validateState(engine: EngineRecords): void {
     if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
     validateTask(engine, t, queued);
   }
+  const sent = engine.sentLast;
+  if (sent !== undefined && sent.state !== 'forgotten' && engine.tasks.get(sent.key) !== sent)
+    fail(`the task sent last, '${sent.key}', is not the record stored under its key`);
   for (const [id, w] of engine.workers) {
     let occupancy = 0;
     let processing = 0;
     let keys = 0;
     let bytes = 0;
     const held = new Set(w.held.values());
+    const runs = new Set(w.processing.values());
     for (const t of engine.tasks.values()) {
       if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;
         occupancy += t.estimate;
-        if (!w.processing.has(t)) fail(`worker ${id} runs '${t.key}' but its index misses it`);
+        if (!runs.has(t)) fail(`worker ${id} runs '${t.key}' but its index misses it`);
       }
       if (t.holders !== null && t.holders.includes(w)) {
         keys++;
@@ -38,8 +42,8 @@ export function validateState(engine: EngineRecords): void {
     }
     if (processing !== w.nprocessing)
       fail(`worker ${id} nprocessing=${w.nprocessing}, counted ${processing}`);
-    if (w.processing.size !== processing)
-      fail(`worker ${id} processing index has ${w.processing.size}, counted ${processing}`);
+    if (w.processing.size !== processing || runs.size !== processing)
+      fail(`worker ${id} processing index has ${runs.size}, counted ${processing}`);
     if (occupancy !== w.occupancy) fail(`worker ${id} occupancy ${w.occupancy} != ${occupancy}`);
     if (keys !== w.nkeys) fail(`worker ${id} nkeys=${w.nkeys}, counted ${keys}`);
     if (held.size !== keys) fail(`worker ${id} held index has ${held.size}, counted ${keys}`);

@@ -9,8 +9,8 @@
  * Missing keys raise `ERR_MISSING_KEY`, naming who needed them.
  */
 import { BaskError } from '../errors.js';
-import { nodeDependencies } from './deps.js';
-import type { Graph } from './spec.js';
+import { hasFlatArgs, nodeDependencies } from './deps.js';
+import { Ref, Task, type Graph } from './spec.js';
 
 /** Read access to a graph, whatever its container; `deps` may be precomputed (delayed). */
 export interface GraphView {
@@ -24,7 +24,7 @@ export function viewGraph(graph: Graph | GraphView): GraphView {
   if (isGraphView(graph)) return graph;
   if (graph instanceof Map) {
     const map = graph as ReadonlyMap<string, unknown>;
-    return { get: (k) => map.get(k), has: (k) => map.has(k), deps: (_k, n) => nodeDependencies(n) };
+    return { get: (k) => map.get(k), has: (k) => map.has(k), deps: plainDeps };
   }
   if (graph === null || typeof graph !== 'object') {
     throw new BaskError(
@@ -36,17 +36,24 @@ export function viewGraph(graph: Graph | GraphView): GraphView {
   const proto = Object.prototype as unknown as Record<string, unknown>;
   const own = (k: string): boolean => Object.prototype.hasOwnProperty.call(obj, k);
   return {
-    // One property read in the common case; inherited members ('toString') are not nodes.
+    // One property read in the common case (a node that is not a function): inherited
+    // members ('toString', and '__proto__', which reads as Object.prototype) are not nodes.
     get: (k) => {
       const v = obj[k];
-      return v !== undefined && v === proto[k] && !own(k) ? undefined : v;
+      if (v === undefined || (typeof v !== 'function' && v !== proto)) return v;
+      return v === proto[k] && !own(k) ? undefined : v;
     },
     has: (k) => {
       const v = obj[k];
       return v === undefined || v === proto[k] ? own(k) : true;
     },
-    deps: (_k, n) => nodeDependencies(n),
+    deps: plainDeps,
   };
+}
+
+/** The dependencies of a node of a plain graph (indexGraph reads the common case itself). */
+function plainDeps(_key: string, node: unknown): readonly string[] {
+  return nodeDependencies(node);
 }
 
 function isGraphView(value: unknown): value is GraphView {
@@ -125,11 +132,26 @@ export function indexGraph(
     }
     outputIds.push(idOf(key, undefined));
   }
+  // Where deps are a plain graph's, a task with flat args is read in place: the ids of its
+  // refs' keys, each once, in order (what nodeDependencies gives, without a list per task).
+  const plain = view.deps === plainDeps;
   // keys grows while we walk it: a breadth-first queue without a separate queue.
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    const deps = view.deps(key, nodes[i]);
-    for (let d = 0; d < deps.length; d++) list.push(idOf(deps[d] as string, key));
+    const node = nodes[i];
+    if (plain && node instanceof Task && hasFlatArgs(node)) {
+      const row = list.length;
+      const args = node.args;
+      for (let a = 0; a < args.length; a++) {
+        const arg = args[a];
+        if (!(arg instanceof Ref)) continue;
+        const id = idOf(arg.key, key);
+        if (!rowHas(list, row, id)) list.push(id);
+      }
+    } else {
+      const deps = view.deps(key, node);
+      for (let d = 0; d < deps.length; d++) list.push(idOf(deps[d] as string, key));
+    }
     starts.push(list.length);
   }
   return {
@@ -140,6 +162,12 @@ export function indexGraph(
     external,
     outputs: outputIds.filter((id) => id >= 0),
   };
+}
+
+/** Whether `list[from..]` holds `id` (a task's row so far: a few entries). */
+function rowHas(list: readonly number[], from: number, id: number): boolean {
+  for (let e = from; e < list.length; e++) if (list[e] === id) return true;
+  return false;
 }
 
 function missingKey(key: string, neededBy: string | undefined): BaskError {

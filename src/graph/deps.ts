@@ -11,25 +11,34 @@ const NO_DEPS: readonly string[] = Object.freeze([]);
 export function nodeDependencies(node: unknown): readonly string[] {
   if (node instanceof Task) {
     const args = node.args;
+    if (!hasFlatArgs(node)) return walk(args);
     // Fast path: flat args with no nested containers (the common case).
-    let simple = true;
     let deps: string[] | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (a instanceof Ref) {
-        if (deps === undefined) deps = [a.key];
-        else if (!deps.includes(a.key)) deps.push(a.key);
-      } else if (a !== null && typeof a === 'object' && !isLeafObject(a)) {
-        simple = false;
-        break;
-      }
+      if (!(a instanceof Ref)) continue;
+      if (deps === undefined) deps = [a.key];
+      else if (!deps.includes(a.key)) deps.push(a.key);
     }
-    if (simple) return deps ?? NO_DEPS;
-    return walk(args);
+    return deps ?? NO_DEPS;
   }
   if (node instanceof Alias || node instanceof Ref) return [node.key];
   if (node !== null && typeof node === 'object' && !isLeafObject(node)) return walk(node);
   return NO_DEPS;
+}
+
+/**
+ * True when a task's args hold no container (array, plain object, nested task): its
+ * dependencies are then exactly the keys of its top-level `Ref`s.
+ */
+export function hasFlatArgs(task: Task): boolean {
+  const args = task.args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a !== null && typeof a === 'object' && !(a instanceof Ref) && !isLeafObject(a))
+      return false;
+  }
+  return true;
 }
 
 /**

@@ -27,6 +27,12 @@ export interface GraphBatch {
   readonly depList: Int32Array;
   /** Keys depended on that are not in this batch (already known where it runs). */
   readonly external: readonly string[];
+  /**
+   * Where the outputs it was prepared for are in `keys` (in the order given, externals left
+   * out): the engine finds wanted keys there without a lookup by key. Optional: a batch built
+   * elsewhere may leave it out.
+   */
+  readonly outputs?: Int32Array;
 }
 
 /** Options for {@link prepareGraph}. */
@@ -73,7 +79,10 @@ function toBatch(index: GraphIndex, sequence: Int32Array, priority: Int32Array):
     }
     depStart[p + 1] = e;
   }
-  return { keys, specs, depStart, depList, external: index.external };
+  const outputs = new Int32Array(index.outputs.length);
+  for (let o = 0; o < outputs.length; o++)
+    outputs[o] = priority[index.outputs[o] as number] as number;
+  return { keys, specs, depStart, depList, external: index.external, outputs };
 }
 
 /** The spec a worker runs for a node: a Task, or a literal without refs or tasks. */

@@ -53,7 +53,8 @@ class InlineWorker implements DriverAdapter {
   }
 
   freeKeys(ins: { keys: readonly string[] }): void {
-    for (const key of ins.keys) this.store.delete(key);
+    const keys = ins.keys;
+    for (let i = 0; i < keys.length; i++) this.store.delete(keys[i] as string);
   }
 
   cancelTask(): void {
@@ -97,6 +98,16 @@ async function runInline(
   const timed = hooks.length > 0;
   const signal = request.signal;
   let sliceStart = performance.now();
+  // One completion event and its batch, refilled for every task: the engine reads an event
+  // during its step and keeps nothing of it, and no drain is running here to queue it.
+  const finished = {
+    type: 'task-finished' as const,
+    key: '',
+    worker: WORKER,
+    nbytes: 0,
+    duration: 0,
+  };
+  const events = [finished];
   for (;;) {
     const next = inline.take();
     if (next === undefined) break;
@@ -115,15 +126,9 @@ async function runInline(
     store.set(next.key, value);
     const end = timed ? now() : 0;
     if (timed) endHook(hooks, next.key, start);
-    driver.submit([
-      {
-        type: 'task-finished',
-        key: next.key,
-        worker: WORKER,
-        nbytes: 0,
-        duration: (end - start) / 1000,
-      },
-    ]);
+    finished.key = next.key;
+    finished.duration = (end - start) / 1000;
+    driver.submit(events);
     // Checked after every task: a run of slow tasks must not hold the page for long either.
     if (performance.now() - sliceStart > YIELD_EVERY_MS) {
       await yieldToEventLoop();

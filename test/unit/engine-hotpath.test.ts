@@ -1,0 +1,162 @@
+/**
+ * The engine's and the graph layer's fast paths keep their semantics: a flat task's refs read
+ * in place, a batch's outputs, wanted keys found by position or refused, the lazy processing
+ * index, the task sent last.
+ */
+import { describe, expect, it } from 'vitest';
+import { BaseEngine, Engine } from '../../src/engine/engine.js';
+import { LazyIndex } from '../../src/engine/held.js';
+import type { TaskRecord, WorkerRecord } from '../../src/engine/types.js';
+import { validateState } from '../../src/engine/validate.js';
+import { indexGraph, viewGraph, type GraphView } from '../../src/graph/analyze.js';
+import { nodeDependencies } from '../../src/graph/deps.js';
+import { prepareGraph } from '../../src/graph/prepare.js';
+import { ref, task } from '../../src/graph/spec.js';
+import { isBaskError } from '../../src/errors.js';
+import { thrown } from '../helpers.js';
+
+const f = (...args: unknown[]): unknown => args;
+
+/** The same graph behind a view whose `deps` is not the plain graph's (delayed's kind). */
+function customView(graph: Record<string, unknown>): GraphView {
+  const plain = viewGraph(graph);
+  return {
+    get: (k) => plain.get(k),
+    has: (k) => plain.has(k),
+    deps: (_k, n) => nodeDependencies(n),
+  };
+}
+
+describe('indexing flat tasks in place', () => {
+  it('gives the same rows as the dependency walk: repeats once, literals skipped, in order', () => {
+    const graph = {
+      a: 1,
+      b: task(f, 2),
+      c: task(f, ref('b'), 'a', ref('a'), ref('b'), new Date(0), null),
+      d: task(f, ref('c'), [ref('a')]),
+    };
+    const fast = indexGraph(viewGraph(graph), ['d']);
+    const walked = indexGraph(customView(graph), ['d']);
+    expect(fast.keys).toEqual(walked.keys);
+    expect([...fast.depStart]).toEqual([...walked.depStart]);
+    expect([...fast.depList]).toEqual([...walked.depList]);
+    const c = fast.keys.indexOf('c');
+    const row = [...fast.depList.subarray(fast.depStart[c], fast.depStart[c + 1])];
+    expect(row.map((id) => fast.keys[id])).toEqual(['b', 'a']);
+  });
+
+  it('names the first missing ref and who needed it, as before', () => {
+    const error = thrown(() => indexGraph(viewGraph({ x: task(f, ref('y'), ref('z')) }), ['x']));
+    expect(isBaskError(error) && error.code).toBe('ERR_MISSING_KEY');
+    expect((error as Error).message).toContain("'y' is not in the graph (needed by 'x')");
+  });
+
+  it('keeps external refs as negative ids, once per key', () => {
+    const index = indexGraph(viewGraph({ x: task(f, ref('e'), ref('e'), ref('y')), y: 1 }), ['x'], {
+      isExternal: (k) => k === 'e',
+    });
+    expect(index.external).toEqual(['e']);
+    expect([...index.depList].filter((d) => d < 0)).toEqual([-1]);
+  });
+});
+
+describe("a batch's outputs", () => {
+  it('point at the wanted keys in priority order', () => {
+    const graph = { a: 1, b: task(f, ref('a')), c: task(f, ref('b')), d: task(f, ref('a')) };
+    const batch = prepareGraph(viewGraph(graph), ['c', 'd', 'c']);
+    expect([...(batch.outputs ?? [])].map((p) => batch.keys[p])).toEqual(['c', 'd', 'c']);
+  });
+
+  it('serve the engine when they match the wanted keys, and are ignored when not', () => {
+    for (const wanted of [['c'], ['b', 'c']]) {
+      const engine = new Engine({ validate: validateState });
+      engine.handle({ type: 'worker-added', worker: 'w', nthreads: 1 });
+      const batch = prepareGraph(viewGraph({ a: 1, b: task(f, ref('a')), c: task(f, ref('b')) }), [
+        'c',
+      ]);
+      engine.handle({ type: 'graph-submitted', client: 'x', batch, wanted });
+      for (const key of wanted) expect(engine.tasks.get(key)?.wantedBy).toEqual(['x']);
+    }
+  });
+
+  it('do not let a wanted key outside the batch in, with few or many wanted keys', () => {
+    for (const extra of [1, 20]) {
+      const engine = new BaseEngine({ validate: validateState });
+      const graph: Record<string, unknown> = {};
+      for (let i = 0; i < extra; i++) graph[`k${i}`] = i;
+      const keys = Object.keys(graph);
+      const batch = prepareGraph(viewGraph(graph), keys);
+      const error = thrown(() =>
+        engine.handle({ type: 'graph-submitted', client: 'x', batch, wanted: [...keys, 'nope'] }),
+      );
+      expect(isBaskError(error) && error.code).toBe('ERR_MISSING_KEY');
+      expect(engine.tasks.size).toBe(0);
+    }
+  });
+});
+
+describe('the lazy processing index', () => {
+  it('is exact through churn, repeats and a truth that changes under it', () => {
+    interface T {
+      on: string | null;
+    }
+    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
+    const tasks: T[] = Array.from({ length: 200 }, () => ({ on: null }));
+    for (const t of tasks) {
+      t.on = 'w';
+      index.add(t);
+    }
+    for (const t of tasks.slice(0, 190)) {
+      t.on = null;
+      index.delete();
+    }
+    const back = tasks[5] as T;
+    back.on = 'w';
+    index.add(back);
+    expect(index.size).toBe(11);
+    expect(index.has(back)).toBe(true);
+    expect(index.has(tasks[6] as T)).toBe(false);
+    expect([...index]).toEqual(
+      [back, ...tasks.slice(190)].sort((a, b) => tasks.indexOf(a) - tasks.indexOf(b)),
+    );
+  });
+
+  it("moves a dead worker's runs, pipelined ones included", () => {
+    const engine = new BaseEngine({ validate: validateState });
+    engine.handle({ type: 'worker-added', worker: 'a', nthreads: 1 });
+    const graph = { x: task(f, 1), y: task(f, ref('x')), z: task(f, ref('y')) };
+    engine.handle({
+      type: 'graph-submitted',
+      client: 'c',
+      batch: prepareGraph(viewGraph(graph), ['z']),
+      wanted: ['z'],
+    });
+    const a = engine.workers.get('a') as WorkerRecord;
+    expect([...a.processing].map((t: TaskRecord) => t.key)).toEqual(['x', 'y', 'z']);
+    engine.handle({ type: 'worker-removed', worker: 'a', reason: 'closed' });
+    expect(engine.countStates()).toEqual({ waiting: 2, queued: 1 });
+  });
+});
+
+describe('the task sent last', () => {
+  it('is not taken for its key once forgotten: a late completion is dropped', () => {
+    const engine = new BaseEngine({ validate: validateState });
+    engine.handle({ type: 'worker-added', worker: 'w', nthreads: 1 });
+    const submit = (key: string): void => {
+      const batch = prepareGraph(viewGraph({ [key]: task(f, 1) }), [key]);
+      engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: [key] });
+    };
+    const finish = (key: string): ReturnType<BaseEngine['handle']> =>
+      engine.handle({ type: 'task-finished', key, worker: 'w', nbytes: 1, duration: 0 });
+    submit('x');
+    expect(finish('x').some((i) => i.type === 'report' && i.key === 'x')).toBe(true);
+    engine.handle({ type: 'keys-released', client: 'c', keys: ['x'] });
+    expect(engine.tasks.has('x')).toBe(false);
+    const late = finish('x');
+    expect(late).toEqual([{ type: 'free-keys', worker: 'w', keys: ['x'] }]);
+    expect(engine.tasks.has('x')).toBe(false);
+    submit('x');
+    expect(finish('x').some((i) => i.type === 'report' && i.key === 'x')).toBe(true);
+    expect(engine.tasks.get('x')?.state).toBe('memory');
+  });
+});
