@@ -60,31 +60,50 @@ export function fuseIndex(
   const nodes = index.nodes.slice();
   let fusedAny = false;
 
+  // Each task, in execution order (its dependencies first, each already holding what fused
+  // into it), takes in the dependencies only it uses: a chain link always, a reduction's
+  // branches all together or none (so the count of tasks never depends on how many branches
+  // a reduction happens to have, as when a list gathers a batch of files).
+  const branches: number[] = [];
   for (let p = 0; p < ordering.sequence.length; p++) {
-    const i = ordering.sequence[p] as number;
-    sourceLike[i] = isSourceLike(index, i, removed, sourceLike) ? 1 : 0;
-    if (isOutput[i] === 1 || !(nodes[i] instanceof Task)) continue;
-    if ((dependents.start[i + 1] as number) - (dependents.start[i] as number) !== 1) continue;
-    const j = dependents.list[dependents.start[i] as number] as number;
+    const j = ordering.sequence[p] as number;
     const jNode = nodes[j];
-    if (!(jNode instanceof Task)) continue;
-    const linear = (depStart[j + 1] as number) - (depStart[j] as number) === 1;
-    const fusedHeight = linear ? height[i]! + height[j]! : Math.max(height[j]!, height[i]! + 1);
-    const fusedSize = size[i]! + size[j]!;
-    if (fusedHeight > maxHeight) continue;
-    if (!linear) {
-      if (aveWidth <= 1 || sourceLike[i] === 1 || fusedSize > aveWidth * fusedHeight) continue;
+    if (jNode instanceof Task) {
+      const first = depStart[j] as number;
+      const linear = (depStart[j + 1] as number) - first === 1;
+      branches.length = 0;
+      let fusedHeight = height[j]!;
+      let fusedSize = size[j]!;
+      for (let e = first; e < (depStart[j + 1] as number); e++) {
+        const i = index.depList[e] as number;
+        if (i < 0 || isOutput[i] === 1 || !(nodes[i] instanceof Task)) continue;
+        if ((dependents.start[i + 1] as number) - (dependents.start[i] as number) !== 1) continue;
+        if (!linear && (aveWidth <= 1 || sourceLike[i] === 1)) continue;
+        branches.push(i);
+        fusedHeight = linear ? height[i]! + height[j]! : Math.max(fusedHeight, height[i]! + 1);
+        fusedSize += size[i]!;
+      }
+      const fits =
+        branches.length > 0 &&
+        fusedHeight <= maxHeight &&
+        (linear || fusedSize <= aveWidth * fusedHeight);
+      let fused: Task | undefined = fits ? jNode : undefined;
+      for (const i of branches) {
+        if (fused === undefined) break;
+        const inner = nodes[i] as Task;
+        const labelled =
+          inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
+        fused = inlineRef(fused, index.keys[i] as string, labelled);
+      }
+      if (fused !== undefined && fits) {
+        nodes[j] = fused;
+        height[j] = fusedHeight;
+        size[j] = fusedSize;
+        for (const i of branches) removed[i] = 1;
+        fusedAny = true;
+      }
     }
-    const inner = nodes[i] as Task;
-    const labelled =
-      inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
-    const inlined = inlineRef(jNode, index.keys[i] as string, labelled);
-    if (inlined === undefined) continue;
-    nodes[j] = inlined;
-    height[j] = fusedHeight;
-    size[j] = fusedSize;
-    removed[i] = 1;
-    fusedAny = true;
+    sourceLike[j] = isSourceLike(index, j, removed, sourceLike) ? 1 : 0;
   }
   return fusedAny ? compact(index, nodes, removed) : index;
 }

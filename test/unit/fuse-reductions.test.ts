@@ -87,15 +87,21 @@ describe('fuse: reductions', () => {
     expect([...fuse(graph, ['total'], SCHEDULER_FUSE).keys()].sort()).toEqual(['b', 'c', 'total']);
   });
 
-  it('stops at aveWidth tasks per level of height', () => {
-    const graph: Record<string, unknown> = { x: task(inc, 0) };
-    const branches = ['b0', 'b1', 'b2', 'b3', 'b4'];
-    for (const b of branches) graph[b] = task(inc, ref('x'));
-    graph['total'] = task(add, ...branches.map((b) => ref(b)));
-    const fused = fuse(graph, ['total'], { aveWidth: 2 });
-    // total and 3 branches = 4 tasks over 2 levels; the other 2 branches stay apart.
-    expect(fused.size).toBe(4);
-    const values = runBatch(prepareGraph(viewGraph(graph), ['total'], { fuse: { aveWidth: 2 } }));
+  it('fuses a reduction whole or not at all, at aveWidth tasks per level of height', () => {
+    const reduction = (n: number): Record<string, unknown> => {
+      const graph: Record<string, unknown> = { x: task(inc, 0) };
+      const branches = Array.from({ length: n }, (_, k) => `b${k}`);
+      for (const b of branches) graph[b] = task(inc, ref('x'));
+      graph['total'] = task(add, ...branches.map((b) => ref(b)));
+      return graph;
+    };
+    // total and 3 branches: 4 tasks over 2 levels, fused.
+    expect(fuse(reduction(3), ['total'], { aveWidth: 2 }).size).toBe(2);
+    // total and 5 branches: 6 tasks over 2 levels, too wide: none fuses (not 3 of the 5, which
+    // would make the task count depend on how many branches a reduction has).
+    const wide = reduction(5);
+    expect(fuse(wide, ['total'], { aveWidth: 2 }).size).toBe(7);
+    const values = runBatch(prepareGraph(viewGraph(wide), ['total'], { fuse: { aveWidth: 2 } }));
     expect(values.get('total')).toBe(10);
   });
 
