@@ -39,6 +39,8 @@ export class ThreadHandle {
     const memory = newRunningSlot();
     const port = new ThreadPort(id, port1, {
       onResults: (_port, results) => onResults(thread, results),
+      // Tasks come decoded from the scheduler's frames: their bytes are this process's own.
+      transferArgs: true,
       ...(memory === undefined ? {} : { slot: new RunningSlot(memory) }),
     });
     const thread = new ThreadHandle(control, port);

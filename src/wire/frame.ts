@@ -19,6 +19,8 @@ import { MARK } from './clone.js';
 
 const MAGIC = 0x314b5342; // 'BSK1' little-endian
 const BIG_BUFFER = 16 * 1024;
+/** A decoded buffer this large that is most of its frame stays a view of it (no copy). */
+const KEEP_VIEW = 1 << 20;
 
 // structuredClone mode: self-contained messages; objects stay objects, Maps stay Maps, shared refs survive.
 // copyBuffers: a small binary decodes into bytes of its own, not a view of the whole frame (see
@@ -188,10 +190,14 @@ function bufferFrom(marker: Record<string, unknown>, buffers: readonly Uint8Arra
   const size = View.BYTES_PER_ELEMENT ?? 1;
   if (bytes.byteLength % size !== 0)
     throw protocolError('buffer length not a multiple of its element size');
-  // A view of a small part of the frame gets bytes of its own: a view keeps its whole buffer
-  // alive, and posting it to a thread copies that whole buffer (a worker process posting each
-  // task of a 1 MB frame to its threads copied the frame once per task: ~0.5 s per 2,000 files).
-  const own = bytes.byteLength * 2 >= bytes.buffer.byteLength ? bytes : bytes.slice();
+  // A buffer gets bytes of its own unless it is large and most of its frame: a view keeps its
+  // whole buffer alive, posting it to a thread copies that whole buffer (a worker process posting
+  // each task of a 1 MB frame to its threads copied the frame once per task: ~0.5 s per 2,000
+  // files), and only a buffer of its own can be given to a thread without a copy.
+  const own =
+    bytes.byteLength >= KEEP_VIEW && bytes.byteLength * 2 >= bytes.buffer.byteLength
+      ? bytes
+      : bytes.slice();
   return new View(
     own.buffer as ArrayBuffer,
     own.byteOffset,
