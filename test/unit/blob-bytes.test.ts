@@ -9,7 +9,8 @@ import '../../src/index.node.js';
 import { readCsv } from '../../src/frame/index.js';
 import { generateStocks, isSpreadFailure, runSpreads, spreadsPlain } from '../../src/seed/index.js';
 import { blobBytes, FileReadAhead } from '../../src/wire/blob-bytes.js';
-import { CloneDecoder, MARK } from '../../src/wire/clone.js';
+import { CloneDecoder, CloneEncoder, MARK } from '../../src/wire/clone.js';
+import { loadCsvSource } from '../../src/frame/read.js';
 import { rejectionBask } from '../helpers.js';
 
 const decoder = new TextDecoder();
@@ -137,5 +138,25 @@ describe('reading Blobs', () => {
     expect(read).not.toHaveBeenCalled();
     expect(decoder.decode(await blobBytes(file))).toBe(decoder.decode(bytes));
     expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('lets readCsv take the sent bytes themselves, and reads every other File', async () => {
+    const csv = 'timestamp,high,low\n2024-01-02 09:30,2,1\n';
+    const bytes = new TextEncoder().encode(csv);
+    const sent = new CloneDecoder().decode({
+      [MARK]: 'file',
+      name: 'a.csv',
+      mime: 'text/csv',
+      bytes,
+    });
+    const loaded = await loadCsvSource(sent as File);
+    expect(loaded.name).toBe('a.csv');
+    expect(loaded.data).toBe(bytes);
+    // A local File, even one encoded for sending, has no bytes to give back: it is read.
+    const local = new File([csv], 'b.csv');
+    new CloneEncoder(false, undefined, new Map([[local, new Uint8Array(3)]])).encode(local);
+    const read = blobBytes(local);
+    expect(read).toBeInstanceOf(Promise);
+    expect(decoder.decode(await read)).toBe(csv);
   });
 });
