@@ -14,10 +14,10 @@
  *     [--sets 250,2000] [--reps 5] [--procs 5]
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { anchors, arg, record, run, save } from './lib.js';
+import { anchors, arg, record, run, save, seedStocks } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ANCHOR = resolve(arg('anchor', '/tmp/bask-duckdb'));
@@ -37,25 +37,6 @@ async function ensureAnchor(): Promise<void> {
 }
 
 /** `/tmp/stocks<N>/GOOG`, generated when missing. */
-async function ensureData(days: number): Promise<string> {
-  const out = `/tmp/stocks${days}`;
-  const dir = join(out, 'GOOG');
-  const count = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csv')).length : 0;
-  if (count !== days) {
-    const gen = join(anchors(), 'gen_stocks.py');
-    await run('/usr/bin/python3', [
-      gen,
-      '--out',
-      out,
-      '--days',
-      String(days),
-      '--seed',
-      '20240101',
-    ]);
-  }
-  return dir;
-}
-
 /** Runs an anchor script; its `RESULT {json}` line. */
 async function anchorResult(
   script: string,
@@ -82,7 +63,7 @@ await ensureAnchor();
 const checkouts: [string, string][] = [['after', ROOT]];
 if (BEFORE !== '') checkouts.unshift(['before', resolve(BEFORE)]);
 for (const files of SETS) {
-  const dir = await ensureData(files);
+  const { dir } = await seedStocks(files);
   const duck = await anchorResult('node_duck.mjs', [dir, '--reps', REPS, '--procs', PROCS]);
   const query = duck['queryMs'] as Stats;
   const proc = duck['processMs'] as Stats;

@@ -4,7 +4,7 @@
  * reported figures are ratios measured on the same machine at the same time).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,38 @@ export function anchors(): string {
     cpSync(SHARED, ANCHORS, { recursive: true });
   }
   return ANCHORS;
+}
+
+/**
+ * The anchors' seed data: `days` one-day CSV files of GOOG minute bars (`gen_stocks.py --seed
+ * 20240101`) in `<out>/GOOG`, generated when that folder does not hold exactly that many; the
+ * folder and its files' paths, sorted.
+ */
+export async function seedStocks(
+  days: number,
+  out = `/tmp/stocks${days}`,
+): Promise<{ dir: string; files: string[] }> {
+  const dir = join(out, 'GOOG');
+  const list = (): string[] =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csv')) : [];
+  if (list().length !== days) {
+    const gen = join(anchors(), 'gen_stocks.py');
+    await run('/usr/bin/python3', [
+      gen,
+      '--out',
+      out,
+      '--days',
+      String(days),
+      '--seed',
+      '20240101',
+    ]);
+  }
+  return {
+    dir,
+    files: list()
+      .sort()
+      .map((f) => join(dir, f)),
+  };
 }
 
 /** Runs a command; resolves with stdout (rejects with stderr on failure). */

@@ -15,11 +15,10 @@
  *     [--workers 2] [--modes run,compute] [--batch N] [--concurrency N]
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Pool, compute } from 'bask';
 import { buildSpreads, runSpreads } from 'bask/seed';
 import { processRuntime } from '../src/local/runtime-process.js';
-import { anchors, arg, record, run, save, summarize } from './lib.js';
+import { arg, record, save, seedStocks, summarize } from './lib.js';
 
 const SETS = arg('sets', '250,2000').split(',').map(Number);
 const REPS = Number(arg('reps', '7'));
@@ -29,34 +28,6 @@ const MODES = arg('modes', 'run,compute').split(',');
 const BATCH = arg('batch', '');
 const CONCURRENCY = arg('concurrency', '');
 const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** `/tmp/stocks<N>/GOOG`'s files, generated when missing. */
-async function dataSet(days: number): Promise<string[]> {
-  const dir = `/tmp/stocks${days}/GOOG`;
-  const list = (): string[] => {
-    try {
-      return readdirSync(dir).filter((f) => f.endsWith('.csv'));
-    } catch {
-      return [];
-    }
-  };
-  if (list().length !== days) {
-    const gen = join(anchors(), 'gen_stocks.py');
-    const out = `/tmp/stocks${days}`;
-    await run('/usr/bin/python3', [
-      gen,
-      '--out',
-      out,
-      '--days',
-      String(days),
-      '--seed',
-      '20240101',
-    ]);
-  }
-  return list()
-    .sort()
-    .map((f) => join(dir, f));
-}
 
 /** utime + stime of a /proc stat file, in ms (0 when it is gone). */
 function statCpu(path: string): number {
@@ -111,7 +82,7 @@ async function once(files: string[], mode: string, who: Contender): Promise<void
 }
 
 for (const days of SETS) {
-  const files = await dataSet(days);
+  const { files } = await seedStocks(days);
   for (const mode of MODES) {
     const order: Contender[] = ['sync', 'threads', 'processes'];
     for (const who of order) for (let i = 0; i < 2; i++) await once(files, mode, who); // warm-up

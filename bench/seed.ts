@@ -9,37 +9,17 @@
  *   npm run build && node dist/bench/seed.js [--reps 5] [--no-dask]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Pool, compute } from 'bask';
 import { buildSpreads, readPrices } from 'bask/seed';
-import { anchors, arg, daskAnchor, hasDask, measure, record, run, save } from './lib.js';
+import { arg, daskAnchor, hasDask, measure, record, save, seedStocks } from './lib.js';
 import { bask, killChildren, scheduler } from './processes.js';
 
 const REPS = Number(arg('reps', '5'));
 const DATA = '/tmp/stocks/GOOG';
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const rows: object[] = [];
-
-async function ensureData(): Promise<string[]> {
-  if (!existsSync(DATA) || readdirSync(DATA).length < 250) {
-    const dir = anchors();
-    await run('/usr/bin/python3', [
-      join(dir, 'gen_stocks.py'),
-      '--out',
-      '/tmp/stocks',
-      '--days',
-      '250',
-      '--seed',
-      '20240101',
-    ]);
-  }
-  return readdirSync(DATA)
-    .filter((f) => f.endsWith('.csv'))
-    .sort()
-    .map((f) => join(DATA, f));
-}
 
 async function plainLoop(files: string[]): Promise<void> {
   for (const f of files) {
@@ -87,7 +67,7 @@ async function startCluster(): Promise<{ address: string; stop: () => void }> {
   return { address, stop: killChildren };
 }
 
-const files = await ensureData();
+const { files } = await seedStocks(250, '/tmp/stocks');
 await time('plain loop (no scheduler)', () => plainLoop(files));
 /** The seed graph for every file, computed with `scheduler`. */
 const spreads = (scheduler: 'sync' | Pool | Client): Promise<unknown> => {
