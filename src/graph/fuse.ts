@@ -87,15 +87,16 @@ export function fuseIndex(
         branches.length > 0 &&
         fusedHeight <= maxHeight &&
         (linear || fusedSize <= aveWidth * fusedHeight);
+      // A branch whose ref cannot be inlined (used twice in `j`'s args) stops the whole fusion.
       let fused: Task | undefined = fits ? jNode : undefined;
-      for (const i of branches) {
-        if (fused === undefined) break;
+      for (let b = 0; fused !== undefined && b < branches.length; b++) {
+        const i = branches[b] as number;
         const inner = nodes[i] as Task;
         const labelled =
           inner.key === undefined ? new Task(inner.fn, inner.args, index.keys[i]) : inner;
         fused = inlineRef(fused, index.keys[i] as string, labelled);
       }
-      if (fused !== undefined && fits) {
+      if (fused !== undefined) {
         nodes[j] = fused;
         height[j] = fusedHeight;
         size[j] = fusedSize;
