@@ -19,11 +19,15 @@
  * would copy every WebSocket frame of a cluster run to the driver.
  *
  *   npm run build:all && node dist/bench/demo.js [--files 250,1000,2000,5000]
- *     [--schedulers sync,threads,cluster] [--reps 1] [--cpu-prof DIR]
+ *     [--schedulers sync,threads,cluster] [--reps 1] [--cpu-prof DIR] [--threads] [--trace DIR]
  *
  * `--cpu-prof DIR` writes V8 CPU profiles of `bask demo` (its main thread: scheduler and
  * worker process; and each worker thread) into DIR, and one of the page's main thread per
  * measured run (`page-<scheduler>-<files>-<rep>.cpuprofile`), for chrome://inspect or speedscope.
+ *
+ * `--threads` prints each run's CPU per thread of Chromium and of `bask demo`; `--trace DIR`
+ * writes a Chromium trace of each measured run into DIR (for Perfetto or DevTools) and prints
+ * its top tasks by own time, native work included (bench/trace.ts).
  *
  * One warm-up run per scheduler (at the first size) is not recorded. Medians over `--reps`.
  */
@@ -34,14 +38,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeStocks } from '../src/seed/node.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/chromium.js';
-import { CdpPage, cpuSeconds } from './cdp.js';
+import { CdpPage, cpuByThread, cpuDelta, cpuSeconds } from './cdp.js';
 import { arg, record, save } from './lib.js';
+import { selfTimes, traced } from './trace.js';
 
 const REPS = Number(arg('reps', '1'));
 const SIZES = arg('files', '250,1000,2000,5000').split(',').map(Number);
 const SCHEDULERS = arg('schedulers', 'sync,threads,cluster').split(',');
 const CLI = fileURLToPath(new URL('../../bin/bask.js', import.meta.url));
 const CPU_PROF = arg('cpu-prof', '');
+/** Print each run's CPU per thread of Chromium and of `bask demo` (cdp.ts `cpuByThread`). */
+const THREADS = process.argv.includes('--threads');
+/** Trace each measured run in Chromium and print its threads' top tasks by own time (trace.ts). */
+const TRACE = arg('trace', '');
 const rows: object[] = [];
 
 /** What the page reports about one run. */
@@ -133,6 +142,7 @@ async function runOnce(page: CdpPage, demoPid: number): Promise<RunFigures> {
     demo: cpuSeconds(demoPid),
     main: threadCpuSeconds(demoPid, demoPid),
   };
+  const threads0 = THREADS ? [cpuByThread(browserPid), cpuByThread(demoPid)] : undefined;
   const { firstRowMs, t0 } = await page.evaluate<{ firstRowMs: number; t0: number }>(
     `(${startRun.toString()})()`,
   );
@@ -142,6 +152,13 @@ async function runOnce(page: CdpPage, demoPid: number): Promise<RunFigures> {
     demo: cpuSeconds(demoPid),
     main: threadCpuSeconds(demoPid, demoPid),
   };
+  if (threads0 !== undefined) {
+    const split = [
+      ...cpuDelta(threads0[0] as Map<string, number>, cpuByThread(browserPid)),
+      ...cpuDelta(threads0[1] as Map<string, number>, cpuByThread(demoPid)),
+    ];
+    console.error(`  CPU by thread: ${split.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  }
   // The task stream is drawn just after the results: wait for it before counting nodes.
   await page.waitFor(`document.querySelector('#task-stream .placeholder') === null`, 60_000);
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -159,6 +176,14 @@ async function runOnce(page: CdpPage, demoPid: number): Promise<RunFigures> {
 
 /** `run()`, with a CPU profile of the page's main thread when `--cpu-prof` asks for one. */
 async function profiled<T>(page: CdpPage, name: string, run: () => Promise<T>): Promise<T> {
+  if (TRACE !== '') {
+    const { result, events } = await traced(page, run);
+    mkdirSync(TRACE, { recursive: true });
+    writeFileSync(join(TRACE, `${name}.trace.json`), JSON.stringify({ traceEvents: events }));
+    console.error(`  ${name}, own time per Chromium task (ms):`);
+    for (const [task, ms] of selfTimes(events)) console.error(`    ${ms}  ${task}`);
+    return result;
+  }
   if (CPU_PROF === '') return run();
   await page.send('Profiler.enable');
   await page.send('Profiler.start');
