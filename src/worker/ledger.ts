@@ -102,6 +102,9 @@ export class Ledger {
 
   /** What to spill to get memory (minus spills in progress) under `limit`, oldest first. */
   victims(limit: number): Held[] {
+    // Checked after every result a thread makes: under the budget (the usual case) it costs
+    // nothing, instead of a walk over every held value (quadratic in the values held).
+    if (this.memory <= limit) return [];
     let memory = 0;
     const candidates: Held[] = [];
     for (const h of this.entries.values()) {
