@@ -7,7 +7,7 @@
 import { serializeError } from '../src/errors.js';
 import { Task } from '../src/graph/spec.js';
 import { CloneDecoder, CloneEncoder } from '../src/wire/clone.js';
-import { decodeFrame, encodeFrame } from '../src/wire/frame.js';
+import { decodeFrame, encodeFrame, type FrameData } from '../src/wire/frame.js';
 import type { TaskResult, WireTask } from '../src/wire/pool-protocol.js';
 import {
   PROTOCOL_VERSION,
@@ -88,7 +88,7 @@ export class FakeWorker {
     this.socket.send(encodeFrame(message));
   }
 
-  private onMessage(data: Uint8Array): void {
+  private onMessage(data: FrameData): void {
     const message = decodeFrame(data) as
       ToWorkerProcess | { type: 'batch'; messages: ToWorkerProcess[] };
     const messages =

@@ -6,14 +6,17 @@
  * it skips is the WebSocket framing, masking and the system calls of a loopback TCP socket
  * (profiles of the demo: `writev` alone was a seventh of the scheduler's thread).
  *
- * Policy: each frame is copied into one buffer when sent (the sender may reuse its chunks) and
- * delivered in a later turn of the event loop (as a socket would: never inside the sender's
+ * Policy: each frame's chunks are copied when sent (the sender may reuse or change them), each
+ * into a buffer of its own, and delivered as they are (wire/frame.ts `FrameChunks`): the
+ * receiver decodes them without joining them into one frame, and each big buffer it decodes is
+ * its own, for a worker to give to a thread without another copy. Frames are delivered in a
+ * later turn of the event loop (as a socket would: never inside the sender's
  * call), in order, the frames of one turn together. Closing from either end reaches the other
  * after the frames sent before it.
  *
  * Invariant: each end hears of the close exactly once; nothing is delivered after it.
  */
-import { joinChunks } from '../../src/wire/frame.js';
+import { FrameChunks } from '../../src/wire/frame.js';
 import type { Socket } from '../../src/wire/socket.js';
 import type { DashboardSocket } from '../dashboard/hub.js';
 
@@ -21,13 +24,13 @@ import type { DashboardSocket } from '../dashboard/hub.js';
 export interface Endpoint extends DashboardSocket {
   readonly OPEN: number;
   readonly CONNECTING: number;
-  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'message', listener: (data: Buffer | FrameChunks, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
   terminate(): void;
 }
 
-type Item = { data: Uint8Array } | { code: number; reason: string };
+type Item = { data: FrameChunks } | { code: number; reason: string };
 
 /** Items of one direction, delivered in order in a later turn of the event loop. */
 class Mailbox {
@@ -67,10 +70,10 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
   let serverHeardClose = false;
   let clientHeardClose = false;
   const serverOn = {
-    message: [] as ((data: Buffer, isBinary: boolean) => void)[],
+    message: [] as ((data: FrameChunks, isBinary: boolean) => void)[],
     close: [] as (() => void)[],
   };
-  const clientMessage: ((data: Uint8Array) => void)[] = [];
+  const clientMessage: ((data: FrameChunks) => void)[] = [];
   const clientClose: ((code: number, reason: string) => void)[] = [];
   const clientHearsClose = (code: number, reason: string): void => {
     if (clientHeardClose) return;
@@ -80,8 +83,7 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
   const toServer = new Mailbox((item) => {
     if (serverHeardClose) return;
     if ('data' in item) {
-      const data = Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength);
-      for (const l of serverOn.message) l(data, true);
+      for (const l of serverOn.message) l(item.data, true);
     } else {
       serverHeardClose = true;
       for (const l of serverOn.close) l();
@@ -113,7 +115,7 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
       if (!open) return;
       fragments.push(data);
       if (!options.fin) return;
-      const frame = fragments.length === 1 ? new Uint8Array(data) : joinChunks(fragments);
+      const frame = FrameChunks.copyOf(fragments);
       fragments = [];
       toClient.post({ data: frame });
     },
@@ -130,9 +132,7 @@ export function inProcessPair(): { server: Endpoint; client: Socket } {
   const client: Socket = {
     send(chunks) {
       if (!open) return;
-      toServer.post({
-        data: chunks.length === 1 ? new Uint8Array(chunks[0]!) : joinChunks(chunks),
-      });
+      toServer.post({ data: FrameChunks.copyOf(chunks) });
     },
     close(code = 1000, reason = '') {
       closeBoth(code, reason);

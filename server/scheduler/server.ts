@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BaskError } from '../../src/errors.js';
-import { decodeFrame, encodeFrame } from '../../src/wire/frame.js';
+import { decodeFrame, encodeFrame, type FrameChunks } from '../../src/wire/frame.js';
 import { throttledStderr } from './log.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
@@ -253,14 +253,14 @@ export class SchedulerServer {
       () => breakRule('invalid', CLOSE.invalid, `no hello within ${HELLO_TIMEOUT_MS} ms`),
       HELLO_TIMEOUT_MS,
     );
-    socket.on('message', (data: Buffer, isBinary: boolean) => {
+    socket.on('message', (data: Buffer | FrameChunks, isBinary: boolean) => {
       if (ended) return;
-      if (!budget.spend(data.length, performance.now())) {
+      if (!budget.spend(data.byteLength, performance.now())) {
         breakRule('rate', CLOSE.rate, 'too many messages or bytes per second');
         return;
       }
-      if (role === undefined && data.length > MAX_HELLO_BYTES) {
-        breakRule('invalid', CLOSE.invalid, `a ${data.length}-byte message before the hello`);
+      if (role === undefined && data.byteLength > MAX_HELLO_BYTES) {
+        breakRule('invalid', CLOSE.invalid, `a ${data.byteLength}-byte message before the hello`);
         return;
       }
       let message: unknown;

@@ -14,7 +14,7 @@
  * carries RSS, spilled bytes and the pause, and a pause is reported the moment it changes.
  */
 import { hostname } from 'node:os';
-import { encodeFrame } from '../../src/wire/frame.js';
+import { encodeFrame, type FrameData } from '../../src/wire/frame.js';
 import { handshake } from '../../src/wire/handshake.js';
 import { addressToward } from './route.js';
 import {
@@ -168,7 +168,7 @@ export class WorkerProcess {
     const worker = new WorkerProcess(name, socket, peers, options);
     peers.setLocal(welcome.id, (thread, keys, move) => worker.threads.serve(thread, keys, move));
     // Messages (pings, puts) may come while threads start: they wait in order.
-    const early: Uint8Array[] = [];
+    const early: FrameData[] = [];
     const unsubscribe = socket.onMessage((data) => early.push(data));
     socket.onClose((code, reason) => {
       worker.closedWith ??= code;
@@ -224,7 +224,7 @@ export class WorkerProcess {
 
   // ---- scheduler messages -------------------------------------------------------------------
 
-  private onMessage(data: Uint8Array): void {
+  private onMessage(data: FrameData): void {
     this.inbox.receive(data);
   }
 

@@ -18,6 +18,7 @@ import {
   type BackoffPolicy,
   type ReconnectOptions,
 } from '../wire/backoff.js';
+import type { FrameData } from '../wire/frame.js';
 import { handshake } from '../wire/handshake.js';
 import { PROTOCOL_VERSION } from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
@@ -51,7 +52,7 @@ export interface ConnectOptions {
 
 /** What the owner hears from its connection. */
 export interface ConnectionListener {
-  message(data: Uint8Array): void;
+  message(data: FrameData): void;
   /** The socket dropped; a reconnection starts (unless `closed` follows at once). */
   disconnected(error: BaskError): void;
   /** A new socket was welcomed (a new generation). */

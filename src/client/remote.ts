@@ -21,7 +21,7 @@ import type { GraphBatch } from '../graph/prepare.js';
 import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
 import { CloneEncoder, decodeWithImports, findBlobs } from '../wire/clone.js';
-import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { decodeFrame, encodeFrame, type FrameData } from '../wire/frame.js';
 import type { ClientMessage, KeyReport, SubmitPart, ToClient } from '../wire/protocol.js';
 import type { ClientBackend, ClientBackendEvents } from './backend.js';
 import {
@@ -311,7 +311,7 @@ export class RemoteBackend implements ClientBackend {
     else p.resolve(value);
   }
 
-  private onMessage(data: Uint8Array): void {
+  private onMessage(data: FrameData): void {
     let message: ToClient;
     try {
       message = decodeFrame(data) as ToClient;

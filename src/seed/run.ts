@@ -162,9 +162,12 @@ export async function runSpreads(
   const results = new Array<SpreadResult>(sources.length);
 
   // Files are read here, in groups, ahead of their batches (wire/blob-bytes.ts), for every
-  // scheduler: a cluster client then sends bytes it need not read itself. A cache keys them as
-  // Files.
-  const ahead = cache === undefined ? new FileReadAhead(sources) : undefined;
+  // scheduler: a cluster client then sends bytes it need not read itself (views into the
+  // groups: it copies them into its frames anyway). A cache keys them as Files.
+  const ahead =
+    cache === undefined
+      ? new FileReadAhead(sources, { views: collectsBatches(scheduler) })
+      : undefined;
 
   /** `compute` of the files at `indices`, `[spread, day]` per file, through the package's slot. */
   const computeFiles = async (indices: readonly number[]): Promise<unknown[]> => {

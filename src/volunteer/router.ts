@@ -9,7 +9,7 @@
  * `heartbeatTimeout` (its data is gone from the cluster anyway).
  */
 import { BaskError } from '../errors.js';
-import { encodeFrame } from '../wire/frame.js';
+import { encodeFrame, type FrameData } from '../wire/frame.js';
 import { exchangeHello } from '../wire/handshake.js';
 import {
   PROTOCOL_VERSION,
@@ -142,7 +142,7 @@ export class Router {
       .then(() => this.post({ type: 'stopped', reason, ...(code !== undefined ? { code } : {}) }));
   }
 
-  private onMessage(data: Uint8Array): void {
+  private onMessage(data: FrameData): void {
     this.inbox.receive(data);
   }
 

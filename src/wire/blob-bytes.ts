@@ -65,6 +65,21 @@ interface Group {
   left: number;
 }
 
+/** Options of a {@link FileReadAhead}. */
+export interface ReadAheadOptions {
+  /** Bytes read and not taken yet, at most (default 32 MiB). */
+  readonly budget?: number;
+  /** Composed reads in flight at once (default 2). */
+  readonly inFlight?: number;
+  /**
+   * Give views into the group's buffer instead of buffers of their own: for a caller that
+   * copies the bytes anyway (a cluster client encodes them into its frames), one copy less of
+   * every file. A view posted to a thread would carry its whole group along: the default
+   * copies.
+   */
+  readonly views?: boolean;
+}
+
 /**
  * Reads a list of sources' Files and Blobs ahead of their use, in input order, as composed
  * Blobs of consecutive files (small first groups, then up to GROUP_BYTES each), `inFlight`
@@ -73,9 +88,9 @@ interface Group {
  * each worker, and the workers receive bytes (a Blob made in a worker is itself a round trip).
  *
  * `take(i)` gives source i's bytes as a buffer of its own (to post without copying its
- * group's), once; undefined for a source that is no Blob, or already taken, or too big to
- * group. A group that fails to read makes its members' `take` reject: the caller reads those
- * files again on their own, so that a bad file fails alone.
+ * group's; a view with `views`), once; undefined for a source that is no Blob, or already
+ * taken, or too big to group. A group that fails to read makes its members' `take` reject: the
+ * caller reads those files again on their own, so that a bad file fails alone.
  */
 export class FileReadAhead {
   private readonly groups: (Group | undefined)[] = [];
@@ -89,11 +104,17 @@ export class FileReadAhead {
   /** Groups being read now. */
   private reading = 0;
 
+  private readonly budget: number;
+  private readonly inFlight: number;
+  private readonly views: boolean;
+
   constructor(
     private readonly sources: readonly unknown[],
-    private readonly budget = 32 << 20,
-    private readonly inFlight = READS_IN_FLIGHT,
+    options: ReadAheadOptions = {},
   ) {
+    this.budget = options.budget ?? 32 << 20;
+    this.inFlight = options.inFlight ?? READS_IN_FLIGHT;
+    this.views = options.views ?? false;
     this.groupOf = new Int32Array(sources.length).fill(-1);
     this.fill();
   }
@@ -112,7 +133,11 @@ export class FileReadAhead {
     const end = group.starts[k + 1] as number;
     this.pending -= end - start;
     this.fill();
-    return group.buffer.then((buffer) => new Uint8Array(buffer.slice(start, end)));
+    return group.buffer.then((buffer) =>
+      this.views
+        ? new Uint8Array(buffer, start, end - start)
+        : new Uint8Array(buffer.slice(start, end)),
+    );
   }
 
   /** Starts groups while the budget and the reads in flight allow. */

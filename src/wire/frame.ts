@@ -104,11 +104,80 @@ export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * A frame still in the chunks `encodeFrame` made (the prefix, then each buffer and its
+ * padding), each chunk a buffer of its own: what an in-process link delivers (it copies the
+ * sender's chunks once). `decodeFrame` takes its buffers as they are, instead of joining the
+ * chunks into one frame and copying each buffer out of it again.
+ */
+export class FrameChunks {
+  readonly byteLength: number;
+
+  private constructor(readonly chunks: readonly Uint8Array[]) {
+    let n = 0;
+    for (const c of chunks) n += c.byteLength;
+    this.byteLength = n;
+  }
+
+  /** A copy of a sender's chunks (which it may reuse or change), each chunk its own. */
+  static copyOf(chunks: readonly Uint8Array[]): FrameChunks {
+    return new FrameChunks(chunks.map((c) => c.slice()));
+  }
+}
+
+/** A received frame: bytes from a socket, or the chunks of an in-process link. */
+export type FrameData = Uint8Array | FrameChunks;
+
 /** Decodes a received message; throws ERR_PROTOCOL on malformed input. */
-export function decodeFrame(input: Uint8Array | ArrayBuffer): unknown {
+export function decodeFrame(input: Uint8Array | ArrayBuffer | FrameChunks): unknown {
+  if (input instanceof FrameChunks) return decodeChunks(input.chunks);
   let data = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  if (data.byteLength < 8) throw protocolError('frame shorter than its prefix');
   if (data.byteOffset % 8 !== 0) data = data.slice();
+  const { header, length, sizes, offsets } = readHeader(data);
+  const base = 8 + length + pad8(8 + length);
+  const buffers: Uint8Array[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const size = sizes[i] as number;
+    const at: unknown = offsets[i];
+    if (typeof at !== 'number' || !Number.isInteger(at))
+      throw protocolError('bad buffer table entry');
+    if (at < 0 || base + at + size > data.byteLength || at % 8 !== 0)
+      throw protocolError('buffer out of bounds');
+    buffers.push(data.subarray(base + at, base + at + size));
+  }
+  return restore(header['m'], buffers, false);
+}
+
+/**
+ * `decodeFrame` of a frame in its chunks: each buffer is a chunk of its own, used as it is. A
+ * frame sent in other pieces (one joined frame, say) is joined and decoded as one.
+ */
+function decodeChunks(chunks: readonly Uint8Array[]): unknown {
+  const prefix = chunks[0];
+  if (prefix === undefined || chunks.length === 1) return decodeFrame(prefix ?? new Uint8Array());
+  const { header, length, sizes } = readHeader(prefix);
+  const buffers: Uint8Array[] = [];
+  let next = 1;
+  let split = prefix.byteLength === 8 + length + pad8(8 + length);
+  for (let i = 0; split && i < sizes.length; i++) {
+    const size = sizes[i] as number;
+    const chunk = chunks[next++];
+    if (chunk === undefined || chunk.byteLength !== size) split = false;
+    else buffers.push(chunk);
+    if (pad8(size) > 0) next++;
+  }
+  if (!split || next !== chunks.length) return decodeFrame(joinChunks(chunks));
+  return restore(header['m'], buffers, true);
+}
+
+/** The prefix and header of a frame, checked: its buffer sizes (integers, not negative). */
+function readHeader(data: Uint8Array): {
+  header: Record<string, unknown>;
+  length: number;
+  sizes: number[];
+  offsets: unknown[];
+} {
+  if (data.byteLength < 8) throw protocolError('frame shorter than its prefix');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw protocolError('not a bask frame');
   const length = view.getUint32(4, true);
@@ -127,24 +196,10 @@ export function decodeFrame(input: Uint8Array | ArrayBuffer): unknown {
   if (!Array.isArray(sizes) || !Array.isArray(offsets) || sizes.length !== offsets.length) {
     throw protocolError('bad buffer table');
   }
-  const base = 8 + length + pad8(8 + length);
-  const buffers: Uint8Array[] = [];
-  for (let i = 0; i < sizes.length; i++) {
-    const size: unknown = sizes[i];
-    const at: unknown = offsets[i];
-    if (
-      typeof size !== 'number' ||
-      typeof at !== 'number' ||
-      !Number.isInteger(size) ||
-      !Number.isInteger(at)
-    ) {
+  for (const size of sizes as unknown[])
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
       throw protocolError('bad buffer table entry');
-    }
-    if (at < 0 || size < 0 || base + at + size > data.byteLength || at % 8 !== 0)
-      throw protocolError('buffer out of bounds');
-    buffers.push(data.subarray(base + at, base + at + size));
-  }
-  return restore(header['m'], buffers);
+  return { header, length, sizes: sizes as number[], offsets: offsets as unknown[] };
 }
 
 function protocolError(why: string): BaskError {
@@ -167,40 +222,48 @@ function extract(value: unknown, buffers: Uint8Array[]): unknown {
   return mapContainer(value, (item) => extract(item, buffers));
 }
 
-function restore(value: unknown, buffers: readonly Uint8Array[]): unknown {
+/** Puts the buffers back in place of their markers; `own`: each buffer is the receiver's already. */
+function restore(value: unknown, buffers: readonly Uint8Array[], own: boolean): unknown {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], buffers);
+    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], buffers, own);
     return value;
   }
   if (!isPlainObject(value)) return value;
-  if (value[MARK] === 'buf') return bufferFrom(value, buffers);
-  for (const k of Object.keys(value)) value[k] = restore(value[k], buffers);
+  if (value[MARK] === 'buf') return bufferFrom(value, buffers, own);
+  for (const k of Object.keys(value)) value[k] = restore(value[k], buffers, own);
   return value;
 }
 
-function bufferFrom(marker: Record<string, unknown>, buffers: readonly Uint8Array[]): unknown {
+function bufferFrom(
+  marker: Record<string, unknown>,
+  buffers: readonly Uint8Array[],
+  own: boolean,
+): unknown {
   const i = marker['i'];
   const type = marker['t'];
   const bytes = typeof i === 'number' ? buffers[i] : undefined;
   if (bytes === undefined || typeof type !== 'string') throw protocolError('bad buffer marker');
-  if (type === 'ArrayBuffer') return bytes.slice().buffer;
+  // A buffer gets bytes of its own unless it has them already (an in-process link's chunk), or
+  // it is large and most of its frame: a view keeps its whole buffer alive, posting it to a
+  // thread copies that whole buffer (a worker process posting each task of a 1 MB frame to its
+  // threads copied the frame once per task: ~0.5 s per 2,000 files), and only a buffer of its
+  // own can be given to a thread without a copy. (encodeFrame writes one marker per chunk, so
+  // a chunk kept as it is belongs to one value.)
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const kept =
+    (own && whole) ||
+    (bytes.byteLength >= KEEP_VIEW && bytes.byteLength * 2 >= bytes.buffer.byteLength);
+  if (type === 'ArrayBuffer') return kept && whole ? bytes.buffer : bytes.slice().buffer;
   const View = VIEWS[type as Exclude<ViewType, 'ArrayBuffer'>];
   if (View === undefined) throw protocolError(`unknown buffer type ${type}`);
   const size = View.BYTES_PER_ELEMENT ?? 1;
   if (bytes.byteLength % size !== 0)
     throw protocolError('buffer length not a multiple of its element size');
-  // A buffer gets bytes of its own unless it is large and most of its frame: a view keeps its
-  // whole buffer alive, posting it to a thread copies that whole buffer (a worker process posting
-  // each task of a 1 MB frame to its threads copied the frame once per task: ~0.5 s per 2,000
-  // files), and only a buffer of its own can be given to a thread without a copy.
-  const own =
-    bytes.byteLength >= KEEP_VIEW && bytes.byteLength * 2 >= bytes.buffer.byteLength
-      ? bytes
-      : bytes.slice();
+  const mine = kept ? bytes : bytes.slice();
   return new View(
-    own.buffer as ArrayBuffer,
-    own.byteOffset,
-    type === 'DataView' ? own.byteLength : own.byteLength / size,
+    mine.buffer as ArrayBuffer,
+    mine.byteOffset,
+    type === 'DataView' ? mine.byteLength : mine.byteLength / size,
   );
 }

@@ -7,14 +7,14 @@
  * so that whoever owns pending requests can settle them all.
  */
 import { BaskError } from '../errors.js';
-import { joinChunks } from './frame.js';
+import { joinChunks, type FrameData } from './frame.js';
 
 /** A connected socket. */
 export interface Socket {
   send(chunks: readonly Uint8Array[]): void;
   close(code?: number, reason?: string): void;
   /** Adds a listener; returns a function that removes it. */
-  onMessage(listener: (data: Uint8Array) => void): () => void;
+  onMessage(listener: (data: FrameData) => void): () => void;
   onClose(listener: (code: number, reason: string) => void): void;
   /** Bytes queued and not yet sent (backpressure). */
   readonly bufferedAmount: number;
@@ -38,7 +38,7 @@ interface WsLike {
 
 /** Wraps a connected `ws` WebSocket (Node) or browser WebSocket. */
 export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
-  const messageListeners: ((data: Uint8Array) => void)[] = [];
+  const messageListeners: ((data: FrameData) => void)[] = [];
   const closeListeners: ((code: number, reason: string) => void)[] = [];
   let closed = false;
   const fireClose = (code: number, reason: string): void => {

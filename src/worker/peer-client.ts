@@ -11,7 +11,7 @@
  * undefined and the caller takes another path (the relay).
  * Invariant: every request settles; a closed socket answers its requests as missing data.
  */
-import { decodeFrame, encodeFrame } from '../wire/frame.js';
+import { decodeFrame, encodeFrame, type FrameData } from '../wire/frame.js';
 import { PROTOCOL_VERSION, type PeerWireMessage } from '../wire/protocol.js';
 import { openSocket, type Socket } from '../wire/socket.js';
 import type { Got } from './scheduler-dispatch.js';
@@ -82,7 +82,7 @@ interface Connection {
 
 /** Decodes a peer message; a frame that does not decode closes the socket (undefined). */
 export function decodePeerFrame(
-  data: Uint8Array,
+  data: FrameData,
   socket: { close(code: number, reason: string): void },
 ): PeerWireMessage | undefined {
   try {

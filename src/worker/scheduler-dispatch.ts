@@ -10,7 +10,7 @@
  * protocol); a put is acknowledged once queued for its thread (later fetches of it queue behind
  * it); a gather never moves data, a relayed fetch moves it when every key says so.
  */
-import { decodeFrame } from '../wire/frame.js';
+import { decodeFrame, type FrameData } from '../wire/frame.js';
 import { HeartbeatClock } from '../wire/heartbeat-clock.js';
 import type { WireTask } from '../wire/pool-protocol.js';
 import type { FromWorkerProcess, ToWorkerProcess, WorkerInfo } from '../wire/protocol.js';
@@ -82,7 +82,7 @@ export class SchedulerInbox {
   constructor(private readonly side: WorkerSide) {}
 
   /** Decodes one frame from the scheduler and hands it to the side. */
-  receive(data: Uint8Array): void {
+  receive(data: FrameData): void {
     let message: ToWorkerProcess;
     try {
       message = decodeFrame(data) as ToWorkerProcess;

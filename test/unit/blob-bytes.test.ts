@@ -40,10 +40,20 @@ describe('FileReadAhead', () => {
     expect((await again.take(1))?.buffer.byteLength).toBe(5);
   });
 
+  it('gives views into its groups when asked, the same bytes', async () => {
+    const files = filesOf([3, 5, 1]);
+    const ahead = new FileReadAhead(files, { views: true });
+    const got = await Promise.all(files.map((_, i) => ahead.take(i) as Promise<Uint8Array>));
+    expect(got.map((b) => new TextDecoder().decode(b))).toEqual(['aaa', 'bbbbb', 'c']);
+    // One composed read: the three views share its buffer.
+    expect(got[1]?.buffer).toBe(got[0]?.buffer);
+    expect(got[1]?.byteOffset).toBe(3);
+  });
+
   it('reads in groups, and no further ahead than its budget until files are taken', async () => {
     const read = vi.spyOn(Blob.prototype, 'arrayBuffer');
     const files = filesOf([10, 10, 10, 10, 10, 10]);
-    const ahead = new FileReadAhead(files, 20);
+    const ahead = new FileReadAhead(files, { budget: 20 });
     // Within the budget: one composed read of the first two files.
     expect(read).toHaveBeenCalledTimes(1);
     expect(await textOf(ahead.take(0))).toBe('a'.repeat(10));
@@ -57,7 +67,7 @@ describe('FileReadAhead', () => {
     const read = vi.spyOn(Blob.prototype, 'arrayBuffer');
     // 40 kB files: groups of 1 (64 kB at first), then 3, 6... files.
     const files = filesOf(Array.from({ length: 12 }, () => 40_000));
-    const ahead = new FileReadAhead(files, 32 << 20, 1);
+    const ahead = new FileReadAhead(files, { inFlight: 1 });
     expect(read).toHaveBeenCalledTimes(1);
     const last = ahead.take(11);
     expect(read.mock.calls.length).toBeGreaterThan(1);

@@ -1,8 +1,14 @@
 /** The scheduler's in-process link (server/scheduler/in-process.ts). */
 import { describe, expect, it } from 'vitest';
 import { inProcessPair } from '../../server/scheduler/in-process.js';
+import { decodeFrame, encodeFrame, FrameChunks, type FrameData } from '../../src/wire/frame.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The bytes of a delivered frame, its chunks in order. */
+function bytesOf(data: FrameData | Buffer): number[] {
+  return data instanceof FrameChunks ? data.chunks.flatMap((c) => [...c]) : [...data];
+}
 
 describe('inProcessPair', () => {
   it('delivers frames both ways in order, in a later turn, as copies', async () => {
@@ -11,9 +17,9 @@ describe('inProcessPair', () => {
     const atClient: number[][] = [];
     server.on('message', (data, isBinary) => {
       expect(isBinary).toBe(true);
-      atServer.push([...data]);
+      atServer.push(bytesOf(data));
     });
-    client.onMessage((data) => atClient.push([...data]));
+    client.onMessage((data) => atClient.push(bytesOf(data)));
     const chunk = new Uint8Array([1, 2]);
     client.send([chunk, new Uint8Array([3])]);
     client.send([new Uint8Array([4])]);
@@ -24,6 +30,26 @@ describe('inProcessPair', () => {
     await turn();
     expect(atServer).toEqual([[1, 2, 3], [4]]);
     expect(atClient).toEqual([[5, 6]]);
+  });
+
+  it('delivers a frame in its chunks: its big buffers decode as buffers of their own', async () => {
+    const { server, client } = inProcessPair();
+    const received: unknown[] = [];
+    server.on('message', (data) => received.push(decodeFrame(data)));
+    const bytes = new Uint8Array(40_000).fill(7);
+    const floats = new Float64Array(3_000).fill(0.5);
+    client.send(encodeFrame({ type: 'put', values: [bytes, floats, 'small'] }));
+    bytes[0] = 9;
+    await turn();
+    const [message] = received as { values: [Uint8Array, Float64Array, string] }[];
+    const [gotBytes, gotFloats, small] = message?.values ?? [];
+    expect(small).toBe('small');
+    expect(gotBytes?.[0]).toBe(7); // a copy, made when sent
+    expect(gotBytes?.byteLength).toBe(40_000);
+    // Each its own buffer, whole: a worker can give it to a thread without copying.
+    expect(gotBytes?.buffer.byteLength).toBe(40_000);
+    expect(gotFloats?.buffer.byteLength).toBe(24_000);
+    expect(gotFloats?.[2_999]).toBe(0.5);
   });
 
   it('closes both ends once, after the frames sent before the close', async () => {
