@@ -20,6 +20,7 @@ import { BaskError, deserializeError, taskFailed, type SerializedError } from '.
 import type { GraphBatch } from '../graph/prepare.js';
 import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
+import { readBlobs } from '../wire/blob-bytes.js';
 import { CloneEncoder, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame, type FrameData } from '../wire/frame.js';
 import type { ClientMessage, KeyReport, SubmitPart, ToClient } from '../wire/protocol.js';
@@ -37,7 +38,6 @@ import {
   encodeGraph,
   frameBytes,
   modulesToUpload,
-  readBlobs,
   submitPartOf,
   type QueuedSubmit,
 } from './submits.js';

@@ -15,7 +15,7 @@
 import type { FnRef } from '../graph/fnref.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { SubmitOptions } from '../local/backend.js';
-import { MARK } from '../wire/clone.js';
+import { MARK, type BlobContents } from '../wire/clone.js';
 import type { SubmitPart, WireGraph } from '../wire/protocol.js';
 import { encodeSpec } from '../wire/spec-codec.js';
 
@@ -51,7 +51,7 @@ export function submitPartOf(graph: WireGraph, queued: QueuedSubmit): SubmitPart
 }
 
 /** Encodes a batch's specs for the wire; throws ERR_UNSHIPPABLE_FUNCTION for bad functions. */
-export function encodeGraph(batch: GraphBatch, blobs?: ReadonlyMap<Blob, Uint8Array>): WireGraph {
+export function encodeGraph(batch: GraphBatch, blobs?: BlobContents): WireGraph {
   return {
     keys: [...batch.keys],
     specs: batch.specs.map((spec, i) =>
@@ -88,27 +88,6 @@ function collectModules(value: unknown, urls: Set<string>): void {
   if (record[MARK] === 'task' || record[MARK] === 'fn') addModule(record['fn'] as FnRef, urls);
   if (record[MARK] === 'type' && typeof record['module'] === 'string') urls.add(record['module']);
   for (const v of Object.values(record)) collectModules(v, urls);
-}
-
-/** Blob reads in flight at once while a submission's files are read. */
-const READS_IN_FLIGHT = 8;
-
-/**
- * The bytes of a submission's Files and Blobs, read a few at a time: thousands of reads
- * started at once all land on the page's thread together (one long task) and hold every
- * buffer at the same moment. A caller that wants files to stream sends them in several
- * submissions (runSpreads keeps a window of files in flight), so each read here is small.
- */
-export async function readBlobs(blobs: Set<Blob>): Promise<Map<Blob, Uint8Array>> {
-  const queue = [...blobs];
-  const out = new Map<Blob, Uint8Array>();
-  const lane = async (): Promise<void> => {
-    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
-      out.set(b, new Uint8Array(await b.arrayBuffer()));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, queue.length) }, lane));
-  return out;
 }
 
 /** The byte length of an encoded frame. */

@@ -58,6 +58,17 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   private sessionOps: PoolSessions | undefined;
   private readonly decoding = new Map<WorkerHandle, Promise<void>>();
   private flushPending = false;
+  /**
+   * Bytes of the Files and Blobs in runs' tasks, read before the run starts, where workers
+   * cannot receive a Blob (processes: frames over a pipe). Weak: they go with their Blobs.
+   */
+  private blobs: WeakMap<Blob, Uint8Array> | undefined;
+
+  /** Records Files' and Blobs' bytes that tasks will carry instead of the Blobs. */
+  rememberBlobs(read: ReadonlyMap<Blob, Uint8Array>): void {
+    this.blobs ??= new WeakMap();
+    for (const [blob, bytes] of read) this.blobs.set(blob, bytes);
+  }
 
   /** The pool's workers, which tell this adapter what they do. */
   readonly pool: PoolWorkers;
@@ -82,7 +93,7 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
     if (handle === undefined) return;
     const t = now();
     try {
-      handle.enqueue(ins, this.reportMode(ins), t);
+      handle.enqueue(ins, this.reportMode(ins), t, this.blobs);
     } catch (error) {
       this.driver.queue({ type: 'task-erred', key: ins.key, worker: ins.worker, error });
       return;

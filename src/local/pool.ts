@@ -17,6 +17,8 @@ import type { EngineEvent } from '../engine/types.js';
 import { now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import type { WorkerStats } from '../wire/pool-protocol.js';
+import { readBlobs } from '../wire/blob-bytes.js';
+import { findBlobs } from '../wire/clone.js';
 import type { BackendEvents, ClusterInfo } from './backend.js';
 import { Computation } from './computation.js';
 import { PoolAdapter, type PoolStats } from './pool-adapter.js';
@@ -145,6 +147,11 @@ export class Pool implements Scheduler, AsyncDisposable {
     const fuse = request.fuse === false ? false : SCHEDULER_FUSE;
     const batch = prepareGraph(request.graph, request.keys, { fuse });
     const signal = request.signal;
+    // Worker processes get frames over a pipe, where a File cannot go: its bytes go instead.
+    if (this.schedulerName === 'processes') {
+      const blobs = findBlobs(batch.specs);
+      if (blobs.size > 0) this.core.rememberBlobs(await abortable(readBlobs(blobs), signal));
+    }
     await abortable(this.core.pool.start(), signal);
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');

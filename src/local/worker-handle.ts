@@ -9,7 +9,7 @@
 import type * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
-import { decodeWithImports } from '../wire/clone.js';
+import { decodeWithImports, type BlobContents } from '../wire/clone.js';
 import { encodeSpec } from '../wire/spec-codec.js';
 import type {
   FromWorker,
@@ -74,9 +74,12 @@ export class WorkerHandle {
     taskPort.start?.();
   }
 
-  /** Adds a task to the next batch; throws ERR_UNSHIPPABLE_FUNCTION before sending it. */
-  enqueue(ins: Execute, report: ReportMode, now: number): void {
-    const task = this.encode(ins, report);
+  /**
+   * Adds a task to the next batch; throws ERR_UNSHIPPABLE_FUNCTION before sending it. `blobs`:
+   * the bytes of its Files and Blobs, for a worker they cannot be posted to as they are.
+   */
+  enqueue(ins: Execute, report: ReportMode, now: number, blobs?: BlobContents): void {
+    const task = this.encode(ins, report, blobs);
     if (this.inflight.size === 0) this.headSince = now;
     this.inflight.set(ins.key, now);
     this.run.push(task);
@@ -159,8 +162,8 @@ export class WorkerHandle {
     this.link.release();
   }
 
-  private encode(ins: Execute, report: ReportMode): WireTask {
-    const spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref));
+  private encode(ins: Execute, report: ReportMode, blobs?: BlobContents): WireTask {
+    const spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref), blobs);
     return {
       key: ins.key,
       fn: spec.fn,

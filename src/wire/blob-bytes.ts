@@ -177,3 +177,25 @@ export class FileReadAhead {
     return true;
   }
 }
+
+/** Blob reads in flight at once while a submission's files are read. */
+const SUBMISSION_READS = 8;
+
+/**
+ * The bytes of a submission's Files and Blobs (for a cluster client, or a pool of processes:
+ * where Blobs cannot travel as they are), read a few at a time: thousands of reads
+ * started at once all land on the page's thread together (one long task) and hold every
+ * buffer at the same moment. A caller that wants files to stream sends them in several
+ * submissions (runSpreads keeps a window of files in flight), so each read here is small.
+ */
+export async function readBlobs(blobs: Set<Blob>): Promise<Map<Blob, Uint8Array>> {
+  const queue = [...blobs];
+  const out = new Map<Blob, Uint8Array>();
+  const lane = async (): Promise<void> => {
+    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
+      out.set(b, new Uint8Array(await b.arrayBuffer()));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SUBMISSION_READS, queue.length) }, lane));
+  return out;
+}

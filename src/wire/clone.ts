@@ -18,6 +18,11 @@ import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
 import { rememberBytes } from './blob-bytes.js';
 import { typeNamed, typeOf } from './registry.js';
 
+/** The bytes read ahead of Files and Blobs to send (a Map, or a WeakMap that lets them go). */
+export interface BlobContents {
+  get(blob: Blob): Uint8Array | undefined;
+}
+
 /** The key of every marker object. */
 export const MARK = '\u0000bask';
 
@@ -26,7 +31,9 @@ type Marker =
   | { [MARK]: 'ref'; key: string }
   | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string }
   | { [MARK]: 'fn'; fn: FnRef }
-  | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array };
+  | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array }
+  /** A File posted in a runtime whose structured clone drops its name (see `clonesFileNames`). */
+  | { [MARK]: 'named-file'; name: string; mime: string; lastModified: number; blob: Blob };
 
 /** An encoded value and what to transfer with it. */
 export interface Encoded {
@@ -59,7 +66,7 @@ export class CloneEncoder {
      * Contents of Files/Blobs read ahead (reading is async, encoding is not). Given only for
      * the wire: locally, structured clone passes Files as they are.
      */
-    private readonly blobs?: ReadonlyMap<Blob, Uint8Array>,
+    private readonly blobs?: BlobContents,
   ) {}
 
   /** Encodes one value (a result, or a spec's args). */
@@ -111,6 +118,15 @@ export class CloneEncoder {
       const out = mapContainer(value, (item) => this.encode(item));
       seen.set(value, out);
       return out;
+    }
+    if (this.blobs === undefined && isFile(value) && !clonesFileNames()) {
+      return this.mark({
+        [MARK]: 'named-file',
+        name: value.name,
+        mime: value.type,
+        lastModified: value.lastModified,
+        blob: value,
+      });
     }
     if (this.blobs !== undefined && isBlob(value)) {
       const bytes = this.blobs.get(value);
@@ -196,6 +212,8 @@ export class CloneDecoder {
         return this.function(marker.fn, 'A function');
       case 'file':
         return fileFrom(marker);
+      case 'named-file':
+        return namedFile(marker);
       case 'type': {
         const type = typeNamed(marker.name);
         if (type === undefined) {
@@ -227,6 +245,38 @@ export class CloneDecoder {
 
 function isBlob(value: object): value is Blob {
   return typeof Blob !== 'undefined' && value instanceof Blob;
+}
+
+function isFile(value: object): value is File {
+  return typeof File !== 'undefined' && value instanceof File;
+}
+
+let keepsNames: boolean | undefined;
+
+/**
+ * Whether structured clone (postMessage) keeps a File a File. Browsers do; Node 20 clones it as
+ * a plain Blob, without its name (then a task's error could not name the file it read), so
+ * there a File travels in a marker that makes it again (`namedFile`).
+ */
+function clonesFileNames(): boolean {
+  if (keepsNames === undefined) {
+    try {
+      keepsNames = structuredClone(new File([], 'f')) instanceof File;
+    } catch {
+      keepsNames = false;
+    }
+  }
+  return keepsNames;
+}
+
+/** The File a 'named-file' marker carries, made again around its (cloned) Blob. */
+function namedFile(marker: Extract<Marker, { [MARK]: 'named-file' }>): Blob {
+  if (!isBlob(marker.blob))
+    throw new BaskError('ERR_SERIALIZE', 'A File arrived without its contents');
+  return new File([marker.blob], marker.name, {
+    type: marker.mime,
+    lastModified: marker.lastModified,
+  });
 }
 
 /** Every File/Blob inside `value` (arrays, plain objects, task args), for reading ahead. */

@@ -9,7 +9,7 @@
 import { BaskError } from '../errors.js';
 import { describeFunction, type FnRef } from '../graph/fnref.js';
 import { Task } from '../graph/spec.js';
-import { CloneEncoder } from './clone.js';
+import { CloneEncoder, type BlobContents } from './clone.js';
 import type { WireSpec } from './protocol.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -19,7 +19,7 @@ export function encodeSpec(
   spec: unknown,
   key: string,
   ship: (ref: FnRef) => FnRef = (r) => r,
-  blobs?: ReadonlyMap<Blob, Uint8Array>,
+  blobs?: BlobContents,
 ): WireSpec {
   const name = (fn: Fn): FnRef => {
     try {

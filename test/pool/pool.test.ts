@@ -128,6 +128,15 @@ describe('pool: messages', () => {
 });
 
 describe('pool: function shipping', () => {
+  it("passes a File to a worker as a File: its name, type and bytes (Node's clone drops the name)", async () => {
+    const file = new File(['a,b\n1,2\n'], 'prices.csv', { type: 'text/csv', lastModified: 42 });
+    const describe = async (f: File): Promise<string> =>
+      `${f.name} ${f.type} ${f.lastModified} ${await f.text()}`;
+    expect(await get({ a: task(describe, file) }, 'a', { scheduler: pool })).toBe(
+      'prices.csv text/csv 42 a,b\n1,2\n',
+    );
+  });
+
   it('ships self-contained functions as source', async () => {
     const square = (x: number): number => x * x;
     expect(await get({ a: task(square, 7) }, 'a', { scheduler: pool })).toBe(49);
