@@ -4,8 +4,20 @@
  * `./node.js`.
  */
 export { generateStocks, type GenerateStocksOptions, type CsvText } from './generate.js';
-export { readPrices, parsePrices, type PricesOptions, type PriceFrame } from './prices.js';
-export { buildSpreads, spreadsPlain, type SpreadGraph, type SpreadsOptions } from './spreads.js';
+export {
+  readPrices,
+  parsePrices,
+  spreadAndDay,
+  type PricesOptions,
+  type PriceFrame,
+} from './prices.js';
+export {
+  buildSpreads,
+  buildSpreadPairs,
+  spreadsPlain,
+  type SpreadGraph,
+  type SpreadsOptions,
+} from './spreads.js';
 export { tasks } from './tasks.js';
 export {
   runSpreads,

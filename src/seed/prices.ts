@@ -154,6 +154,11 @@ function checkPrices(
   }
 }
 
+/** One day's `[spread, day]`: highest high minus lowest low, and the first timestamp. */
+export function spreadAndDay(frame: PriceFrame): [number, Date] {
+  return [frame.high.max() - frame.low.min(), frame.index.at(0)];
+}
+
 function noDataRows(header: string[], file: string | undefined): BaskError {
   return csvError(
     file,

@@ -3,14 +3,16 @@
  * spread (highest high minus lowest low) and its first timestamp.
  *
  * `buildSpreads` builds it as a bask graph (one read task per file, then attribute, method and
- * operator tasks, as `dask.delayed` records them); `spreadsPlain` runs the same steps in a plain
- * loop, the reference for tests and benchmarks.
+ * operator tasks, as `dask.delayed` records them); `buildSpreadPairs` as one task per file over
+ * its frame (what `runSpreads` computes: two tasks a file, one once fused, where the first
+ * graph has eight, three once fused); `spreadsPlain` runs the same steps in a plain loop, the
+ * reference for tests and benchmarks.
  */
 import { delayed } from '../delayed/delayed.js';
 import type { Delayed } from '../delayed/types.js';
 import type { CsvSource } from '../frame/read.js';
 import type { CsvText } from './generate.js';
-import { parsePrices, type PricesOptions } from './prices.js';
+import { parsePrices, spreadAndDay, type PriceFrame, type PricesOptions } from './prices.js';
 import { tasks } from './tasks.js';
 
 /** Column mapping for every file (see `readPrices`). */
@@ -34,6 +36,35 @@ export function buildSpreads(
   options: SpreadsOptions = {},
   names?: readonly (string | undefined)[],
 ): SpreadGraph {
+  const spreads: Delayed<number>[] = [];
+  const days: Delayed<Date>[] = [];
+  for (const df of readEach(sources, options, names)) {
+    spreads.push(df.high.max().sub(df.low.min()));
+    days.push(df.index.at(0));
+  }
+  return { spreads, days };
+}
+
+/**
+ * The seed graph as one `[spread, day]` task per file over its frame (`spreadAndDay`), for
+ * `compute(pairs)`: the same values as {@link buildSpreads}, from two tasks a file (a chain: one
+ * task once fused) instead of eight.
+ */
+export function buildSpreadPairs(
+  sources: readonly CsvSource[],
+  options: SpreadsOptions = {},
+  names?: readonly (string | undefined)[],
+): Delayed<[number, Date]>[] {
+  const pair = delayed(tasks.spreadAndDay);
+  return readEach(sources, options, names).map((df) => pair(df));
+}
+
+/** A lazy `readPrices` per source, with the column mapping and each source's name. */
+function readEach(
+  sources: readonly CsvSource[],
+  options: SpreadsOptions,
+  names: readonly (string | undefined)[] | undefined,
+): Delayed<PriceFrame>[] {
   const read = delayed(tasks.readPrices);
   const mapping: SpreadsOptions = {};
   for (const key of ['timestamp', 'high', 'low'] as const) {
@@ -41,20 +72,14 @@ export function buildSpreads(
   }
   // Pass the mapping only when there is one: tasks stay minimal and cheap to ship.
   const hasMapping = Object.keys(mapping).length > 0;
-  const spreads: Delayed<number>[] = [];
-  const days: Delayed<Date>[] = [];
-  for (const [k, source] of sources.entries()) {
+  return sources.map((source, k) => {
     const name = names?.[k];
-    const df =
-      name !== undefined
-        ? read(source, { ...mapping, name })
-        : hasMapping
-          ? read(source, mapping)
-          : read(source);
-    spreads.push(df.high.max().sub(df.low.min()));
-    days.push(df.index.at(0));
-  }
-  return { spreads, days };
+    return name !== undefined
+      ? read(source, { ...mapping, name })
+      : hasMapping
+        ? read(source, mapping)
+        : read(source);
+  });
 }
 
 /** The same computation without bask, over files in memory: the reference result. */
@@ -65,9 +90,9 @@ export function spreadsPlain(
   const spreads: number[] = [];
   const days: Date[] = [];
   for (const { name, text } of texts) {
-    const df = parsePrices(text, { ...options, name });
-    spreads.push(df.high.max() - df.low.min());
-    days.push(df.index.at(0));
+    const [spread, day] = spreadAndDay(parsePrices(text, { ...options, name }));
+    spreads.push(spread);
+    days.push(day);
   }
   return { spreads, days };
 }

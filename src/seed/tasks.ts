@@ -6,7 +6,10 @@
 import '../frame/codec.js';
 import { defineTasks } from '../graph/fnref.js';
 import { readCsv } from '../frame/read.js';
-import { readPrices } from './prices.js';
+import { readPrices, spreadAndDay } from './prices.js';
 
-/** `readPrices` and `readCsv` as shippable task functions: `delayed(tasks.readPrices)(file)`. */
-export const tasks = defineTasks('bask:seed', { readPrices, readCsv });
+/**
+ * `readPrices`, `readCsv` and `spreadAndDay` as shippable task functions:
+ * `delayed(tasks.readPrices)(file)`.
+ */
+export const tasks = defineTasks('bask:seed', { readPrices, readCsv, spreadAndDay });

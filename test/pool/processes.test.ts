@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Pool, get, isBaskError, ref, task } from '../../src/index.node.js';
+import { Pool, compute, get, isBaskError, ref, task } from '../../src/index.node.js';
+import { buildSpreadPairs } from '../../src/seed/index.js';
 import { openProcessPorts, processRuntime } from '../../src/local/runtime-process.js';
 import { Point } from './point.js';
 import { tasks } from './processes-tasks.js';
@@ -99,6 +100,17 @@ describe('pool of worker processes', () => {
       0,
     );
     expect(served).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sends the bytes of the Files a task reads, keeping their names', async () => {
+    const pool = newPool(1);
+    const good = new File(['timestamp,high,low\n2023-01-02 09:30,3,1\n'], 'ok.csv');
+    const bad = new File(['timestamp,high\n2023-01-02,1\n'], 'nolow.csv');
+    const [pairs] = await compute(buildSpreadPairs([good]), { scheduler: pool });
+    expect(pairs).toEqual([[2, new Date(Date.UTC(2023, 0, 2, 9, 30))]]);
+    await expect(compute(buildSpreadPairs([bad]), { scheduler: pool })).rejects.toThrow(
+      /'nolow\.csv' has no 'low' column/,
+    );
   });
 
   it("keeps a failed task's error: message, code and the stack from the worker process", async () => {

@@ -223,9 +223,9 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
       batchSize: 4,
       callbacks: [{ start: (e) => starts.push(e), taskEnd: (e) => ends.push(e) }],
     });
-    // Batches [0..3] (one key: its list; with the bad file, so again file by file: two keys
-    // each) and [4] (one file: its two keys, no list).
-    expect(cluster.wanted).toEqual([1, 2, 2, 2, 2, 2]);
+    // Batches [0..3] (one key: its list; with the bad file, so again file by file: one key,
+    // its [spread, day], each) and [4] (one file: its key, no list).
+    expect(cluster.wanted).toEqual([1, 1, 1, 1, 1, 1]);
     expect(results.map((r) => isSpreadFailure(r))).toEqual(files.map((_f, i) => i === 2));
     expect((results[2] as SpreadResult & { error: BaskError }).error.message).toContain('bad.csv');
     const plain = spreadsPlain(GOOD);
@@ -250,7 +250,7 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
       batchSize: 2,
       callbacks: [{ start: (e) => starts.push(e) }],
     });
-    expect(cluster.wanted).toEqual([1, 2]);
+    expect(cluster.wanted).toEqual([1, 1]);
     const single = recorder();
     await runSpreads(good.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * 3 + 1);

@@ -7,6 +7,7 @@ import { BaskError } from '../../src/errors.js';
 import { describeFunction } from '../../src/graph/fnref.js';
 import { DatetimeIndex, parseCsv, type Series } from '../../src/frame/index.js';
 import {
+  buildSpreadPairs,
   buildSpreads,
   generateStocks,
   parsePrices,
@@ -221,6 +222,23 @@ describe('spreads', () => {
       files.map((f) => `${f.name.slice(0, 10)}T09:30:00.000Z`),
     );
     for (const s of spreads) expect(s).toBeGreaterThan(0);
+  });
+
+  it('buildSpreadPairs gives the same values, from one fused task per file', async () => {
+    const sources = files.map((f) => new File([f.text], f.name));
+    const ended: string[] = [];
+    const [pairs] = await compute(buildSpreadPairs(sources), {
+      scheduler: 'sync',
+      fuse: true,
+      callbacks: [{ taskEnd: (e: { key: string }) => ended.push(e.key) }],
+    });
+    const plain = spreadsPlain(files);
+    expect(pairs).toEqual(plain.spreads.map((spread, i) => [spread, plain.days[i]]));
+    // Each file's read and spreadAndDay form a chain: one task per file runs.
+    expect(ended).toHaveLength(files.length);
+    await expect(
+      compute(buildSpreadPairs([new File(['timestamp,high\n2023-01-02,1\n'], 'nolow.csv')])),
+    ).rejects.toThrow(/'nolow\.csv' has no 'low' column/);
   });
 
   it('matches a direct computation', () => {
