@@ -46,9 +46,12 @@ export class Computation {
 
   /** Records a wanted key's value; resolves when it was the last one. */
   deliver(key: string, value: unknown): void {
-    if (this.settled || this.results.has(key)) return;
-    this.results.set(key, value);
-    if (--this.remaining === 0) this.succeed();
+    if (this.settled) return;
+    const results = this.results;
+    const before = results.size;
+    // One lookup: a key delivered again (recomputed after its holder died) is counted once.
+    results.set(key, value);
+    if (results.size !== before && --this.remaining === 0) this.succeed();
   }
 
   /** Rejects (once). */

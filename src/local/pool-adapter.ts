@@ -58,6 +58,8 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   private sessionOps: PoolSessions | undefined;
   private readonly decoding = new Map<WorkerHandle, Promise<void>>();
   private flushPending = false;
+  /** Per run, the keys delivered in this engine step: the queued `keys-released` event's list. */
+  private readonly releasing = new Map<Computation, string[]>();
   /**
    * Bytes of the Files and Blobs in runs' tasks, read before the run starts, where workers
    * cannot receive a Blob (processes: frames over a pipe). Weak: they go with their Blobs.
@@ -166,6 +168,8 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   private reportMode(ins: Execute): 0 | 1 | 2 {
     if (!ins.report) return 0;
     if (!ins.lastUse) return 1;
+    // Every client is a run or a session: without sessions, every wanter is a run.
+    if (this.sessions.size === 0) return 2;
     const wanters = this.engine.tasks.get(ins.key)?.wantedBy ?? [];
     return wanters.every((c) => this.runs.has(c)) ? 2 : 1;
   }
@@ -191,11 +195,29 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
     if (this.runs.size === 0 && this.sessions.size === 0) this.pool.setActive(false);
   }
 
+  /**
+   * Hands a run its value and lets the engine release the key (its last one ends the run,
+   * which releases everything). The keys delivered in one engine step go in one event.
+   */
   private deliver(comp: Computation, key: string, value: unknown): void {
     comp.deliver(key, value);
-    this.driver.queue({ type: 'keys-released', client: comp.client, keys: [key] });
-    if (comp.settled) this.endRun(comp);
-    else if (!this.driver.isDraining) this.driver.submit([]);
+    if (comp.settled) {
+      this.endRun(comp);
+      return;
+    }
+    let keys = this.releasing.get(comp);
+    if (keys === undefined) {
+      keys = [];
+      this.releasing.set(comp, keys);
+      this.driver.queue({ type: 'keys-released', client: comp.client, keys });
+    }
+    keys.push(key);
+    if (!this.driver.isDraining) this.driver.submit([]);
+  }
+
+  /** After each engine step: the next step's deliveries go in new events. */
+  stepped(): void {
+    if (this.releasing.size > 0) this.releasing.clear();
   }
 
   // ---- workers --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /** The worker pool in Node: locality, zero-copy transfers, registered types, batching, hooks. */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   Pool,
   Profiler,
@@ -56,6 +56,18 @@ describe('pool: data stays where it was made', () => {
     );
     expect(moved).toBeGreaterThanOrEqual(8 * n);
     expect(copied).toBeLessThan(1_000_000);
+  });
+
+  it('forgets a delivered key while the rest of its run still runs', async () => {
+    const graph = {
+      quick: task(tasks.sleep, 0, 1),
+      slow: task(tasks.sleep, 1000, 2),
+    };
+    const run = get(graph, ['quick', 'slow'], { scheduler: pool });
+    await vi.waitFor(() => expect(pool.knows('slow')).toBe(true));
+    await vi.waitFor(() => expect(pool.knows('quick')).toBe(false), { timeout: 5000 });
+    expect(pool.knows('slow')).toBe(true);
+    expect(await run).toEqual([1, 2]);
   });
 
   it('copies a value that is still needed where it is', async () => {
