@@ -30,7 +30,10 @@ import { afterThisTurn } from '../wire/next-turn.js';
 
 /** Counters of a pool, for tests and diagnostics. */
 export interface PoolStats {
+  /** Messages of tasks sent to workers. */
   batches: number;
+  /** Messages of results received from workers. */
+  resultMessages: number;
   tasksSent: number;
   fetches: number;
   valuesReturned: number;
@@ -47,6 +50,7 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   readonly sessions = new Map<string, BackendEvents>();
   readonly stats: PoolStats = {
     batches: 0,
+    resultMessages: 0,
     tasksSent: 0,
     fetches: 0,
     valuesReturned: 0,
@@ -252,6 +256,7 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
   /** A message from a worker's task port. */
   message(handle: WorkerHandle, message: FromWorker): void {
     if (message.type !== 'results' || this.pool.workers.get(handle.id) !== handle) return;
+    this.stats.resultMessages++;
     const previous = this.decoding.get(handle);
     if (!message.marked && previous === undefined) {
       this.takeResults(handle, message.results);

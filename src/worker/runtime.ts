@@ -5,7 +5,8 @@
  *
  * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
  * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs
- * one message and a slow task does not hold back the results before it. "The queue empties"
+ * one message and a slow task does not hold back the results before it (a task waiting on a
+ * promise flushes them after this turn, not at once: quick async tasks share a message). "The queue empties"
  * waits for the batches that arrived meanwhile (wire/next-turn.ts): messages already received
  * run first, so their results share one message. The loop is
  * synchronous until a task needs something asynchronous (a module import, a fetch, a promise).
@@ -50,6 +51,7 @@ export class WorkerRuntime {
   private lastFlush = 0;
   private measure = false;
   private flushPending = false;
+  private flushWhileBusy = false;
   /** A put still decoding: tasks wait for it. */
   private blockedBy: Promise<void> | undefined;
   private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
@@ -160,7 +162,12 @@ export class WorkerRuntime {
       const task = this.queue[this.head++] as WireTask;
       const pending = this.step(task);
       if (pending !== undefined) {
-        this.flush();
+        // The results so far go now if they waited long enough, else after this turn: a task
+        // that awaits only promises already settled (an async function over bytes in memory)
+        // resumes before then, and the tasks after it join the same message; one that waits
+        // for I/O does not hold them back.
+        if (now() - this.lastFlush > FLUSH_MS) this.flush();
+        else this.flushSoon(true);
         void pending.then(() => {
           this.busy = false;
           this.pump();
@@ -173,13 +180,18 @@ export class WorkerRuntime {
     this.flushSoon();
   }
 
-  /** Flushes once the messages received meanwhile have run (see the header). */
-  private flushSoon(): void {
+  /**
+   * Flushes once the messages received meanwhile have run (see the header); `whileBusy`: even
+   * if a task is still waiting then (the results before it are not held back).
+   */
+  private flushSoon(whileBusy = false): void {
+    if (whileBusy) this.flushWhileBusy = true;
     if (this.flushPending) return;
     this.flushPending = true;
     afterThisTurn(() => {
       this.flushPending = false;
-      if (!this.busy) this.flush();
+      if (!this.busy || this.flushWhileBusy) this.flush();
+      this.flushWhileBusy = false;
     });
   }
 

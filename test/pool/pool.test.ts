@@ -123,6 +123,15 @@ describe('pool: messages', () => {
     expect(pool.stats.batches - before).toBeLessThan(500);
   });
 
+  it('sends back the results of quick async tasks together, not one message each', async () => {
+    const graph: Record<string, unknown> = {};
+    for (let i = 0; i < 2000; i++) graph[`a-${i}`] = task(tasks.addAsync, i, 1);
+    const before = pool.stats.resultMessages;
+    const results = (await get(graph, Object.keys(graph), { scheduler: pool })) as number[];
+    expect(results[1999]).toBe(2000);
+    expect(pool.stats.resultMessages - before).toBeLessThan(200);
+  });
+
   it('fires hooks with worker ids; the profiler sees every task on the pool workers', async () => {
     const profiler = new Profiler();
     const ends: TaskEndEvent[] = [];

@@ -54,6 +54,11 @@ function spinForever(): never {
   }
 }
 
+/** An async function that waits for nothing: its promise settles at once. */
+async function addAsync(a: number, b: number): Promise<number> {
+  return Promise.resolve(a + b);
+}
+
 function sleep(ms: number, value: number): Promise<number> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms));
 }
@@ -88,6 +93,7 @@ export const tasks = defineTasks(import.meta.url, {
   spinForever,
   sleep,
   add,
+  addAsync,
   makePoint,
   describePoint,
   workerName,
