@@ -7,9 +7,11 @@
  * Policies: one engine for the pool's life (concurrent computations share workers and equal
  * keys); results a client wants travel back with their completion, moved (not copied) on
  * their last use when only one-shot runs want them; each worker's batch goes out once the
- * drains of this turn of the event loop are over (wire/next-turn.ts): the results of both workers that arrived together cost one message each way, not one
- * per results message (on the seed workload, ~2,000 messages per 2,000 files before).
- * Sessions' heavier operations (pool-sessions.ts) load with the first session.
+ * drains of this turn of the event loop are over (wire/next-turn.ts): the results of both
+ * workers that arrived together cost one message each way, not one per results message.
+ * A run's delivered keys are released one event per engine step, and without sessions every
+ * wanter is a run (no lookup per task). Sessions' heavier operations (pool-sessions.ts) load
+ * with the first session.
  *
  * Invariants: results of a worker no longer in the pool are dropped (the engine already moved
  * its work); an unshippable function fails its task before anything is sent.

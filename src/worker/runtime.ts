@@ -6,9 +6,9 @@
  * Policy: tasks run one at a time in arrival order (a worker is one thread); results go back
  * in batches, flushed when the queue empties or every FLUSH_MS, so a batch of tiny tasks costs
  * one message and a slow task does not hold back the results before it (a task waiting on a
- * promise flushes them after this turn, not at once: quick async tasks share a message). "The queue empties"
- * waits for the batches that arrived meanwhile (wire/next-turn.ts): messages already received
- * run first, so their results share one message. The loop is
+ * promise flushes them after this turn, not at once: quick async tasks share a message).
+ * "The queue empties" waits for the batches that arrived meanwhile (wire/next-turn.ts):
+ * messages already received run first, so their results share one message. The loop is
  * synchronous until a task needs something asynchronous (a module import, a fetch, a promise).
  */
 import { now } from '../hooks.js';
