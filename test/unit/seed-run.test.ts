@@ -79,7 +79,8 @@ describe('runSpreads', () => {
 
   it('shows diagnostics one computation: one start for every file, every task, one finish', async () => {
     const all = recorder();
-    await runSpreads(files, { scheduler: 'sync', callbacks: [all] });
+    // One file per computation: a failed batch would run its good files a second time.
+    await runSpreads(files, { scheduler: 'sync', callbacks: [all], batchSize: 1 });
     expect(all.starts).toHaveLength(1);
     expect(all.finishes).toHaveLength(1);
     const one = recorder();
@@ -193,6 +194,16 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect(seen.sort((a, b) => a - b)).toEqual(many.map((_f, i) => i));
     const plain = spreadsPlain(generateStocks({ days: 40, minutes: 5 }));
     expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+  });
+
+  it('runs files on the sync scheduler in batches, one computation at a time', async () => {
+    const scheduler = counting('sync');
+    const results = await runSpreads(many, { scheduler });
+    expect(scheduler.peak).toBe(1);
+    // Batches of 4, 8, 16, then the 12 left.
+    expect(scheduler.wanted).toEqual([4, 8, 16, 12]);
+    expect(results.map((r) => r.file)).toEqual(many.map((f) => f.name));
+    expect(results.every((r) => !isSpreadFailure(r))).toBe(true);
   });
 
   it('computes a failed batch again file by file, so only the bad file fails', async () => {
