@@ -17,8 +17,6 @@ import type { EngineEvent } from '../engine/types.js';
 import { now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import type { WorkerStats } from '../wire/pool-protocol.js';
-import { readBlobs } from '../wire/blob-bytes.js';
-import { findBlobs } from '../wire/clone.js';
 import type { BackendEvents, ClusterInfo } from './backend.js';
 import { Computation } from './computation.js';
 import { PoolAdapter, type PoolStats } from './pool-adapter.js';
@@ -149,8 +147,9 @@ export class Pool implements Scheduler, AsyncDisposable {
     const signal = request.signal;
     // Worker processes get frames over a pipe, where a File cannot go: its bytes go instead.
     if (this.schedulerName === 'processes') {
-      const blobs = findBlobs(batch.specs);
-      if (blobs.size > 0) this.core.rememberBlobs(await abortable(readBlobs(blobs), signal));
+      const { readTaskBlobs } = await import('./process-blobs.js');
+      const read = await abortable(readTaskBlobs(batch.specs), signal);
+      if (read !== undefined) this.core.rememberBlobs(read);
     }
     await abortable(this.core.pool.start(), signal);
     if (this.closed)
