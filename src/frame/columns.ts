@@ -39,13 +39,19 @@ export interface ColumnOptions {
 /** Header cells -> column names: trimmed, blanks named, duplicates numbered (as pandas). */
 export function cleanHeader(cells: readonly string[]): string[] {
   const seen = new Set<string>();
-  return cells.map((cell, j) => {
-    const base = cell.trim() === '' ? `Unnamed: ${j}` : cell.trim();
+  // A loop, not `map`: the arrays `map` made did not always share one hidden class, and the
+  // parser's optimized code was thrown away at each new one (in a fresh process `scanBody` was
+  // compiled seven times over the first files; twice with these loops).
+  const names: string[] = [];
+  for (let j = 0; j < cells.length; j++) {
+    const cell = (cells[j] as string).trim();
+    const base = cell === '' ? `Unnamed: ${j}` : cell;
     let name = base;
     for (let k = 1; seen.has(name); k++) name = `${base}.${k}`;
     seen.add(name);
-    return name;
-  });
+    names.push(name);
+  }
+  return names;
 }
 
 /** The position of `wanted` in `names`: exact match first, then ignoring case; -1 if none. */
@@ -108,7 +114,13 @@ function renameColumns(
     renamed.set(j, wanted);
   }
   const taken = new Set(renamed.values());
-  return header.map((name, j) => renamed.get(j) ?? (taken.has(name) ? undefined : name));
+  // A loop, not `map`: see cleanHeader.
+  const names: (string | undefined)[] = [];
+  for (let j = 0; j < header.length; j++) {
+    const name = header[j] as string;
+    names.push(renamed.get(j) ?? (taken.has(name) ? undefined : name));
+  }
+  return names;
 }
 
 function missingColumn(
