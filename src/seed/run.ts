@@ -253,9 +253,7 @@ export async function runSpreads(
     if (sequential) {
       let lastYield = now();
       for (let b = 0; b + 1 < starts.length; b++) {
-        const indices: number[] = [];
-        for (let i = starts[b] as number; i < (starts[b + 1] as number); i++) indices.push(i);
-        await computeBatch(indices);
+        await computeBatch(batchIndices(starts, b));
         if (now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           lastYield = now();
@@ -263,11 +261,9 @@ export async function runSpreads(
       }
     } else {
       const inFlight = options.concurrency ?? defaultConcurrency(scheduler);
-      await runWindowed(starts.length - 1, Math.max(1, Math.ceil(inFlight / size)), (b) => {
-        const indices: number[] = [];
-        for (let i = starts[b] as number; i < (starts[b + 1] as number); i++) indices.push(i);
-        return computeBatch(indices);
-      });
+      await runWindowed(starts.length - 1, Math.max(1, Math.ceil(inFlight / size)), (b) =>
+        computeBatch(batchIndices(starts, b)),
+      );
     }
   } finally {
     group.end();
@@ -277,6 +273,13 @@ export async function runSpreads(
 
 /** With the default batch size, the first batch holds at most this many files. */
 const FIRST_BATCH = 4;
+
+/** The positions of the files of batch `b` (see batchStarts). */
+function batchIndices(starts: readonly number[], b: number): number[] {
+  const indices: number[] = [];
+  for (let i = starts[b] as number; i < (starts[b + 1] as number); i++) indices.push(i);
+  return indices;
+}
 
 /**
  * Where each batch of `count` files starts, and `count` at the end. The first batches may be
