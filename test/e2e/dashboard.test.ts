@@ -8,13 +8,13 @@
  * The computation's tasks are independent except for a chain pinned to one thread (bob/0), so
  * that the counts shown are exact whatever the placement.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page } from 'playwright';
 import { WebSocket } from 'ws';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dir.js';
 import { HIGH_WATER_BYTES } from '../../server/dashboard/hub.js';
 import { Client, type Future } from '../../src/index.node.js';
 import { encodeFrame } from '../../src/wire/frame.js';
@@ -231,7 +231,7 @@ describe('dashboard pages', () => {
   });
 
   it('says clearly on /status when the pages were not built', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'bask-no-pages-'));
+    const empty = tempDir('bask-no-pages-');
     const bare = await startScheduler([], { BASK_PAGES_DIR: empty });
     const res = await fetch(`${bare.http}/status`);
     expect(res.status).toBe(503);

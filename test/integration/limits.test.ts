@@ -4,8 +4,7 @@
  * naming the flag (and counted on /metrics), work is admitted again once results are in; a
  * `--dashboard-token` opens dashboards and nothing else.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.node.js';
@@ -14,6 +13,7 @@ import { PROTOCOL_VERSION, type Hello } from '../../src/wire/protocol.js';
 import { openSocket } from '../../src/wire/socket.js';
 import { tasks } from '../conformance/tasks.js';
 import { rejection } from '../helpers.js';
+import { tempDir } from '../temp-dir.js';
 import { bask, startScheduler, startWorker, waitForWorkers } from './cluster.js';
 import { tasks as itasks } from './tasks.js';
 
@@ -56,7 +56,7 @@ describe('client caps', () => {
       expect(tooBig.message).toMatch(/6 tasks.*at most 5.*--max-graph-size/);
 
       // Eight tasks held in flight until a file appears; a ninth is refused, not queued.
-      const gate = join(mkdtempSync(join(tmpdir(), 'bask-limits-')), 'go');
+      const gate = join(tempDir('bask-limits-'), 'go');
       const held = [
         ...client.map(itasks.valueWhenFileExists, [gate, gate, gate, gate], [1, 2, 3, 4]),
         ...client.map(itasks.valueWhenFileExists, [gate, gate, gate, gate], [5, 6, 7, 8]),

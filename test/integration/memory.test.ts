@@ -4,10 +4,10 @@
  * tasks until its memory falls; one past terminate is restarted by its supervisor and its data
  * recomputed. What is checked is what `/metrics` reports while it runs.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dir.js';
 import { Client } from '../../src/index.node.js';
 import { tasks as big } from '../../bench/memory-tasks.js';
 import { tasks as hogs } from './memory-tasks.js';
@@ -97,7 +97,7 @@ describe('worker memory', () => {
 
   it('gives no new tasks to a worker past its pause threshold, and goes on once its memory falls', async () => {
     const { address, http } = await startScheduler();
-    const dir = mkdtempSync(join(tmpdir(), 'bask-pause-'));
+    const dir = tempDir('bask-pause-');
     const release = join(dir, 'release');
     // Pause at half of 200 MiB (a bare worker process uses about 70 MiB); no restarts here.
     await startWorker(address, [
@@ -137,7 +137,7 @@ describe('worker memory', () => {
 
   it('restarts a worker past its terminate threshold and recomputes its data', async () => {
     const { address, http } = await startScheduler();
-    const dir = mkdtempSync(join(tmpdir(), 'bask-terminate-'));
+    const dir = tempDir('bask-terminate-');
     const marker = join(dir, 'hogged');
     await startWorker(address, ['--name', 't', '--nthreads', '1', '--memory-limit', '200MiB']);
     await waitForWorkers(http, 1);

@@ -8,8 +8,7 @@
 import { request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { speak, upgradeFrom } from '../../bench/probes.js';
 import { tasks } from '../conformance/tasks.js';
 import { bask, startScheduler, startWorker, waitFor, waitForWorkers } from './cluster.js';
 import { rejection } from '../helpers.js';
+import { tempDir } from '../temp-dir.js';
 
 const CLIENT_TOKEN = 'client-secret-1';
 const WORKER_TOKEN = 'worker-secret-2';
@@ -287,7 +287,7 @@ describe('hostile input', () => {
 
 describe('HTTP', () => {
   it('serves only files inside its folder, and task modules only under the workers’ secret path', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'bask-static-'));
+    const root = tempDir('bask-static-');
     mkdirSync(join(root, 'site'));
     writeFileSync(join(root, 'site', 'index.html'), '<p>demo</p>');
     writeFileSync(join(root, 'secret.txt'), 'do not serve');

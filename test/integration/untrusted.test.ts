@@ -4,10 +4,10 @@
  * quarantined; a worker whose thread hangs loses the task to another worker after `timeout`,
  * and a task that hangs everywhere fails with ERR_TIMEOUT. Behaviour only, no timings.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../temp-dir.js';
 import { Client, delayed, isBaskError, wait } from '../../src/index.node.js';
 import { parsePrometheusText } from '../e2e/prometheus.js';
 import { tasks } from '../conformance/tasks.js';
@@ -39,7 +39,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 
 describe('untrusted workers', () => {
   it('catches every wrong result of a lying worker, quarantines it, and answers right', async () => {
-    const log = join(mkdtempSync(join(tmpdir(), 'bask-liar-')), 'lies.txt');
+    const log = join(tempDir('bask-liar-'), 'lies.txt');
     const { address, http } = await startScheduler();
     await startWorker(address, ['--nthreads', '1', '--name', 'honest-a']);
     await startWorker(address, ['--nthreads', '1', '--name', 'liar'], {
