@@ -3,8 +3,7 @@
  * reads BASK_TEST_LIAR) is caught by `verify` and the /workers page marks it, with the task and
  * the reason, while the honest workers stay unmarked. Screenshot to test-results/.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright';
 import { build } from 'vite';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.node.js';
 import { startScheduler, startWorker, waitForWorkers } from '../integration/cluster.js';
 import { tasks } from '../integration/tasks.js';
+import { tempDir } from '../temp-dir.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCREENSHOTS = join(ROOT, 'test-results');
@@ -36,7 +36,7 @@ describe('the dashboard under verify', () => {
     await startWorker(address, ['--nthreads', '1', '--name', 'honest']);
     await startWorker(address, ['--nthreads', '1', '--name', 'liar'], {
       BASK_TEST_LIAR: '1',
-      BASK_TEST_LIAR_LOG: join(mkdtempSync(join(tmpdir(), 'bask-liar-')), 'lies.txt'),
+      BASK_TEST_LIAR_LOG: join(tempDir('bask-liar-'), 'lies.txt'),
     });
     await startWorker(address, ['--nthreads', '1', '--name', 'other']);
     await waitForWorkers(http, 3);
