@@ -21,7 +21,8 @@ const GROUP_BYTES = 4 << 20;
 
 const known = new WeakMap<Blob, Uint8Array | Promise<Uint8Array>>();
 
-function isBlob(value: unknown): value is Blob {
+/** Whether `value` is a Blob (a File included), where the runtime has Blobs. */
+export function isBlob(value: unknown): value is Blob {
   return typeof Blob !== 'undefined' && value instanceof Blob;
 }
 

@@ -15,7 +15,7 @@
 import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
 import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
-import { rememberBytes } from './blob-bytes.js';
+import { isBlob, rememberBytes } from './blob-bytes.js';
 import { typeNamed, typeOf } from './registry.js';
 
 /** The bytes read ahead of Files and Blobs to send (a Map, or a WeakMap that lets them go). */
@@ -241,10 +241,6 @@ export class CloneDecoder {
       throw new BaskError('ERR_SERIALIZE', `${what} arrived with a malformed reference`);
     return this.fn(ref);
   }
-}
-
-function isBlob(value: object): value is Blob {
-  return typeof Blob !== 'undefined' && value instanceof Blob;
 }
 
 function isFile(value: object): value is File {
