@@ -10,10 +10,9 @@
  *   general path reports it with its line.
  * The separator, the line end and the header come from the same functions as the general
  * path's (cells.ts, columns.ts). Cells of the common forms (`-12.5`, `10,5` with semicolons,
- * `2023-01-02 09:30:00`) are read from the bytes; any other cell (`NA`, `1e5`, ` 3 `, an
- * ISO time with a zone...) is decoded to a string and read by the general path's functions.
- * Numbers of at most 15 digits are exact: an integer below 2^53 divided by an exact power of
- * ten is correctly rounded, as `+cell` is.
+ * `2023-01-02 09:30:00`) are read from the bytes as they are scanned (scan-cells.ts); any
+ * other cell (`NA`, `1e5`, ` 3 `, an ISO time with a zone...) is decoded to a string and read
+ * by the general path's functions.
  *
  * Invariant: the scratch columns (and the scratch bytes that a string is encoded into) are
  * this module's, reused from file to file, so one set lives in each thread; frames get
@@ -36,24 +35,22 @@ import {
   type ColumnPlan,
 } from './columns.js';
 import type { DataFrame } from './dataframe.js';
-import { parseIsoBytes, parseTimestamp } from './dates.js';
+import {
+  CR,
+  DATE,
+  LF,
+  NUMBER,
+  SKIP,
+  SNIFF,
+  TEXT,
+  decode,
+  readCell,
+  storeDate,
+  storeNumber,
+} from './scan-cells.js';
 import type { CsvInput } from './text.js';
 
-const LF = 10;
-const CR = 13;
 const QUOTE = 34;
-const COMMA = 44;
-const DOT = 46;
-const PLUS = 43;
-const MINUS = 45;
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-// How a column is read while scanning (numbers, not strings: the loop compares them per cell).
-const SKIP = 0; // displaced or text: not kept
-const NUMBER = 1;
-const DATE = 2;
-const SNIFF = 3; // no non-missing cell yet: number or text?
-const TEXT = 4;
 
 const ascii = new TextDecoder();
 const encoder = new TextEncoder();
@@ -180,12 +177,26 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
   let rows = 0;
   let pos = layout.body;
   while (pos < n) {
+    if (rows === capacity) {
+      for (let j = 0; j < width; j++) columns[j] = scratch(j, rows + 1, rows);
+      capacity = minLength(columns);
+    }
     let col = 0;
-    let cellStart = pos;
     let i = pos;
-    for (; ; i++) {
-      const b = i < n ? (bytes[i] as number) : LF;
-      if (b !== d && b !== LF) {
+    for (;;) {
+      // One cell per turn. A number or a date of the common forms is read as it is scanned
+      // (its end is where the value stops); anything else is scanned, then read.
+      const cellStart = i;
+      const kind = col < width ? (kinds[col] as number) : SKIP;
+      let stored = -1;
+      if (kind === NUMBER || kind === SNIFF)
+        stored = storeNumber(bytes, i, d, decimalComma, columns[col] as Float64Array, rows);
+      else if (kind === DATE) stored = storeDate(bytes, i, d, columns[col] as Float64Array, rows);
+      if (stored >= 0) i = stored;
+      let b: number;
+      for (; ; i++) {
+        b = i < n ? (bytes[i] as number) : LF;
+        if (b === d || b === LF) break;
         if (isPlainByte(b) || (crlf && b === CR && bytes[i + 1] === LF)) continue;
         return undefined;
       }
@@ -194,18 +205,14 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
         if (bytes[i - 1] !== CR || i === pos) return undefined;
         cellEnd = i - 1;
       }
-      if (b === LF && col === 0) {
-        // A line without separators: blank (skipped) unless the file has one column.
-        if (isBlankLine(bytes, cellStart, cellEnd)) break;
-        if (width !== 1) return undefined;
+      if (b === LF && col === 0 && isBlankLine(bytes, cellStart, cellEnd)) {
+        i++; // a line without separators: blank (skipped) unless the file has one column
+        break;
       }
       if (col >= width || (b === LF && col !== width - 1)) return undefined;
-      if (rows === capacity) {
-        for (let j = 0; j < width; j++) columns[j] = scratch(j, rows + 1, rows);
-        capacity = minLength(columns);
-      }
-      const kind = kinds[col] as number;
-      if (kind !== SKIP && kind !== TEXT) {
+      if (stored >= 0) {
+        if (kind === SNIFF) kinds[col] = NUMBER;
+      } else if (kind !== SKIP && kind !== TEXT) {
         const x = readCell(bytes, cellStart, cellEnd, kind, decimalComma, toNumber);
         if (x === undefined) return undefined;
         if (kind === SNIFF && x === x) kinds[col] = NUMBER;
@@ -215,13 +222,13 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
         (columns[col] as Float64Array)[rows] = x;
       }
       col++;
-      cellStart = i + 1;
+      i++;
       if (b === LF) {
         rows++;
         break;
       }
     }
-    pos = i + 1;
+    pos = i;
   }
   return finish(plan, kinds, columns, rows);
 }
@@ -247,65 +254,6 @@ function minLength(columns: readonly Float64Array[]): number {
 function isBlankLine(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (!isSpaceByte(bytes[i] as number)) return false;
   return true;
-}
-
-function decode(bytes: Uint8Array, start: number, end: number): string {
-  return ascii.decode(bytes.subarray(start, end));
-}
-
-/**
- * The value of one cell of a column of `kind`, as the general path reads it; undefined when
- * that path would call it an error (the caller gives up). A SNIFF cell that is text is NaN.
- */
-function readCell(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  kind: number,
-  decimalComma: boolean,
-  toNumber: (cell: string) => number,
-): number | undefined {
-  if (start === end) return NaN;
-  const fast =
-    kind === DATE
-      ? parseIsoBytes(bytes, start, end)
-      : readPlainNumber(bytes, start, end, decimalComma);
-  if (fast === fast) return fast;
-  const cell = decode(bytes, start, end);
-  const x = kind === DATE ? parseTimestamp(cell) : toNumber(cell);
-  return x === x || kind === SNIFF || isMissing(cell) ? x : undefined;
-}
-
-/**
- * `[+-]digits[.digits]` (a comma for the point too, with `decimalComma`) of at most 15
- * digits, read exactly; NaN for any other form (the caller then reads the cell as text).
- */
-function readPlainNumber(b: Uint8Array, start: number, end: number, decimalComma: boolean): number {
-  let i = start;
-  const sign = b[i];
-  if (sign === MINUS || sign === PLUS) i++;
-  let mantissa = 0;
-  let count = 0;
-  let fraction = -1;
-  let point = 0;
-  for (; i < end; i++) {
-    const c = b[i] as number;
-    const digit = c - 48;
-    if (digit >= 0 && digit <= 9) {
-      mantissa = mantissa * 10 + digit;
-      count++;
-      if (fraction >= 0) fraction++;
-    } else if (fraction < 0 && (c === DOT || (c === COMMA && decimalComma))) {
-      fraction = 0;
-      point = c;
-    } else {
-      return NaN;
-    }
-  }
-  // A decimal comma needs a digit after it (`10,` is not a number), as readDecimalComma.
-  if (count === 0 || count > 15 || (point === COMMA && fraction === 0)) return NaN;
-  const x = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
-  return sign === MINUS ? -x : x;
 }
 
 function finish(

@@ -17,11 +17,12 @@ export class Computation {
   readonly started = now();
   /** Emit performance.measure entries in workers (a Profiler listens). */
   readonly measure: boolean;
+  private keySet: ReadonlySet<string> | undefined;
 
   constructor(
     readonly client: string,
-    /** Every task key of the computation (for attributing hook events). */
-    readonly keys: ReadonlySet<string>,
+    /** Every task key of the computation (for attributing hook events and timeouts). */
+    private readonly taskKeys: readonly string[],
     readonly wanted: readonly string[],
     readonly hooks: readonly Callbacks[],
     readonly timeout: number | undefined,
@@ -37,11 +38,19 @@ export class Computation {
     });
     emit(hooks, 'start', {
       scheduler: schedulerName,
-      ntasks: keys.size,
+      ntasks: taskKeys.length,
       keys: wanted,
       time: this.started,
     });
     if (this.remaining === 0) this.succeed();
+  }
+
+  /**
+   * Every task key of the computation as a set, made on first use: only runs with hooks or a
+   * timeout ask, and a set of 100k keys costs a hash each.
+   */
+  get keys(): ReadonlySet<string> {
+    return (this.keySet ??= new Set(this.taskKeys));
   }
 
   /** Records a wanted key's value; resolves when it was the last one. */

@@ -157,7 +157,7 @@ export class Pool implements Scheduler, AsyncDisposable {
     const client = `run-${this.nextClient++}`;
     const comp = new Computation(
       client,
-      new Set(batch.keys),
+      batch.keys,
       request.keys,
       request.callbacks,
       request.timeout,

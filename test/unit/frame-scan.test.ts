@@ -118,6 +118,13 @@ describe('scanCsv agrees with the general path', () => {
       'a,b',
       'a,b\n',
       'a,b\r\n\r\n',
+      // Cells read as they are scanned: each must end exactly where the scan says it does.
+      'a,b\n1\r,2\n',
+      'a,b\n1,2\r',
+      'a,b\r\n1,2\r3\r\n',
+      'a,b\n12345678901234.5,-\n',
+      'a;b\n10,5;1,\n',
+      'a;b\n10,5,5;1\n',
       '',
       '   \n',
     ];
@@ -149,6 +156,13 @@ describe('scanCsv agrees with the general path', () => {
       '',
       'soon',
     ];
+    // A date as the last cell, with and without a line end after it; a short date before a
+    // cell that a longer form's length would reach into.
+    for (const tail of ['', '\n', '\r\n', '\r'])
+      expectSame(`high,timestamp\n1,2023-01-02 09:30:00${tail}`, DATES);
+    expectSame('timestamp,high\n2023-01-02,2023-01-02 09:30:00\n', DATES);
+    expectSame('timestamp,high\n2023-01-02,1,2023-01-02 09:30:00\n', DATES);
+    expectSame('timestamp,high\n2023-01-02 09:30,2023-01-02 09:30:00\n', DATES);
     for (const cell of dated) {
       expectSame(`timestamp,high\n${cell},1\n2023-01-02 09:31:00,2\n`, DATES);
       expectSame(`timestamp,high\n2023-01-02 09:31:00,2\n${cell},1\n`, {
