@@ -10,7 +10,9 @@
  * values) a function is refused with ERR_SERIALIZE. Markers are plain objects with a
  * NUL-prefixed key no user data has. When a value changes owner (`move`), the ArrayBuffers it
  * owns whole go in the transfer list (zero copy); buffers shared with other views are copied,
- * never detached.
+ * never detached. A view of a small part of a large buffer (a frame's columns in their slab, a
+ * Node Buffer in its pool) goes as a copy of its own bytes: structured clone would copy the
+ * whole buffer along (two such views then no longer share their bytes on arrival).
  */
 import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
@@ -86,12 +88,10 @@ export class CloneEncoder {
       return value;
     }
     if (ArrayBuffer.isView(value)) {
+      const view = compacted(value) ?? value;
       if (this.move)
-        this.give(
-          value.buffer,
-          value.byteOffset === 0 && value.byteLength === value.buffer.byteLength,
-        );
-      return value;
+        this.give(view.buffer, view.byteOffset === 0 && view.byteLength === view.buffer.byteLength);
+      return view;
     }
     if (value instanceof ArrayBuffer) {
       if (this.move) this.give(value, true);
@@ -263,6 +263,27 @@ function clonesFileNames(): boolean {
     }
   }
   return keepsNames;
+}
+
+/** Views at most this much smaller than their buffer are posted as they are. */
+const COMPACT_SLACK = 4096;
+
+/**
+ * A copy of `view` over a buffer of its own, when its buffer is more than twice its size (and
+ * COMPACT_SLACK) and not shared memory; undefined when the view goes as it is.
+ */
+function compacted(view: ArrayBufferView): ArrayBufferView | undefined {
+  const buffer = view.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength <= 2 * view.byteLength + COMPACT_SLACK)
+    return undefined;
+  const bytes = buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
+  if (view instanceof DataView) return new DataView(bytes);
+  // The standard class of its kind (a Node Buffer arrives as a Uint8Array anyway).
+  const tag = (view as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] ?? 'Uint8Array';
+  const Kind = (globalThis as unknown as Record<string, new (b: ArrayBuffer) => ArrayBufferView>)[
+    tag
+  ];
+  return Kind === undefined ? undefined : new Kind(bytes);
 }
 
 /** The File a 'named-file' marker carries, made again around its (cloned) Blob. */
