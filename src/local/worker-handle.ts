@@ -10,7 +10,9 @@ import type * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
 import { decodeWithImports, type BlobContents } from '../wire/clone.js';
+import { recordMoved } from '../wire/hand-over.js';
 import { encodeSpec } from '../wire/spec-codec.js';
+import type { WireSpec } from '../wire/protocol.js';
 import type {
   FromWorker,
   ReportMode,
@@ -50,6 +52,8 @@ export class WorkerHandle {
   readonly exited: Promise<void>;
   private readonly knownSources = new Map<string, FnRef>();
   private run: WireTask[] = [];
+  /** Handed-over buffers the pending batch's tasks hold (wire/hand-over.ts): moved with it. */
+  private moving: Transferable[] = [];
   private free: string[] = [];
   private cancel: string[] = [];
   private readonly gathers = new Map<number, Gather>();
@@ -119,10 +123,18 @@ export class WorkerHandle {
       cancel: this.cancel,
       measure,
     };
+    const moving = this.moving;
     this.run = [];
     this.free = [];
     this.cancel = [];
-    this.taskPort.postMessage(message);
+    if (moving.length === 0) {
+      this.taskPort.postMessage(message);
+      return true;
+    }
+    this.moving = [];
+    this.taskPort.postMessage(message, moving);
+    // A port that copies (a worker process's pipe) leaves them here, to send again if need be.
+    recordMoved(moving);
     return true;
   }
 
@@ -165,7 +177,15 @@ export class WorkerHandle {
   }
 
   private encode(ins: Execute, report: ReportMode, blobs?: BlobContents): WireTask {
-    const spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref), blobs);
+    const moving = this.moving;
+    const before = moving.length;
+    let spec: WireSpec;
+    try {
+      spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref), blobs, moving);
+    } catch (error) {
+      moving.length = before; // a task that is not sent moves nothing
+      throw error;
+    }
     return {
       key: ins.key,
       fn: spec.fn,

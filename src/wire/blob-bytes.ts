@@ -16,6 +16,8 @@
  * back once without reading the Blob; entries are weak (a Blob nobody holds takes them along).
  */
 
+import { handOver } from './hand-over.js';
+
 /** Files per composed read, by size: one round trip per this many bytes at most. */
 const GROUP_BYTES = 4 << 20;
 
@@ -134,11 +136,13 @@ export class FileReadAhead {
     const end = group.starts[k + 1] as number;
     this.pending -= end - start;
     this.fill();
-    return group.buffer.then((buffer) =>
-      this.views
-        ? new Uint8Array(buffer, start, end - start)
-        : new Uint8Array(buffer.slice(start, end)),
-    );
+    return group.buffer.then((buffer) => {
+      if (this.views) return new Uint8Array(buffer, start, end - start);
+      const own = buffer.slice(start, end);
+      // Read for its task alone: a pool of threads moves it to the worker (hand-over.ts).
+      handOver(own);
+      return new Uint8Array(own);
+    });
   }
 
   /** Starts groups while the budget and the reads in flight allow. */

@@ -18,6 +18,7 @@ import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
 import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
 import { isBlob, rememberBytes } from './blob-bytes.js';
+import { isHandedOver, wasMoved } from './hand-over.js';
 import { typeNamed, typeOf } from './registry.js';
 
 /** The bytes read ahead of Files and Blobs to send (a Map, or a WeakMap that lets them go). */
@@ -69,6 +70,12 @@ export class CloneEncoder {
      * the wire: locally, structured clone passes Files as they are.
      */
     private readonly blobs?: BlobContents,
+    /**
+     * Where to put handed-over buffers to move (wire/hand-over.ts): given by a pool encoding
+     * specs for its worker threads. A spec holding a buffer already moved is refused then
+     * (ERR_DATA_LOST).
+     */
+    private readonly handedOver?: Transferable[],
   ) {}
 
   /** Encodes one value (a result, or a spec's args). */
@@ -88,6 +95,18 @@ export class CloneEncoder {
       return value;
     }
     if (ArrayBuffer.isView(value)) {
+      const handedOver = this.handedOver;
+      if (handedOver !== undefined) {
+        if (isHandedOver(value.buffer)) {
+          if (!handedOver.includes(value.buffer)) handedOver.push(value.buffer);
+          return value;
+        }
+        if (wasMoved(value.buffer))
+          throw new BaskError(
+            'ERR_DATA_LOST',
+            'Bytes this task was given were moved to a worker that stopped before it finished; read them again (runSpreads does)',
+          );
+      }
       const view = compacted(value) ?? value;
       if (this.move)
         this.give(view.buffer, view.byteOffset === 0 && view.byteLength === view.buffer.byteLength);

@@ -1,6 +1,7 @@
 /** The pool under faults: crashed workers, random kills, aborts and timeouts. Nothing hangs. */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Pool, get, isBaskError, ref, task } from '../../src/index.node.js';
+import { handOver } from '../../src/wire/hand-over.js';
 import { tasks } from './tasks.js';
 
 const pools: Pool[] = [];
@@ -24,6 +25,28 @@ describe('pool faults', () => {
     expect(pool.stats.workersLost).toBeGreaterThanOrEqual(1);
     await vi.waitFor(() => expect(pool.workerIds).toHaveLength(2), { timeout: 20_000 });
     expect(await get({ x: task(tasks.add, 1, 2) }, 'x', { scheduler: pool })).toBe(3);
+  });
+
+  it('moves bytes handed over to their task; a rerun after their worker died fails ERR_DATA_LOST', async () => {
+    const pool = newPool();
+    const moved = new Uint8Array(new ArrayBuffer(1000)).fill(1);
+    handOver(moved.buffer);
+    expect(await get({ n: task(tasks.byteSum, moved) }, 'n', { scheduler: pool })).toBe(1000);
+    expect(moved.byteLength).toBe(0); // transferred, not copied
+    const kept = new Uint8Array(1000).fill(1);
+    expect(await get({ n: task(tasks.byteSum, kept) }, 'n', { scheduler: pool })).toBe(1000);
+    expect(kept.byteLength).toBe(1000);
+    // The worker dies holding the only copy: the rerun cannot carry the bytes (an empty
+    // array would give a wrong answer, 0).
+    const flags = new Int32Array(new SharedArrayBuffer(4));
+    const lost = new Uint8Array(new ArrayBuffer(10)).fill(2);
+    handOver(lost.buffer);
+    const error = await get({ n: task(tasks.byteSumAfterExit, flags, 0, lost) }, 'n', {
+      scheduler: pool,
+    }).catch((e: unknown) => e);
+    expect(isBaskError(error, 'ERR_DATA_LOST')).toBe(true);
+    expect((error as Error).message).toMatch(/^Task 'n': Bytes this task was given were moved/);
+    expect(pool.stats.workersLost).toBeGreaterThanOrEqual(1);
   });
 
   it('recomputes results that a dead worker held', async () => {

@@ -30,6 +30,18 @@ function exitOnce(flags: Int32Array, slot: number, value: number): number {
   return value;
 }
 
+/** Kills its worker the first time (per flag slot); then the sum of the bytes. */
+function byteSumAfterExit(flags: Int32Array, slot: number, bytes: Uint8Array): number {
+  if (Atomics.add(flags, slot, 1) === 0) process.exit(1);
+  return byteSum(bytes);
+}
+
+function byteSum(bytes: Uint8Array): number {
+  let total = 0;
+  for (const b of bytes) total += b;
+  return total;
+}
+
 /** Always kills its worker. */
 function bomb(): never {
   process.exit(3);
@@ -87,6 +99,8 @@ export const tasks = defineTasks(import.meta.url, {
   firstOf,
   scale,
   exitOnce,
+  byteSum,
+  byteSumAfterExit,
   bombAfter,
   bomb,
   throwLater,
