@@ -178,6 +178,7 @@ export class RemoteBackend implements ClientBackend {
     options: { workers?: readonly string[]; broadcast?: boolean } = {},
   ): Promise<void> {
     const encoder = new CloneEncoder(false);
+    encoder.compactViews = false; // for the wire
     const encoded = values.map((v) => encoder.encode(v));
     const message: ClientMessage = {
       type: 'scatter',

@@ -55,7 +55,7 @@ export function encodeGraph(batch: GraphBatch, blobs?: BlobContents): WireGraph 
   return {
     keys: [...batch.keys],
     specs: batch.specs.map((spec, i) =>
-      encodeSpec(spec, batch.keys[i] as string, undefined, blobs),
+      encodeSpec(spec, batch.keys[i] as string, { blobs, wire: true }),
     ),
     depStart: batch.depStart,
     depList: batch.depList,

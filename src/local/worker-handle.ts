@@ -181,7 +181,11 @@ export class WorkerHandle {
     const before = moving.length;
     let spec: WireSpec;
     try {
-      spec = encodeSpec(ins.spec, ins.key, (ref) => this.ship(ref), blobs, moving);
+      spec = encodeSpec(ins.spec, ins.key, {
+        ship: (ref) => this.ship(ref),
+        blobs,
+        handedOver: moving,
+      });
     } catch (error) {
       moving.length = before; // a task that is not sent moves nothing
       throw error;

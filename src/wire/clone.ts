@@ -54,6 +54,11 @@ export class CloneEncoder {
    */
   withModules = true;
   readonly transfer: Transferable[] = [];
+  /**
+   * Post a view of a small part of a large buffer as a copy of its own bytes (see the header).
+   * Off for the wire, whose codec copies only a view's bytes anyway.
+   */
+  compactViews = true;
   private seen: Map<object, unknown> | undefined;
 
   constructor(
@@ -107,7 +112,7 @@ export class CloneEncoder {
             'Bytes this task was given were moved to a worker that stopped before it finished; read them again (runSpreads does)',
           );
       }
-      const view = compacted(value) ?? value;
+      const view = (this.compactViews ? compacted(value) : undefined) ?? value;
       if (this.move)
         this.give(view.buffer, view.byteOffset === 0 && view.byteLength === view.buffer.byteLength);
       return view;

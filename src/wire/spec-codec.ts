@@ -14,21 +14,27 @@ import type { WireSpec } from './protocol.js';
 
 type Fn = (...args: never[]) => unknown;
 
-/**
- * Encodes a spec; `ship` may rewrite function references (e.g. drop sources already sent).
- * `handedOver`: where to put the handed-over buffers its args hold, to move them (pools of
- * threads; see CloneEncoder).
- */
-export function encodeSpec(
-  spec: unknown,
-  key: string,
-  ship: (ref: FnRef) => FnRef = (r) => r,
-  blobs?: BlobContents,
-  handedOver?: Transferable[],
-): WireSpec {
+/** Options of {@link encodeSpec}. */
+export interface EncodeSpecOptions {
+  /** Rewrites function references (e.g. drops sources already sent). */
+  ship?: (ref: FnRef) => FnRef;
+  /** Bytes of Files and Blobs to send instead of them (see CloneEncoder). */
+  blobs?: BlobContents | undefined;
+  /** Where to put the handed-over buffers its args hold, to move them (pools of threads). */
+  handedOver?: Transferable[];
+  /**
+   * For the wire (msgpack), not structured clone: views go as they are (the codec copies
+   * only their bytes), see CloneEncoder's `compactViews`.
+   */
+  wire?: boolean;
+}
+
+/** Encodes a spec for a worker (see the header). */
+export function encodeSpec(spec: unknown, key: string, options: EncodeSpecOptions = {}): WireSpec {
+  const ship = options.ship ?? ((r: FnRef): FnRef => r);
   const name = (fn: Fn): FnRef => ship(describeFunction(fn));
   try {
-    return encodeWith(spec, name, blobs, handedOver);
+    return encodeWith(spec, name, options);
   } catch (error) {
     // Name the task whose function, callback or args cannot be sent (the encoder does not
     // know it).
@@ -37,24 +43,24 @@ export function encodeSpec(
   }
 }
 
-function encodeWith(
-  spec: unknown,
-  name: (fn: Fn) => FnRef,
-  blobs: BlobContents | undefined,
-  handedOver: Transferable[] | undefined,
-): WireSpec {
+function encodeWith(spec: unknown, name: (fn: Fn) => FnRef, options: EncodeSpecOptions): WireSpec {
+  const encoder = (): CloneEncoder => {
+    const e = new CloneEncoder(false, name, options.blobs, options.handedOver);
+    if (options.wire === true) e.compactViews = false;
+    return e;
+  };
   if (!(spec instanceof Task)) {
-    const encoder = new CloneEncoder(false, name, blobs, handedOver);
-    return { fn: null, args: [encoder.encode(spec)], marked: encoder.marked };
+    const e = encoder();
+    return { fn: null, args: [e.encode(spec)], marked: e.marked };
   }
   const fn = name(spec.fn);
   const args = spec.args;
   for (const a of args) {
     // Containers may hold refs, tasks or types; functions are callbacks: both need encoding.
     if (a !== null && (typeof a === 'object' || typeof a === 'function')) {
-      const encoder = new CloneEncoder(false, name, blobs, handedOver);
-      const encoded = args.map((x) => encoder.encode(x));
-      return { fn, args: encoded, marked: encoder.marked };
+      const e = encoder();
+      const encoded = args.map((x) => e.encode(x));
+      return { fn, args: encoded, marked: e.marked };
     }
   }
   return { fn, args: args as unknown[], marked: false };

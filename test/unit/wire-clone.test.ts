@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import '../../src/frame/codec.js';
 import { parseCsv } from '../../src/frame/csv.js';
 import { DataFrame } from '../../src/frame/dataframe.js';
+import { task } from '../../src/graph/spec.js';
 import { CloneDecoder, CloneEncoder } from '../../src/wire/clone.js';
+import { encodeSpec } from '../../src/wire/spec-codec.js';
 
 /** What a receiving thread gets: encoded, structured-cloned (transferring), decoded. */
 function post(value: unknown, move: boolean): { arrived: unknown; transfer: Transferable[] } {
@@ -73,5 +75,14 @@ describe('views of a small part of a large buffer', () => {
     for (const name of frame.columns) expect(frame.col(name).values.buffer.byteLength).toBe(50 * 8);
     // Moving the first frame detached nothing of the second, carved from the same slab.
     expect(second.col('high').values[1]).toBe(11);
+  });
+
+  it('go as they are to the wire, whose codec copies only their bytes', () => {
+    const inGroup = new Uint8Array(new ArrayBuffer(1 << 20), 4096, 100);
+    const byteLength = (x: Uint8Array): number => x.byteLength;
+    const local = encodeSpec(task(byteLength, inGroup), 'k');
+    expect((local.args[0] as Uint8Array).buffer.byteLength).toBe(100);
+    const wire = encodeSpec(task(byteLength, inGroup), 'k', { wire: true });
+    expect(wire.args[0]).toBe(inGroup);
   });
 });
