@@ -1,8 +1,8 @@
 /**
  * Cells of the byte scanner (scan.ts): each read from the UTF-8 bytes of a file, without a
  * string in the common forms. `storeNumber` and `storeDate` read a cell while they find its
- * end, so that each byte of a number or a date is visited once; `readCell` reads a cell whose
- * end the scanner found, through the general path's functions when it has another form.
+ * end, so that each byte of a number or a date is visited once; `readCell` reads any other
+ * cell (its end found by the scanner) through the general path's functions.
  *
  * Numbers of at most 15 digits are exact: an integer below 2^53 divided by an exact power of
  * ten is correctly rounded, as `+cell` is.
@@ -36,7 +36,7 @@ function endsCell(b: number, d: number): boolean {
  * Reads the cell at `start` when it is `[+-]digits[.digits]` (a comma for the point with
  * `decimalComma`) of at most 15 digits up to its end (a separator, a line end, the end of
  * the bytes): stores it in `column[row]` and returns where the cell ends; -1 for any other
- * form, storing nothing. Exact as `readPlainNumber`.
+ * form, storing nothing. Exact: an integer below 2^53 divided by an exact power of ten.
  */
 export function storeNumber(
   b: Uint8Array,
@@ -108,56 +108,20 @@ export function decode(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * The value of one cell of a column of `kind`, as the general path reads it; undefined when
- * that path would call it an error (the caller gives up). A SNIFF cell that is text is NaN.
+ * The value of one cell of a column of `kind` that `storeNumber` or `storeDate` did not take
+ * (so it has another form: `NA`, `1e5`, ` 3 `, an ISO time with a zone...), as the general
+ * path reads it; undefined when that path would call it an error (the caller gives up). A
+ * SNIFF cell that is text is NaN.
  */
 export function readCell(
   bytes: Uint8Array,
   start: number,
   end: number,
   kind: number,
-  decimalComma: boolean,
   toNumber: (cell: string) => number,
 ): number | undefined {
   if (start === end) return NaN;
-  const fast =
-    kind === DATE
-      ? parseIsoBytes(bytes, start, end)
-      : readPlainNumber(bytes, start, end, decimalComma);
-  if (fast === fast) return fast;
   const cell = decode(bytes, start, end);
   const x = kind === DATE ? parseTimestamp(cell) : toNumber(cell);
   return x === x || kind === SNIFF || isMissing(cell) ? x : undefined;
-}
-
-/**
- * `[+-]digits[.digits]` (a comma for the point too, with `decimalComma`) of at most 15
- * digits, read exactly; NaN for any other form (the caller then reads the cell as text).
- */
-function readPlainNumber(b: Uint8Array, start: number, end: number, decimalComma: boolean): number {
-  let i = start;
-  const sign = b[i];
-  if (sign === MINUS || sign === PLUS) i++;
-  let mantissa = 0;
-  let count = 0;
-  let fraction = -1;
-  let point = 0;
-  for (; i < end; i++) {
-    const c = b[i] as number;
-    const digit = c - 48;
-    if (digit >= 0 && digit <= 9) {
-      mantissa = mantissa * 10 + digit;
-      count++;
-      if (fraction >= 0) fraction++;
-    } else if (fraction < 0 && (c === DOT || (c === COMMA && decimalComma))) {
-      fraction = 0;
-      point = c;
-    } else {
-      return NaN;
-    }
-  }
-  // A decimal comma needs a digit after it (`10,` is not a number), as readDecimalComma.
-  if (count === 0 || count > 15 || (point === COMMA && fraction === 0)) return NaN;
-  const x = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
-  return sign === MINUS ? -x : x;
 }

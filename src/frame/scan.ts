@@ -214,7 +214,7 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
       if (stored >= 0) {
         if (kind === SNIFF) kinds[col] = NUMBER;
       } else if (kind !== SKIP && kind !== TEXT) {
-        const x = readCell(bytes, cellStart, cellEnd, kind, decimalComma, toNumber);
+        const x = readCell(bytes, cellStart, cellEnd, kind, toNumber);
         if (x === undefined) return undefined;
         if (kind === SNIFF && x === x) kinds[col] = NUMBER;
         else if (kind === SNIFF && !isMissing(decode(bytes, cellStart, cellEnd))) {
