@@ -68,6 +68,7 @@ export function storeNumber(
     } else break;
   }
   if (i === n) c = LF;
+  // A decimal comma needs a digit after it (`10,` is not a number), as readDecimalComma.
   if (!endsCell(c, d) || count === 0 || count > 15 || (point === COMMA && fraction === 0))
     return -1;
   const x = fraction > 0 ? mantissa / (POW10[fraction] as number) : mantissa;
@@ -103,6 +104,7 @@ export function storeDate(
   return -1;
 }
 
+/** The ASCII text of `bytes[start, end)`. */
 export function decode(bytes: Uint8Array, start: number, end: number): string {
   return ascii.decode(bytes.subarray(start, end));
 }

@@ -17,8 +17,9 @@
  * Invariant: the scratch columns (and the scratch bytes that a string is encoded into) are
  * this module's, reused from file to file, so one set lives in each thread; a frame gets
  * exact-size copies, carved from a slab that later frames share (`slabFor`; a column posted
- * to another thread goes as a copy of its own bytes, wire/clone.ts). The scan is synchronous, so it never interleaves
- * with another. Scratch past 16 MiB is dropped after the file that needed it.
+ * to another thread goes as a copy of its own bytes, wire/clone.ts). The scan is synchronous,
+ * so it never interleaves with another. Scratch past 16 MiB is dropped after the file that
+ * needed it.
  */
 import {
   detectDelimiter,
@@ -207,7 +208,7 @@ function scanBody(layout: Layout, plan: ColumnPlan): DataFrame | undefined {
         cellEnd = i - 1;
       }
       if (b === LF && col === 0 && isBlankLine(bytes, cellStart, cellEnd)) {
-        i++; // a line without separators: blank (skipped) unless the file has one column
+        i++; // a blank line (no separator, only spaces): skipped
         break;
       }
       if (col >= width || (b === LF && col !== width - 1)) return undefined;
