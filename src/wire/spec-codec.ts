@@ -39,7 +39,12 @@ export function encodeSpec(spec: unknown, key: string, options: EncodeSpecOption
     // Name the task whose function, callback or args cannot be sent (the encoder does not
     // know it).
     if (!(error instanceof BaskError) || error.key !== undefined) throw error;
-    throw new BaskError(error.code, `Task '${key}': ${error.message}`, { key, cause: error.cause });
+    const named = new BaskError(error.code, `Task '${key}': ${error.message}`, {
+      key,
+      cause: error.cause,
+    });
+    named.stack = `BaskError: ${named.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
+    throw named;
   }
 }
 

@@ -324,6 +324,9 @@ describe('callbacks on the wire', () => {
     expect(isBaskError(error, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
     expect((error as { key?: string }).key).toBe('the-task');
     expect((error as Error).message).toContain("native function 'max'");
+    // The stack still points where the function was refused.
+    expect((error as Error).stack).toMatch(/^BaskError: Task 'the-task': /);
+    expect((error as Error).stack).toMatch(/fnref\.(ts|js)/);
   });
 
   it('refuses functions in data, and function markers where data is expected', () => {
