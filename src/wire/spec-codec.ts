@@ -43,7 +43,7 @@ export function encodeSpec(spec: unknown, key: string, options: EncodeSpecOption
       key,
       cause: error.cause,
     });
-    named.stack = `BaskError: ${named.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
+    named.stack = error.stack?.replace(error.message, named.message);
     throw named;
   }
 }
