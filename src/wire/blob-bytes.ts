@@ -76,9 +76,9 @@ export interface ReadAheadOptions {
   readonly inFlight?: number;
   /**
    * Give views into the group's buffer instead of buffers of their own: for a caller that
-   * copies the bytes anyway (a cluster client encodes them into its frames), one copy less of
-   * every file. A view posted to a thread would carry its whole group along: the default
-   * copies.
+   * keeps the bytes on this thread (the sync scheduler) or copies them anyway (a cluster client
+   * encodes them into its frames), one buffer and one copy less per file. The default gives
+   * each file a buffer of its own, handed over (hand-over.ts), that a pool moves to a worker.
    */
   readonly views?: boolean;
 }
