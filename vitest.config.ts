@@ -69,6 +69,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/echo-server.ts'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

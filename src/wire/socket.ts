@@ -3,6 +3,11 @@
  * Browsers use the global WebSocket (chunks joined into one message); Node uses `ws`, which
  * sends a chunk list as fragments of one message without joining it.
  *
+ * A browser joins chunks into one reused buffer: `WebSocket.send` copies what it is given
+ * before it returns (the standard says later changes to the data do not change the message),
+ * and a fresh buffer per message cost more than the copy itself (its pages are touched
+ * anew: ~0.2 s of the page's thread for 47 MB of files sent to a cluster).
+ *
  * Invariant: `onClose` fires exactly once, whatever ended the socket (close, error, refusal),
  * so that whoever owns pending requests can settle them all.
  */
@@ -69,11 +74,12 @@ export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
     raw.addEventListener('close', (event) => fireClose(event.code ?? 1006, event.reason ?? ''));
     raw.addEventListener('error', () => fireClose(1006, 'socket error'));
   }
+  const joined = new JoinBuffer();
   return {
     send(chunks) {
       if (closed) return;
       if (!nodeStyle || chunks.length === 1) {
-        raw.send(chunks.length === 1 ? chunks[0] : joinChunks(chunks));
+        raw.send(chunks.length === 1 ? chunks[0] : joined.join(chunks));
         return;
       }
       chunks.forEach((chunk, i) => raw.send(chunk, { binary: true, fin: i === chunks.length - 1 }));
@@ -100,6 +106,31 @@ export function wrapSocket(raw: WsLike, nodeStyle: boolean): Socket {
       return raw.bufferedAmount;
     },
   };
+}
+
+/** A frame this large or larger is joined into a buffer of its own, not the reused one. */
+const REUSED_MAX = 16 << 20;
+
+/** Joins chunks into one buffer kept for the next message (see the header). */
+export class JoinBuffer {
+  private buffer: Uint8Array | undefined;
+
+  /** The chunks joined, valid until the next call. */
+  join(chunks: readonly Uint8Array[]): Uint8Array {
+    let n = 0;
+    for (const c of chunks) n += c.byteLength;
+    if (n >= REUSED_MAX) return joinChunks(chunks);
+    if (this.buffer === undefined || this.buffer.byteLength < n)
+      this.buffer = new Uint8Array(
+        Math.min(REUSED_MAX, Math.max(n, 2 * (this.buffer?.byteLength ?? 0), 64 << 10)),
+      );
+    let at = 0;
+    for (const c of chunks) {
+      this.buffer.set(c, at);
+      at += c.byteLength;
+    }
+    return this.buffer.subarray(0, n);
+  }
 }
 
 /** Options of `openSocket`. */
