@@ -58,14 +58,54 @@ const READS_IN_FLIGHT = 2;
 /** First group's bytes at most in a `FileReadAhead`: the first results wait for little. */
 const FIRST_GROUP_BYTES = 64 << 10;
 
-/** One composed read of a run of consecutive sources. */
-interface Group {
-  /** Index of its first source, and each member's start in the buffer (one past: the end). */
+/** A run of consecutive sources read as one composed Blob. */
+export interface GroupPlan {
+  /** Index of its first source. */
   readonly first: number;
+  /** Each member's start in the group's bytes, and one past the last member's end. */
   readonly starts: readonly number[];
+}
+
+/** A group being read or read, until its members are taken. */
+interface Reading {
   readonly buffer: Promise<ArrayBuffer>;
   /** Members not taken yet: at 0 the group (and its buffer) is dropped. */
   left: number;
+}
+
+/**
+ * The groups `FileReadAhead` reads `sources` in: runs of consecutive Files and Blobs, the
+ * first up to FIRST_GROUP_BYTES, each next one up to twice the last (GROUP_BYTES at most). A
+ * source that is no Blob, or bigger than GROUP_BYTES, is in no group.
+ */
+export function planGroups(sources: readonly unknown[]): GroupPlan[] {
+  const plan: GroupPlan[] = [];
+  let limit = FIRST_GROUP_BYTES;
+  let first = -1;
+  let starts = [0];
+  let bytes = 0;
+  const close = (): void => {
+    if (first >= 0) {
+      plan.push({ first, starts });
+      limit = Math.min(GROUP_BYTES, limit * 2);
+    }
+    first = -1;
+    starts = [0];
+    bytes = 0;
+  };
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i];
+    if (!isBlob(source) || source.size > GROUP_BYTES) {
+      close();
+      continue;
+    }
+    if (first >= 0 && bytes + source.size > limit) close();
+    if (first < 0) first = i;
+    bytes += source.size;
+    starts.push(bytes);
+  }
+  close();
+  return plan;
 }
 
 /** Options of a {@link FileReadAhead}. */
@@ -84,26 +124,28 @@ export interface ReadAheadOptions {
 }
 
 /**
- * Reads a list of sources' Files and Blobs ahead of their use, in input order, as composed
- * Blobs of consecutive files (small first groups, then up to GROUP_BYTES each), `inFlight`
- * groups at a time, up to `budget` bytes read and not yet taken. For a page that hands a worker
- * pool many Files: one round trip per group on the page's side instead of one per file in
- * each worker, and the workers receive bytes (a Blob made in a worker is itself a round trip).
+ * Reads a list of sources' Files and Blobs ahead of their use, in input order, in the groups
+ * of `planGroups` (each a composed Blob: `new Blob([a, b, c])`), `inFlight` groups at a time,
+ * up to `budget` bytes read and not yet taken. For a page that hands a worker pool many Files:
+ * one round trip per group on the page's side instead of one per file in each worker, and the
+ * workers receive bytes (a Blob made in a worker is itself a round trip).
  *
  * `take(i)` gives source i's bytes as a buffer of its own (to post without copying its
  * group's; a view with `views`), once; undefined for a source that is no Blob, or already
- * taken, or too big to group. A group that fails to read makes its members' `take` reject: the
- * caller reads those files again on their own, so that a bad file fails alone.
+ * taken, or too big to group. `takeGroup(g)` gives a whole group's bytes at once, its buffer
+ * handed over. A group that fails to read makes its members' `take` reject: the caller reads
+ * those files again on their own, so that a bad file fails alone.
  */
 export class FileReadAhead {
-  private readonly groups: (Group | undefined)[] = [];
-  /** Group of each source read ahead (index into `groups`), -1 when none. */
+  /** The groups, in source order. */
+  readonly plan: readonly GroupPlan[];
+  /** Group of each source (index into `plan`), -1 when none or taken. */
   private readonly groupOf: Int32Array;
-  /** Next source not looked at yet. */
-  private next = 0;
+  private readonly reads: (Reading | undefined)[] = [];
+  /** Groups started so far (the next one to read is `plan[started]`). */
+  private started = 0;
   /** Bytes read ahead and not taken yet. */
   private pending = 0;
-  private groupBytes = FIRST_GROUP_BYTES;
   /** Groups being read now. */
   private reading = 0;
 
@@ -118,25 +160,28 @@ export class FileReadAhead {
     this.budget = options.budget ?? 32 << 20;
     this.inFlight = options.inFlight ?? READS_IN_FLIGHT;
     this.views = options.views ?? false;
+    this.plan = planGroups(sources);
     this.groupOf = new Int32Array(sources.length).fill(-1);
+    this.plan.forEach((p, g) => this.groupOf.fill(g, p.first, p.first + p.starts.length - 1));
     this.fill();
   }
 
   /** Source i's bytes, if it was read ahead; starts further reads as room frees up. */
   take(i: number): Promise<Uint8Array> | undefined {
-    // Wanted before its turn (the caller outpaces the reads): its group starts now.
-    while (this.next <= i && this.startGroup());
     const g = this.groupOf[i] ?? -1;
     if (g === -1) return undefined;
+    // Wanted before its turn (the caller outpaces the reads): its group starts now.
+    while (this.started <= g) this.startGroup();
     this.groupOf[i] = -1;
-    const group = this.groups[g] as Group;
-    if (--group.left === 0) this.groups[g] = undefined;
-    const k = i - group.first;
-    const start = group.starts[k] as number;
-    const end = group.starts[k + 1] as number;
+    const read = this.reads[g] as Reading;
+    if (--read.left === 0) this.reads[g] = undefined;
+    const plan = this.plan[g] as GroupPlan;
+    const k = i - plan.first;
+    const start = plan.starts[k] as number;
+    const end = plan.starts[k + 1] as number;
     this.pending -= end - start;
     this.fill();
-    return group.buffer.then((buffer) => {
+    return read.buffer.then((buffer) => {
       if (this.views) return new Uint8Array(buffer, start, end - start);
       const own = buffer.slice(start, end);
       // Read for its task alone: a pool of threads moves it to the worker (hand-over.ts).
@@ -145,28 +190,39 @@ export class FileReadAhead {
     });
   }
 
+  /**
+   * Group g's bytes (its members' bytes one after another, at `plan[g].starts`), its buffer
+   * handed over; undefined once any member was taken.
+   */
+  takeGroup(g: number): Promise<Uint8Array> | undefined {
+    const plan = this.plan[g];
+    if (plan === undefined) return undefined;
+    const count = plan.starts.length - 1;
+    for (let i = plan.first; i < plan.first + count; i++)
+      if (this.groupOf[i] !== g) return undefined;
+    while (this.started <= g) this.startGroup();
+    this.groupOf.fill(-1, plan.first, plan.first + count);
+    const read = this.reads[g] as Reading;
+    this.reads[g] = undefined;
+    this.pending -= plan.starts[count] as number;
+    this.fill();
+    return read.buffer.then((buffer) => {
+      handOver(buffer);
+      return new Uint8Array(buffer);
+    });
+  }
+
   /** Starts groups while the budget and the reads in flight allow. */
   private fill(): void {
     while (this.pending < this.budget && this.reading < this.inFlight && this.startGroup());
   }
 
-  /** Starts the read of the next group of sources; false when no source is left to group. */
+  /** Starts the read of the next group; false when every group has started. */
   private startGroup(): boolean {
-    const members: Blob[] = [];
-    const starts = [0];
-    let bytes = 0;
-    for (; this.next < this.sources.length; this.next++) {
-      const source = this.sources[this.next];
-      if (!isBlob(source) || source.size > GROUP_BYTES) {
-        if (members.length === 0) continue;
-        break;
-      }
-      if (members.length > 0 && bytes + source.size > this.groupBytes) break;
-      members.push(source);
-      bytes += source.size;
-      starts.push(bytes);
-    }
-    if (members.length === 0) return false;
+    const plan = this.plan[this.started];
+    if (plan === undefined) return false;
+    const count = plan.starts.length - 1;
+    const members = this.sources.slice(plan.first, plan.first + count) as Blob[];
     const buffer = new Blob(members).arrayBuffer();
     this.reading++;
     const done = (): void => {
@@ -174,11 +230,8 @@ export class FileReadAhead {
       this.fill();
     };
     buffer.then(done, done);
-    const first = this.next - members.length;
-    const g = this.groups.push({ first, starts, buffer, left: members.length }) - 1;
-    for (let i = first; i < this.next; i++) this.groupOf[i] = g;
-    this.pending += bytes;
-    this.groupBytes = Math.min(GROUP_BYTES, this.groupBytes * 2);
+    this.reads[this.started++] = { buffer, left: count };
+    this.pending += plan.starts[count] as number;
     return true;
   }
 }

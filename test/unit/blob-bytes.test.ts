@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import '../../src/index.node.js';
 import { readCsv } from '../../src/frame/index.js';
 import { generateStocks, isSpreadFailure, runSpreads, spreadsPlain } from '../../src/seed/index.js';
-import { blobBytes, FileReadAhead } from '../../src/wire/blob-bytes.js';
+import type { SerializedError } from '../../src/errors.js';
+import { spreadsOfGroup } from '../../src/seed/group.js';
+import { blobBytes, FileReadAhead, planGroups } from '../../src/wire/blob-bytes.js';
+import { isHandedOver } from '../../src/wire/hand-over.js';
 import { CloneDecoder, CloneEncoder, MARK } from '../../src/wire/clone.js';
 import { loadCsvSource } from '../../src/frame/read.js';
 import { rejectionBask } from '../helpers.js';
@@ -83,6 +86,68 @@ describe('FileReadAhead', () => {
     const ahead = new FileReadAhead(filesOf([2, 2]));
     await expect(ahead.take(0)).rejects.toThrow('NotReadableError');
     await expect(ahead.take(1)).rejects.toThrow('NotReadableError');
+  });
+});
+
+describe('groups read ahead whole', () => {
+  it('plans runs of consecutive Blobs, each up to twice the last; other sources in none', () => {
+    const kb = (n: number): File => new File([new Uint8Array(n << 10)], `${n}.csv`);
+    const big = new File([new Uint8Array((4 << 20) + 1)], 'big.csv');
+    const sources = [kb(30), kb(30), kb(30), 'a/path.csv', kb(60), kb(60), kb(60), big, kb(1)];
+    expect(planGroups(sources).map((g) => [g.first, g.starts.length - 1])).toEqual([
+      [0, 2], // 64 kB at most
+      [2, 1], // a path ends a group
+      [4, 3], // up to 256 kB now; the big file (past 4 MiB) is in none
+      [8, 1],
+    ]);
+    expect(planGroups(sources)[0]?.starts).toEqual([0, 30 << 10, 60 << 10]);
+  });
+
+  it("gives a group's bytes at once, its buffer handed over; not after a member was taken", async () => {
+    const files = filesOf([3, 5, 1, 4]);
+    const ahead = new FileReadAhead(files);
+    expect(ahead.plan.map((g) => g.starts)).toEqual([[0, 3, 8, 9, 13]]);
+    const bytes = await ahead.takeGroup(0);
+    expect(decoder.decode(bytes)).toBe('aaabbbbbcdddd');
+    expect(bytes?.byteOffset).toBe(0);
+    expect(isHandedOver(bytes?.buffer as ArrayBuffer)).toBe(true);
+    expect(ahead.take(1)).toBeUndefined();
+    expect(ahead.takeGroup(0)).toBeUndefined();
+    const again = new FileReadAhead(files);
+    expect(await textOf(again.take(2))).toBe('c');
+    expect(again.takeGroup(0)).toBeUndefined();
+    expect(await textOf(again.take(0))).toBe('aaa');
+  });
+});
+
+describe('spreadsOfGroup', () => {
+  const day = generateStocks({ days: 2, minutes: 30 });
+  const encoder = new TextEncoder();
+
+  it("computes each file's spread and day, and each bad file's error, named", () => {
+    const texts = [day[0]?.text ?? '', 'timestamp,high\n2023-01-02,1\n', day[1]?.text ?? ''];
+    const parts = texts.map((t) => encoder.encode(t));
+    const starts = [0];
+    for (const p of parts) starts.push((starts.at(-1) ?? 0) + p.byteLength);
+    const bytes = new Uint8Array(starts.at(-1) ?? 0);
+    parts.forEach((p, k) => bytes.set(p, starts[k]));
+    const out = spreadsOfGroup(bytes, starts, ['a.csv', 'nolow.csv', 'b.csv']);
+    const plain = spreadsPlain(day);
+    expect(out[0]).toEqual([plain.spreads[0], plain.days[0]]);
+    expect(out[2]).toEqual([plain.spreads[1], plain.days[1]]);
+    const error = (out[1] as { error: SerializedError }).error;
+    expect(error).toMatchObject({ name: 'BaskError', code: 'ERR_CSV' });
+    expect(error.message).toContain("'nolow.csv' has no 'low' column");
+    expect(error.stack).toContain('BaskError');
+  });
+
+  it('refuses starts and names that do not match', () => {
+    expect(() => spreadsOfGroup(new Uint8Array(4), [0, 2, 4], ['only.csv'])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => spreadsOfGroup(new Uint8Array(4), [0, 8], ['past.csv'])).toThrow(
+      /one start per file plus its end/,
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src
 import { BaskError } from '../../src/errors.js';
 import { resolveScheduler } from '../../src/config.js';
 import type { RunRequest, Scheduler } from '../../src/scheduler.js';
+import { planGroups } from '../../src/wire/blob-bytes.js';
 import {
   formatWallTime,
   generateStocks,
@@ -84,7 +85,7 @@ describe('runSpreads', () => {
     expect(all.starts).toHaveLength(1);
     expect(all.finishes).toHaveLength(1);
     const one = recorder();
-    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [one] });
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [one], batchSize: 1 });
     expect(all.starts[0]?.ntasks).toBe((one.starts[0]?.ntasks ?? 0) * files.length);
     // Every task of the good files ran; the bad file's tasks stopped at its failed read.
     expect(all.ends.filter((e) => e.error === undefined).length).toBe(
@@ -196,14 +197,72 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
   });
 
-  it('runs files on the sync scheduler in batches, one computation at a time', async () => {
+  // Files of a day of minute bars each (~20 kB): read ahead in groups of 64, 128, 256 kB...
+  const days = generateStocks({ days: 40, minutes: 390 });
+  const dayFiles = days.map((f) => new File([f.text], f.name));
+  const groups = planGroups(dayFiles).map((g) => g.starts.length - 1);
+
+  it('runs files on the sync scheduler a read-ahead group at a time, one task each', async () => {
+    expect(groups.length).toBeGreaterThan(2);
     const scheduler = counting('sync');
-    const results = await runSpreads(many, { scheduler });
+    const ends: TaskEndEvent[] = [];
+    const results = await runSpreads(dayFiles, {
+      scheduler,
+      callbacks: [{ taskEnd: (e) => ends.push(e) }],
+    });
     expect(scheduler.peak).toBe(1);
-    // Batches of 4, 8, 16, then the 12 left.
-    expect(scheduler.wanted).toEqual([4, 8, 16, 12]);
-    expect(results.map((r) => r.file)).toEqual(many.map((f) => f.name));
-    expect(results.every((r) => !isSpreadFailure(r))).toBe(true);
+    expect(scheduler.wanted).toEqual(groups.map(() => 1));
+    expect(ends).toHaveLength(groups.length);
+    expect(results.map((r) => r.file)).toEqual(dayFiles.map((f) => f.name));
+    const plain = spreadsPlain(days);
+    expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+    expect(results.map((r) => ('day' in r ? r.day : undefined))).toEqual(plain.days);
+  });
+
+  it("reports a bad file of a group by name, the group's other files computed", async () => {
+    const mixed = [...dayFiles.slice(0, 5)];
+    mixed.splice(2, 0, new File(['timestamp,high,low\n'], 'header_only.csv'));
+    mixed.splice(4, 0, new File(['timestamp,high\n2023-01-02 09:30,1\n'], 'nolow.csv'));
+    const scheduler = counting();
+    const results = await runSpreads(mixed, { scheduler });
+    expect(scheduler.runs).toBe(planGroups(mixed).length);
+    const failed = results.filter(isSpreadFailure);
+    expect(failed.map((r) => [r.file, r.error.code])).toEqual([
+      ['header_only.csv', 'ERR_CSV'],
+      ['nolow.csv', 'ERR_CSV'],
+    ]);
+    expect(failed[0]?.error).toBeInstanceOf(BaskError);
+    expect(failed[0]?.error.message).toMatch(
+      /^'header_only\.csv' has a header .* but no data rows/,
+    );
+    expect(failed[1]?.error.message).toContain("'nolow.csv' has no 'low' column");
+    const plain = spreadsPlain(days.slice(0, 5));
+    expect(results.filter((r) => !isSpreadFailure(r)).map((r) => r.file)).toEqual(
+      days.slice(0, 5).map((f) => f.name),
+    );
+    expect(results.flatMap((r) => ('spread' in r ? [r.spread] : []))).toEqual(plain.spreads);
+  });
+
+  it("computes a group's files on their own when its task fails", async () => {
+    const inner = counting();
+    let failures = 0;
+    const scheduler = {
+      schedulerName: 'flaky',
+      run(request: RunRequest): Promise<Map<string, unknown>> {
+        // The first group's computation fails (its worker died with the bytes, say).
+        if (inner.runs === 0 && failures === 0) {
+          failures++;
+          return Promise.reject(new BaskError('ERR_DATA_LOST', 'the worker died'));
+        }
+        return inner.run(request);
+      },
+    };
+    const results = await runSpreads(dayFiles.slice(0, 10), { scheduler });
+    expect(failures).toBe(1);
+    // The first group's files one by one, then one computation per other group.
+    expect(inner.runs).toBe((groups[0] ?? 0) + planGroups(dayFiles.slice(0, 10)).length - 1);
+    const plain = spreadsPlain(days.slice(0, 10));
+    expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
   });
 
   it('computes a failed batch again file by file, so only the bad file fails', async () => {
@@ -220,7 +279,7 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect((results[2] as SpreadResult & { error: BaskError }).error.code).toBe('ERR_CSV');
     // The task count announced covers every file once, whatever the batch size.
     const single = recorder();
-    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single], batchSize: 1 });
     expect(starts).toHaveLength(1);
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * files.length);
   });
@@ -247,7 +306,7 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect(good.map((r) => r.day)).toEqual(plain.days);
     // The announced total: every file's tasks, plus the list task of the batch of four.
     const single = recorder();
-    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    await runSpreads(files.slice(0, 1), { scheduler: 'sync', callbacks: [single], batchSize: 1 });
     expect(starts).toHaveLength(1);
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * files.length + 1);
   });
@@ -263,24 +322,23 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     });
     expect(cluster.wanted).toEqual([1, 1]);
     const single = recorder();
-    await runSpreads(good.slice(0, 1), { scheduler: 'sync', callbacks: [single] });
+    await runSpreads(good.slice(0, 1), { scheduler: 'sync', callbacks: [single], batchSize: 1 });
     expect(starts[0]?.ntasks).toBe((single.starts[0]?.ntasks ?? 0) * 3 + 1);
   });
 
-  it('starts a cluster run with small batches by default, so the first results come early', async () => {
+  it('starts a cluster run with small groups by default, so the first results come early', async () => {
     const cluster = counting('distributed');
     const first: number[] = [];
-    const results = await runSpreads(many, {
+    const results = await runSpreads(dayFiles, {
       scheduler: cluster,
       onResult: (_r, i) => {
         if (first.length === 0) first.push(i);
       },
     });
-    // Batches of 4, 8, 16, then the 12 left (the default size, 32, is never reached).
-    expect(cluster.runs).toBe(4);
-    expect(cluster.wanted).toEqual([1, 1, 1, 1]);
-    expect(first[0]).toBeLessThan(4);
-    const plain = spreadsPlain(generateStocks({ days: 40, minutes: 5 }));
+    // One computation and one value per group: 64 kB of files first, then twice as much...
+    expect(cluster.wanted).toEqual(groups.map(() => 1));
+    expect(first[0]).toBeLessThan(groups[0] ?? 0);
+    const plain = spreadsPlain(days);
     expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * runSpreads over Files on real pools (threads and processes): each group of files read ahead
+ * is one task over its bytes (src/seed/group.ts), moved to a worker as read; the results and
+ * the per-file errors are those of the sync scheduler.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool, type TaskEndEvent } from '../../src/index.node.js';
+import { processRuntime } from '../../src/local/runtime-process.js';
+import { generateStocks, runSpreads, type SpreadResult } from '../../src/seed/index.js';
+import { planGroups } from '../../src/wire/blob-bytes.js';
+
+const pools: Pool[] = [];
+afterAll(() => Promise.all(pools.map((p) => p.close())));
+
+const files = generateStocks({ days: 30, minutes: 390 }).map((f) => new File([f.text], f.name));
+files.splice(3, 0, new File(['timestamp,high,low\n'], 'header_only.csv'));
+files.splice(20, 0, new File(['timestamp,high,low\n2023-01-02 09:30,1,oops\n'], 'oops.csv'));
+
+/** What a user compares: each file's name and its spread and day, or its error's code and message. */
+function outcomes(results: readonly SpreadResult[]): unknown[] {
+  return results.map((r) =>
+    'error' in r ? [r.file, r.error.code, r.error.message] : [r.file, r.spread, r.day],
+  );
+}
+
+describe('runSpreads over Files on a pool', () => {
+  for (const [name, options] of [
+    ['threads', {}],
+    ['processes', { runtime: processRuntime }],
+  ] as const) {
+    it(`computes each group of files as one task on ${name}, as sync does file by file`, async () => {
+      const pool = new Pool({ numWorkers: 2, ...options });
+      pools.push(pool);
+      const sync = await runSpreads(files, { scheduler: 'sync', batchSize: 1 });
+      const ends: TaskEndEvent[] = [];
+      const results = await runSpreads(files, {
+        scheduler: pool,
+        callbacks: [{ taskEnd: (e) => ends.push(e) }],
+      });
+      expect(outcomes(results)).toEqual(outcomes(sync));
+      expect(ends).toHaveLength(planGroups(files).length);
+      expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([
+        'header_only.csv',
+        'oops.csv',
+      ]);
+    });
+  }
+});
