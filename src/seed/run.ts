@@ -23,8 +23,8 @@
  * group's bytes (group.ts) that gives each file's `[spread, day]` or error: the bytes move to
  * a worker (or a cluster) as they were read, and the page builds, sends and settles one task
  * per group (64 kB of files first, twice as much each next one, 4 MiB at most) instead of one
- * per file. At 2,000 files in Chromium that took the pool from 1.6 s to 0.9 s and the cluster
- * from 2.6 s to 1.5 s (bench/RESULTS.md). Other sources (paths, URLs, bytes), and Files in
+ * per file (at 2,000 files in Chromium, about a third less time on the pool and the cluster:
+ * bench/RESULTS.md, fifth round). Other sources (paths, URLs, bytes), and Files in
  * batches of a given size, go as before: a task per file, its bytes and name given. A group
  * whose read or task fails is computed again file by file, each File read on its own, so that
  * a bad file fails alone.
@@ -179,9 +179,9 @@ export async function runSpreads(
     cache === undefined
       ? new FileReadAhead(sources, { views: sequential || collectsBatches(scheduler) })
       : undefined;
-  // On a pool or a cluster, with the default batches, each group read ahead is one batch and
-  // one task (group.ts) over the group's buffer, moved to its worker as read; other files go
-  // alone.
+  // With the default batches, each group read ahead is one batch and one task (group.ts) over
+  // the group's buffer (moved to a pool's worker as read, sent as it is to a cluster); other
+  // sources go alone.
   const groupAt = new Map<number, number>();
   if (ahead !== undefined && options.batchSize === undefined)
     ahead.plan.forEach((p, g) => groupAt.set(p.first, g));
@@ -195,7 +195,7 @@ export async function runSpreads(
   let lists = 0;
   for (let b = 0; b + 1 < starts.length; b++)
     if ((starts[b + 1] as number) - (starts[b] as number) > 1) lists++;
-  // A pool of groups runs one task per batch: its progress counts batches.
+  // Groups run one task per batch: the progress counts batches.
   const group =
     groupAt.size > 0
       ? new RunGroup(options.callbacks ?? [], starts.length - 1)
