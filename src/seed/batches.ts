@@ -30,7 +30,7 @@ export function batchStarts(count: number, size: number, first: number): number[
   return starts;
 }
 
-/** Batch starts for a pool of groups: each group of `plan` one batch, every other file alone. */
+/** Batch starts when Files go in groups: each group of `plan` one batch, every other source alone. */
 export function groupStarts(count: number, plan: readonly GroupPlan[]): number[] {
   const starts = [0];
   let at = 0;

@@ -1,8 +1,8 @@
 /**
- * The seed workload over a group of files read as one buffer: what `runSpreads` hands a pool
- * for the Files it read ahead together (wire/blob-bytes.ts). One task per group instead of one
- * per file: the page moves the group's buffer to a worker as it was read (no buffer, copy,
- * task or result message per file) and settles one result per group.
+ * The seed workload over a group of files read as one buffer: what `runSpreads` hands any
+ * scheduler for the Files it read ahead together (wire/blob-bytes.ts). One task per group
+ * instead of one per file: the page moves the group's buffer to a pool's worker as it was
+ * read (no buffer, copy, task or result message per file) and settles one result per group.
  *
  * Policy: each file is parsed as `readPrices` parses bytes in memory; a file that fails gives
  * its error (serialized, so that its code, message and stack cross threads), the others go on.

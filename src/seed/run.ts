@@ -253,6 +253,11 @@ export async function runSpreads(
     settle(i, outcome);
   };
 
+  /** Each file of a batch that failed (or could not be read) in a computation of its own. */
+  const oneByOne = async (indices: readonly number[]): Promise<void> => {
+    await Promise.all(indices.map(computeOne));
+  };
+
   /**
    * Group g of the files read ahead as one task over its bytes (group.ts); when the task
    * fails (its worker died with the bytes, say), each file again on its own.
@@ -261,7 +266,7 @@ export async function runSpreads(
     const bytes = await ahead?.takeGroup(g)?.catch(() => undefined);
     const starts = ahead?.plan[g]?.starts;
     if (bytes === undefined || starts === undefined) {
-      await Promise.all(indices.map(computeOne));
+      await oneByOne(indices);
       return;
     }
     let outcomes: GroupOutcome[];
@@ -274,7 +279,7 @@ export async function runSpreads(
         ...(signal === undefined ? {} : { signal }),
       })) as [GroupOutcome[]];
     } catch {
-      await Promise.all(indices.map(computeOne));
+      await oneByOne(indices);
       return;
     }
     indices.forEach((i, k) => {
@@ -294,7 +299,7 @@ export async function runSpreads(
       values = await computeFiles(indices);
     } catch {
       // Which file failed (and whether others would have): isolate them.
-      await Promise.all(indices.map(computeOne));
+      await oneByOne(indices);
       return;
     }
     indices.forEach((i, k) => {

@@ -91,11 +91,17 @@ export function encodeFrame(message: unknown): Uint8Array[] {
   return chunks;
 }
 
-/** Concatenates chunks (for transports that cannot send fragments, like browser WebSockets). */
-export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+/**
+ * Concatenates chunks (for transports that cannot send fragments, like browser WebSockets);
+ * `into` gives the bytes to join them in (exactly the length asked), else a new buffer.
+ */
+export function joinChunks(
+  chunks: readonly Uint8Array[],
+  into?: (byteLength: number) => Uint8Array,
+): Uint8Array {
   let n = 0;
   for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
+  const out = into?.(n) ?? new Uint8Array(n);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
