@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BaskError } from '../../src/errors.js';
-import { decodeFrame, encodeFrame, type FrameChunks } from '../../src/wire/frame.js';
+import { decodeFrame, encodeFrame, FrameChunks } from '../../src/wire/frame.js';
 import { throttledStderr } from './log.js';
 import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
@@ -127,9 +127,12 @@ export class SchedulerServer {
       },
     });
     const server = new SchedulerServer(options, ws, wsHttp, http);
-    ws.on('connection', (socket, req) =>
-      server.accept(socket, req.socket.remoteAddress, req.socket),
-    );
+    ws.on('connection', (socket, req) => {
+      // A message as its fragments, not joined: big buffers go on to workers and clients in
+      // the pieces they came in (src/wire/frame-chunks.ts).
+      socket.binaryType = 'fragments';
+      server.accept(socket, req.socket.remoteAddress, req.socket);
+    });
     http.on('request', (req, res) => {
       handleHttp(server.httpContext(), req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -253,8 +256,9 @@ export class SchedulerServer {
       () => breakRule('invalid', CLOSE.invalid, `no hello within ${HELLO_TIMEOUT_MS} ms`),
       HELLO_TIMEOUT_MS,
     );
-    socket.on('message', (data: Buffer | FrameChunks, isBinary: boolean) => {
+    socket.on('message', (received: Buffer[] | FrameChunks, isBinary: boolean) => {
       if (ended) return;
+      const data = received instanceof FrameChunks ? received : FrameChunks.received(received);
       if (!budget.spend(data.byteLength, performance.now())) {
         breakRule('rate', CLOSE.rate, 'too many messages or bytes per second');
         return;
@@ -267,7 +271,7 @@ export class SchedulerServer {
       try {
         if (!isBinary)
           throw new BaskError('ERR_PROTOCOL', 'text frames are not part of the protocol');
-        message = decodeFrame(data);
+        message = decodeFrame(data, { split: true });
       } catch {
         breakRule('invalid', CLOSE.invalid, 'malformed message (not a bask frame)');
         return;

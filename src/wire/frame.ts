@@ -16,6 +16,14 @@ import { Packr } from 'msgpackr';
 import { BaskError } from '../errors.js';
 import { isPlainObject, mapContainer } from '../graph/spec.js';
 import { MARK } from './clone.js';
+import {
+  chunkStarts,
+  FrameChunks,
+  isOwnChunk,
+  joinChunks,
+  piecesAt,
+  SplitBytes,
+} from './frame-chunks.js';
 
 const MAGIC = 0x314b5342; // 'BSK1' little-endian
 const BIG_BUFFER = 16 * 1024;
@@ -66,7 +74,7 @@ function pad8(n: number): number {
 
 /** Encodes a message into chunks to send as one binary message (in order). */
 export function encodeFrame(message: unknown): Uint8Array[] {
-  const buffers: Uint8Array[] = [];
+  const buffers: (Uint8Array | SplitBytes)[] = [];
   const body = extract(message, buffers);
   // Buffer offsets are relative to the end of the (padded) header, so one pack is enough.
   const offsets: number[] = [];
@@ -84,113 +92,92 @@ export function encodeFrame(message: unknown): Uint8Array[] {
   prefix.set(header, 8);
   const chunks: Uint8Array[] = [prefix];
   for (const b of buffers) {
-    chunks.push(b);
+    // A buffer still split as it was received goes on in its pieces (frame-chunks.ts).
+    if (b instanceof SplitBytes) chunks.push(...b.pieces);
+    else chunks.push(b);
     const p = pad8(b.byteLength);
     if (p > 0) chunks.push(new Uint8Array(p));
   }
   return chunks;
 }
 
-/**
- * Concatenates chunks (for transports that cannot send fragments, like browser WebSockets);
- * `into` gives the bytes to join them in (exactly the length asked), else a new buffer.
- */
-export function joinChunks(
-  chunks: readonly Uint8Array[],
-  into?: (byteLength: number) => Uint8Array,
-): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = into?.(n) ?? new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
+export { FrameChunks, joinChunks, SplitBytes } from './frame-chunks.js';
 
-/**
- * A frame still in the chunks `encodeFrame` made (the prefix, then each buffer and its
- * padding), each chunk a buffer of its own: what an in-process link delivers (it copies the
- * sender's chunks once). `decodeFrame` takes its buffers as they are, instead of joining the
- * chunks into one frame and copying each buffer out of it again.
- */
-export class FrameChunks {
-  readonly byteLength: number;
-
-  private constructor(readonly chunks: readonly Uint8Array[]) {
-    let n = 0;
-    for (const c of chunks) n += c.byteLength;
-    this.byteLength = n;
-  }
-
-  /** A copy of a sender's chunks (which it may reuse or change), each chunk its own. */
-  static copyOf(chunks: readonly Uint8Array[]): FrameChunks {
-    return new FrameChunks(chunks.map((c) => c.slice()));
-  }
-}
-
-/** A received frame: bytes from a socket, or the chunks of an in-process link. */
+/** A received frame: bytes from a socket, or a frame in chunks (frame-chunks.ts). */
 export type FrameData = Uint8Array | FrameChunks;
 
-/** Decodes a received message; throws ERR_PROTOCOL on malformed input. */
-export function decodeFrame(input: Uint8Array | ArrayBuffer | FrameChunks): unknown {
-  if (input instanceof FrameChunks) return decodeChunks(input.chunks);
-  let data = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  if (data.byteOffset % 8 !== 0) data = data.slice();
-  const { header, length, sizes, offsets } = readHeader(data);
-  const base = 8 + length + pad8(8 + length);
-  const buffers: Uint8Array[] = [];
-  for (let i = 0; i < sizes.length; i++) {
-    const size = sizes[i] as number;
-    const at: unknown = offsets[i];
-    if (typeof at !== 'number' || !Number.isInteger(at))
-      throw protocolError('bad buffer table entry');
-    if (at < 0 || base + at + size > data.byteLength || at % 8 !== 0)
-      throw protocolError('buffer out of bounds');
-    buffers.push(data.subarray(base + at, base + at + size));
-  }
-  return restore(header['m'], buffers, false);
+/** Options of {@link decodeFrame}. */
+export interface DecodeOptions {
+  /**
+   * Keep a big buffer that spans several of a `FrameChunks`' pieces as a `SplitBytes` instead
+   * of joining it: for a relay that only sends it on (frame-chunks.ts).
+   */
+  readonly split?: boolean;
 }
 
 /**
- * `decodeFrame` of a frame in its chunks: each buffer is a chunk of its own, used as it is. A
- * frame sent in other pieces (one joined frame, say) is joined and decoded as one.
+ * A big buffer found in a received frame: its bytes, and whether they are the receiver's to
+ * keep (a copy made for it), or its pieces when it stays split.
  */
-function decodeChunks(chunks: readonly Uint8Array[]): unknown {
-  const prefix = chunks[0];
-  if (prefix === undefined || chunks.length === 1) return decodeFrame(prefix ?? new Uint8Array());
-  const { header, length, sizes } = readHeader(prefix);
-  const buffers: Uint8Array[] = [];
-  let next = 1;
-  let split = prefix.byteLength === 8 + length + pad8(8 + length);
-  for (let i = 0; split && i < sizes.length; i++) {
-    const size = sizes[i] as number;
-    const chunk = chunks[next++];
-    if (chunk === undefined || chunk.byteLength !== size) split = false;
-    else buffers.push(chunk);
-    if (pad8(size) > 0) next++;
+type Found = { bytes: Uint8Array; own: boolean } | { pieces: Uint8Array[] };
+
+/**
+ * Decodes a received message; throws ERR_PROTOCOL on malformed input. A frame in chunks is
+ * decoded where it lies: each big buffer is a view of the chunk that holds it (a chunk of an
+ * in-process link that is exactly the buffer is taken as it is), joined when it spans several
+ * chunks, or kept split with `split`.
+ */
+export function decodeFrame(
+  input: Uint8Array | ArrayBuffer | FrameChunks,
+  options: DecodeOptions = {},
+): unknown {
+  let chunks: readonly Uint8Array[];
+  if (input instanceof FrameChunks) {
+    chunks = input.chunks;
+  } else {
+    const data = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+    // Aligned, so that a Float64Array in it needs no copy.
+    chunks = [data.byteOffset % 8 === 0 ? data : data.slice()];
   }
-  if (!split || next !== chunks.length) return decodeFrame(joinChunks(chunks));
-  return restore(header['m'], buffers, true);
+  const starts = chunkStarts(chunks);
+  const total = starts[starts.length - 1] as number;
+  const at = (start: number, end: number): Uint8Array[] => piecesAt(chunks, starts, start, end);
+  const { header, length, sizes, offsets } = readHeader(at, total);
+  const base = 8 + length + pad8(8 + length);
+  // An in-process link's chunks are copies made for the receiver; a socket's bytes are not.
+  const copied = input instanceof FrameChunks && input.copied;
+  const found: Found[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const size = sizes[i] as number;
+    const offset: unknown = offsets[i];
+    if (typeof offset !== 'number' || !Number.isInteger(offset))
+      throw protocolError('bad buffer table entry');
+    if (offset < 0 || base + offset + size > total || offset % 8 !== 0)
+      throw protocolError('buffer out of bounds');
+    const pieces = at(base + offset, base + offset + size);
+    const one = pieces.length === 1 ? (pieces[0] as Uint8Array) : undefined;
+    if (one !== undefined) found.push({ bytes: one, own: copied && isOwnChunk(one) });
+    else if (options.split === true) found.push({ pieces });
+    else found.push({ bytes: joinChunks(pieces), own: true });
+  }
+  return restore(header['m'], found);
 }
 
 /** The prefix and header of a frame, checked: its buffer sizes (integers, not negative). */
-function readHeader(data: Uint8Array): {
-  header: Record<string, unknown>;
-  length: number;
-  sizes: number[];
-  offsets: unknown[];
-} {
-  if (data.byteLength < 8) throw protocolError('frame shorter than its prefix');
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+function readHeader(
+  at: (start: number, end: number) => Uint8Array[],
+  total: number,
+): { header: Record<string, unknown>; length: number; sizes: number[]; offsets: unknown[] } {
+  if (total < 8) throw protocolError('frame shorter than its prefix');
+  const prefix = joinChunks(at(0, 8));
+  const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   if (view.getUint32(0, true) !== MAGIC) throw protocolError('not a bask frame');
   const length = view.getUint32(4, true);
-  if (length > data.byteLength - 8) throw protocolError('header length past the end of the frame');
+  if (length > total - 8) throw protocolError('header length past the end of the frame');
+  const pieces = at(8, 8 + length);
   let header: unknown;
   try {
-    header = packr.unpack(data.subarray(8, 8 + length));
+    header = packr.unpack(pieces.length === 1 ? (pieces[0] as Uint8Array) : joinChunks(pieces));
   } catch (error) {
     throw protocolError(
       `undecodable header (${error instanceof Error ? error.message : String(error)})`,
@@ -213,7 +200,7 @@ function protocolError(why: string): BaskError {
 }
 
 /** Replaces big buffers by markers (copy-on-write: shared values are never mutated). */
-function extract(value: unknown, buffers: Uint8Array[]): unknown {
+function extract(value: unknown, buffers: (Uint8Array | SplitBytes)[]): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (ArrayBuffer.isView(value)) {
     if (value.byteLength < BIG_BUFFER) return value;
@@ -225,51 +212,63 @@ function extract(value: unknown, buffers: Uint8Array[]): unknown {
     buffers.push(new Uint8Array(value));
     return { [MARK]: 'buf', i: buffers.length - 1, t: 'ArrayBuffer' };
   }
+  if (value instanceof SplitBytes) {
+    buffers.push(value);
+    return { [MARK]: 'buf', i: buffers.length - 1, t: value.type };
+  }
   return mapContainer(value, (item) => extract(item, buffers));
 }
 
-/** Puts the buffers back in place of their markers; `own`: each buffer is the receiver's already. */
-function restore(value: unknown, buffers: readonly Uint8Array[], own: boolean): unknown {
+/** Puts the buffers found back in place of their markers. */
+function restore(value: unknown, found: readonly Found[]): unknown {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], buffers, own);
+    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], found);
     return value;
   }
   if (!isPlainObject(value)) return value;
-  if (value[MARK] === 'buf') return bufferFrom(value, buffers, own);
-  for (const k of Object.keys(value)) value[k] = restore(value[k], buffers, own);
+  if (value[MARK] === 'buf') return bufferFrom(value, found);
+  for (const k of Object.keys(value)) value[k] = restore(value[k], found);
   return value;
 }
 
-function bufferFrom(
-  marker: Record<string, unknown>,
-  buffers: readonly Uint8Array[],
-  own: boolean,
-): unknown {
+function bufferFrom(marker: Record<string, unknown>, found: readonly Found[]): unknown {
   const i = marker['i'];
   const type = marker['t'];
-  const bytes = typeof i === 'number' ? buffers[i] : undefined;
-  if (bytes === undefined || typeof type !== 'string') throw protocolError('bad buffer marker');
-  // A buffer gets bytes of its own unless it has them already (an in-process link's chunk), or
-  // it is large and most of its frame: a view keeps its whole buffer alive, posting it to a
-  // thread copies that whole buffer (a worker process posting each task of a 1 MB frame to its
-  // threads copied the frame once per task: ~0.5 s per 2,000 files), and only a buffer of its
-  // own can be given to a thread without a copy. (encodeFrame writes one marker per chunk, so
-  // a chunk kept as it is belongs to one value.)
+  const buffer = typeof i === 'number' ? found[i] : undefined;
+  if (buffer === undefined || typeof type !== 'string') throw protocolError('bad buffer marker');
+  const View = type === 'ArrayBuffer' ? undefined : VIEWS[type as Exclude<ViewType, 'ArrayBuffer'>];
+  if (type !== 'ArrayBuffer' && View === undefined)
+    throw protocolError(`unknown buffer type ${type}`);
+  const size = View?.BYTES_PER_ELEMENT ?? 1;
+  const byteLength = 'pieces' in buffer ? sum(buffer.pieces) : buffer.bytes.byteLength;
+  if (byteLength % size !== 0)
+    throw protocolError('buffer length not a multiple of its element size');
+  if ('pieces' in buffer) return new SplitBytes(type, buffer.pieces);
+  const { bytes, own } = buffer;
+  // A buffer gets bytes of its own unless it has them already (an in-process link's chunk, or
+  // pieces joined), or it is large and most of its frame: a view keeps its whole buffer alive,
+  // posting it to a thread copies that whole buffer (a worker process posting each task of a
+  // 1 MB frame to its threads copied the frame once per task: ~0.5 s per 2,000 files), and
+  // only a buffer of its own can be given to a thread without a copy. (encodeFrame writes one
+  // marker per chunk, so a chunk kept as it is belongs to one value.) A view must also start
+  // where its elements may.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const kept =
-    (own && whole) ||
-    (bytes.byteLength >= KEEP_VIEW && bytes.byteLength * 2 >= bytes.buffer.byteLength);
-  if (type === 'ArrayBuffer') return kept && whole ? bytes.buffer : bytes.slice().buffer;
-  const View = VIEWS[type as Exclude<ViewType, 'ArrayBuffer'>];
-  if (View === undefined) throw protocolError(`unknown buffer type ${type}`);
-  const size = View.BYTES_PER_ELEMENT ?? 1;
-  if (bytes.byteLength % size !== 0)
-    throw protocolError('buffer length not a multiple of its element size');
+    ((own && whole) ||
+      (bytes.byteLength >= KEEP_VIEW && bytes.byteLength * 2 >= bytes.buffer.byteLength)) &&
+    bytes.byteOffset % size === 0;
+  if (View === undefined) return kept && whole ? bytes.buffer : bytes.slice().buffer;
   const mine = kept ? bytes : bytes.slice();
   return new View(
     mine.buffer as ArrayBuffer,
     mine.byteOffset,
     type === 'DataView' ? mine.byteLength : mine.byteLength / size,
   );
+}
+
+function sum(pieces: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.byteLength;
+  return n;
 }

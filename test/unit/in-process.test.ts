@@ -6,8 +6,15 @@ import { decodeFrame, encodeFrame, FrameChunks, type FrameData } from '../../src
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The bytes of a delivered frame, its chunks in order. */
-function bytesOf(data: FrameData | Buffer): number[] {
-  return data instanceof FrameChunks ? data.chunks.flatMap((c) => [...c]) : [...data];
+function bytesOf(data: FrameData | readonly Uint8Array[]): number[] {
+  const chunks: readonly Uint8Array[] =
+    data instanceof FrameChunks ? data.chunks : data instanceof Uint8Array ? [data] : data;
+  return chunks.flatMap((c) => [...c]);
+}
+
+/** A frame the scheduler's end received: the link's chunks (a socket's are fragments). */
+function frameOf(data: FrameChunks | Buffer[]): FrameChunks {
+  return data instanceof FrameChunks ? data : FrameChunks.received(data);
 }
 
 describe('inProcessPair', () => {
@@ -35,7 +42,7 @@ describe('inProcessPair', () => {
   it('delivers a frame in its chunks: its big buffers decode as buffers of their own', async () => {
     const { server, client } = inProcessPair();
     const received: unknown[] = [];
-    server.on('message', (data) => received.push(decodeFrame(data)));
+    server.on('message', (data) => received.push(decodeFrame(frameOf(data))));
     const bytes = new Uint8Array(40_000).fill(7);
     const floats = new Float64Array(3_000).fill(0.5);
     client.send(encodeFrame({ type: 'put', values: [bytes, floats, 'small'] }));

@@ -4,7 +4,13 @@
  * the whole frame (a worker process copied a 1 MB frame once per task it posted).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, FrameChunks, joinChunks } from '../../src/wire/frame.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  FrameChunks,
+  joinChunks,
+  SplitBytes,
+} from '../../src/wire/frame.js';
 
 function bytes(n: number, fill: number): Uint8Array {
   return new Uint8Array(n).fill(fill);
@@ -54,6 +60,76 @@ describe('decodeFrame', () => {
     expect(decodeFrame(halves)).toEqual(sent);
     expect(() => decodeFrame(FrameChunks.copyOf([joined.subarray(0, 4)]))).toThrow(
       /Malformed message/,
+    );
+  });
+});
+
+/** A joined frame cut at the given offsets, as a socket's fragments. */
+function cut(frame: Uint8Array, at: readonly number[]): FrameChunks {
+  const bounds = [0, ...at, frame.byteLength];
+  return FrameChunks.received(bounds.slice(1).map((end, k) => frame.slice(bounds[k], end)));
+}
+
+describe('decodeFrame of fragments (frame-chunks.ts)', () => {
+  const sent = {
+    m: new Map([['a', 1]]),
+    run: [bytes(40_000, 1), bytes(20_001, 2), bytes(100, 3)],
+    floats: new Float64Array(5_000).fill(0.25),
+    buffer: bytes(30_000, 4).buffer,
+  };
+  const frame = joinChunks(encodeFrame(sent));
+
+  it('decodes a frame cut anywhere, the header too, as the joined frame', () => {
+    for (const at of [[3], [10], [50], [40_010], [1, 2, 3, 70_000], [100_000, 100_001]]) {
+      expect(decodeFrame(cut(frame, at))).toEqual(sent);
+    }
+    // Odd cuts put the floats at offsets a Float64Array cannot start at: they are copied.
+    const odd = decodeFrame(cut(frame, [7, 60_123])) as typeof sent;
+    expect(odd.floats[4_999]).toBe(0.25);
+  });
+
+  it('keeps buffers that span fragments split with `split`, and sends them on in those pieces', () => {
+    const relayed = decodeFrame(cut(frame, [30_000, 61_000, 100_000]), { split: true }) as {
+      run: unknown[];
+      floats: unknown;
+    };
+    expect(relayed.run[0]).toBeInstanceOf(SplitBytes);
+    expect(relayed.run[2]).toBeInstanceOf(Uint8Array);
+    expect(relayed.floats).toBeInstanceOf(SplitBytes);
+    expect((relayed.floats as SplitBytes).type).toBe('Float64Array');
+    const chunks = encodeFrame(relayed);
+    // The pieces themselves, not copies.
+    expect(chunks).toContain((relayed.run[0] as SplitBytes).pieces[1]);
+    expect(decodeFrame(joinChunks(chunks))).toEqual(sent);
+  });
+
+  it('passes split pieces through an in-process copy as they are; the receiver joins its own', () => {
+    const relayed = decodeFrame(cut(frame, [30_000, 61_000]), { split: true }) as {
+      run: SplitBytes[];
+    };
+    const pieces = relayed.run[0]?.pieces ?? [];
+    const copied = FrameChunks.copyOf(encodeFrame(relayed));
+    expect(copied.chunks).toContain(pieces[0]);
+    const got = decodeFrame(copied) as typeof sent;
+    expect(got).toEqual(sent);
+    // Joined into a buffer of its own: the pieces stay the sender's.
+    expect(got.run[0]?.buffer.byteLength).toBe(40_000);
+    expect(got.run[0]?.buffer).not.toBe(pieces[0]?.buffer);
+  });
+
+  it('refuses malformed fragments as it refuses malformed frames', () => {
+    expect(() => decodeFrame(cut(frame.subarray(0, 6), [3]))).toThrow(/shorter than its prefix/);
+    expect(() => decodeFrame(cut(frame.subarray(0, 60_000), [20, 30_000]))).toThrow(
+      /out of bounds/,
+    );
+    const header = bytes(16, 0);
+    expect(() => decodeFrame(cut(header, [5]))).toThrow(/not a bask frame/);
+    // 40,001 bytes called an Int16Array, split: refused, not kept for a worker to fail on.
+    const forged = joinChunks(encodeFrame({ x: bytes(40_001, 1) }));
+    const at = new TextDecoder().decode(forged.subarray(0, 200)).indexOf('Uint8Array');
+    forged.set(new TextEncoder().encode('Int16Array'), at);
+    expect(() => decodeFrame(cut(forged, [30_000]), { split: true })).toThrow(
+      /multiple of its element size/,
     );
   });
 });
