@@ -7,7 +7,8 @@
  * (profiles of the demo: `writev` alone was a seventh of the scheduler's thread).
  *
  * Policy: each frame's chunks are copied when sent (the sender may reuse or change them), each
- * into a buffer of its own, and delivered as they are (wire/frame.ts `FrameChunks`): the
+ * into a buffer of its own, except bytes the scheduler received from a socket and relays in
+ * their pieces (never written to: wire/frame-chunks.ts), and delivered as they are: the
  * receiver decodes them without joining them into one frame, and each big buffer it decodes is
  * its own, for a worker to give to a thread without another copy. Frames are delivered in a
  * later turn of the event loop (as a socket would: never inside the sender's
