@@ -12,7 +12,8 @@
  *   import of its bundle .. connection open; a run registers the files (`--duck-mode buffer`:
  *   the page reads their bytes; `handle`: the worker reads the Files) and runs one query.
  * - bask (duckdb-wasm-bask-page.ts): `runSpreads` on the pool ('threads') and on 'sync', from
- *   the browser entry bundled with its default pool worker; the pool starts on first use.
+ *   the browser entry bundled with its default pool worker; on 'threads' the page starts the
+ *   pool as it loads (`defaultPool.start()`) and is ready once its workers are.
  *
  * Cold, both sides, is from navigation: the library ready (`readyAt`, in the page) plus the
  * first run in that page; the moment the driver spends choosing the files is left out. Warm
@@ -69,7 +70,8 @@ const PROFILE = process.argv.includes('--profile');
 interface Contender {
   readonly name: string;
   readonly isDuck: boolean;
-  readonly page: 'duck.html' | 'bask.html';
+  /** The contender's page, with its query. */
+  readonly page: string;
   readonly request: (returnRows: boolean) => PageRunRequest;
 }
 
@@ -337,7 +339,7 @@ try {
       ...BASK_MODES.map((mode): Contender => ({
         name: `bask ${mode}`,
         isDuck: false,
-        page: 'bask.html',
+        page: `bask.html?scheduler=${mode}`,
         request: (returnRows) => ({ mode, returnRows }),
       })),
     ];

@@ -14,7 +14,7 @@
  * never dropped on <body>.
  */
 import './styles.css';
-import { ProgressBar, clearCache } from 'bask';
+import { ProgressBar, clearCache, defaultPool } from 'bask';
 import { formatWallTime, isSpreadFailure, type SpreadResult } from 'bask/seed';
 import {
   connectScheduler,
@@ -288,3 +288,6 @@ ui.clearCache.addEventListener('click', () => {
 setFiles([]);
 ui.fileSummary.textContent = 'No files chosen yet.';
 setStatus('');
+// The worker pool starts while the user picks files: the first run does not wait for it. A
+// pool that cannot start says so when it is run.
+defaultPool.start().catch(() => undefined);

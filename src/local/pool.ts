@@ -138,6 +138,23 @@ export class Pool implements Scheduler, AsyncDisposable {
     return [...this.workers.keys()];
   }
 
+  /**
+   * Starts the workers now instead of at the first computation (as piscina's `minThreads`
+   * does): a page can start them while its user picks files, and its first run then skips
+   * their start (in Chromium, a few hundred milliseconds: bench/RESULTS.md). Resolves once
+   * every worker is ready; idempotent.
+   *
+   * @throws {BaskError} ERR_POOL_CLOSED once the pool was closed.
+   * @example
+   * const pool = new Pool();
+   * void pool.start(); // while the page loads
+   */
+  async start(): Promise<void> {
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
+    await this.core.pool.start();
+  }
+
   async run(request: RunRequest): Promise<Map<string, unknown>> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');

@@ -44,6 +44,17 @@ export class DefaultPools implements Scheduler, AsyncDisposable {
     return pool;
   }
 
+  /**
+   * Starts the workers of the shared pool of that size now (`Pool.start`), so that the first
+   * computation on this scheduler does not wait for them.
+   *
+   * @example
+   * void defaultPool.start(); // 'threads' runs start warm
+   */
+  start(numWorkers?: number): Promise<void> {
+    return this.pool(numWorkers).start();
+  }
+
   run(request: RunRequest): Promise<Map<string, unknown>> {
     return this.pool(request.numWorkers).run(request);
   }

@@ -1,12 +1,13 @@
 /**
  * Worker threads started ahead of demand (runtime-node.ts `prestartWorkers`, which `bask
  * spreads --scheduler threads` calls before it loads and lists): a pool takes them before it
- * starts its own, and untaken ones never keep a process alive.
+ * starts its own, and untaken ones never keep a process alive. And a pool's own `start()`,
+ * which starts its workers before its first computation.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Pool, delayed, compute } from '../../src/index.node.js';
+import { Pool, defaultPool, delayed, compute, isBaskError } from '../../src/index.node.js';
 import { prestartWorkers, prestartedCount } from '../../src/local/runtime-node.js';
 import { tasks } from './tasks.js';
 
@@ -46,5 +47,50 @@ describe('prestarted pool workers', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout.trim()).toBe('started');
+  });
+});
+
+describe('Pool.start', () => {
+  it('starts the workers before the first computation, once', async () => {
+    const pool = new Pool({ numWorkers: 2 });
+    try {
+      expect(pool.workerIds).toEqual([]);
+      await Promise.all([pool.start(), pool.start()]);
+      const started = pool.workerIds;
+      expect(started).toHaveLength(2);
+      await pool.start();
+      const [sum] = await compute(delayed(tasks.add)(1, 2), { scheduler: pool });
+      expect(sum).toBe(3);
+      // The computation ran on the workers started ahead, not on new ones.
+      expect(pool.workerIds).toEqual(started);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('rejects with ERR_POOL_CLOSED once the pool is closed', async () => {
+    const pool = new Pool({ numWorkers: 1 });
+    await pool.close();
+    const error: unknown = await pool.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isBaskError(error) && error.code).toBe('ERR_POOL_CLOSED');
+  });
+
+  it('starts the shared pool behind "threads" (defaultPool.start)', async () => {
+    await defaultPool.start(1);
+    try {
+      expect(defaultPool.pool(1).workerIds).toHaveLength(1);
+    } finally {
+      await defaultPool.close();
+    }
+  });
+
+  it('does not keep a process alive when nothing runs on the pool', async () => {
+    const { code, stdout, stderr } = await run('./fixtures/pool-start-unused.ts');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe('started 2');
   });
 });
