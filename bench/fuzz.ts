@@ -7,7 +7,7 @@ import { encodeGraph } from '../src/client/remote.js';
 import { viewGraph } from '../src/graph/analyze.js';
 import { prepareGraph } from '../src/graph/prepare.js';
 import { ref, task } from '../src/graph/spec.js';
-import { encodeFrame } from '../src/wire/frame.js';
+import { encodeFrame, joinChunks } from '../src/wire/frame.js';
 import { PROTOCOL_VERSION } from '../src/wire/protocol.js';
 import { openSocket } from '../src/wire/socket.js';
 
@@ -110,8 +110,40 @@ export function mutate(message: Record<string, unknown>): Record<string, unknown
   return copy;
 }
 
+/**
+ * A frame's bytes cut at random into 2-6 pieces, which a Node socket sends as the fragments of
+ * one message: a browser's big messages arrive in fragments too, and the scheduler decodes
+ * them where they lie (src/wire/frame-chunks.ts).
+ */
+function fragmented(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const whole = joinChunks(chunks);
+  const cuts = Array.from({ length: 1 + rnd(5) }, () => rnd(whole.length + 1)).sort(
+    (a, b) => a - b,
+  );
+  return [0, ...cuts].map((at, k) => whole.subarray(at, cuts[k] ?? whole.length));
+}
+
+/** A submit whose task carries a big buffer (its own chunk on the wire), maybe with flipped bytes. */
+function bigSubmit(flips: number): Uint8Array[] {
+  const graph = { a: task(inc, new Uint8Array(20_000 + rnd(60_000)).fill(rnd(256))) };
+  const message = {
+    type: 'submit',
+    id: 2,
+    graph: encodeGraph(prepareGraph(viewGraph(graph), ['a'])),
+    wanted: ['a'],
+  };
+  const chunks = encodeFrame(message).map((c) => c.slice());
+  const prefix = chunks[0] as Uint8Array;
+  for (let i = 0; i < flips; i++) prefix[rnd(prefix.length)] = rnd(256);
+  return chunks;
+}
+
 export function garbageFrame(): Uint8Array[] {
-  switch (rnd(6)) {
+  switch (rnd(8)) {
+    case 6:
+      return fragmented(bigSubmit(0));
+    case 7:
+      return fragmented(bigSubmit(1 + rnd(4)));
     case 0:
       return [Uint8Array.from({ length: 1 + rnd(200) }, () => rnd(256))];
     case 1: {

@@ -45,11 +45,7 @@ export class SplitBytes {
 export class FrameChunks {
   readonly byteLength: number;
 
-  private constructor(
-    readonly chunks: readonly Uint8Array[],
-    /** Copies made for the receiver (an in-process link's), not a socket's bytes. */
-    readonly copied: boolean,
-  ) {
+  private constructor(readonly chunks: readonly Uint8Array[]) {
     let n = 0;
     for (const c of chunks) n += c.byteLength;
     this.byteLength = n;
@@ -60,19 +56,20 @@ export class FrameChunks {
    * of a `SplitBytes` are not copied (see the invariant).
    */
   static copyOf(chunks: readonly Uint8Array[]): FrameChunks {
-    return new FrameChunks(
-      chunks.map((c) => (received.has(c) ? c : c.slice())),
-      true,
-    );
+    return new FrameChunks(chunks.map((c) => (received.has(c) ? c : c.slice())));
   }
 
   /** A message a socket received in fragments (ws's `binaryType: 'fragments'`), as they are. */
   static received(fragments: readonly Uint8Array[]): FrameChunks {
-    return new FrameChunks(fragments, false);
+    return new FrameChunks(fragments);
   }
 }
 
-/** Whether a copied frame's chunk may become the receiver's own buffer (see the invariant). */
+/**
+ * Whether a chunk of a frame in chunks may become the receiver's own buffer: a copy an
+ * in-process link made, or a fragment a socket gave, but not a piece passed on (see the
+ * invariant). The chunk itself, not a view of it (`piecesAt` gives a whole chunk as it is).
+ */
 export function isOwnChunk(chunk: Uint8Array): boolean {
   return !received.has(chunk);
 }
@@ -108,8 +105,9 @@ export function chunkStarts(chunks: readonly Uint8Array[]): number[] {
 }
 
 /**
- * The bytes [start, end) of a frame in chunks (within the frame: the caller checks), as views
- * of the chunks that hold them, in order: one view when a single chunk holds them all.
+ * The bytes [start, end) of a frame in chunks (within the frame: the caller checks), in order:
+ * each chunk they cover whole as it is, the parts of others as views; a single one when one
+ * chunk holds them all.
  */
 export function piecesAt(
   chunks: readonly Uint8Array[],
@@ -130,7 +128,8 @@ export function piecesAt(
     const chunk = chunks[i] as Uint8Array;
     const from = starts[i] as number;
     const to = Math.min(end, from + chunk.byteLength);
-    if (to > at) pieces.push(chunk.subarray(at - from, to - from));
+    if (at === from && to === from + chunk.byteLength) pieces.push(chunk);
+    else if (to > at) pieces.push(chunk.subarray(at - from, to - from));
     at = to;
   }
   return pieces.length > 0 ? pieces : [new Uint8Array(0)];

@@ -7,7 +7,9 @@
  * body: the header holds a marker with their index and each travels as its own chunk, so a
  * sender hands the socket a list of chunks (sent as fragments of one WebSocket message, no
  * concatenation) and a receiver gets views into the received bytes, 8-byte aligned so that a
- * Float64Array needs no copy. Smaller typed arrays travel inside the msgpack body.
+ * Float64Array needs no copy. Smaller typed arrays travel inside the msgpack body. A frame
+ * received in pieces (an in-process link's chunks, a socket's fragments: frame-chunks.ts) is
+ * decoded where it lies.
  *
  * Decoding checks every length and offset against the received bytes: malformed input is an
  * ERR_PROTOCOL error, never an out-of-bounds read or a huge allocation.
@@ -144,8 +146,10 @@ export function decodeFrame(
   const at = (start: number, end: number): Uint8Array[] => piecesAt(chunks, starts, start, end);
   const { header, length, sizes, offsets } = readHeader(at, total);
   const base = 8 + length + pad8(8 + length);
-  // An in-process link's chunks are copies made for the receiver; a socket's bytes are not.
-  const copied = input instanceof FrameChunks && input.copied;
+  // A frame in chunks is the receiver's: an in-process link's copies, or the fragments a
+  // socket received (but not pieces passed on uncopied: frame-chunks.ts). Bytes given whole
+  // are views into a message that other values share.
+  const inChunks = input instanceof FrameChunks;
   const found: Found[] = [];
   for (let i = 0; i < sizes.length; i++) {
     const size = sizes[i] as number;
@@ -156,7 +160,7 @@ export function decodeFrame(
       throw protocolError('buffer out of bounds');
     const pieces = at(base + offset, base + offset + size);
     const one = pieces.length === 1 ? (pieces[0] as Uint8Array) : undefined;
-    if (one !== undefined) found.push({ bytes: one, own: copied && isOwnChunk(one) });
+    if (one !== undefined) found.push({ bytes: one, own: inChunks && isOwnChunk(one) });
     else if (options.split === true) found.push({ pieces });
     else found.push({ bytes: joinChunks(pieces), own: true });
   }

@@ -117,6 +117,17 @@ describe('decodeFrame of fragments (frame-chunks.ts)', () => {
     expect(got.run[0]?.buffer).not.toBe(pieces[0]?.buffer);
   });
 
+  it('keeps a buffer that came as a fragment of its own without a copy; a link copies it on', () => {
+    const sent = { run: [bytes(40_000, 1), bytes(100, 3)] };
+    // A Node sender's fragments: the prefix, then each big buffer (ws gives each its own).
+    const fragments = encodeFrame(sent).map((c) => c.slice());
+    const got = decodeFrame(FrameChunks.received(fragments), { split: true }) as typeof sent;
+    expect(got.run[0]?.buffer).toBe(fragments[1]?.buffer);
+    const relayed = FrameChunks.copyOf(encodeFrame(got));
+    expect(relayed.chunks[1]).not.toBe(fragments[1]);
+    expect(decodeFrame(relayed)).toEqual(sent);
+  });
+
   it('refuses malformed fragments as it refuses malformed frames', () => {
     expect(() => decodeFrame(cut(frame.subarray(0, 6), [3]))).toThrow(/shorter than its prefix/);
     expect(() => decodeFrame(cut(frame.subarray(0, 60_000), [20, 30_000]))).toThrow(
