@@ -119,7 +119,7 @@ export interface DecodeOptions {
 
 /**
  * A big buffer found in a received frame: its bytes, and whether they are the receiver's to
- * keep (a copy made for it), or its pieces when it stays split.
+ * keep (a copy made for it, or a fragment it was given), or its pieces when it stays split.
  */
 type Found = { bytes: Uint8Array; own: boolean } | { pieces: Uint8Array[] };
 
@@ -141,10 +141,11 @@ export function decodeFrame(
     // Aligned, so that a Float64Array in it needs no copy.
     chunks = [data.byteOffset % 8 === 0 ? data : data.slice()];
   }
-  const starts = chunkStarts(chunks);
+  const starts =
+    chunks.length === 1 ? [0, (chunks[0] as Uint8Array).byteLength] : chunkStarts(chunks);
   const total = starts[starts.length - 1] as number;
   const at = (start: number, end: number): Uint8Array[] => piecesAt(chunks, starts, start, end);
-  const { header, length, sizes, offsets } = readHeader(at, total);
+  const { header, length, sizes, offsets } = readHeader(chunks[0], at, total);
   const base = 8 + length + pad8(8 + length);
   // A frame in chunks is the receiver's: an in-process link's copies, or the fragments a
   // socket received (but not pieces passed on uncopied: frame-chunks.ts). Bytes given whole
@@ -169,19 +170,23 @@ export function decodeFrame(
 
 /** The prefix and header of a frame, checked: its buffer sizes (integers, not negative). */
 function readHeader(
+  first: Uint8Array | undefined,
   at: (start: number, end: number) => Uint8Array[],
   total: number,
 ): { header: Record<string, unknown>; length: number; sizes: number[]; offsets: unknown[] } {
   if (total < 8) throw protocolError('frame shorter than its prefix');
-  const prefix = joinChunks(at(0, 8));
+  const prefix = first !== undefined && first.byteLength >= 8 ? first : joinChunks(at(0, 8));
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   if (view.getUint32(0, true) !== MAGIC) throw protocolError('not a bask frame');
   const length = view.getUint32(4, true);
   if (length > total - 8) throw protocolError('header length past the end of the frame');
-  const pieces = at(8, 8 + length);
+  const bytes =
+    prefix === first && first.byteLength >= 8 + length
+      ? first.subarray(8, 8 + length)
+      : joinChunks(at(8, 8 + length));
   let header: unknown;
   try {
-    header = packr.unpack(pieces.length === 1 ? (pieces[0] as Uint8Array) : joinChunks(pieces));
+    header = packr.unpack(bytes);
   } catch (error) {
     throw protocolError(
       `undecodable header (${error instanceof Error ? error.message : String(error)})`,
