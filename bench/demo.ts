@@ -20,10 +20,14 @@
  *
  *   npm run build:all && node dist/bench/demo.js [--files 250,1000,2000,5000]
  *     [--schedulers sync,threads,cluster] [--reps 1] [--cpu-prof DIR] [--threads] [--trace DIR]
+ *     [--first-run N]
  *
  * `--cpu-prof DIR` writes V8 CPU profiles of `bask demo` (its main thread: scheduler and
  * worker process; and each worker thread) into DIR, and one of the page's main thread per
  * measured run (`page-<scheduler>-<files>-<rep>.cpuprofile`), for chrome://inspect or speedscope.
+ *
+ * `--first-run N` measures instead each scheduler's first run in N freshly loaded pages, at
+ * the first size, a second after the files were chosen (`firstRuns`).
  *
  * `--threads` prints each run's CPU per thread of Chromium and of `bask demo`; `--trace DIR`
  * writes a Chromium trace of each measured run into DIR (for Perfetto or DevTools) and prints
@@ -51,6 +55,8 @@ const CPU_PROF = arg('cpu-prof', '');
 const THREADS = process.argv.includes('--threads');
 /** Trace each measured run in Chromium and print its threads' top tasks by own time (trace.ts). */
 const TRACE = arg('trace', '');
+/** Measure only each scheduler's first run in N freshly loaded pages (see `firstRuns`). */
+const FIRST_RUN = Number(arg('first-run', '0'));
 const rows: object[] = [];
 
 /** What the page reports about one run. */
@@ -194,6 +200,45 @@ async function profiled<T>(page: CdpPage, name: string, run: () => Promise<T>): 
   return result;
 }
 
+/**
+ * `--first-run N`: the first run of each scheduler in a freshly loaded page, N pages each: the
+ * page loads, the files of the first size are chosen, a second passes (a user picking files),
+ * then Run. What a user meets first (a pool started as the page loads is ready by then).
+ */
+async function firstRuns(page: CdpPage, demoPid: number, scratch: string): Promise<void> {
+  const files = SIZES[0] as number;
+  const paths = await writeStocks(scratch, { days: files, symbol: `f${files}` });
+  for (const scheduler of SCHEDULERS) {
+    const runs: RunFigures[] = [];
+    for (let i = 0; i < FIRST_RUN; i++) {
+      await page.send('Page.navigate', { url });
+      // The page's script has run (it writes the summary) before the files are chosen.
+      await page.waitFor(
+        `document.querySelector('#file-summary')?.textContent === 'No files chosen yet.'`,
+        60_000,
+      );
+      await page.setInputFiles('#file-input', paths);
+      await page.waitFor(RUN_DONE, 60_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await page.evaluate(
+        `document.querySelector('input[name="scheduler"][value="${scheduler}"]').click()`,
+      );
+      runs.push(await runOnce(page, demoPid));
+    }
+    record(rows, {
+      kind: 'demo-first-run',
+      scheduler,
+      files,
+      pages: FIRST_RUN,
+      wall_s: median(runs.map((r) => r.wallS)),
+      first_row_ms: median(runs.map((r) => r.firstRowMs)),
+      first_row_ms_all: runs.map((r) => r.firstRowMs),
+      wall_s_all: runs.map((r) => r.wallS),
+      load_avg: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+    });
+  }
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[s.length >> 1] ?? NaN;
@@ -224,10 +269,11 @@ try {
   await page.send('Page.addScriptToEvaluateOnNewDocument', {
     source: `(${installProbes.toString()})()`,
   });
+  if (FIRST_RUN > 0) await firstRuns(page, demo.pid ?? 0, scratch);
   await page.send('Page.navigate', { url });
   await page.waitFor(`document.querySelector('#file-input')`, 60_000);
   const warmed = new Set<string>();
-  for (const files of SIZES) {
+  for (const files of FIRST_RUN > 0 ? [] : SIZES) {
     const paths = await writeStocks(scratch, { days: files, symbol: `n${files}` });
     await page.setInputFiles('#file-input', paths);
     await page.waitFor(RUN_DONE, 60_000);

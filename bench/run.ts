@@ -41,6 +41,7 @@ const BENCHES: Record<string, Bench> = {
     what: '10,000 volunteer connections and 1M tasks (FAULTS.md)',
   },
   package: { file: 'package.js', nodeFlags: [], what: 'tarball, install size, bundle sizes' },
+  vm: { file: 'vm-costs.js', nodeFlags: [], what: 'fresh memory and Map inserts on this machine' },
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
