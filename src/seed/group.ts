@@ -1,14 +1,16 @@
 /**
- * The seed workload over a group of files read as one buffer: what `runSpreads` hands any
- * scheduler for the Files it read ahead together (wire/blob-bytes.ts). One task per group
- * instead of one per file: the page moves the group's buffer to a pool's worker as it was
- * read (no buffer, copy, task or result message per file) and settles one result per group.
+ * The seed workload over a group of files in one task: what `runSpreads` hands any scheduler
+ * for the Files it read ahead together as one buffer (wire/blob-bytes.ts), and for paths and
+ * URLs, which the task reads where it runs. One task per group instead of one per file: the
+ * page moves the group's buffer to a pool's worker as it was read (no buffer, copy, task or
+ * result message per file), the caller builds, sends and settles one task per group.
  *
- * Policy: each file is parsed as `readPrices` parses bytes in memory; a file that fails gives
- * its error (serialized, so that its code, message and stack cross threads), the others go on.
+ * Policy: each file is parsed as `readPrices` parses it; a file that fails gives its error
+ * (serialized, so that its code, message and stack cross threads), the others go on.
  */
 import { BaskError, serializeError, type SerializedError } from '../errors.js';
-import { parsePrices, spreadAndDay } from './prices.js';
+import type { CsvSource } from '../frame/read.js';
+import { parsePrices, readPrices, spreadAndDay } from './prices.js';
 import type { SpreadsOptions } from './spreads.js';
 
 /** One file's outcome in a group: `[spread, day]`, or the error it raised. */
@@ -35,6 +37,37 @@ export function spreadsOfGroup(
     const file = bytes.subarray(starts[k], starts[k + 1]);
     try {
       out.push(spreadAndDay(parsePrices(file, { ...options, name: names[k] as string })));
+    } catch (error) {
+      out.push({ error: serializeError(error) });
+    }
+  }
+  return out;
+}
+
+/**
+ * `spreadAndDay(readPrices(source))` for each of a group of sources (paths, URLs), read one
+ * after another where the task runs; `names[k]`, when given, names source k in errors.
+ */
+export async function spreadsOfSources(
+  sources: readonly CsvSource[],
+  names: readonly (string | undefined)[],
+  options: SpreadsOptions = {},
+): Promise<GroupOutcome[]> {
+  if (names.length !== sources.length) {
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `spreadsOfSources: ${names.length} names for ${sources.length} sources; give one name (or undefined) per source`,
+    );
+  }
+  const out: GroupOutcome[] = [];
+  for (let k = 0; k < sources.length; k++) {
+    const name = names[k];
+    try {
+      const frame = await readPrices(
+        sources[k] as CsvSource,
+        name === undefined ? options : { ...options, name },
+      );
+      out.push(spreadAndDay(frame));
     } catch (error) {
       out.push({ error: serializeError(error) });
     }

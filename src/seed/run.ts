@@ -24,10 +24,12 @@
  * a worker (or a cluster) as they were read, and the page builds, sends and settles one task
  * per group (64 kB of files first, twice as much each next one, 4 MiB at most) instead of one
  * per file (at 2,000 files in Chromium, about a third less time on the pool and the cluster:
- * bench/RESULTS.md, fifth round). Other sources (paths, URLs, bytes), and Files in
- * batches of a given size, go as before: a task per file, its bytes and name given. A group
- * whose read or task fails is computed again file by file, each File read on its own, so that
- * a bad file fails alone.
+ * bench/RESULTS.md, fifth round). Paths and URLs go in groups too (4 files, then twice as
+ * many each next group, 32 at most), each one task that reads its files where it runs (in
+ * Node, 2,000 paths: sync 276-348 -> 205-292 ms, threads 250-259 -> 125-131 ms; sixth round).
+ * Bytes, a cache, and batches of a given size go as before: a task per file. A group whose
+ * read or task fails is computed again file by file, each read on its own, so that a bad file
+ * fails alone.
  *
  * On a cluster a batch's values come back as one: a list task gathers them on the workers, so
  * the scheduler sends the page one message per batch instead of one per value (two per
@@ -41,13 +43,22 @@
 import type { CacheOption } from '../cache/brand.js';
 import { getDelayedBackend } from '../delayed/backend.js';
 import { delayed } from '../delayed/delayed.js';
+import type { Delayed } from '../delayed/types.js';
 import { resolveScheduler, type SchedulerSpec } from '../config.js';
 import { BaskError, deserializeError, isBaskError } from '../errors.js';
 import type { CsvSource } from '../frame/read.js';
 import { now, type Callbacks } from '../hooks.js';
 import type { Scheduler } from '../scheduler.js';
 import { FileReadAhead } from '../wire/blob-bytes.js';
-import { FIRST_BATCH, batchIndices, batchStarts, groupStarts } from './batches.js';
+import {
+  FIRST_BATCH,
+  PATH_GROUP,
+  batchIndices,
+  batchStarts,
+  defaultBatchSize,
+  defaultConcurrency,
+  groupStarts,
+} from './batches.js';
 import type { GroupOutcome } from './group.js';
 import { buildSpreadPairs, type SpreadsOptions } from './spreads.js';
 import { RunGroup } from './run-group.js';
@@ -108,35 +119,6 @@ export interface RunSpreadsOptions {
 
 const YIELD_EVERY_MS = 50;
 
-/**
- * Files in flight by default: a local pool answers within a task's time, so 32 keep its
- * workers busy; a cluster's round trip (client, scheduler, worker and back) is longer, so it
- * needs a deeper window to cover it (on 2 cores, 2,000 files: 14.5 s at 32, 7.8-9.1 s at 256;
- * 512 with batches of 32 used ~20% less CPU than 256 with batches of 16).
- */
-function defaultConcurrency(scheduler: Scheduler): number {
-  return scheduler.schedulerName === 'distributed' ? 512 : 32;
-}
-
-/**
- * Files per computation by default: each computation costs a round of messages and
- * bookkeeping, which a cluster feels most; a batch that fails is computed again file by file,
- * so a bad file costs its batch twice and fails alone. (On a pool, 4 to 16 made no
- * measurable difference.)
- */
-function defaultBatchSize(scheduler: Scheduler): number {
-  const name = scheduler.schedulerName;
-  return name === 'distributed' ? 32 : name === 'sync' ? SYNC_BATCH : 4;
-}
-
-/**
- * Files per computation on the sync scheduler. One computation per file cost a fresh process
- * more than it saved: the graph and the engine ran 2,000 times and warmed up the optimizer on
- * their code too (cold `runSpreads` of 2,000 files: 557-812 ms one by one, 463-498 in batches
- * of 16; warm: 309-313 and 288-304). A batch of 16 files takes a few milliseconds.
- */
-const SYNC_BATCH = 16;
-
 /** True when `result` is a failure. */
 export function isSpreadFailure(result: SpreadResult): result is SpreadFailure {
   return 'error' in result;
@@ -185,11 +167,20 @@ export async function runSpreads(
   const groupAt = new Map<number, number>();
   if (ahead !== undefined && options.batchSize === undefined)
     ahead.plan.forEach((p, g) => groupAt.set(p.first, g));
+  // Paths and URLs, with the default batches and no cache, go in groups too: one task per
+  // group, which reads its files where it runs (group.ts).
+  const byPath =
+    groupAt.size === 0 &&
+    options.batchSize === undefined &&
+    cache === undefined &&
+    sources.every((s) => typeof s === 'string' || s instanceof URL);
   // An explicit batch size is kept as given; the default one starts small (see batchStarts).
   const starts =
     groupAt.size > 0 && ahead !== undefined
       ? groupStarts(sources.length, ahead.plan)
-      : batchStarts(sources.length, size, options.batchSize === undefined ? FIRST_BATCH : size);
+      : byPath
+        ? batchStarts(sources.length, PATH_GROUP, FIRST_BATCH)
+        : batchStarts(sources.length, size, options.batchSize === undefined ? FIRST_BATCH : size);
   // One list task per batch of several files, on a cluster only (see the header).
   const collect = size > 1 && collectsBatches(scheduler);
   let lists = 0;
@@ -197,7 +188,7 @@ export async function runSpreads(
     if ((starts[b + 1] as number) - (starts[b] as number) > 1) lists++;
   // Groups run one task per batch: the progress counts batches.
   const group =
-    groupAt.size > 0
+    groupAt.size > 0 || byPath
       ? new RunGroup(options.callbacks ?? [], starts.length - 1)
       : new RunGroup(options.callbacks ?? [], sources.length, collect ? lists : 0);
   const results = new Array<SpreadResult>(sources.length);
@@ -259,19 +250,15 @@ export async function runSpreads(
   };
 
   /**
-   * Group g of the files read ahead as one task over its bytes (group.ts); when the task
-   * fails (its worker died with the bytes, say), each file again on its own.
+   * A group of files as one task (group.ts) that gives each its outcome; when the task fails
+   * (its worker died with the bytes, say), each file again on its own.
    */
-  const computeGroup = async (g: number, indices: readonly number[]): Promise<void> => {
-    const bytes = await ahead?.takeGroup(g)?.catch(() => undefined);
-    const starts = ahead?.plan[g]?.starts;
-    if (bytes === undefined || starts === undefined) {
-      await oneByOne(indices);
-      return;
-    }
+  const computeAsOne = async (
+    task: Delayed<GroupOutcome[]>,
+    indices: readonly number[],
+  ): Promise<void> => {
     let outcomes: GroupOutcome[];
     try {
-      const task = delayed(tasks.spreadsOfGroup)(bytes, starts, indices.map(fileName), mapping);
       [outcomes] = (await getDelayedBackend().compute([task], {
         scheduler,
         callbacks: [group.member(1)],
@@ -289,10 +276,31 @@ export async function runSpreads(
     });
   };
 
+  /** Group g of the files read ahead, as one task over its bytes. */
+  const computeGroup = async (g: number, indices: readonly number[]): Promise<void> => {
+    const bytes = await ahead?.takeGroup(g)?.catch(() => undefined);
+    const starts = ahead?.plan[g]?.starts;
+    if (bytes === undefined || starts === undefined) return oneByOne(indices);
+    const names = indices.map(fileName);
+    return computeAsOne(delayed(tasks.spreadsOfGroup)(bytes, starts, names, mapping), indices);
+  };
+
+  /** Paths or URLs, as one task that reads each where it runs. */
+  const computePaths = (indices: readonly number[]): Promise<void> =>
+    computeAsOne(
+      delayed(tasks.spreadsOfSources)(
+        indices.map((i) => sources[i] as CsvSource),
+        indices.map((i) => names?.[i]),
+        mapping,
+      ),
+      indices,
+    );
+
   /** A batch of files as one computation; when it fails, each file again on its own. */
   const computeBatch = async (indices: readonly number[]): Promise<void> => {
     const g = groupAt.get(indices[0] as number);
     if (g !== undefined) return computeGroup(g, indices);
+    if (byPath) return computePaths(indices);
     if (indices.length === 1) return computeOne(indices[0] as number);
     let values: unknown[];
     try {

@@ -6,16 +6,17 @@
 import '../frame/codec.js';
 import { defineTasks } from '../graph/fnref.js';
 import { readCsv } from '../frame/read.js';
-import { spreadsOfGroup } from './group.js';
+import { spreadsOfGroup, spreadsOfSources } from './group.js';
 import { readPrices, spreadAndDay } from './prices.js';
 
 /**
- * `readPrices`, `readCsv`, `spreadAndDay` and `spreadsOfGroup` (group.ts) as shippable task
- * functions: `delayed(tasks.readPrices)(file)`.
+ * `readPrices`, `readCsv`, `spreadAndDay`, `spreadsOfGroup` and `spreadsOfSources` (group.ts)
+ * as shippable task functions: `delayed(tasks.readPrices)(file)`.
  */
 export const tasks = defineTasks('bask:seed', {
   readPrices,
   readCsv,
   spreadAndDay,
   spreadsOfGroup,
+  spreadsOfSources,
 });

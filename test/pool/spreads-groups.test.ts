@@ -1,12 +1,17 @@
 /**
- * runSpreads over Files on real pools (threads and processes): each group of files read ahead
- * is one task over its bytes (src/seed/group.ts), moved to a worker as read; the results and
- * the per-file errors are those of the sync scheduler.
+ * runSpreads over Files and over paths on real pools (threads and processes): each group of
+ * files read ahead is one task over its bytes, moved to a worker as read, and each group of
+ * paths one task that reads them in the worker (src/seed/group.ts); the results and the
+ * per-file errors are those of the sync scheduler computing file by file.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, type TaskEndEvent } from '../../src/index.node.js';
 import { processRuntime } from '../../src/local/runtime-process.js';
 import { generateStocks, runSpreads, type SpreadResult } from '../../src/seed/index.js';
+import { batchStarts } from '../../src/seed/batches.js';
 import { planGroups } from '../../src/wire/blob-bytes.js';
 
 const pools: Pool[] = [];
@@ -42,6 +47,41 @@ describe('runSpreads over Files on a pool', () => {
       expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([
         'header_only.csv',
         'oops.csv',
+      ]);
+    });
+  }
+});
+
+describe('runSpreads over paths on a pool', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'bask-pool-paths-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const paths = generateStocks({ days: 40, minutes: 390 }).map((f) => {
+    const path = join(folder, f.name);
+    writeFileSync(path, f.text);
+    return path;
+  });
+  writeFileSync(join(folder, 'header_only.csv'), 'timestamp,high,low\n');
+  paths.splice(5, 0, join(folder, 'header_only.csv'));
+  paths.splice(30, 0, join(folder, 'missing.csv'));
+
+  for (const [name, options] of [
+    ['threads', {}],
+    ['processes', { runtime: processRuntime }],
+  ] as const) {
+    it(`reads and computes each group of paths as one task on ${name}, as sync does file by file`, async () => {
+      const pool = new Pool({ numWorkers: 2, ...options });
+      pools.push(pool);
+      const sync = await runSpreads(paths, { scheduler: 'sync', batchSize: 1 });
+      const ends: TaskEndEvent[] = [];
+      const results = await runSpreads(paths, {
+        scheduler: pool,
+        callbacks: [{ taskEnd: (e) => ends.push(e) }],
+      });
+      expect(outcomes(results)).toEqual(outcomes(sync));
+      expect(ends).toHaveLength(batchStarts(paths.length, 32, 4).length - 1);
+      expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([
+        paths[5],
+        paths[30],
       ]);
     });
   }

@@ -4,12 +4,16 @@
  * the pool is covered through `bask spreads` (test/integration/spreads-cli.test.ts) and the
  * demo page (test/e2e/demo.test.ts).
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import '../../src/index.node.js';
 import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src/index.node.js';
 import { BaskError } from '../../src/errors.js';
 import { resolveScheduler } from '../../src/config.js';
 import type { RunRequest, Scheduler } from '../../src/scheduler.js';
+import { batchStarts } from '../../src/seed/batches.js';
 import { planGroups } from '../../src/wire/blob-bytes.js';
 import {
   formatWallTime,
@@ -263,6 +267,77 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect(inner.runs).toBe((groups[0] ?? 0) + planGroups(dayFiles.slice(0, 10)).length - 1);
     const plain = spreadsPlain(days.slice(0, 10));
     expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
+  });
+
+  // Paths on disk: 70 files of minute bars, a header without rows (3rd), and one missing (40th).
+  const folder = mkdtempSync(join(tmpdir(), 'bask-seed-paths-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  const onDisk = generateStocks({ days: 70, minutes: 60 });
+  const paths = onDisk.map((f) => {
+    const path = join(folder, f.name);
+    writeFileSync(path, f.text);
+    return path;
+  });
+  writeFileSync(join(folder, 'header_only.csv'), 'timestamp,high,low\n');
+  paths.splice(2, 0, join(folder, 'header_only.csv'));
+  paths.splice(39, 0, join(folder, 'missing.csv'));
+  const good = (results: readonly SpreadResult[]): number[] =>
+    results.flatMap((r) => ('spread' in r ? [r.spread] : []));
+
+  it('runs paths a group at a time (4, 8, 16, 32 files...), one task each, read where it runs', async () => {
+    const scheduler = counting('sync');
+    const ends: TaskEndEvent[] = [];
+    const results = await runSpreads(paths, {
+      scheduler,
+      callbacks: [{ taskEnd: (e) => ends.push(e) }],
+    });
+    const groups = batchStarts(paths.length, 32, 4).length - 1;
+    expect(groups).toBe(5); // 4 + 8 + 16 + 32 + 12
+    expect(scheduler.wanted).toEqual(Array.from({ length: groups }, () => 1));
+    expect(ends).toHaveLength(groups);
+    expect(results.map((r) => r.file)).toEqual(paths);
+    expect(good(results)).toEqual(spreadsPlain(onDisk).spreads);
+    const failed = results.filter(isSpreadFailure);
+    expect(failed.map((r) => [r.file, r.error.code])).toEqual([
+      [paths[2], 'ERR_CSV'],
+      [paths[39], 'ERR_CSV'],
+    ]);
+    expect(failed[1]?.error.message).toContain('no such file');
+  });
+
+  it('names paths in results and errors as told', async () => {
+    const names = paths.map((_p, i) => `day ${i + 1}`);
+    const results = await runSpreads(paths.slice(0, 5), {
+      scheduler: 'sync',
+      names: names.slice(0, 5),
+    });
+    expect(results.map((r) => r.file)).toEqual(names.slice(0, 5));
+    const failure = results[2];
+    expect(failure !== undefined && isSpreadFailure(failure) && failure.error.message).toMatch(
+      /^'day 3' has a header/,
+    );
+  });
+
+  it("computes a group's paths on their own when its task fails", async () => {
+    const inner = counting();
+    let failures = 0;
+    const scheduler = {
+      schedulerName: 'flaky',
+      run(request: RunRequest): Promise<Map<string, unknown>> {
+        // The first group's computation fails (its worker died, say).
+        if (inner.runs === 0 && failures === 0) {
+          failures++;
+          return Promise.reject(new BaskError('ERR_WORKER_CRASHED', 'the worker died'));
+        }
+        return inner.run(request);
+      },
+    };
+    const results = await runSpreads(paths.slice(0, 12), { scheduler });
+    expect(failures).toBe(1);
+    // The first group (4 files) one by one, then one computation for the next 8.
+    expect(inner.runs).toBe(4 + 1);
+    expect(good(results)).toEqual(spreadsPlain(onDisk.slice(0, 11)).spreads);
+    expect(results.filter(isSpreadFailure).map((r) => r.file)).toEqual([paths[2]]);
   });
 
   it('computes a failed batch again file by file, so only the bad file fails', async () => {
