@@ -45,8 +45,10 @@ export function spreadsOfGroup(
 }
 
 /**
- * `spreadAndDay(readPrices(source))` for each of a group of sources (paths, URLs), read one
- * after another where the task runs; `names[k]`, when given, names source k in errors.
+ * `spreadAndDay(readPrices(source))` for each of a group of sources (paths, URLs), read where
+ * the task runs; `names[k]`, when given, names source k in errors. URLs are fetched at once
+ * (their waits overlap); a path is read and parsed in one go before the next (`readPrices`
+ * reads it synchronously, into a buffer the next read reuses).
  */
 export async function spreadsOfSources(
   sources: readonly CsvSource[],
@@ -59,18 +61,16 @@ export async function spreadsOfSources(
       `spreadsOfSources: ${names.length} names for ${sources.length} sources; give one name (or undefined) per source`,
     );
   }
-  const out: GroupOutcome[] = [];
-  for (let k = 0; k < sources.length; k++) {
-    const name = names[k];
-    try {
-      const frame = await readPrices(
-        sources[k] as CsvSource,
-        name === undefined ? options : { ...options, name },
-      );
-      out.push(spreadAndDay(frame));
-    } catch (error) {
-      out.push({ error: serializeError(error) });
-    }
-  }
-  return out;
+  return Promise.all(
+    sources.map(async (source, k): Promise<GroupOutcome> => {
+      const name = names[k];
+      try {
+        return spreadAndDay(
+          await readPrices(source, name === undefined ? options : { ...options, name }),
+        );
+      } catch (error) {
+        return { error: serializeError(error) };
+      }
+    }),
+  );
 }
