@@ -5,6 +5,8 @@
  * demo page (test/e2e/demo.test.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -303,6 +305,44 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
       [paths[39], 'ERR_CSV'],
     ]);
     expect(failed[1]?.error.message).toContain('no such file');
+  });
+
+  it('fetches the URLs of a group at once, a missing one failing alone', async () => {
+    // The server answers the first group's 4 requests only once all 4 have arrived (or after
+    // 5 s): fetched one after another, they would not be answered together.
+    const byName = new Map(onDisk.slice(0, 6).map((f) => [`/${f.name}`, f.text]));
+    let waiting: (() => void)[] = [];
+    let together = false;
+    const server = createServer((req, res) => {
+      const text = byName.get(req.url ?? '');
+      const answer = (): void => {
+        if (text === undefined) res.writeHead(404).end();
+        else res.writeHead(200, { 'content-type': 'text/csv' }).end(text);
+      };
+      if (together) return answer();
+      waiting.push(answer);
+      if (waiting.length === 4) together = true;
+      const release = (): void => {
+        const all = waiting;
+        waiting = [];
+        for (const a of all) a();
+      };
+      if (together) release();
+      else setTimeout(release, 5000);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const urls = [...byName.keys(), '/missing.csv'].map((p) => `http://127.0.0.1:${port}${p}`);
+      const results = await runSpreads(urls, { scheduler: 'sync' });
+      expect(together).toBe(true);
+      expect(good(results)).toEqual(spreadsPlain(onDisk.slice(0, 6)).spreads);
+      expect(results.filter(isSpreadFailure).map((r) => [r.file, r.error.code])).toEqual([
+        [urls[6], 'ERR_CSV'],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('names paths in results and errors as told', async () => {
