@@ -281,8 +281,8 @@ export async function runSpreads(
     const bytes = await ahead?.takeGroup(g)?.catch(() => undefined);
     const starts = ahead?.plan[g]?.starts;
     if (bytes === undefined || starts === undefined) return oneByOne(indices);
-    const names = indices.map(fileName);
-    return computeAsOne(delayed(tasks.spreadsOfGroup)(bytes, starts, names, mapping), indices);
+    const named = indices.map(fileName);
+    return computeAsOne(delayed(tasks.spreadsOfGroup)(bytes, starts, named, mapping), indices);
   };
 
   /** Paths or URLs, as one task that reads each where it runs. */
