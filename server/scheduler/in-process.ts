@@ -25,7 +25,10 @@ import type { DashboardSocket } from '../dashboard/hub.js';
 export interface Endpoint extends DashboardSocket {
   readonly OPEN: number;
   readonly CONNECTING: number;
-  on(event: 'message', listener: (data: Buffer[] | FrameChunks, isBinary: boolean) => void): unknown;
+  on(
+    event: 'message',
+    listener: (data: Buffer[] | FrameChunks, isBinary: boolean) => void,
+  ): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
   terminate(): void;

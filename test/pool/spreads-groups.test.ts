@@ -79,10 +79,7 @@ describe('runSpreads over paths on a pool', () => {
       });
       expect(outcomes(results)).toEqual(outcomes(sync));
       expect(ends).toHaveLength(batchStarts(paths.length, 32, 4).length - 1);
-      expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([
-        paths[5],
-        paths[30],
-      ]);
+      expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([paths[5], paths[30]]);
     });
   }
 });
