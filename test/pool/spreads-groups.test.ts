@@ -4,15 +4,13 @@
  * paths one task that reads them in the worker (src/seed/group.ts); the results and the
  * per-file errors are those of the sync scheduler computing file by file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, type TaskEndEvent } from '../../src/index.node.js';
 import { processRuntime } from '../../src/local/runtime-process.js';
 import { generateStocks, runSpreads, type SpreadResult } from '../../src/seed/index.js';
 import { batchStarts } from '../../src/seed/batches.js';
 import { planGroups } from '../../src/wire/blob-bytes.js';
+import { seedPaths } from '../seed-paths.js';
 
 const pools: Pool[] = [];
 afterAll(() => Promise.all(pools.map((p) => p.close())));
@@ -53,16 +51,7 @@ describe('runSpreads over Files on a pool', () => {
 });
 
 describe('runSpreads over paths on a pool', () => {
-  const folder = mkdtempSync(join(tmpdir(), 'bask-pool-paths-'));
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
-  const paths = generateStocks({ days: 40, minutes: 390 }).map((f) => {
-    const path = join(folder, f.name);
-    writeFileSync(path, f.text);
-    return path;
-  });
-  writeFileSync(join(folder, 'header_only.csv'), 'timestamp,high,low\n');
-  paths.splice(5, 0, join(folder, 'header_only.csv'));
-  paths.splice(30, 0, join(folder, 'missing.csv'));
+  const { paths } = seedPaths(40, 390, { headerOnlyAt: 5, missingAt: 30 });
 
   for (const [name, options] of [
     ['threads', {}],

@@ -4,12 +4,9 @@
  * the pool is covered through `bask spreads` (test/integration/spreads-cli.test.ts) and the
  * demo page (test/e2e/demo.test.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../src/index.node.js';
 import type { Callbacks, FinishEvent, StartEvent, TaskEndEvent } from '../../src/index.node.js';
 import { BaskError } from '../../src/errors.js';
@@ -17,6 +14,7 @@ import { resolveScheduler } from '../../src/config.js';
 import type { RunRequest, Scheduler } from '../../src/scheduler.js';
 import { batchStarts } from '../../src/seed/batches.js';
 import { planGroups } from '../../src/wire/blob-bytes.js';
+import { seedPaths } from '../seed-paths.js';
 import {
   formatWallTime,
   generateStocks,
@@ -249,22 +247,32 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     expect(results.flatMap((r) => ('spread' in r ? [r.spread] : []))).toEqual(plain.spreads);
   });
 
-  it("computes a group's files on their own when its task fails", async () => {
+  /** `counting()`, whose first computation fails with `code` (its worker died, say). */
+  function failingFirst(code: 'ERR_DATA_LOST' | 'ERR_WORKER_CRASHED'): {
+    inner: ReturnType<typeof counting>;
+    scheduler: Scheduler;
+    failures: () => number;
+  } {
     const inner = counting();
     let failures = 0;
     const scheduler = {
       schedulerName: 'flaky',
       run(request: RunRequest): Promise<Map<string, unknown>> {
-        // The first group's computation fails (its worker died with the bytes, say).
         if (inner.runs === 0 && failures === 0) {
           failures++;
-          return Promise.reject(new BaskError('ERR_DATA_LOST', 'the worker died'));
+          return Promise.reject(new BaskError(code, 'the worker died'));
         }
         return inner.run(request);
       },
     };
+    return { inner, scheduler, failures: () => failures };
+  }
+
+  it("computes a group's files on their own when its task fails", async () => {
+    // The first group's worker died with the bytes.
+    const { inner, scheduler, failures } = failingFirst('ERR_DATA_LOST');
     const results = await runSpreads(dayFiles.slice(0, 10), { scheduler });
-    expect(failures).toBe(1);
+    expect(failures()).toBe(1);
     // The first group's files one by one, then one computation per other group.
     expect(inner.runs).toBe((groups[0] ?? 0) + planGroups(dayFiles.slice(0, 10)).length - 1);
     const plain = spreadsPlain(days.slice(0, 10));
@@ -272,17 +280,7 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
   });
 
   // Paths on disk: 70 files of minute bars, a header without rows (3rd), and one missing (40th).
-  const folder = mkdtempSync(join(tmpdir(), 'bask-seed-paths-'));
-  afterAll(() => rmSync(folder, { recursive: true, force: true }));
-  const onDisk = generateStocks({ days: 70, minutes: 60 });
-  const paths = onDisk.map((f) => {
-    const path = join(folder, f.name);
-    writeFileSync(path, f.text);
-    return path;
-  });
-  writeFileSync(join(folder, 'header_only.csv'), 'timestamp,high,low\n');
-  paths.splice(2, 0, join(folder, 'header_only.csv'));
-  paths.splice(39, 0, join(folder, 'missing.csv'));
+  const { written: onDisk, paths } = seedPaths(70, 60, { headerOnlyAt: 2, missingAt: 39 });
   const good = (results: readonly SpreadResult[]): number[] =>
     results.flatMap((r) => ('spread' in r ? [r.spread] : []));
 
@@ -359,21 +357,9 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
   });
 
   it("computes a group's paths on their own when its task fails", async () => {
-    const inner = counting();
-    let failures = 0;
-    const scheduler = {
-      schedulerName: 'flaky',
-      run(request: RunRequest): Promise<Map<string, unknown>> {
-        // The first group's computation fails (its worker died, say).
-        if (inner.runs === 0 && failures === 0) {
-          failures++;
-          return Promise.reject(new BaskError('ERR_WORKER_CRASHED', 'the worker died'));
-        }
-        return inner.run(request);
-      },
-    };
+    const { inner, scheduler, failures } = failingFirst('ERR_WORKER_CRASHED');
     const results = await runSpreads(paths.slice(0, 12), { scheduler });
-    expect(failures).toBe(1);
+    expect(failures()).toBe(1);
     // The first group (4 files) one by one, then one computation for the next 8.
     expect(inner.runs).toBe(4 + 1);
     expect(good(results)).toEqual(spreadsPlain(onDisk.slice(0, 11)).spreads);
