@@ -121,7 +121,7 @@ export interface DecodeOptions {
  * A big buffer found in a received frame: its bytes, and whether they are the receiver's to
  * keep (a copy made for it, or a fragment it was given), or its pieces when it stays split.
  */
-type Found = { bytes: Uint8Array; own: boolean } | { pieces: Uint8Array[] };
+type Found = { bytes: Uint8Array; own: boolean } | { pieces: Uint8Array[]; size: number };
 
 /**
  * Decodes a received message; throws ERR_PROTOCOL on malformed input. A frame in chunks is
@@ -141,8 +141,7 @@ export function decodeFrame(
     // Aligned, so that a Float64Array in it needs no copy.
     chunks = [data.byteOffset % 8 === 0 ? data : data.slice()];
   }
-  const starts =
-    chunks.length === 1 ? [0, (chunks[0] as Uint8Array).byteLength] : chunkStarts(chunks);
+  const starts = chunkStarts(chunks);
   const total = starts[starts.length - 1] as number;
   const at = (start: number, end: number): Uint8Array[] => piecesAt(chunks, starts, start, end);
   const { header, length, sizes, offsets } = readHeader(chunks[0], at, total);
@@ -162,7 +161,7 @@ export function decodeFrame(
     const pieces = at(base + offset, base + offset + size);
     const one = pieces.length === 1 ? (pieces[0] as Uint8Array) : undefined;
     if (one !== undefined) found.push({ bytes: one, own: inChunks && isOwnChunk(one) });
-    else if (options.split === true) found.push({ pieces });
+    else if (options.split === true) found.push({ pieces, size });
     else found.push({ bytes: joinChunks(pieces), own: true });
   }
   return restore(header['m'], found);
@@ -250,7 +249,7 @@ function bufferFrom(marker: Record<string, unknown>, found: readonly Found[]): u
   if (type !== 'ArrayBuffer' && View === undefined)
     throw protocolError(`unknown buffer type ${type}`);
   const size = View?.BYTES_PER_ELEMENT ?? 1;
-  const byteLength = 'pieces' in buffer ? sum(buffer.pieces) : buffer.bytes.byteLength;
+  const byteLength = 'pieces' in buffer ? buffer.size : buffer.bytes.byteLength;
   if (byteLength % size !== 0)
     throw protocolError('buffer length not a multiple of its element size');
   if ('pieces' in buffer) return new SplitBytes(type, buffer.pieces);
@@ -274,10 +273,4 @@ function bufferFrom(marker: Record<string, unknown>, found: readonly Found[]): u
     mine.byteOffset,
     type === 'DataView' ? mine.byteLength : mine.byteLength / size,
   );
-}
-
-function sum(pieces: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const p of pieces) n += p.byteLength;
-  return n;
 }

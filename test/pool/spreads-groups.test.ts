@@ -13,6 +13,11 @@ import { planGroups } from '../../src/wire/blob-bytes.js';
 import { seedPaths } from '../seed-paths.js';
 
 const pools: Pool[] = [];
+/** The pools both suites run on: worker threads, worker processes. */
+const POOLS = [
+  ['threads', {}],
+  ['processes', { runtime: processRuntime }],
+] as const;
 afterAll(() => Promise.all(pools.map((p) => p.close())));
 
 const files = generateStocks({ days: 30, minutes: 390 }).map((f) => new File([f.text], f.name));
@@ -27,10 +32,7 @@ function outcomes(results: readonly SpreadResult[]): unknown[] {
 }
 
 describe('runSpreads over Files on a pool', () => {
-  for (const [name, options] of [
-    ['threads', {}],
-    ['processes', { runtime: processRuntime }],
-  ] as const) {
+  for (const [name, options] of POOLS) {
     it(`computes each group of files as one task on ${name}, as sync does file by file`, async () => {
       const pool = new Pool({ numWorkers: 2, ...options });
       pools.push(pool);
@@ -53,10 +55,7 @@ describe('runSpreads over Files on a pool', () => {
 describe('runSpreads over paths on a pool', () => {
   const { paths } = seedPaths(40, 390, { headerOnlyAt: 5, missingAt: 30 });
 
-  for (const [name, options] of [
-    ['threads', {}],
-    ['processes', { runtime: processRuntime }],
-  ] as const) {
+  for (const [name, options] of POOLS) {
     it(`reads and computes each group of paths as one task on ${name}, as sync does file by file`, async () => {
       const pool = new Pool({ numWorkers: 2, ...options });
       pools.push(pool);
