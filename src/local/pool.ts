@@ -124,11 +124,6 @@ export class Pool implements Scheduler, AsyncDisposable {
   private get closed(): boolean {
     return this.core.pool.isClosed;
   }
-  /** Throws ERR_POOL_CLOSED once the pool was closed. */
-  private assertOpen(): void {
-    if (this.closed)
-      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
-  }
 
   /** What each live worker did (tests and diagnostics). */
   async workerStats(): Promise<Record<string, WorkerStats>> {
@@ -155,12 +150,14 @@ export class Pool implements Scheduler, AsyncDisposable {
    * void pool.start(); // while the page loads
    */
   async start(): Promise<void> {
-    this.assertOpen();
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     await this.core.pool.start();
   }
 
   async run(request: RunRequest): Promise<Map<string, unknown>> {
-    this.assertOpen();
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     // Chains and narrow reductions fuse (fuse.ts): fewer, larger tasks for the same work.
     const fuse = request.fuse === false ? false : SCHEDULER_FUSE;
     const batch = prepareGraph(request.graph, request.keys, { fuse });
@@ -222,7 +219,8 @@ export class Pool implements Scheduler, AsyncDisposable {
 
   /** Opens a long-lived client of this pool; see `PoolSession`. */
   async openSession(events: BackendEvents): Promise<string> {
-    this.assertOpen();
+    if (this.closed)
+      throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     await Promise.all([this.core.pool.start(), this.core.loadSessionOps()]);
     const client = `session-${this.nextClient++}`;
     this.core.sessions.set(client, events);
