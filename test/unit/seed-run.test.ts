@@ -438,7 +438,10 @@ describe('runSpreads on a shared scheduler (issue 15)', () => {
     });
     // One computation and one value per group: 64 kB of files first, then twice as much...
     expect(cluster.wanted).toEqual(groups.map(() => 1));
-    expect(first[0]).toBeLessThan(groups[0] ?? 0);
+    // Two groups are read at once and either read may land first (it failed once, loaded, with
+    // the first result from the second group): the first result comes from one of those two
+    // small groups, not from the bigger groups after them.
+    expect(first[0]).toBeLessThan((groups[0] ?? 0) + (groups[1] ?? 0));
     const plain = spreadsPlain(days);
     expect(results.map((r) => ('spread' in r ? r.spread : NaN))).toEqual(plain.spreads);
   });
