@@ -16,6 +16,7 @@
  * process that goes away removes all its threads from the engine, which reschedules their work;
  * outgoing messages are batched per connection and flushed after each engine step.
  */
+import { holdersOf } from '../../src/engine/driver.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction } from '../../src/engine/types.js';
 import { serializeError, type SerializedError } from '../../src/errors.js';
@@ -177,7 +178,7 @@ export class Cluster {
         return this.reply(conn, {
           type: 'answer',
           id: message.id,
-          value: this.whoHas(message.keys),
+          value: Object.fromEntries(holdersOf(this.engine.tasks, message.keys)),
         });
       case 'info':
         return this.reply(conn, { type: 'answer', id: message.id, value: this.info() });
@@ -233,15 +234,6 @@ export class Cluster {
   }
 
   /** The workers holding each key the engine knows (unknown keys are left out). */
-  private whoHas(keys: readonly string[]): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const k of keys) {
-      const t = this.engine.tasks.get(k);
-      if (t !== undefined) out[k] = (t.holders ?? []).map((w) => w.id);
-    }
-    return out;
-  }
-
   /** Workers, task states and quarantined processes (client.info(), /api/info). */
   info(): ClusterInfo {
     const workers = [...this.engine.workers.values()].map((w) => ({

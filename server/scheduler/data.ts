@@ -10,7 +10,7 @@
  */
 import { groupByHolder, type Driver } from '../../src/engine/driver.js';
 import type { Engine } from '../../src/engine/engine.js';
-import { placeScatter } from '../../src/engine/policy.js';
+import { matchesWorker, placeScatter } from '../../src/engine/policy.js';
 import type { EngineEvent } from '../../src/engine/types.js';
 import { BaskError, serializeError } from '../../src/errors.js';
 import type { ClientMessage, ToClient, ToWorkerProcess } from '../../src/wire/protocol.js';
@@ -96,8 +96,7 @@ export class ClusterData {
     const { processes, outbox } = this.io;
     const threads = [...processes.threads()].flatMap(([t, p]) =>
       p.quarantined === undefined &&
-      (message.workers === undefined ||
-        message.workers.some((w) => t === w || t.startsWith(`${w}/`)))
+      (message.workers === undefined || message.workers.some((w) => matchesWorker(w, t)))
         ? [t]
         : [],
     );

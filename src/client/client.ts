@@ -322,7 +322,7 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
 
   /**
    * @internal The keys the scheduler still knows among these, with the workers holding each
-   * (tests of releasing and placement; a local pool gives no holders).
+   * (tests of releasing and placement).
    */
   whoHas(keys: readonly string[]): Promise<Map<string, string[]>> {
     this.check();

@@ -72,7 +72,7 @@ export class LocalBackend implements ClientBackend {
   }
 
   whoHas(keys: readonly string[]): Promise<Map<string, string[]>> {
-    return Promise.resolve(new Map(keys.filter((k) => this.pool.knows(k)).map((k) => [k, []])));
+    return Promise.resolve(this.pool.whoHas(keys));
   }
 
   retry(keys: readonly string[]): void {
@@ -105,15 +105,14 @@ export class LocalBackend implements ClientBackend {
   scatter(
     keys: readonly string[],
     values: readonly unknown[],
-    options: { broadcast?: boolean } = {},
+    options: { workers?: readonly string[]; broadcast?: boolean } = {},
   ): Promise<void> {
     try {
       this.check();
-      this.pool.scatterKeys(this.client, keys, values, options.broadcast ?? false);
+      return this.pool.scatterKeys(this.client, keys, values, options);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return Promise.resolve();
   }
 
   info(): Promise<ClusterInfo> {

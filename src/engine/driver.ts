@@ -223,3 +223,20 @@ export function groupByHolder(
   }
   return { groups, missing };
 }
+
+/** The workers holding each key the engine knows (keys it does not know are left out). */
+export function holdersOf(
+  tasks: ReadonlyMap<string, TaskRecord>,
+  keys: readonly string[],
+): Map<string, WorkerId[]> {
+  const out = new Map<string, WorkerId[]>();
+  for (const key of keys) {
+    const t = tasks.get(key);
+    if (t !== undefined)
+      out.set(
+        key,
+        (t.holders ?? []).map((w) => w.id),
+      );
+  }
+  return out;
+}

@@ -5,13 +5,19 @@
  * that only calls `compute` never does; every operation here belongs to a session opened first.
  *
  * Invariants: a gather never rejects (a holder that died meanwhile just leaves its keys out);
- * a scattered value is in its worker's store (put before the next batch) before the engine
- * hears of it.
+ * the engine hears of a scattered value only once its worker has stored it (so no task asks
+ * for it too early), and a session's later events reach the engine after it, in order.
  */
 import type { BaseEngine } from '../engine/base.js';
-import { groupByHolder, type Driver, type Report as ReportInstruction } from '../engine/driver.js';
-import { placeScatter } from '../engine/policy.js';
-import { taskFailed } from '../errors.js';
+import {
+  groupByHolder,
+  holdersOf,
+  type Driver,
+  type Report as ReportInstruction,
+} from '../engine/driver.js';
+import { matchesWorker, placeScatter } from '../engine/policy.js';
+import type { EngineEvent } from '../engine/types.js';
+import { BaskError, taskFailed } from '../errors.js';
 import { CloneEncoder } from '../wire/clone.js';
 import type { TaskResult, ToWorker } from '../wire/pool-protocol.js';
 import { taskEventOf } from '../wire/task-events.js';
@@ -19,9 +25,18 @@ import { sizeof } from '../worker/sizeof.js';
 import type { BackendEvents, Report } from './backend.js';
 import type { WorkerHandle } from './worker-handle.js';
 
+/** Events held back: a scatter's (undefined until its holders have the values), or a session's. */
+interface HeldEvents {
+  events: EngineEvent[] | undefined;
+  /** Resolves the scatter's promise once its events went to the engine. */
+  release?: () => void;
+}
+
 /** A pool's sessions' operations; one per pool, made by its first `openSession`. */
 export class PoolSessions {
   private scatterCount = 0;
+  /** Scatters in flight (no events yet) and the session events sent after them, in order. */
+  private readonly held: HeldEvents[] = [];
 
   constructor(
     /** The pool's driver: its engine, its queue, this drain's values. */
@@ -60,6 +75,11 @@ export class PoolSessions {
     for (const session of sessions) session.taskEvents?.(events);
   }
 
+  /** The workers holding each key the engine knows. */
+  whoHas(keys: readonly string[]): Map<string, string[]> {
+    return holdersOf(this.driver.engine.tasks, keys);
+  }
+
   /** Values of keys in memory, gathered from the workers holding them. */
   async gather(keys: readonly string[]): Promise<Map<string, unknown>> {
     const { groups } = groupByHolder(this.driver.engine.tasks, keys, (w) => this.workers.has(w));
@@ -75,20 +95,47 @@ export class PoolSessions {
     return out;
   }
 
-  /** Places values on `handles` (round robin, or every one when broadcasting) for `client`. */
-  scatter(
+  /**
+   * Places values for `client` on the pool's workers (those named in `workers`, when given):
+   * round robin, or every one when broadcasting.
+   * Resolves once each holder has them; only then does the engine hear of them, and session
+   * events sent meanwhile wait behind (`event`).
+   */
+  async scatter(
     client: string,
-    handles: readonly WorkerHandle[],
     keys: readonly string[],
     values: readonly unknown[],
-    broadcast: boolean,
-  ): void {
+    options: { workers?: readonly string[]; broadcast?: boolean },
+  ): Promise<void> {
+    const named = options.workers;
+    const handles = [...this.workers.values()].filter(
+      (h) => named === undefined || named.some((w) => matchesWorker(w, h.id)),
+    );
+    if (handles.length === 0) {
+      const which = named === undefined ? '' : ` named ${named.join(', ')}`;
+      throw new BaskError(
+        'ERR_NO_WORKERS',
+        `No pool workers${which} to scatter to (the pool has ${[...this.workers.keys()].join(', ') || 'none'})`,
+      );
+    }
+    const broadcast = options.broadcast === true;
     const { targets, next } = placeScatter(keys.length, handles, broadcast, this.scatterCount);
     this.scatterCount = next;
+    const slot: HeldEvents = { events: undefined };
+    this.held.push(slot);
+    keys.forEach((key, i) => {
+      for (const h of targets[i] as readonly WorkerHandle[]) put(h, [key], [values[i]]);
+    });
+    // A worker reads its task port in order: a round trip after the puts means it holds them.
+    // (Another worker asks it for them over their peer port, which it may read first.)
+    const holders = new Set(targets.flat());
+    await Promise.all([...holders].map((h) => h.gather([], false).catch(() => undefined)));
+    const events: EngineEvent[] = [];
     keys.forEach((key, i) => {
       for (const h of targets[i] as readonly WorkerHandle[]) {
-        put(h, [key], [values[i]]);
-        this.driver.queue({
+        // A worker that died meanwhile is gone from the engine, and its values with it.
+        if (this.workers.get(h.id) !== h) continue;
+        events.push({
           type: 'data-scattered',
           client,
           key,
@@ -97,7 +144,21 @@ export class PoolSessions {
         });
       }
     });
-    this.driver.submit([]);
+    // Scatters sent before this one reach the engine first.
+    const released = new Promise<void>((resolve) => (slot.release = resolve));
+    slot.events = events;
+    for (let head = this.held[0]; head?.events !== undefined; head = this.held[0]) {
+      this.held.shift();
+      this.driver.submit(head.events);
+      head.release?.();
+    }
+    return released;
+  }
+
+  /** A session's request: to the engine now, or after the scatters in flight before it. */
+  event(event: EngineEvent): void {
+    if (this.held.length === 0) this.driver.submit([event]);
+    else this.held.push({ events: [event] });
   }
 }
 

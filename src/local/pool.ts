@@ -230,7 +230,7 @@ export class Pool implements Scheduler, AsyncDisposable {
 
   /** Feeds a session's request to the engine. */
   sessionEvent(event: EngineEvent): void {
-    this.core.driver.submit([event]);
+    this.core.loadedSessionOps().event(event);
   }
 
   /** Workers and task states, for `client.info()`. */
@@ -249,22 +249,27 @@ export class Pool implements Scheduler, AsyncDisposable {
     return this.core.engine.tasks.has(key);
   }
 
+  /** The workers holding each key the engine knows, for `client.whoHas()`. */
+  whoHas(keys: readonly string[]): Map<string, string[]> {
+    return this.core.loadedSessionOps().whoHas(keys);
+  }
+
   /** Values of keys in memory, gathered from the workers holding them. */
   async gatherKeys(keys: readonly string[]): Promise<Map<string, unknown>> {
     return (await this.core.loadSessionOps()).gather(keys);
   }
 
-  /** Places values on workers (round robin, or every worker when broadcasting). */
+  /**
+   * Places values on workers (round robin, or every worker when broadcasting; only on
+   * `workers` when named); resolves once they hold them.
+   */
   scatterKeys(
     client: string,
     keys: readonly string[],
     values: readonly unknown[],
-    broadcast: boolean,
-  ): void {
-    const handles = [...this.workers.values()];
-    if (handles.length === 0)
-      throw new BaskError('ERR_NO_WORKERS', 'No pool workers to scatter to');
-    this.core.loadedSessionOps().scatter(client, handles, keys, values, broadcast);
+    options: { workers?: readonly string[]; broadcast?: boolean },
+  ): Promise<void> {
+    return this.core.loadedSessionOps().scatter(client, keys, values, options);
   }
 
   /** Ends a session: its keys are released. */

@@ -54,6 +54,8 @@ export class WorkerRuntime {
   private flushWhileBusy = false;
   /** A put still decoding: tasks wait for it. */
   private blockedBy: Promise<void> | undefined;
+  /** Every put still decoding: gathers wait for them. */
+  private decoding: Promise<void> | undefined;
   private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
   tasksDone = 0;
 
@@ -72,7 +74,10 @@ export class WorkerRuntime {
   /** Handles a message from the main thread. */
   receive(message: ToWorker): void {
     if (message.type === 'gather') {
-      this.gather(message.id, message.keys, message.move);
+      // A gather answers after the puts before it are stored (a put's ack is a gather of none).
+      const { id, keys, move } = message;
+      if (this.decoding === undefined) this.gather(id, keys, move);
+      else void this.decoding.then(() => this.gather(id, keys, move));
       return;
     }
     if (message.type === 'put') {
@@ -134,7 +139,11 @@ export class WorkerRuntime {
         keys.forEach((k, i) => this.store.set(k, again.decode(decoded[i])));
       })
       .catch(() => undefined);
-    this.blockedBy = loading;
+    const all: Promise<void> = Promise.all([this.decoding, loading]).then(() => {
+      if (this.decoding === all) this.decoding = undefined;
+    });
+    this.decoding = all;
+    this.blockedBy = all;
   }
 
   private cancel(keys: readonly string[]): void {

@@ -66,6 +66,13 @@ function spinForever(): never {
   }
 }
 
+/** Marks slot 0 of `flags` (it started), then holds its worker until slot 1 is set. */
+function holdUntilReleased(flags: Int32Array): number {
+  Atomics.store(flags, 0, 1);
+  while (Atomics.load(flags, 1) === 0) Atomics.wait(flags, 1, 0, 50);
+  return 0;
+}
+
 /** An async function that waits for nothing: its promise settles at once. */
 async function addAsync(a: number, b: number): Promise<number> {
   return Promise.resolve(a + b);
@@ -105,6 +112,7 @@ export const tasks = defineTasks(import.meta.url, {
   bomb,
   throwLater,
   spinForever,
+  holdUntilReleased,
   sleep,
   add,
   addAsync,
