@@ -109,10 +109,7 @@ export class BaseEngine extends SubmitCore {
       case 'keys-retried':
         return this.keysRetried(event.keys);
       case 'client-removed':
-        for (const t of [...(this.clientWants.get(event.client) ?? [])])
-          this.unwant(event.client, t);
-        this.clientWants.delete(event.client);
-        return this.drainReleaseChecks();
+        return this.clientRemoved(event.client);
       case 'placement-resumed':
         return; // the step's schedule() places the next slice
     }

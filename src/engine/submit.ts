@@ -146,12 +146,26 @@ export abstract class SubmitCore extends FaultCore {
   }
 
   protected unwant(client: ClientId, t: TaskRecord | undefined): void {
-    if (t === undefined || t.wantedBy === null) return;
-    const i = t.wantedBy.indexOf(client);
-    if (i < 0) return;
-    t.wantedBy = t.wantedBy.length === 1 ? null : t.wantedBy.filter((c) => c !== client);
-    this.clientWants.get(client)?.delete(t);
+    if (t !== undefined && this.dropWanter(client, t)) this.clientWants.get(client)?.delete(t);
+  }
+
+  /** The client leaves: it wants nothing any more (its set goes whole, not key by key). */
+  protected clientRemoved(client: ClientId): void {
+    const wants = this.clientWants.get(client);
+    if (wants !== undefined) {
+      this.clientWants.delete(client);
+      for (const t of wants) this.dropWanter(client, t);
+    }
+    this.drainReleaseChecks();
+  }
+
+  /** Takes `client` off the task's wanters; false when it was not one. */
+  private dropWanter(client: ClientId, t: TaskRecord): boolean {
+    const wantedBy = t.wantedBy;
+    if (wantedBy === null || !wantedBy.includes(client)) return false;
+    t.wantedBy = wantedBy.length === 1 ? null : wantedBy.filter((c) => c !== client);
     this.releaseChecks.push(t);
+    return true;
   }
 }
 

@@ -23,6 +23,7 @@ import type { FromWorker, TaskResult, ToWorker } from '../wire/pool-protocol.js'
 import type { RunningSlot } from '../worker/running-slot.js';
 import { afterThisTurn } from '../wire/next-turn.js';
 import type { MainPort } from './runtime.js';
+import { SentKeys } from './sent-keys.js';
 
 /** Values held by a thread, still encoded (to forward elsewhere). */
 export interface RawValues {
@@ -62,7 +63,7 @@ export class ThreadPort {
   private pending = 0;
   private stopped = false;
   /** Tasks sent and not answered, in run order (what a crash blames without a slot). */
-  private readonly inflight = new Set<string>();
+  private readonly inflight = new SentKeys();
   /** Batches of this turn, merged, not posted yet. */
   private merged: Extract<ToWorker, { type: 'batch' }> | undefined;
 
@@ -219,15 +220,11 @@ export class ThreadPort {
  * The task a thread runs now, if any: what it wrote in its running slot when it has one (a key
  * it was sent and has not answered), else the oldest of `inflight` (tasks run in order).
  */
-export function runningTask(
-  slot: RunningSlot | undefined,
-  inflight: { has(key: string): boolean; keys(): IterableIterator<string> },
-): string | undefined {
+export function runningTask(slot: RunningSlot | undefined, inflight: SentKeys): string | undefined {
   const reading = slot?.read() ?? { state: 'unknown' };
   if (reading.state === 'idle') return undefined;
   if (reading.state === 'running') return inflight.has(reading.key) ? reading.key : undefined;
-  const first = inflight.keys().next();
-  return first.done === true ? undefined : first.value;
+  return inflight.first();
 }
 
 /**

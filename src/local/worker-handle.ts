@@ -21,6 +21,7 @@ import type {
   WorkerApi,
 } from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
+import { SentKeys } from './sent-keys.js';
 import { ThreadLink } from './thread-link.js';
 import { runningTask } from './thread-port.js';
 import { importTaskModule } from '../worker/builtins.js';
@@ -43,7 +44,7 @@ export class WorkerHandle {
   /** The worker's control API (`link.remote`): calls reject with ERR_WORKER_CRASHED when it dies. */
   readonly remote: Comlink.Remote<WorkerApi>;
   /** Keys sent and not answered, in the order they run. */
-  readonly inflight = new Map<string, number>();
+  readonly inflight = new SentKeys();
   /** When the current first in-flight task started (approximately). */
   headSince = 0;
   /** Set when the pool ended this worker on purpose (timeout, close). */
@@ -85,7 +86,7 @@ export class WorkerHandle {
   enqueue(ins: Execute, report: ReportMode, now: number, blobs?: BlobContents): void {
     const task = this.encode(ins, report, blobs);
     if (this.inflight.size === 0) this.headSince = now;
-    this.inflight.set(ins.key, now);
+    this.inflight.add(ins.key);
     this.run.push(task);
   }
 
