@@ -64,12 +64,23 @@ function runsBefore(a: TaskRecord, b: TaskRecord): boolean {
   return pa !== pb ? pa > pb : a.rank < b.rank;
 }
 
+/**
+ * The tasks a client wants, in the order it asked: `live` of them still wanted. A released
+ * task stays listed until released ones are most of the list (no search per release); a task
+ * wanted again after its release may be listed twice.
+ */
+export interface ClientWants {
+  list: TaskRecord[];
+  live: number;
+}
+
 /** The engine's records, and the steps that take tasks out of play (see core.ts for the rest). */
 export abstract class EngineRecords {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workers = new Map<WorkerId, WorkerRecord>();
   readonly queue = new ReadyQueue<TaskRecord>(runsBefore);
-  readonly clientWants = new Map<ClientId, Set<TaskRecord>>();
+  /** Per client, the tasks it wants (see `ClientWants`). */
+  readonly clientWants = new Map<ClientId, ClientWants>();
   readonly policy: Policy;
   protected workerList: WorkerRecord[] = [];
   /** Running totals over `workers` and the workers with room (capacity.ts). */

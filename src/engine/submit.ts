@@ -11,7 +11,7 @@
 import { BaskError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import { FaultCore } from './faults.js';
-import { NO_TASKS } from './records.js';
+import { NO_TASKS, type ClientWants } from './records.js';
 import { TaskRecord, type ClientId, type GraphSubmitted, type TaskOptions } from './types.js';
 
 /** Submissions and wants, on top of the transitions; see `BaseEngine` for the events. */
@@ -140,21 +140,28 @@ export abstract class SubmitCore extends FaultCore {
     // client alone wants share one list, not one each.
     if (t.wantedBy === null) t.wantedBy = this.soleWanter(client);
     else if (!t.wantedBy.includes(client)) t.wantedBy = [...t.wantedBy, client];
+    else return;
     let wants = this.clientWants.get(client);
-    if (wants === undefined) this.clientWants.set(client, (wants = new Set()));
-    wants.add(t);
+    if (wants === undefined) this.clientWants.set(client, (wants = { list: [], live: 0 }));
+    wants.list.push(t);
+    wants.live++;
   }
 
   protected unwant(client: ClientId, t: TaskRecord | undefined): void {
-    if (t !== undefined && this.dropWanter(client, t)) this.clientWants.get(client)?.delete(t);
+    if (t === undefined || !this.dropWanter(client, t)) return;
+    const wants = this.clientWants.get(client) as ClientWants;
+    // Released tasks stay listed (no search) until they are most of the list.
+    if (--wants.live * 2 < wants.list.length && wants.list.length > 64) {
+      wants.list = [...new Set(wants.list.filter((w) => w.wantedBy?.includes(client) === true))];
+    }
   }
 
-  /** The client leaves: it wants nothing any more (its set goes whole, not key by key). */
+  /** The client leaves: it wants nothing any more. */
   protected clientRemoved(client: ClientId): void {
     const wants = this.clientWants.get(client);
     if (wants !== undefined) {
       this.clientWants.delete(client);
-      for (const t of wants) this.dropWanter(client, t);
+      for (const t of wants.list) this.dropWanter(client, t);
     }
     this.drainReleaseChecks();
   }

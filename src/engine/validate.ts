@@ -57,10 +57,17 @@ export function validateState(engine: EngineRecords): void {
       fail(`worker ${id} isolates a task it does not process`);
   }
   validateCapacity(engine);
+  const listed = new Map<string, Set<TaskRecord>>();
   for (const [client, wants] of engine.clientWants) {
-    for (const t of wants) {
-      if (t.wantedBy === null || !t.wantedBy.includes(client))
-        fail(`client ${client} index lists '${t.key}'`);
+    const live = new Set(wants.list.filter((t) => t.wantedBy?.includes(client) === true));
+    if (live.size !== wants.live)
+      fail(`client ${client} wants ${live.size} tasks, counted ${wants.live}`);
+    listed.set(client, live);
+  }
+  for (const t of engine.tasks.values()) {
+    for (const client of t.wantedBy ?? []) {
+      if (listed.get(client)?.has(t) !== true)
+        fail(`'${t.key}' is not listed by its wanter ${client}`);
     }
   }
 }

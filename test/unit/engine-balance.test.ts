@@ -76,7 +76,9 @@ class SimulatedPool {
   /** Clients take their results as they come (and let go of them). */
   private release(): void {
     for (const [client, wants] of this.engine.clientWants) {
-      const keys = [...wants].filter((t) => t.state === 'memory').map((t) => t.key);
+      const keys = wants.list
+        .filter((t) => t.state === 'memory' && t.wantedBy?.includes(client) === true)
+        .map((t) => t.key);
       if (keys.length > 0) this.handle({ type: 'keys-released', client, keys });
     }
   }

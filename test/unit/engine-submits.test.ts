@@ -64,3 +64,24 @@ describe('submissions in one step', () => {
     );
   });
 });
+
+describe("a client's wants", () => {
+  it('follows wants, releases and wants again, and a client leaving releases what is left', () => {
+    const engine = new Engine({ validate: validateState });
+    engine.handle({ type: 'worker-added', worker: 'w', nthreads: 1 });
+    const graph: Record<string, unknown> = {};
+    const keys = Array.from({ length: 200 }, (_, i) => `t${i}`);
+    for (const k of keys) graph[k] = task(f);
+    engine.handle(submission(graph, keys));
+    // Most released one by one: the list is compacted along the way (validateState checks it).
+    engine.handle({ type: 'keys-released', client: 'c', keys: keys.slice(0, 150) });
+    // Wanted again: listed once more, counted once.
+    engine.handle(submission({ t0: task(f), t1: task(f) }, ['t0', 't1']));
+    engine.handle(submission({ t1: task(f) }, ['t1']));
+    expect(engine.clientWants.get('c')?.live).toBe(52);
+    expect(engine.tasks.get('t0')?.wantedBy).toEqual(['c']);
+    engine.handle({ type: 'client-removed', client: 'c' });
+    expect(engine.clientWants.has('c')).toBe(false);
+    expect(engine.tasks.size).toBe(0);
+  });
+});
