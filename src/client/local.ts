@@ -45,29 +45,24 @@ export class LocalBackend implements ClientBackend {
 
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
     this.check();
-    try {
-      this.pool.sessionEvent({
-        type: 'graph-submitted',
-        client: this.client,
-        batch,
-        wanted,
-        ...(options.perKey !== undefined ? { options: options.perKey } : {}),
-        ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
-      });
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    return Promise.resolve();
+    return this.pool.sessionEvent({
+      type: 'graph-submitted',
+      client: this.client,
+      batch,
+      wanted,
+      ...(options.perKey !== undefined ? { options: options.perKey } : {}),
+      ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
+    });
   }
 
   release(keys: readonly string[]): void {
     if (this.closed || keys.length === 0) return;
-    this.pool.sessionEvent({ type: 'keys-released', client: this.client, keys });
+    void this.pool.sessionEvent({ type: 'keys-released', client: this.client, keys });
   }
 
   cancel(keys: readonly string[]): void {
     if (this.closed || keys.length === 0) return;
-    this.pool.sessionEvent({ type: 'keys-cancelled', client: this.client, keys });
+    void this.pool.sessionEvent({ type: 'keys-cancelled', client: this.client, keys });
     this.releaseKept(keys);
   }
 
@@ -77,7 +72,7 @@ export class LocalBackend implements ClientBackend {
 
   retry(keys: readonly string[]): void {
     if (this.closed || keys.length === 0) return;
-    this.pool.sessionEvent({ type: 'keys-retried', client: this.client, keys });
+    void this.pool.sessionEvent({ type: 'keys-retried', client: this.client, keys });
   }
 
   keep(keys: readonly string[]): void {
@@ -89,12 +84,17 @@ export class LocalBackend implements ClientBackend {
       depList: new Int32Array(0),
       external: [],
     };
-    this.pool.sessionEvent({ type: 'graph-submitted', client: this.keeper, batch, wanted: keys });
+    void this.pool.sessionEvent({
+      type: 'graph-submitted',
+      client: this.keeper,
+      batch,
+      wanted: keys,
+    });
   }
 
   private releaseKept(keys: readonly string[]): void {
     if (this.closed) return;
-    this.pool.sessionEvent({ type: 'keys-released', client: this.keeper, keys });
+    void this.pool.sessionEvent({ type: 'keys-released', client: this.keeper, keys });
   }
 
   gather(keys: readonly string[]): Promise<Map<string, unknown>> {

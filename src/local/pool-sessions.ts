@@ -28,8 +28,8 @@ import type { WorkerHandle } from './worker-handle.js';
 /** Events held back: a scatter's (undefined until its holders have the values), or a session's. */
 interface HeldEvents {
   events: EngineEvent[] | undefined;
-  /** Resolves the scatter's promise once its events went to the engine. */
-  release?: () => void;
+  /** Settles the sender's promise once the events went to the engine (or it refused them). */
+  settle?: (error?: Error) => void;
 }
 
 /** A pool's sessions' operations; one per pool, made by its first `openSession`. */
@@ -145,21 +145,49 @@ export class PoolSessions {
       }
     });
     // Scatters sent before this one reach the engine first.
-    const released = new Promise<void>((resolve) => (slot.release = resolve));
+    const done = settled(slot);
     slot.events = events;
-    for (let head = this.held[0]; head?.events !== undefined; head = this.held[0]) {
-      this.held.shift();
-      this.driver.submit(head.events);
-      head.release?.();
-    }
-    return released;
+    this.submitReady();
+    return done;
   }
 
-  /** A session's request: to the engine now, or after the scatters in flight before it. */
-  event(event: EngineEvent): void {
-    if (this.held.length === 0) this.driver.submit([event]);
-    else this.held.push({ events: [event] });
+  /**
+   * A session's request: to the engine now, or after the scatters in flight before it.
+   * Resolves once the engine took it; rejects with the engine's refusal.
+   */
+  event(event: EngineEvent): Promise<void> {
+    if (this.held.length > 0) {
+      const slot: HeldEvents = { events: [event] };
+      this.held.push(slot);
+      return settled(slot);
+    }
+    try {
+      this.driver.submit([event]);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
+
+  /** Hands the engine the held events that no scatter in flight holds back any more. */
+  private submitReady(): void {
+    for (let head = this.held[0]; head?.events !== undefined; head = this.held[0]) {
+      this.held.shift();
+      try {
+        this.driver.submit(head.events);
+        head.settle?.();
+      } catch (error) {
+        head.settle?.(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+}
+
+/** A promise settled when `slot` is handed to the engine (rejected with its refusal). */
+function settled(slot: HeldEvents): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    slot.settle = (error) => (error === undefined ? resolve() : reject(error));
+  });
 }
 
 /** Places values in a worker's store, after the tasks already batched for it. */

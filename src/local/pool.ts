@@ -228,9 +228,12 @@ export class Pool implements Scheduler, AsyncDisposable {
     return client;
   }
 
-  /** Feeds a session's request to the engine. */
-  sessionEvent(event: EngineEvent): void {
-    this.core.loadedSessionOps().event(event);
+  /**
+   * Feeds a session's request to the engine, after any scatter in flight before it; resolves
+   * once the engine took it, rejects with its refusal.
+   */
+  sessionEvent(event: EngineEvent): Promise<void> {
+    return this.core.loadedSessionOps().event(event);
   }
 
   /** Workers and task states, for `client.info()`. */

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, isBaskError } from '../../src/index.node.js';
 import { tasks } from '../conformance/tasks.js';
 import { tasks as ptasks } from './tasks.js';
+import { viewGraph } from '../../src/graph/analyze.js';
+import { prepareGraph } from '../../src/graph/prepare.js';
+import { ref, task } from '../../src/graph/spec.js';
+import { Pool } from '../../src/local/pool.js';
 
 let client: Client;
 beforeAll(async () => {
@@ -55,5 +59,40 @@ describe('Client.local scatter', () => {
     const error = await nowhere.exception();
     expect(isBaskError(error, 'ERR_NO_WORKERS')).toBe(true);
     expect((error as Error).message).toContain('no-such-worker');
+  });
+});
+
+describe('Pool sessions behind a scatter', () => {
+  it("hands a held submission's refusal to its sender, and runs the next one", async () => {
+    await using pool = new Pool({ numWorkers: 2 });
+    const reports: string[] = [];
+    const client = await pool.openSession({
+      report: (r) => reports.push(`${r.key}:${r.state}`),
+      closed: () => undefined,
+    });
+    const submit = (graph: Record<string, unknown>, wanted: string[]): Promise<void> =>
+      pool.sessionEvent({
+        type: 'graph-submitted',
+        client,
+        batch: prepareGraph(viewGraph(graph), wanted, { isExternal: () => true }),
+        wanted,
+      });
+    const scattered = pool.scatterKeys(client, ['s'], [41], {});
+    // Both wait for the scatter; the first names a key the engine does not know.
+    const refused = submit({ bad: task(tasks.inc, ref('ghost')) }, ['bad']);
+    const accepted = submit({ good: task(tasks.inc, ref('s')) }, ['good']);
+    await scattered;
+    const error = await refused.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isBaskError(error, 'ERR_MISSING_KEY')).toBe(true);
+    await accepted;
+    await expect.poll(() => reports).toContain('good:memory');
+    // Nothing in flight: a refusal comes back at once.
+    const again = await submit({ bad2: task(tasks.inc, ref('ghost')) }, ['bad2']).catch(
+      (e: unknown) => e,
+    );
+    expect(isBaskError(again, 'ERR_MISSING_KEY')).toBe(true);
   });
 });
