@@ -68,11 +68,35 @@ function checkOptions(options: ComputeOptions): void {
   if (options.cache !== undefined) checkCacheOption(options.cache);
 }
 
+/** A run's values, read by key. */
+interface Values {
+  get(key: string): unknown;
+}
+
+/**
+ * Values in the order of their keys, read by key: a read in that order (as `get` and
+ * `compute` read them back) is a step along the list; any other read builds an index once.
+ */
+function inOrder(keys: readonly string[], values: readonly unknown[]): Values {
+  let next = 0;
+  let index: Map<string, number> | undefined;
+  return {
+    get(key) {
+      const i =
+        keys[next] === key
+          ? next
+          : ((index ??= new Map(keys.map((k, j) => [k, j]))).get(key) ?? -1);
+      next = i + 1;
+      return values[i];
+    },
+  };
+}
+
 async function run(
   graph: GraphView,
   keys: readonly string[],
   options: ComputeOptions,
-): Promise<Map<string, unknown>> {
+): Promise<Values> {
   checkOptions(options);
   if (options.signal?.aborted === true) {
     throw abortedError(options.signal.reason, 'The computation was aborted before it started');
@@ -89,7 +113,10 @@ async function run(
     numWorkers: options.numWorkers,
   };
   const cache = cacheInPlay(options.cache, scheduler);
-  if (cache === undefined) return scheduler.run(request);
+  if (cache === undefined) {
+    if (scheduler.runInOrder === undefined) return scheduler.run(request);
+    return inOrder(keys, await scheduler.runInOrder(request));
+  }
   // The cache (IndexedDB, cache tokens) loads with the first run that uses one.
   const { runCached } = await import('./cache/cached-run.js');
   return runCached(scheduler, request, cache);
@@ -126,7 +153,7 @@ function flattenKeys(keys: KeySpec, out: string[]): void {
   }
 }
 
-function shapeLike(keys: KeySpec, results: ReadonlyMap<string, unknown>): unknown {
+function shapeLike(keys: KeySpec, results: Values): unknown {
   if (typeof keys === 'string') return results.get(keys);
   return keys.map((k) => shapeLike(k, results));
 }
@@ -159,7 +186,7 @@ function findDelayed(value: unknown, out: DelayedNode[], seen: Set<unknown>): vo
     for (const k of Object.keys(value)) findDelayed(value[k], out, seen);
 }
 
-function substitute(value: unknown, results: ReadonlyMap<string, unknown>): unknown {
+function substitute(value: unknown, results: Values): unknown {
   const node = nodeOf(value);
   if (node !== undefined) return results.get(node.key);
   if (Array.isArray(value)) return value.map((v) => substitute(v, results));

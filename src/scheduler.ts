@@ -32,6 +32,11 @@ export interface Scheduler {
   readonly schedulerName: string;
   /** Computes `keys`; resolves to their values by key. */
   run(request: RunRequest): Promise<Map<string, unknown>>;
+  /**
+   * @internal Optional: `run` with the values in the order of `request.keys`; `get` and
+   * `compute` use it where a scheduler has it (no map of every wanted key).
+   */
+  runInOrder?(request: RunRequest): Promise<unknown[]>;
 }
 
 /** True for objects that implement {@link Scheduler}. */

@@ -87,6 +87,11 @@ export abstract class EngineRecords {
   readonly capacity: Capacity;
   protected readonly groups = new Map<string, TaskGroup>();
   protected nextRank = 0;
+
+  /** Ranks given so far: the next batch's tasks are ranked from here, in batch order. */
+  get ranksGiven(): number {
+    return this.nextRank;
+  }
   protected out: Instruction[] = [];
   /** Workers with keys to free in this step (each worker's `freeing`), in order of the first. */
   protected readonly freeing: WorkerRecord[] = [];
@@ -196,6 +201,7 @@ export abstract class EngineRecords {
       state: 'memory',
       worker: worker.id,
       nbytes: t.nbytes,
+      rank: t.rank,
     });
   }
 

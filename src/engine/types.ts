@@ -176,6 +176,8 @@ export type Instruction =
       state: 'memory';
       worker: WorkerId;
       nbytes: number;
+      /** The record's rank: a batch's tasks are ranked in batch order (see `ranksGiven`). */
+      rank: number;
     }
   | { type: 'report'; client: ClientId; key: string; state: 'erred'; error: unknown; blame: string }
   | { type: 'report'; client: ClientId; key: string; state: 'lost' }

@@ -1,34 +1,50 @@
 /**
- * One `get`/`compute` call running on a pool: its promise, the results delivered so far, its
- * hooks and limits. It settles exactly once: all wanted keys delivered, the first task error,
- * an abort, or the pool closing.
+ * One `get`/`compute` call running on a pool: its promise, the values delivered so far (in
+ * the order of the wanted keys), its hooks and limits. It settles exactly once: all wanted
+ * keys delivered, the first task error, an abort, or the pool closing.
+ *
+ * A value finds its place by its engine record's rank (the batch's tasks are ranked in batch
+ * order from `placed`'s base): no lookup by key per value, which for 100k tiny tasks was a
+ * tenth of the main thread's time (bench/RESULTS.md, seventh round).
  */
 import { abortedError } from '../errors.js';
 import { emit, now, type Callbacks } from '../hooks.js';
 
 /** The state of one computation on a pool. */
 export class Computation {
-  readonly results = new Map<string, unknown>();
-  readonly promise: Promise<Map<string, unknown>>;
+  /** The wanted keys' values, in the order of `wanted`. */
+  readonly values: unknown[];
+  readonly promise: Promise<unknown[]>;
   settled = false;
   private remaining: number;
-  private resolvePromise!: (results: Map<string, unknown>) => void;
+  private resolvePromise!: (values: unknown[]) => void;
   private rejectPromise!: (error: unknown) => void;
   readonly started = now();
   /** Emit performance.measure entries in workers (a Profiler listens). */
   readonly measure: boolean;
   private keySet: ReadonlySet<string> | undefined;
+  /** 1 where a wanted key's value came. */
+  private readonly got: Uint8Array;
+  /** Per position in the batch, 1 + the index of its key in `wanted` (0: not wanted). */
+  private slots: Int32Array | undefined;
+  /** The engine rank of the batch's first task (`placed`); -1 until then. */
+  private base = -1;
+  /** Wanted key -> index, made only for a value that comes by key alone. */
+  private index: Map<string, number> | undefined;
 
   constructor(
     readonly client: string,
-    /** Every task key of the computation (for attributing hook events and timeouts). */
+    /** Every task key of the computation, in batch order (for hook events and timeouts). */
     private readonly taskKeys: readonly string[],
+    /** Unique keys, in the order of the values. */
     readonly wanted: readonly string[],
     readonly hooks: readonly Callbacks[],
     readonly timeout: number | undefined,
     readonly schedulerName: string,
   ) {
     this.remaining = wanted.length;
+    this.values = new Array<unknown>(wanted.length);
+    this.got = new Uint8Array(wanted.length);
     this.measure = hooks.some(
       (h) => (h as { measureInWorkers?: boolean }).measureInWorkers === true,
     );
@@ -53,14 +69,44 @@ export class Computation {
     return (this.keySet ??= new Set(this.taskKeys));
   }
 
-  /** Records a wanted key's value; resolves when it was the last one. */
-  deliver(key: string, value: unknown): void {
+  /**
+   * The engine gives the batch's tasks the ranks from `base` on, and `outputs` are the
+   * batch positions of the wanted keys: values then find their place by rank, not by key.
+   */
+  placed(base: number, outputs: Int32Array | undefined): void {
+    if (outputs === undefined || outputs.length !== this.wanted.length) return;
+    const slots = new Int32Array(this.taskKeys.length);
+    for (let i = 0; i < outputs.length; i++) {
+      const at = outputs[i] as number;
+      if (this.taskKeys[at] === this.wanted[i]) slots[at] = i + 1;
+    }
+    this.slots = slots;
+    this.base = base;
+  }
+
+  /**
+   * Records a wanted key's value (`rank`: its engine record's); resolves when it was the last
+   * one. A key delivered again (recomputed after its holder died) is counted once.
+   */
+  deliver(key: string, value: unknown, rank: number): void {
     if (this.settled) return;
-    const results = this.results;
-    const before = results.size;
-    // One lookup: a key delivered again (recomputed after its holder died) is counted once.
-    results.set(key, value);
-    if (results.size !== before && --this.remaining === 0) this.succeed();
+    const i = this.indexOf(key, rank);
+    if (i < 0 || this.got[i] === 1) return;
+    this.got[i] = 1;
+    this.values[i] = value;
+    if (--this.remaining === 0) this.succeed();
+  }
+
+  /** Where `key` goes in `values`: by its record's rank when that is in this batch. */
+  private indexOf(key: string, rank: number): number {
+    const at = rank - this.base;
+    if (this.slots !== undefined && at >= 0 && at < this.taskKeys.length) {
+      // A record made before this run (another client's) has a rank of its own: check the key.
+      const slot = this.slots[at] as number;
+      if (slot > 0 && this.taskKeys[at] === key) return slot - 1;
+    }
+    this.index ??= new Map(this.wanted.map((k, i) => [k, i]));
+    return this.index.get(key) ?? -1;
   }
 
   /** Rejects (once). */
@@ -77,7 +123,7 @@ export class Computation {
 
   private succeed(): void {
     this.finish({});
-    this.resolvePromise(this.results);
+    this.resolvePromise(this.values);
   }
 
   /** Settled: hooks hear `finish` before the promise settles. */

@@ -18,6 +18,8 @@
  */
 import { BaseEngine } from '../engine/base.js';
 import { Driver, type DriverAdapter, type Execute, type Report } from '../engine/driver.js';
+
+type MemoryReport = Extract<Report, { state: 'memory' }>;
 import { BaskError, deserializeError, taskFailed } from '../errors.js';
 import { emit, now } from '../hooks.js';
 import { decodeWithImports } from '../wire/clone.js';
@@ -140,14 +142,14 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
     const sent = this.driver.sentValue(ins.key, ins.worker);
     if (sent !== undefined) {
       this.stats.valuesReturned++;
-      this.deliver(comp, ins.key, sent.value);
+      this.deliver(comp, ins, sent.value);
       return;
     }
     const handle = this.pool.workers.get(ins.worker);
     this.stats.gathers++;
     handle?.gather([ins.key], false).then(
       (values) => {
-        if (values.has(ins.key)) this.deliver(comp, ins.key, values.get(ins.key));
+        if (values.has(ins.key)) this.deliver(comp, ins, values.get(ins.key));
       },
       // The holder died: the engine recomputes the key and reports it again.
       () => undefined,
@@ -205,8 +207,9 @@ export class PoolAdapter implements DriverAdapter, PoolWorkerEvents {
    * Hands a run its value and lets the engine release the key (its last one ends the run,
    * which releases everything). The keys delivered in one engine step go in one event.
    */
-  private deliver(comp: Computation, key: string, value: unknown): void {
-    comp.deliver(key, value);
+  private deliver(comp: Computation, ins: MemoryReport, value: unknown): void {
+    const key = ins.key;
+    comp.deliver(key, value, ins.rank);
     if (comp.settled) {
       this.endRun(comp);
       return;

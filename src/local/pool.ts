@@ -156,6 +156,12 @@ export class Pool implements Scheduler, AsyncDisposable {
   }
 
   async run(request: RunRequest): Promise<Map<string, unknown>> {
+    const values = await this.runInOrder(request);
+    return new Map(request.keys.map((key, i) => [key, values[i]]));
+  }
+
+  /** @internal `run`, its values in the order of `request.keys` (no map by key: see `get`). */
+  async runInOrder(request: RunRequest): Promise<unknown[]> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
     // Chains and narrow reductions fuse (fuse.ts): fewer, larger tasks for the same work.
@@ -189,7 +195,10 @@ export class Pool implements Scheduler, AsyncDisposable {
     else signal?.addEventListener('abort', onAbort, { once: true });
     if (request.timeout !== undefined) this.watchTimeouts();
     try {
-      this.core.driver.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
+      const driver = this.core.driver;
+      // Handled now (not queued behind a drain): its tasks are ranked from here.
+      if (!driver.isDraining) comp.placed(driver.engine.ranksGiven, batch.outputs);
+      driver.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
       return await comp.promise;
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -12,6 +12,8 @@ import {
   task,
   type TaskEndEvent,
 } from '../../src/index.node.js';
+import { viewGraph } from '../../src/graph/analyze.js';
+import { prepareGraph } from '../../src/graph/prepare.js';
 import { Point } from './point.js';
 import { tasks } from './tasks.js';
 
@@ -197,5 +199,41 @@ describe('pool: default scheduler', () => {
     const [processes] = await compute(names, { scheduler: 'processes', numWorkers: 2 });
     expect(processes).toEqual(threads);
     expect(defaultPool.pool(2).workerIds).toHaveLength(2);
+  });
+});
+
+describe('pool: values come back in the shape asked for', () => {
+  it('gives nested, repeated and reordered keys their values', async () => {
+    const graph = { x: task(tasks.add, 0, 1), y: task(tasks.add, 1, 1), z: task(tasks.add, 1, 2) };
+    expect(await get(graph, [['z', 'x'], 'y', ['x', ['z']]], { scheduler: pool })).toEqual([
+      [3, 1],
+      2,
+      [1, [3]],
+    ]);
+    const a = delayed(tasks.add)(1, 1);
+    const b = delayed(tasks.add)(a, 1);
+    expect(await compute({ b, a }, [a, b, a], { scheduler: pool })).toEqual([
+      { b: 3, a: 2 },
+      [2, 3, 2],
+    ]);
+  });
+
+  it('returns a key another client already holds, with the new ones', async () => {
+    const session = await pool.openSession({ report: () => undefined, closed: () => undefined });
+    try {
+      const held = { old: task(tasks.add, 20, 1) };
+      await pool.sessionEvent({
+        type: 'graph-submitted',
+        client: session,
+        batch: prepareGraph(viewGraph(held), ['old']),
+        wanted: ['old'],
+      });
+      await vi.waitFor(() => expect(pool.knows('old')).toBe(true));
+      const graph = { ...held, fresh: task(tasks.add, ref('old'), 1) };
+      // 'old' keeps the rank its first client's batch gave it: found by key.
+      expect(await get(graph, ['fresh', 'old'], { scheduler: pool })).toEqual([22, 21]);
+    } finally {
+      pool.closeSession(session);
+    }
   });
 });

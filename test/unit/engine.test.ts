@@ -67,6 +67,8 @@ describe('engine', () => {
       state: 'memory',
       worker: 'w',
       nbytes: 8,
+      // Ranked in batch order: a, b, c.
+      rank: 2,
     });
     expect(freed(ins)).toEqual(['b']);
     expect(engine.countStates()).toEqual({ memory: 1, released: 2 });
@@ -132,6 +134,8 @@ describe('engine', () => {
       state: 'memory',
       worker: 'w',
       nbytes: 8,
+      // The record client 'one' made: its rank, not a new one.
+      rank: 0,
     });
   });
 

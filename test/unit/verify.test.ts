@@ -125,7 +125,7 @@ describe('verify', () => {
     done(engine, 'y', 'a/0', 'h2');
     const last = done(engine, 'y', 'b/0', 'h2');
     expect(last.filter((i) => i.type === 'report')).toEqual([
-      { type: 'report', client: 'c', key: 'y', state: 'memory', worker: 'b/0', nbytes: 8 },
+      { type: 'report', client: 'c', key: 'y', state: 'memory', worker: 'b/0', nbytes: 8, rank: 1 },
     ]);
     expect(engine.counters).toMatchObject({ verified: 2, mismatches: 0, quarantined: 0 });
   });
@@ -148,7 +148,7 @@ describe('verify', () => {
       expect.objectContaining({ type: 'quarantine', host: 'L', workers: ['liar/0', 'liar/1'] }),
     );
     expect(settled.filter((i) => i.type === 'report')).toEqual([
-      { type: 'report', client: 'c', key: 'x', state: 'memory', worker: 'b/0', nbytes: 8 },
+      { type: 'report', client: 'c', key: 'x', state: 'memory', worker: 'b/0', nbytes: 8, rank: 0 },
     ]);
     expect(engine.tasks.get('x')?.holders?.map((w) => w.id)).toEqual(['b/0', 'a/0']);
     expect(engine.counters).toMatchObject({ mismatches: 1, quarantined: 1, verified: 1 });
