@@ -113,10 +113,10 @@ async function run(
     numWorkers: options.numWorkers,
   };
   const cache = cacheInPlay(options.cache, scheduler);
-  if (cache === undefined) {
-    if (scheduler.runInOrder === undefined) return scheduler.run(request);
+  if (cache === undefined && scheduler.runInOrder !== undefined)
     return inOrder(keys, await scheduler.runInOrder(request));
-  }
+  request.keys = [...new Set(keys)];
+  if (cache === undefined) return scheduler.run(request);
   // The cache (IndexedDB, cache tokens) loads with the first run that uses one.
   const { runCached } = await import('./cache/cached-run.js');
   return runCached(scheduler, request, cache);
@@ -135,7 +135,7 @@ async function run(
 export async function get(graph: Graph, keys: KeySpec, options: GetOptions = {}): Promise<unknown> {
   const flat: string[] = [];
   flattenKeys(keys, flat);
-  const results = await run(viewGraph(graph), [...new Set(flat)], options);
+  const results = await run(viewGraph(graph), flat, options);
   return shapeLike(keys, results);
 }
 
@@ -208,8 +208,11 @@ async function computeValues(
     checkOptions(options);
     return values.map((v) => substitute(v, new Map()));
   }
-  const keys = [...new Set(roots.map((r) => r.key))];
-  const results = await run(collectGraph(roots), keys, options);
+  const results = await run(
+    collectGraph(roots),
+    roots.map((r) => r.key),
+    options,
+  );
   return values.map((v) => substitute(v, results));
 }
 

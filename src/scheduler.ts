@@ -33,8 +33,9 @@ export interface Scheduler {
   /** Computes `keys`; resolves to their values by key. */
   run(request: RunRequest): Promise<Map<string, unknown>>;
   /**
-   * @internal Optional: `run` with the values in the order of `request.keys`; `get` and
-   * `compute` use it where a scheduler has it (no map of every wanted key).
+   * @internal Optional: `run` with the values in the order of `request.keys`, which may
+   * repeat here; `get` and `compute` use it where a scheduler has it (no map, no set of every
+   * wanted key).
    */
   runInOrder?(request: RunRequest): Promise<unknown[]>;
 }

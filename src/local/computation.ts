@@ -8,6 +8,7 @@
  * tenth of the main thread's time (bench/RESULTS.md, seventh round).
  */
 import { abortedError } from '../errors.js';
+import type { GraphBatch } from '../graph/prepare.js';
 import { emit, now, type Callbacks } from '../hooks.js';
 
 /** The state of one computation on a pool. */
@@ -137,4 +138,58 @@ export class Computation {
       ...outcome,
     });
   }
+}
+
+/** A run's wanted keys without repeats, and where each key asked for finds its value. */
+export interface Wanted {
+  /** The distinct keys, in the order first asked. */
+  readonly keys: readonly string[];
+  /** Their positions in the batch, when the batch gave them. */
+  readonly outputs: Int32Array | undefined;
+  /** Per key asked for, its index in `keys`; undefined when no key repeats. */
+  readonly from: Int32Array | undefined;
+}
+
+/**
+ * The distinct keys of `asked` (keys may repeat), found by their batch positions: no hash per
+ * key. Keys outside the batch (externals) are told apart by key.
+ */
+export function distinctWanted(asked: readonly string[], batch: GraphBatch): Wanted {
+  const outputs = batch.outputs;
+  let repeats = 0;
+  let seen: Int32Array | undefined;
+  if (outputs !== undefined && outputs.length === asked.length) {
+    seen = new Int32Array(batch.keys.length);
+    for (let i = 0; i < asked.length && seen !== undefined; i++) {
+      const at = outputs[i] as number;
+      if (batch.keys[at] !== asked[i]) {
+        seen = undefined;
+      } else {
+        if (seen[at] === 1) repeats++;
+        seen[at] = 1;
+      }
+    }
+  }
+  if (seen === undefined || outputs === undefined) {
+    const keys = [...new Set(asked)];
+    if (keys.length === asked.length) return { keys, outputs: undefined, from: undefined };
+    const index = new Map(keys.map((k, i) => [k, i]));
+    return { keys, outputs: undefined, from: Int32Array.from(asked, (k) => index.get(k) ?? 0) };
+  }
+  if (repeats === 0) return { keys: asked, outputs, from: undefined };
+  // Again, `seen[at]` now 1 + the key's index in `keys`.
+  seen.fill(0);
+  const keys: string[] = [];
+  const distinct = new Int32Array(asked.length - repeats);
+  const from = new Int32Array(asked.length);
+  for (let i = 0; i < asked.length; i++) {
+    const at = outputs[i] as number;
+    if (seen[at] === 0) {
+      distinct[keys.length] = at;
+      keys.push(asked[i] as string);
+      seen[at] = keys.length;
+    }
+    from[i] = (seen[at] as number) - 1;
+  }
+  return { keys, outputs: distinct, from };
 }

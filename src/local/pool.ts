@@ -18,7 +18,7 @@ import { now } from '../hooks.js';
 import type { RunRequest, Scheduler } from '../scheduler.js';
 import type { WorkerStats } from '../wire/pool-protocol.js';
 import type { BackendEvents, ClusterInfo } from './backend.js';
-import { Computation } from './computation.js';
+import { Computation, distinctWanted } from './computation.js';
 import { PoolAdapter, type PoolStats } from './pool-adapter.js';
 import { PoolWorkers } from './pool-workers.js';
 import type { PoolRuntime, PoolWorkerFactory } from './runtime.js';
@@ -160,7 +160,10 @@ export class Pool implements Scheduler, AsyncDisposable {
     return new Map(request.keys.map((key, i) => [key, values[i]]));
   }
 
-  /** @internal `run`, its values in the order of `request.keys` (no map by key: see `get`). */
+  /**
+   * @internal `run`, its values in the order of `request.keys`, which may repeat (no map by
+   * key: see `get`).
+   */
   async runInOrder(request: RunRequest): Promise<unknown[]> {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed; create a new one');
@@ -178,10 +181,11 @@ export class Pool implements Scheduler, AsyncDisposable {
     if (this.closed)
       throw new BaskError('ERR_POOL_CLOSED', 'This pool was closed while it started');
     const client = `run-${this.nextClient++}`;
+    const wanted = distinctWanted(request.keys, batch);
     const comp = new Computation(
       client,
       batch.keys,
-      request.keys,
+      wanted.keys,
       request.callbacks,
       request.timeout,
       this.schedulerName,
@@ -197,9 +201,11 @@ export class Pool implements Scheduler, AsyncDisposable {
     try {
       const driver = this.core.driver;
       // Handled now (not queued behind a drain): its tasks are ranked from here.
-      if (!driver.isDraining) comp.placed(driver.engine.ranksGiven, batch.outputs);
-      driver.submit([{ type: 'graph-submitted', client, batch, wanted: request.keys }]);
-      return await comp.promise;
+      if (!driver.isDraining) comp.placed(driver.engine.ranksGiven, wanted.outputs);
+      driver.submit([{ type: 'graph-submitted', client, batch, wanted: wanted.keys }]);
+      const values = await comp.promise;
+      const from = wanted.from;
+      return from === undefined ? values : Array.from(from, (i) => values[i]);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.core.endRun(comp);

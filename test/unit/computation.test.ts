@@ -1,6 +1,11 @@
 /** A pool run's values find their place by their record's rank, else by key, once each. */
 import { describe, expect, it } from 'vitest';
-import { Computation } from '../../src/local/computation.js';
+import { Computation, distinctWanted } from '../../src/local/computation.js';
+import { viewGraph } from '../../src/graph/analyze.js';
+import { prepareGraph } from '../../src/graph/prepare.js';
+import { ref, task } from '../../src/graph/spec.js';
+
+const f = (..._args: unknown[]): number => 0;
 
 function computation(taskKeys: string[], wanted: string[]): Computation {
   return new Computation('run-1', taskKeys, wanted, [], undefined, 'threads');
@@ -34,5 +39,35 @@ describe('Computation', () => {
     expect(comp.settled).toBe(false);
     comp.deliver('y', 'Y', 1);
     expect(await comp.promise).toEqual(['Y']);
+  });
+});
+
+describe('distinctWanted', () => {
+  const graph = { a: task(f), b: task(f, ref('a')), c: task(f, ref('b')) };
+
+  it('keeps keys asked once as they are, with their batch positions', () => {
+    const batch = prepareGraph(viewGraph(graph), ['c', 'a']);
+    const wanted = distinctWanted(['c', 'a'], batch);
+    expect(wanted.keys).toEqual(['c', 'a']);
+    expect(wanted.from).toBeUndefined();
+    expect([...(wanted.outputs ?? [])].map((at) => batch.keys[at])).toEqual(['c', 'a']);
+  });
+
+  it('drops repeats and says where each key asked for finds its value', () => {
+    const asked = ['b', 'c', 'b', 'b', 'a', 'c'];
+    const batch = prepareGraph(viewGraph(graph), asked);
+    const wanted = distinctWanted(asked, batch);
+    expect(wanted.keys).toEqual(['b', 'c', 'a']);
+    expect([...(wanted.from ?? [])]).toEqual([0, 1, 0, 0, 2, 1]);
+    expect([...(wanted.outputs ?? [])].map((at) => batch.keys[at])).toEqual(['b', 'c', 'a']);
+  });
+
+  it('tells keys outside the batch (externals) apart by key', () => {
+    const asked = ['x', 'c', 'x'];
+    const batch = prepareGraph(viewGraph(graph), asked, { isExternal: (k) => k === 'x' });
+    const wanted = distinctWanted(asked, batch);
+    expect(wanted.keys).toEqual(['x', 'c']);
+    expect(wanted.outputs).toBeUndefined();
+    expect([...(wanted.from ?? [])]).toEqual([0, 1, 0]);
   });
 });
