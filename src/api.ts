@@ -140,16 +140,19 @@ export async function get(graph: Graph, keys: KeySpec, options: GetOptions = {})
 }
 
 function flattenKeys(keys: KeySpec, out: string[]): void {
-  const stack: KeySpec[] = [keys];
-  while (stack.length > 0) {
-    const k = stack.pop() as KeySpec;
+  if (typeof keys === 'string') {
+    out.push(keys);
+    return;
+  }
+  if (!Array.isArray(keys))
+    throw new BaskError(
+      'ERR_INVALID_ARGUMENT',
+      `Keys must be strings or arrays of keys, got ${typeof keys}`,
+    );
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as KeySpec;
     if (typeof k === 'string') out.push(k);
-    else if (Array.isArray(k)) for (let i = k.length - 1; i >= 0; i--) stack.push(k[i] as KeySpec);
-    else
-      throw new BaskError(
-        'ERR_INVALID_ARGUMENT',
-        `Keys must be strings or arrays of keys, got ${typeof k}`,
-      );
+    else flattenKeys(k, out);
   }
 }
 

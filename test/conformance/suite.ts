@@ -46,6 +46,11 @@ export function conformanceSuite(name: string, options: () => ComputeOptions): v
       expect(await get(graph, ['a', 'b', 'c'], options())).toEqual([1, 2, 3]);
       expect(await get(graph, [['a', ['b']], 'c', []], options())).toEqual([[1, [2]], 3, []]);
       expect(await get(graph, ['c', 'c'], options())).toEqual([3, 3]);
+      expect(await get(graph, ['b', ['a', 'b'], 'a'], options())).toEqual([2, [1, 2], 1]);
+      const bad = await get(graph, ['a', [5]] as unknown as string[], options()).catch(
+        (e: unknown) => e,
+      );
+      expect((bad as Error).message).toBe('Keys must be strings or arrays of keys, got number');
     });
 
     it('resolves aliases, including chains of aliases', async () => {
