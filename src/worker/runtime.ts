@@ -52,9 +52,7 @@ export class WorkerRuntime {
   private measure = false;
   private flushPending = false;
   private flushWhileBusy = false;
-  /** A put still decoding: tasks wait for it. */
-  private blockedBy: Promise<void> | undefined;
-  /** Every put still decoding: gathers wait for them. */
+  /** Every put still decoding (imports to load): tasks and gathers wait for them. */
   private decoding: Promise<void> | undefined;
   private readonly served: ServedCounters = { bytesMoved: 0, bytesCopied: 0, fetchesServed: 0 };
   tasksDone = 0;
@@ -143,7 +141,6 @@ export class WorkerRuntime {
       if (this.decoding === all) this.decoding = undefined;
     });
     this.decoding = all;
-    this.blockedBy = all;
   }
 
   private cancel(keys: readonly string[]): void {
@@ -156,11 +153,9 @@ export class WorkerRuntime {
 
   private pump(): void {
     if (this.busy) return;
-    if (this.blockedBy !== undefined) {
-      const blocked = this.blockedBy;
-      this.blockedBy = undefined;
+    if (this.decoding !== undefined) {
       this.busy = true;
-      void blocked.then(() => {
+      void this.decoding.then(() => {
         this.busy = false;
         this.pump();
       });

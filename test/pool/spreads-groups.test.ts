@@ -24,6 +24,25 @@ const files = generateStocks({ days: 30, minutes: 390 }).map((f) => new File([f.
 files.splice(3, 0, new File(['timestamp,high,low\n'], 'header_only.csv'));
 files.splice(20, 0, new File(['timestamp,high,low\n2023-01-02 09:30,1,oops\n'], 'oops.csv'));
 
+/**
+ * runSpreads over `inputs` on a new pool of two workers (with `options`), and file by file on
+ * sync: both results and the pool's task ends.
+ */
+async function onPoolAndSync(
+  inputs: readonly (File | string)[],
+  options: (typeof POOLS)[number][1],
+): Promise<{ results: SpreadResult[]; sync: SpreadResult[]; ends: TaskEndEvent[] }> {
+  const pool = new Pool({ numWorkers: 2, ...options });
+  pools.push(pool);
+  const sync = await runSpreads(inputs, { scheduler: 'sync', batchSize: 1 });
+  const ends: TaskEndEvent[] = [];
+  const results = await runSpreads(inputs, {
+    scheduler: pool,
+    callbacks: [{ taskEnd: (e) => ends.push(e) }],
+  });
+  return { results, sync, ends };
+}
+
 /** What a user compares: each file's name and its spread and day, or its error's code and message. */
 function outcomes(results: readonly SpreadResult[]): unknown[] {
   return results.map((r) =>
@@ -34,14 +53,7 @@ function outcomes(results: readonly SpreadResult[]): unknown[] {
 describe('runSpreads over Files on a pool', () => {
   for (const [name, options] of POOLS) {
     it(`computes each group of files as one task on ${name}, as sync does file by file`, async () => {
-      const pool = new Pool({ numWorkers: 2, ...options });
-      pools.push(pool);
-      const sync = await runSpreads(files, { scheduler: 'sync', batchSize: 1 });
-      const ends: TaskEndEvent[] = [];
-      const results = await runSpreads(files, {
-        scheduler: pool,
-        callbacks: [{ taskEnd: (e) => ends.push(e) }],
-      });
+      const { results, sync, ends } = await onPoolAndSync(files, options);
       expect(outcomes(results)).toEqual(outcomes(sync));
       expect(ends).toHaveLength(planGroups(files).length);
       expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([
@@ -57,14 +69,7 @@ describe('runSpreads over paths on a pool', () => {
 
   for (const [name, options] of POOLS) {
     it(`reads and computes each group of paths as one task on ${name}, as sync does file by file`, async () => {
-      const pool = new Pool({ numWorkers: 2, ...options });
-      pools.push(pool);
-      const sync = await runSpreads(paths, { scheduler: 'sync', batchSize: 1 });
-      const ends: TaskEndEvent[] = [];
-      const results = await runSpreads(paths, {
-        scheduler: pool,
-        callbacks: [{ taskEnd: (e) => ends.push(e) }],
-      });
+      const { results, sync, ends } = await onPoolAndSync(paths, options);
       expect(outcomes(results)).toEqual(outcomes(sync));
       expect(ends).toHaveLength(batchStarts(paths.length, 32, 4).length - 1);
       expect(results.filter((r) => 'error' in r).map((r) => r.file)).toEqual([paths[5], paths[30]]);
