@@ -38,6 +38,11 @@ export interface Scheduler {
    * wanted key).
    */
   runInOrder?(request: RunRequest): Promise<unknown[]>;
+  /**
+   * @internal Optional: true where Files and Blobs in a graph are best given as they are,
+   * unread (a cluster client uploads them; the browser streams them from disk).
+   */
+  readonly takesBlobs?: boolean;
 }
 
 /** True for objects that implement {@link Scheduler}. */

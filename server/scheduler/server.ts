@@ -44,6 +44,7 @@ import { handleHttp, type HttpContext } from './http.js';
 import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
 import { closeServer, listen } from './listen.js';
 import { ClientLimits } from './limits.js';
+import { Uploads, type ConnectionUploads } from './uploads.js';
 import { checkOptions, describeAccess, type SchedulerOptions } from './options.js';
 import { watchWorkers } from './liveness.js';
 import { inProcessPair, type Endpoint } from './in-process.js';
@@ -70,6 +71,8 @@ export class SchedulerServer {
   private readonly moduleSecret = randomBytes(18).toString('base64url');
   private readonly limits: RateLimits;
   private readonly policy: AccessPolicy;
+  /** Bytes clients upload ahead of their submissions (uploads.ts). */
+  private readonly uploads: Uploads;
   private readonly log: (line: string) => void;
 
   private constructor(
@@ -93,6 +96,13 @@ export class SchedulerServer {
       allowOrigins: options.allowOrigins,
       httpPort: () => (this.http.address() as AddressInfo | null)?.port ?? -1,
     };
+    this.uploads = new Uploads({
+      maxBytes: maxMessage,
+      counted: (bytes) => {
+        this.cluster.metrics.count('uploads');
+        this.cluster.metrics.count('uploadedBytes', bytes);
+      },
+    });
     this.log = options.log ?? throttledStderr();
     this.cluster.log = (line) => this.log(line);
     this.cluster.deferSends((send) => setImmediate(send));
@@ -110,7 +120,9 @@ export class SchedulerServer {
       options.tls === undefined
         ? createServer(listener)
         : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
-    const wsHttp = serve((_req, res) => {
+    const wsHttp = serve((req, res) => {
+      // Called per request, after `server` below exists.
+      if (server.uploads.handle(req, res)) return;
       res
         .writeHead(426, { 'content-type': 'text/plain' })
         .end('bask scheduler: connect with a WebSocket client\n');
@@ -242,6 +254,14 @@ export class SchedulerServer {
     const conn = this.makeConn(socket, raw);
     const budget = new ConnectionBudget(this.limits, performance.now());
     let role: Hello['role'] | undefined;
+    let uploads: ConnectionUploads | undefined;
+    const openUploads = (): string => {
+      uploads = this.uploads.open(
+        (bytes) => budget.spend(bytes, performance.now()),
+        (origin, host) => originAllowed(this.policy, origin, host),
+      );
+      return uploads.path;
+    };
     let ended = false;
     const breakRule = (reason: Refusal, code: number, text: string): void => {
       if (ended) return;
@@ -271,14 +291,14 @@ export class SchedulerServer {
       try {
         if (!isBinary)
           throw new BaskError('ERR_PROTOCOL', 'text frames are not part of the protocol');
-        message = decodeFrame(data, { split: true });
+        message = decodeFrame(data, { split: true, uploads: uploads?.claim });
       } catch {
         breakRule('invalid', CLOSE.invalid, 'malformed message (not a bask frame)');
         return;
       }
       if (role === undefined) {
         clearTimeout(helloTimer);
-        role = this.handshake(conn, message, local, (reason, code, text, claimed) => {
+        role = this.handshake(conn, message, local, openUploads, (reason, code, text, claimed) => {
           ended = true;
           this.refused(reason, `${conn.id} (${claimed ?? 'no role'}): ${text.message}`, remote);
           conn.send({ type: 'refused', code: text.code, message: text.message } satisfies Welcome);
@@ -292,6 +312,7 @@ export class SchedulerServer {
     socket.on('close', () => {
       clearTimeout(helloTimer);
       this.sockets.delete(socket);
+      if (uploads !== undefined) this.uploads.close(uploads);
       if (role === 'client') this.cluster.removeClient(conn);
       else if (role === 'worker') this.cluster.removeWorkerProcess(conn, 'crashed');
       else if (role === 'dashboard') this.dashboards.remove(conn.id);
@@ -348,6 +369,8 @@ export class SchedulerServer {
     conn: Conn,
     message: unknown,
     local: boolean,
+    /** Opens the uploads of a client's connection; gives their path. */
+    openUploads: () => string,
     refuse: (
       reason: Refusal,
       code: number,
@@ -399,8 +422,14 @@ export class SchedulerServer {
         http: `${this.httpAddress}/w/${this.moduleSecret}`,
       } satisfies Welcome);
     } else {
+      const upload = hello.role === 'client' ? openUploads() : undefined;
       if (hello.role === 'client') this.cluster.addClient(conn, hello);
-      conn.send({ type: 'welcome', version: PROTOCOL_VERSION, id: conn.id } satisfies Welcome);
+      conn.send({
+        type: 'welcome',
+        version: PROTOCOL_VERSION,
+        id: conn.id,
+        ...(upload === undefined ? {} : { upload }),
+      } satisfies Welcome);
     }
     return hello.role;
   }

@@ -136,6 +136,11 @@ export class Client implements Scheduler, FutureOwner, AsyncDisposable {
     return this.backend.kind;
   }
 
+  /** @internal A remote client uploads Files and Blobs as they are (Scheduler.takesBlobs). */
+  get takesBlobs(): boolean {
+    return this.backend.kind === 'remote';
+  }
+
   /**
    * 'connected'; 'reconnecting' while a remote client waits for its scheduler to answer again
    * (requests wait too); 'closed' once closed or given up.

@@ -72,16 +72,23 @@ export class Connection {
   generation = 0;
   /** This client's id at the scheduler (its current connection). */
   id: string;
+  /**
+   * Where this connection may upload Files' bytes ahead of a submission (an http(s) URL;
+   * wire/uploaded.ts), or undefined where the scheduler offers none or `fetch` could not reach
+   * it as the socket does (a custom `ca`).
+   */
+  upload: string | undefined;
 
   private constructor(
     readonly address: string,
     private readonly options: ConnectOptions,
     private readonly policy: BackoffPolicy,
     private readonly listener: ConnectionListener,
-    opened: { socket: Socket; id: string },
+    opened: Opened,
   ) {
     this.socket = opened.socket;
     this.id = opened.id;
+    this.upload = opened.upload;
     this.attach();
   }
 
@@ -164,6 +171,7 @@ export class Connection {
       }
       this.socket = opened.socket;
       this.id = opened.id;
+      this.upload = opened.upload;
       this.generation++;
       this.state = 'connected';
       this.attach();
@@ -194,11 +202,15 @@ export class Connection {
   }
 }
 
+/** A welcomed socket: this client's id on it, and where it may upload. */
+interface Opened {
+  socket: Socket;
+  id: string;
+  upload: string | undefined;
+}
+
 /** Opens a socket and says hello as a client; rejects with ERR_CONNECTION or the refusal. */
-async function greet(
-  address: string,
-  options: ConnectOptions,
-): Promise<{ socket: Socket; id: string }> {
+async function greet(address: string, options: ConnectOptions): Promise<Opened> {
   const socket = await openSocket(
     address,
     options.timeout,
@@ -211,5 +223,22 @@ async function greet(
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(options.token !== undefined ? { token: options.token } : {}),
   });
-  return { socket, id: welcome.id };
+  return { socket, id: welcome.id, upload: uploadUrl(address, welcome.upload, options) };
+}
+
+/**
+ * The upload URL on the scheduler's own host and port (the one the socket reached), for a
+ * path the welcome gave; undefined without one, or with a custom `ca` (`fetch` would not use
+ * it), or where there is no `fetch`.
+ */
+function uploadUrl(address: string, path: unknown, options: ConnectOptions): string | undefined {
+  if (typeof path !== 'string' || !/^\/u\/[\w-]{1,64}$/.test(path)) return undefined;
+  if (options.ca !== undefined || typeof fetch !== 'function') return undefined;
+  const url = new URL(address);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return undefined;
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = path;
+  url.search = '';
+  url.hash = '';
+  return url.href;
 }

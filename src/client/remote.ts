@@ -20,7 +20,6 @@ import { BaskError, deserializeError, taskFailed, type SerializedError } from '.
 import type { GraphBatch } from '../graph/prepare.js';
 import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
-import { readBlobs } from '../wire/blob-bytes.js';
 import { CloneEncoder, decodeWithImports, findBlobs } from '../wire/clone.js';
 import { decodeFrame, encodeFrame, type FrameData } from '../wire/frame.js';
 import type { ClientMessage, KeyReport, SubmitPart, ToClient } from '../wire/protocol.js';
@@ -41,6 +40,7 @@ import {
   submitPartOf,
   type QueuedSubmit,
 } from './submits.js';
+import { BlobSender, dropStale } from './uploads.js';
 
 /** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
 export type ModuleBundler = (url: string) => Promise<string>;
@@ -82,6 +82,8 @@ export class RemoteBackend implements ClientBackend {
   /** The submissions of the current tick, not sent yet (submits.ts). */
   private tick: QueuedSubmit[] | undefined;
   private connection!: Connection;
+  /** Files and Blobs go ahead of their submissions (uploads.ts). */
+  private readonly blobs = new BlobSender(() => this.connection);
 
   private constructor(private readonly events: ClientBackendEvents) {}
 
@@ -112,9 +114,9 @@ export class RemoteBackend implements ClientBackend {
   }
 
   submit(batch: GraphBatch, wanted: readonly string[], options: SubmitOptions = {}): Promise<void> {
-    // Files and Blobs travel as their bytes: read them first (off the main thread's way).
+    // Files and Blobs travel as their bytes: uploaded (or read) first, off the thread's way.
     const blobs = findBlobs(batch.specs);
-    const read = blobs.size === 0 ? undefined : readBlobs(blobs);
+    const read = blobs.size === 0 ? undefined : this.blobs.send(blobs);
     read?.catch(() => undefined);
     return new Promise<void>((resolve, reject) => {
       let tick = this.tick;
@@ -254,24 +256,39 @@ export class RemoteBackend implements ClientBackend {
    */
   private async sendTick(queued: QueuedSubmit[]): Promise<void> {
     if (this.tick === queued) this.tick = undefined;
-    const parts: SubmitPart[] = [];
-    const owners: QueuedSubmit[] = [];
+    let parts: SubmitPart[] = [];
+    let owners: QueuedSubmit[] = [];
+    /** The connection generation each part's uploads belong to (-1: none). */
+    let uploadedIn: number[] = [];
+    const flush = (): void => {
+      // A part whose uploads an older connection took would refer to bytes this one lacks.
+      [parts, owners] = dropStale(parts, owners, uploadedIn, this.connection.generation);
+      for (let start = 0; start < parts.length; start += TICK_PARTS) {
+        const end = Math.min(parts.length, start + TICK_PARTS);
+        this.sendParts(parts.slice(start, end), owners.slice(start, end));
+      }
+      parts = [];
+      owners = [];
+      uploadedIn = [];
+    };
     for (const q of queued) {
+      // The parts ready go before one whose Files are on their way: an early group's results
+      // must not wait for a later group's upload.
+      if (q.read !== undefined && parts.length > 0) flush();
       try {
         if (this.connection.status !== 'connected') await this.connection.ready();
-        const graph = encodeGraph(q.batch, q.read === undefined ? undefined : await q.read);
+        const sent = q.read === undefined ? undefined : await this.blobs.fresh(await q.read);
+        const graph = encodeGraph(q.batch, sent?.contents);
         const modules = modulesToUpload(graph, this.uploaded);
         if (modules.length > 0) await this.uploadModules(modules);
         parts.push(submitPartOf(graph, q));
         owners.push(q);
+        uploadedIn.push(sent?.generation ?? -1);
       } catch (error) {
         q.reject(asError(error));
       }
     }
-    for (let start = 0; start < parts.length; start += TICK_PARTS) {
-      const end = Math.min(parts.length, start + TICK_PARTS);
-      this.sendParts(parts.slice(start, end), owners.slice(start, end));
-    }
+    flush();
   }
 
   /** Sends submissions as one message (cut in two while too big); settles each by the answer. */

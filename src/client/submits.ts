@@ -18,6 +18,7 @@ import type { SubmitOptions } from '../local/backend.js';
 import { MARK, type BlobContents } from '../wire/clone.js';
 import type { SubmitPart, WireGraph } from '../wire/protocol.js';
 import { encodeSpec } from '../wire/spec-codec.js';
+import type { SentBlobs } from './uploads.js';
 
 /**
  * Most submissions in one `submits` message. msgpackr's cost per part grows with the message
@@ -33,8 +34,8 @@ export interface QueuedSubmit {
   readonly batch: GraphBatch;
   readonly wanted: readonly string[];
   readonly options: SubmitOptions;
-  /** The bytes of its Files and Blobs, being read (undefined when it has none). */
-  readonly read: Promise<Map<Blob, Uint8Array>> | undefined;
+  /** Its Files and Blobs, being uploaded or read (undefined when it has none; uploads.ts). */
+  readonly read: Promise<SentBlobs> | undefined;
   resolve(): void;
   reject(error: Error): void;
 }

@@ -27,7 +27,10 @@
  * bench/RESULTS.md, fifth round). Paths and URLs go in groups too (4 files, then twice as
  * many each next group, 32 at most), each one task that reads its files where it runs (in
  * Node, 2,000 paths: sync 276-348 -> 205-292 ms, threads 250-259 -> 125-131 ms; sixth round).
- * Bytes, a cache, and batches of a given size go as before: a task per file. A group whose
+ * A cluster client takes each group as a composed Blob instead, not read here: it uploads the
+ * Blob (client/uploads.ts), which the browser streams from disk, and the task gets its bytes
+ * (`BytesOf`; bench/RESULTS.md, eighth round). Bytes, a cache, and batches of a given size go as before: a task per
+ * file. A group whose
  * read or task fails is computed again file by file, each read on its own, so that a bad file
  * fails alone.
  *
@@ -49,7 +52,7 @@ import { BaskError, deserializeError, isBaskError } from '../errors.js';
 import type { CsvSource } from '../frame/read.js';
 import { now, type Callbacks } from '../hooks.js';
 import type { Scheduler } from '../scheduler.js';
-import { FileReadAhead } from '../wire/blob-bytes.js';
+import { BytesOf, FileReadAhead, planGroups } from '../wire/blob-bytes.js';
 import {
   FIRST_BATCH,
   PATH_GROUP,
@@ -154,19 +157,21 @@ export async function runSpreads(
   );
 
   // Files are read here, in groups, ahead of their batches (wire/blob-bytes.ts), for every
-  // scheduler. Views into the groups where the bytes stay on this thread (sync) or are copied
-  // anyway (a cluster client copies them into its frames): a buffer of its own per file costs
+  // scheduler but one that takes Blobs as they are (a cluster client uploads them). Views into
+  // the groups where the bytes stay on this thread (sync) or are copied anyway (a cluster
+  // client without uploads copies them into its frames): a buffer of its own per file costs
   // an allocation and a copy (~120 µs per file in Chromium). A cache keys them as Files.
+  const asBlobs = cache === undefined && scheduler.takesBlobs === true;
   const ahead =
-    cache === undefined
+    cache === undefined && !asBlobs
       ? new FileReadAhead(sources, { views: sequential || collectsBatches(scheduler) })
       : undefined;
-  // With the default batches, each group read ahead is one batch and one task (group.ts) over
-  // the group's buffer (moved to a pool's worker as read, sent as it is to a cluster); other
-  // sources go alone.
+  const plan = ahead?.plan ?? (asBlobs ? planGroups(sources) : undefined);
+  // With the default batches, each group is one batch and one task (group.ts) over the group's
+  // buffer (moved to a pool's worker as read), or its composed Blob; other sources go alone.
   const groupAt = new Map<number, number>();
-  if (ahead !== undefined && options.batchSize === undefined)
-    ahead.plan.forEach((p, g) => groupAt.set(p.first, g));
+  if (plan !== undefined && options.batchSize === undefined)
+    plan.forEach((p, g) => groupAt.set(p.first, g));
   // Paths and URLs, with the default batches and no cache, go in groups too: one task per
   // group, which reads its files where it runs (group.ts).
   const byPath =
@@ -176,8 +181,8 @@ export async function runSpreads(
     sources.every((s) => typeof s === 'string' || s instanceof URL);
   // An explicit batch size is kept as given; the default one starts small (see batchStarts).
   const starts =
-    groupAt.size > 0 && ahead !== undefined
-      ? groupStarts(sources.length, ahead.plan)
+    groupAt.size > 0 && plan !== undefined
+      ? groupStarts(sources.length, plan)
       : byPath
         ? batchStarts(sources.length, PATH_GROUP, FIRST_BATCH)
         : batchStarts(sources.length, size, options.batchSize === undefined ? FIRST_BATCH : size);
@@ -276,10 +281,13 @@ export async function runSpreads(
     });
   };
 
-  /** Group g of the files read ahead, as one task over its bytes. */
+  /** Group g of the files, as one task over its bytes (read ahead) or its composed Blob. */
   const computeGroup = async (g: number, indices: readonly number[]): Promise<void> => {
-    const bytes = await ahead?.takeGroup(g)?.catch(() => undefined);
-    const starts = ahead?.plan[g]?.starts;
+    // A cluster client uploads the composed Blob; the task receives its bytes (BytesOf).
+    const bytes = asBlobs
+      ? (new BytesOf(new Blob(indices.map((i) => sources[i] as Blob))) as unknown as Uint8Array)
+      : await ahead?.takeGroup(g)?.catch(() => undefined);
+    const starts = plan?.[g]?.starts;
     if (bytes === undefined || starts === undefined) return oneByOne(indices);
     const named = indices.map(fileName);
     return computeAsOne(delayed(tasks.spreadsOfGroup)(bytes, starts, named, mapping), indices);

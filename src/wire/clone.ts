@@ -17,13 +17,17 @@
 import { BaskError } from '../errors.js';
 import { describeFunction, isFnRef, type FnRef } from '../graph/fnref.js';
 import { Ref, Task, isPlainObject, mapContainer } from '../graph/spec.js';
-import { isBlob, rememberBytes } from './blob-bytes.js';
+import { BytesOf, isBlob, rememberBytes } from './blob-bytes.js';
 import { isHandedOver, wasMoved } from './hand-over.js';
 import { typeNamed, typeOf } from './registry.js';
+import type { UploadedBytes } from './uploaded.js';
 
-/** The bytes read ahead of Files and Blobs to send (a Map, or a WeakMap that lets them go). */
+/**
+ * The bytes of Files and Blobs to send, read ahead (a Map, or a WeakMap that lets them go), or
+ * uploaded to the scheduler ahead of the frame (uploaded.ts).
+ */
 export interface BlobContents {
-  get(blob: Blob): Uint8Array | undefined;
+  get(blob: Blob): Uint8Array | UploadedBytes | undefined;
 }
 
 /** The key of every marker object. */
@@ -34,7 +38,7 @@ type Marker =
   | { [MARK]: 'ref'; key: string }
   | { [MARK]: 'task'; fn: FnRef; args: unknown[]; key?: string }
   | { [MARK]: 'fn'; fn: FnRef }
-  | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array }
+  | { [MARK]: 'file'; name: string | undefined; mime: string; bytes: Uint8Array | UploadedBytes }
   /** A File posted in a runtime whose structured clone drops its name (see `clonesFileNames`). */
   | { [MARK]: 'named-file'; name: string; mime: string; lastModified: number; blob: Blob };
 
@@ -151,6 +155,15 @@ export class CloneEncoder {
         lastModified: value.lastModified,
         blob: value,
       });
+    }
+    if (value instanceof BytesOf) {
+      const bytes = this.blobs?.get(value.blob);
+      if (bytes === undefined)
+        throw new BaskError(
+          'ERR_SERIALIZE',
+          'The bytes of a Blob go only to a cluster, and only once read or uploaded',
+        );
+      return bytes;
     }
     if (this.blobs !== undefined && isBlob(value)) {
       const bytes = this.blobs.get(value);
@@ -320,10 +333,14 @@ function namedFile(marker: Extract<Marker, { [MARK]: 'named-file' }>): Blob {
   });
 }
 
-/** Every File/Blob inside `value` (arrays, plain objects, task args), for reading ahead. */
+/**
+ * Every File/Blob inside `value` (arrays, plain objects, task args; `BytesOf`'s Blob), for
+ * reading ahead.
+ */
 export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob> {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return out;
   if (isBlob(value)) out.add(value);
+  else if (value instanceof BytesOf) out.add(value.blob);
   else if (value instanceof Task) for (const a of value.args) findBlobs(a, out);
   else if (Array.isArray(value)) for (const v of value) findBlobs(v, out);
   else if (isPlainObject(value)) for (const v of Object.values(value)) findBlobs(v, out);
@@ -332,14 +349,17 @@ export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob>
 
 /** A File (or Blob where File is missing) with the bytes that were sent. */
 function fileFrom(marker: Extract<Marker, { [MARK]: 'file' }>): Blob {
-  const parts = [marker.bytes as BlobPart];
+  const bytes = marker.bytes;
+  if (!(bytes instanceof Uint8Array))
+    throw new BaskError('ERR_SERIALIZE', 'A File arrived without its contents');
+  const parts = [bytes as BlobPart];
   const FileClass = (globalThis as { File?: typeof File }).File;
   const blob =
     marker.name !== undefined && FileClass !== undefined
       ? new FileClass(parts, marker.name, { type: marker.mime })
       : new Blob(parts, { type: marker.mime });
   // The task that reads it takes these bytes instead of reading the Blob back.
-  rememberBytes(blob, marker.bytes);
+  rememberBytes(blob, bytes);
   return blob;
 }
 

@@ -26,6 +26,7 @@ import {
   piecesAt,
   SplitBytes,
 } from './frame-chunks.js';
+import { UploadedBytes, type UploadResolver } from './uploaded.js';
 
 const MAGIC = 0x314b5342; // 'BSK1' little-endian
 const BIG_BUFFER = 16 * 1024;
@@ -115,6 +116,11 @@ export interface DecodeOptions {
    * of joining it: for a relay that only sends it on (frame-chunks.ts).
    */
   readonly split?: boolean;
+  /**
+   * Where bytes uploaded ahead of this frame are (uploaded.ts): each becomes a `SplitBytes` of
+   * the pieces it came in. Without it, a frame that refers to an upload is malformed.
+   */
+  readonly uploads?: UploadResolver;
 }
 
 /**
@@ -164,7 +170,7 @@ export function decodeFrame(
     else if (options.split === true) found.push({ pieces, size });
     else found.push({ bytes: joinChunks(pieces), own: true });
   }
-  return restore(header['m'], found);
+  return restore(header['m'], found, options.uploads);
 }
 
 /** The prefix and header of a frame, checked: its buffer sizes (integers, not negative). */
@@ -224,20 +230,32 @@ function extract(value: unknown, buffers: (Uint8Array | SplitBytes)[]): unknown 
     buffers.push(value);
     return { [MARK]: 'buf', i: buffers.length - 1, t: value.type };
   }
+  if (value instanceof UploadedBytes) return { [MARK]: 'up', id: value.id, n: value.byteLength };
   return mapContainer(value, (item) => extract(item, buffers));
 }
 
-/** Puts the buffers found back in place of their markers. */
-function restore(value: unknown, found: readonly Found[]): unknown {
+/** Puts the buffers found (and the uploads referred to) back in place of their markers. */
+function restore(value: unknown, found: readonly Found[], uploads?: UploadResolver): unknown {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], found);
+    for (let i = 0; i < value.length; i++) value[i] = restore(value[i], found, uploads);
     return value;
   }
   if (!isPlainObject(value)) return value;
   if (value[MARK] === 'buf') return bufferFrom(value, found);
-  for (const k of Object.keys(value)) value[k] = restore(value[k], found);
+  if (value[MARK] === 'up') return uploadFrom(value, uploads);
+  for (const k of Object.keys(value)) value[k] = restore(value[k], found, uploads);
   return value;
+}
+
+/** The bytes an upload marker refers to, as the pieces they came in (uploaded.ts). */
+function uploadFrom(marker: Record<string, unknown>, uploads?: UploadResolver): SplitBytes {
+  const id = marker['id'];
+  const n = marker['n'];
+  if (uploads === undefined) throw protocolError('a reference to uploaded bytes');
+  if (typeof id !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw protocolError('bad upload marker');
+  return new SplitBytes('Uint8Array', uploads(id, n));
 }
 
 function bufferFrom(marker: Record<string, unknown>, found: readonly Found[]): unknown {

@@ -76,7 +76,18 @@ export interface Hello {
  * scheduler the same at 10 workers as at 10,000.
  */
 export type Welcome =
-  | { type: 'welcome'; version: number; id: string; threads?: string[]; http?: string }
+  | {
+      type: 'welcome';
+      version: number;
+      id: string;
+      threads?: string[];
+      http?: string;
+      /**
+       * Client: the path (on the scheduler's own host and port) where this connection may POST
+       * the bytes of Files and Blobs ahead of the submission that uses them (uploaded.ts).
+       */
+      upload?: string;
+    }
   | { type: 'refused'; code: string; message: string };
 
 /** Where to reach a worker thread that holds data: its process and the process's peer server. */

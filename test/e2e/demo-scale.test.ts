@@ -2,8 +2,9 @@
  * The demo page at scale in real Chromium (issue 15): 2,000 files on the worker pool and on
  * the cluster of `bask demo`. Results stream in (the first row is on screen while the run is
  * still going), every file is computed, and the page's DOM stays bounded: the task stream of
- * ~10,000 tasks is binned by pixel column instead of one SVG bar per task. No timed
- * assertions: every wait is for something the page shows.
+ * ~10,000 tasks is binned by pixel column instead of one SVG bar per task. On the cluster the
+ * page uploads its Files over HTTP, unread (src/wire/uploaded.ts). No timed assertions: every
+ * wait is for something the page shows.
  */
 import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +16,19 @@ const FILES = 2_000;
 let browser: Browser;
 let page: Page;
 let pageErrors: string[];
+let demoUrl: string;
+let totalBytes = 0;
 
 beforeAll(async () => {
   const { url } = await startDemo(2);
+  demoUrl = url;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(url);
   const days = generateStocks({ days: FILES, minutes: 3 });
+  totalBytes = days.reduce((n, d) => n + new TextEncoder().encode(d.text).byteLength, 0);
   const transfer = await page.evaluateHandle((files) => {
     const data = new DataTransfer();
     for (const f of files) data.items.add(new File([f.text], f.name, { type: 'text/csv' }));
@@ -85,6 +90,10 @@ describe('the demo page with 2,000 files', () => {
       expect(stream.nodes).toBeLessThanOrEqual(bars * 2 + 200);
       const domNodes = await page.evaluate(() => document.getElementsByTagName('*').length);
       expect(domNodes).toBeLessThan(10_000);
+      const metrics = await (await fetch(new URL('/metrics', demoUrl))).text();
+      const uploaded = /^bask_events_total\{event="uploadedBytes"\} (\d+)$/m.exec(metrics)?.[1];
+      // Only the cluster run uploads, every file once.
+      expect(Number(uploaded ?? 0)).toBe(scheduler === 'cluster' ? totalBytes : 0);
     }, 300_000);
   }
 });

@@ -10,9 +10,10 @@ import { readCsv } from '../../src/frame/index.js';
 import { generateStocks, isSpreadFailure, runSpreads, spreadsPlain } from '../../src/seed/index.js';
 import type { SerializedError } from '../../src/errors.js';
 import { spreadsOfGroup } from '../../src/seed/group.js';
-import { blobBytes, FileReadAhead, planGroups } from '../../src/wire/blob-bytes.js';
+import { blobBytes, BytesOf, FileReadAhead, planGroups } from '../../src/wire/blob-bytes.js';
 import { isHandedOver } from '../../src/wire/hand-over.js';
-import { CloneDecoder, CloneEncoder, MARK } from '../../src/wire/clone.js';
+import { CloneDecoder, CloneEncoder, findBlobs, MARK } from '../../src/wire/clone.js';
+import { UploadedBytes } from '../../src/wire/uploaded.js';
 import { loadCsvSource } from '../../src/frame/read.js';
 import { rejectionBask } from '../helpers.js';
 
@@ -233,5 +234,24 @@ describe('reading Blobs', () => {
     const read = blobBytes(local);
     expect(read).toBeInstanceOf(Promise);
     expect(decoder.decode(await read)).toBe(csv);
+  });
+});
+
+describe('BytesOf', () => {
+  it('goes on the wire as the bytes of its Blob, uploaded or read, and nowhere else', () => {
+    const blob = new Blob(['a,b\n1,2\n']);
+    const wrapped = { group: new BytesOf(blob) };
+    expect([...findBlobs(wrapped)]).toEqual([blob]);
+    const read = new TextEncoder().encode('a,b\n1,2\n');
+    const wire = new CloneEncoder(false, undefined, new Map([[blob, read]]));
+    expect(wire.encode(wrapped)).toEqual({ group: read });
+    const uploaded = new UploadedBytes('u1', blob.size);
+    const up = new CloneEncoder(false, undefined, new Map([[blob, uploaded]]));
+    expect((up.encode(wrapped) as { group: unknown }).group).toBe(uploaded);
+    // Locally (no Blob contents) it has no meaning: refused, not posted as an empty object.
+    const local = new CloneEncoder(false);
+    expect(() => local.encode(wrapped)).toThrow(
+      expect.objectContaining({ code: 'ERR_SERIALIZE' }) as Error,
+    );
   });
 });

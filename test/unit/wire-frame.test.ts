@@ -11,6 +11,8 @@ import {
   joinChunks,
   SplitBytes,
 } from '../../src/wire/frame.js';
+import { MARK } from '../../src/wire/clone.js';
+import { UploadedBytes } from '../../src/wire/uploaded.js';
 
 function bytes(n: number, fill: number): Uint8Array {
   return new Uint8Array(n).fill(fill);
@@ -142,5 +144,45 @@ describe('decodeFrame of fragments (frame-chunks.ts)', () => {
     expect(() => decodeFrame(cut(forged, [30_000]), { split: true })).toThrow(
       /multiple of its element size/,
     );
+  });
+});
+
+describe('references to uploaded bytes (src/wire/uploaded.ts)', () => {
+  it('become the pieces the resolver gives, sent on to the next hop as bytes', () => {
+    const pieces = [bytes(30_000, 5), bytes(20_000, 6)];
+    const asked: [string, number][] = [];
+    const sent = { type: 'scatter', values: [new UploadedBytes('u7', 50_000), 'small'] };
+    const got = decodeFrame(joinChunks(encodeFrame(sent)), {
+      uploads: (id, n) => {
+        asked.push([id, n]);
+        return pieces;
+      },
+    }) as { values: [SplitBytes, string] };
+    expect(asked).toEqual([['u7', 50_000]]);
+    expect(got.values[0]).toBeInstanceOf(SplitBytes);
+    expect(got.values[0].pieces).toEqual(pieces);
+    const onward = decodeFrame(joinChunks(encodeFrame(got))) as { values: [Uint8Array, string] };
+    expect(onward.values[0]).toEqual(joinChunks(pieces));
+    expect(onward.values[1]).toBe('small');
+  });
+
+  it('are malformed where no uploads are expected, or with a bad id or length', () => {
+    const frame = (value: unknown): Uint8Array => joinChunks(encodeFrame({ v: value }));
+    const code = (run: () => unknown): string | undefined => {
+      try {
+        run();
+        return undefined;
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+    };
+    expect(code(() => decodeFrame(frame(new UploadedBytes('u1', 3))))).toBe('ERR_PROTOCOL');
+    const uploads = (): Uint8Array[] => [bytes(3, 1)];
+    const forged = (marker: object): string | undefined =>
+      code(() => decodeFrame(frame(marker), { uploads }));
+    expect(forged({ [MARK]: 'up', id: 7, n: 3 })).toBe('ERR_PROTOCOL');
+    expect(forged({ [MARK]: 'up', id: 'u1', n: -1 })).toBe('ERR_PROTOCOL');
+    expect(forged({ [MARK]: 'up', id: 'u1', n: 1.5 })).toBe('ERR_PROTOCOL');
+    expect(forged({ [MARK]: 'up', id: 'u1', n: 3 })).toBeUndefined();
   });
 });
