@@ -63,6 +63,14 @@ export function defaultConcurrency(scheduler: Scheduler): number {
 }
 
 /**
+ * Groups of Files in flight on a cluster that takes them as composed Blobs (run.ts). Composing
+ * a Blob costs the page ~50-90 µs per File in Chromium, so a window of every group at once (as
+ * 512 files in batches of 32 made it: sixteen groups, 2,000 files) spent ~180 ms composing
+ * before the first upload began; the uploads go two at a time anyway (client/uploads.ts).
+ */
+export const BLOB_GROUPS = 4;
+
+/**
  * Files per computation by default: each computation costs a round of messages and
  * bookkeeping, which a cluster feels most; a batch that fails is computed again file by file,
  * so a bad file costs its batch twice and fails alone. (On a pool, 4 to 16 made no

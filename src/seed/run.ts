@@ -54,6 +54,7 @@ import { now, type Callbacks } from '../hooks.js';
 import type { Scheduler } from '../scheduler.js';
 import { BytesOf, FileReadAhead, planGroups } from '../wire/blob-bytes.js';
 import {
+  BLOB_GROUPS,
   FIRST_BATCH,
   PATH_GROUP,
   batchIndices,
@@ -336,9 +337,12 @@ export async function runSpreads(
       }
     } else {
       const inFlight = options.concurrency ?? defaultConcurrency(scheduler);
-      await runWindowed(starts.length - 1, Math.max(1, Math.ceil(inFlight / size)), (b) =>
-        computeBatch(batchIndices(starts, b)),
-      );
+      // Groups as Blobs: a few at a time (their Blobs are composed as they go: see BLOB_GROUPS).
+      const window =
+        asBlobs && options.concurrency === undefined
+          ? BLOB_GROUPS
+          : Math.max(1, Math.ceil(inFlight / size));
+      await runWindowed(starts.length - 1, window, (b) => computeBatch(batchIndices(starts, b)));
     }
   } finally {
     group.end();

@@ -156,27 +156,27 @@ export class CloneEncoder {
         blob: value,
       });
     }
-    if (value instanceof BytesOf) {
-      const bytes = this.blobs?.get(value.blob);
-      if (bytes === undefined)
-        throw new BaskError(
-          'ERR_SERIALIZE',
-          'The bytes of a Blob go only to a cluster, and only once read or uploaded',
-        );
-      return bytes;
-    }
-    if (this.blobs !== undefined && isBlob(value)) {
-      const bytes = this.blobs.get(value);
+    // A Blob for the wire, or a Blob's bytes (which only the wire sends): its bytes read or
+    // uploaded ahead, the bytes alone for BytesOf.
+    const blob =
+      value instanceof BytesOf
+        ? value.blob
+        : this.blobs !== undefined && isBlob(value)
+          ? value
+          : undefined;
+    if (blob !== undefined) {
+      const bytes = this.blobs?.get(blob);
       if (bytes === undefined)
         throw new BaskError(
           'ERR_SERIALIZE',
           'A File or Blob must be read before it is sent over the network',
         );
-      const name = (value as Blob & { name?: unknown }).name;
+      if (blob !== value) return bytes;
+      const name = (blob as Blob & { name?: unknown }).name;
       return this.mark({
         [MARK]: 'file',
         name: typeof name === 'string' ? name : undefined,
-        mime: value.type,
+        mime: blob.type,
         bytes,
       });
     }
@@ -349,9 +349,8 @@ export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob>
 
 /** A File (or Blob where File is missing) with the bytes that were sent. */
 function fileFrom(marker: Extract<Marker, { [MARK]: 'file' }>): Blob {
-  const bytes = marker.bytes;
-  if (!(bytes instanceof Uint8Array))
-    throw new BaskError('ERR_SERIALIZE', 'A File arrived without its contents');
+  // Uploaded bytes arrive in place (the scheduler put them back: uploaded.ts).
+  const bytes = marker.bytes as Uint8Array;
   const parts = [bytes as BlobPart];
   const FileClass = (globalThis as { File?: typeof File }).File;
   const blob =
