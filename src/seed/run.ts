@@ -29,10 +29,9 @@
  * Node, 2,000 paths: sync 276-348 -> 205-292 ms, threads 250-259 -> 125-131 ms; sixth round).
  * A cluster client takes each group as a composed Blob instead, not read here: it uploads the
  * Blob (client/uploads.ts), which the browser streams from disk, and the task gets its bytes
- * (`BytesOf`; bench/RESULTS.md, eighth round). Bytes, a cache, and batches of a given size go as before: a task per
- * file. A group whose
- * read or task fails is computed again file by file, each read on its own, so that a bad file
- * fails alone.
+ * (`BytesOf`; bench/RESULTS.md, eighth round), four groups in flight. Bytes, a cache, and
+ * batches of a given size go as before: a task per file. A group whose read or task fails is
+ * computed again file by file, each read on its own, so that a bad file fails alone.
  *
  * On a cluster a batch's values come back as one: a list task gathers them on the workers, so
  * the scheduler sends the page one message per batch instead of one per value (two per
