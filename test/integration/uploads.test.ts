@@ -4,6 +4,8 @@
  * upload, and workers get the bytes; the upload path is a credential of one connection, with
  * its size limit, its CORS answer, and references to uploads checked like any message.
  */
+import { openAsBlob, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.node.js';
 import { generateStocks, runSpreads, spreadsPlain } from '../../src/seed/index.js';
@@ -12,6 +14,7 @@ import { handshake } from '../../src/wire/handshake.js';
 import { CLOSE, PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import { openSocket, type Socket } from '../../src/wire/socket.js';
 import { UploadedBytes } from '../../src/wire/uploaded.js';
+import { tempDir } from '../temp-dir.js';
 import { startScheduler, startWorker, waitForWorkers } from './cluster.js';
 
 const MAX = 8 << 20;
@@ -94,6 +97,26 @@ describe('uploads to a cluster', () => {
     const uploads = (await events('uploads')) - count0;
     expect(uploads).toBeGreaterThan(0);
     expect(uploads).toBeLessThan(files.length / 4);
+  });
+
+  it('a file that can no longer be read fails alone, by name; its group is computed file by file', async () => {
+    const texts = generateStocks({ days: 12, minutes: 30 });
+    const path = join(tempDir('uploads-'), 'changed.csv');
+    writeFileSync(path, texts[5]?.text ?? '');
+    const files: Blob[] = texts.map((t) => new File([t.text], t.name));
+    files[5] = await openAsBlob(path);
+    // Changed since it was picked: the browser (and Node) refuse to read it.
+    writeFileSync(path, 'changed,after\n1,2\n');
+    const names = texts.map((t) => t.name);
+    const results = await runSpreads(files, { scheduler: client, names });
+    const plain = spreadsPlain(texts);
+    results.forEach((r, i) => {
+      if (i === 5) {
+        expect('error' in r && r.file).toBe(names[5]);
+      } else {
+        expect('spread' in r && r.spread).toBe(plain.spreads[i]);
+      }
+    });
   });
 
   it("a user's File reaches the task as a File with its name and bytes", async () => {
