@@ -4,7 +4,7 @@
  * Why: a page that sends a File over its WebSocket reads the file into its own memory, copies
  * it into the socket and the browser masks every byte; a `fetch` POST of the File hands the
  * browser a reference and its network service streams the file from disk (2,000 files, 45 MB,
- * in Chromium: 0.85 s of the browser's CPU against 1.3 s; bench/RESULTS.md, eighth round). So
+ * in Chromium: 0.9 s of the browser's CPU against 1.3 s; bench/upload-paths.ts). So
  * a cluster client uploads the Files and Blobs of a submission first (client/uploads.ts), and
  * its frame carries, in place of each one's bytes, an `UploadedBytes`: the id the scheduler gave
  * the upload and its length. The scheduler puts the uploaded bytes back in their place as it
