@@ -228,16 +228,21 @@ async function greet(address: string, options: ConnectOptions): Promise<Opened> 
 
 /**
  * The upload URL on the scheduler's own host and port (the one the socket reached), for a
- * path the welcome gave; undefined without one, or with a custom `ca` (`fetch` would not use
- * it), or where there is no `fetch`.
+ * path the welcome gave, under the address's own path (a proxy that serves the scheduler at
+ * `wss://host/bask` forwards `/bask/u/...` too); undefined without one, or with a custom `ca`
+ * (`fetch` would not use it), or where there is no `fetch`.
  */
-function uploadUrl(address: string, path: unknown, options: ConnectOptions): string | undefined {
+export function uploadUrl(
+  address: string,
+  path: unknown,
+  options: ConnectOptions,
+): string | undefined {
   if (typeof path !== 'string' || !/^\/u\/[\w-]{1,64}$/.test(path)) return undefined;
   if (options.ca !== undefined || typeof fetch !== 'function') return undefined;
   const url = new URL(address);
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return undefined;
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = path;
+  url.pathname = url.pathname.replace(/\/+$/, '') + path;
   url.search = '';
   url.hash = '';
   return url.href;

@@ -4,12 +4,11 @@
  *
  * Policy: a client's Blobs upload two at a time, in the order they were submitted, each a
  * `fetch` POST whose body is the Blob itself (the browser streams it; this thread never holds
- * its bytes). Two keep the network busy; with every submission's upload in flight at once
- * (runSpreads keeps sixteen groups in flight on a cluster) they shared the bandwidth and the
- * first results waited for nearly all of them (first row 0.8 s of a 1.05 s run, 2,000 files).
- * Should an upload fail, the
- * Blobs are read here instead and go in the frame, as they did before uploads: when reading
- * fails too, the Blob itself is at fault and its read error is the submission's; when reading
+ * its bytes). Two keep the network busy; with the uploads of sixteen submissions in flight at
+ * once they shared the bandwidth and the first results waited for nearly all of them (first
+ * row 0.8 s of a 1.05 s run, 2,000 files). Should an upload fail, the Blobs are read here
+ * instead and go in the frame, as they did before uploads: when reading fails too, the Blob
+ * itself is at fault and the submission fails with ERR_SERIALIZE naming it; when reading
  * works, uploads are off for the rest of that connection (a proxy that forwards only the
  * WebSocket, say). Uploads belong to the connection that took them: `fresh` sends them again
  * (or reads them) when the connection changed before the submission went out.

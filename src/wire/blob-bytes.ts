@@ -16,6 +16,7 @@
  * back once without reading the Blob; entries are weak (a Blob nobody holds takes them along).
  */
 
+import { BaskError } from '../errors.js';
 import { handOver } from './hand-over.js';
 
 /** Files per composed read, by size: one round trip per this many bytes at most. */
@@ -246,6 +247,21 @@ export class FileReadAhead {
   }
 }
 
+/** A Blob's bytes to send; ERR_SERIALIZE, naming the file, when it cannot be read. */
+async function readToSend(blob: Blob): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await blob.arrayBuffer());
+  } catch (error) {
+    const name = (blob as Blob & { name?: unknown }).name;
+    const what = typeof name === 'string' ? `the file '${name}'` : 'a Blob';
+    throw new BaskError(
+      'ERR_SERIALIZE',
+      `Could not read ${what} to send it (${error instanceof Error ? error.message : String(error)}): it was changed or removed since it was chosen. Choose it again`,
+      { cause: error },
+    );
+  }
+}
+
 /** Blob reads in flight at once while a submission's files are read. */
 const SUBMISSION_READS = 8;
 
@@ -260,9 +276,7 @@ export async function readBlobs(blobs: ReadonlySet<Blob>): Promise<Map<Blob, Uin
   const queue = [...blobs];
   const out = new Map<Blob, Uint8Array>();
   const lane = async (): Promise<void> => {
-    for (let b = queue.pop(); b !== undefined; b = queue.pop()) {
-      out.set(b, new Uint8Array(await b.arrayBuffer()));
-    }
+    for (let b = queue.pop(); b !== undefined; b = queue.pop()) out.set(b, await readToSend(b));
   };
   await Promise.all(Array.from({ length: Math.min(SUBMISSION_READS, queue.length) }, lane));
   return out;

@@ -113,6 +113,7 @@ describe('uploads to a cluster', () => {
     results.forEach((r, i) => {
       if (i === 5) {
         expect('error' in r && r.file).toBe(names[5]);
+        expect('error' in r && r.error.code).toBe('ERR_SERIALIZE');
       } else {
         expect('spread' in r && r.spread).toBe(plain.spreads[i]);
       }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { openAsBlob, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/client/connection.js';
+import { uploadUrl, type Connection } from '../../src/client/connection.js';
 import type { QueuedSubmit } from '../../src/client/submits.js';
 import { BlobSender, dropStale } from '../../src/client/uploads.js';
 import { UploadedBytes } from '../../src/wire/uploaded.js';
@@ -84,7 +84,7 @@ describe('BlobSender', () => {
     expect(sent.contents.get(blob)).toEqual(new TextEncoder().encode('z'));
   });
 
-  it("fails with the Blob's own read error when it cannot be read", async () => {
+  it('fails with ERR_SERIALIZE, the read error as its cause, when the Blob cannot be read', async () => {
     const { url } = await uploadServer(200);
     const path = join(tempDir('uploads-'), 'gone.csv');
     writeFileSync(path, 'a,b\n1,2\n');
@@ -94,7 +94,9 @@ describe('BlobSender', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error?.name).toBe('NotReadableError');
+    expect(error).toMatchObject({ code: 'ERR_SERIALIZE' });
+    expect(error?.message).toMatch(/changed or removed since it was chosen/);
+    expect((error?.cause as Error | undefined)?.name).toBe('NotReadableError');
   });
 
   it('sends uploads again when the connection changed before the submission went', async () => {
@@ -124,5 +126,22 @@ describe('dropStale', () => {
     expect(parts).toEqual(['A', 'C']);
     expect(kept).toEqual([owners[0], owners[2]]);
     expect(rejected).toEqual(['b: ERR_CONNECTION']);
+  });
+});
+
+describe('uploadUrl', () => {
+  it("is the scheduler's own host and port, under the address's path", () => {
+    const path = '/u/abc_DEF-123';
+    expect(uploadUrl('ws://127.0.0.1:8786', path, {})).toBe('http://127.0.0.1:8786/u/abc_DEF-123');
+    expect(uploadUrl('wss://example.org/bask/', path, {})).toBe(
+      'https://example.org/bask/u/abc_DEF-123',
+    );
+  });
+
+  it('is none for a path that is not an upload path, or with a custom ca', () => {
+    expect(uploadUrl('ws://127.0.0.1:8786', undefined, {})).toBeUndefined();
+    expect(uploadUrl('ws://127.0.0.1:8786', '//evil.example/u/x', {})).toBeUndefined();
+    expect(uploadUrl('ws://127.0.0.1:8786', '/u/../../etc', {})).toBeUndefined();
+    expect(uploadUrl('wss://127.0.0.1:8786', '/u/abc', { ca: 'PEM' })).toBeUndefined();
   });
 });
