@@ -147,11 +147,6 @@ export class ConnectionUploads {
     });
   }
 
-  /** Uploads stored and not claimed yet. */
-  get count(): number {
-    return this.stored.size;
-  }
-
   /** Drops every upload; later ones are refused (the connection closed). */
   close(): void {
     this.closed = true;

@@ -48,7 +48,7 @@ export class BlobSender {
       try {
         return { blobs, contents: await this.uploadAll(blobs, upload), generation };
       } catch {
-        // Read them here: a Blob that cannot be read fails the submission with its own error.
+        // Read them here: a Blob that cannot be read fails the submission (ERR_SERIALIZE).
         const contents = await readBlobs(blobs);
         this.failedIn = generation;
         return { blobs, contents, generation: undefined };
