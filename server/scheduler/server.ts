@@ -2,9 +2,10 @@
  * `bask scheduler` as a running server: a WebSocket endpoint (clients, worker processes,
  * dashboards) and an HTTP endpoint (dashboard pages, /health, /metrics, task modules), both
  * bound to 127.0.0.1 unless told otherwise, both over TLS when given a certificate.
- * The engine work happens in `Cluster`; this file owns sockets, the handshake, limits and
- * shutdown. Who may connect is decided in guard.ts, what a message may say in validate.ts,
- * when a silent worker is dropped in liveness.ts.
+ * The engine work happens in `Cluster`; this file owns sockets, limits and shutdown. Who may
+ * connect is decided in guard.ts, how the first message is answered in handshake.ts, what a
+ * message may say in validate.ts, when a silent worker is dropped in liveness.ts, and Files
+ * uploaded ahead of submissions are kept in uploads.ts.
  *
  * Handshake: the first message must be a `hello` within HELLO_TIMEOUT_MS, with the protocol
  * version (a mismatch is refused with ERR_PROTOCOL_VERSION) and the token of its role (or, for a
@@ -27,13 +28,12 @@ import { WebSocketServer } from 'ws';
 import { BaskError } from '../../src/errors.js';
 import { decodeFrame, encodeFrame, FrameChunks } from '../../src/wire/frame.js';
 import { throttledStderr } from './log.js';
-import { PROTOCOL_VERSION, type Hello, type Welcome } from '../../src/wire/protocol.js';
+import type { Hello, Welcome } from '../../src/wire/protocol.js';
 import { DashboardHub } from '../dashboard/hub.js';
 import { Cluster, type Conn } from './cluster.js';
 import {
   CLOSE,
   ConnectionBudget,
-  admit,
   isOwnAddress,
   originAllowed,
   type AccessPolicy,
@@ -41,7 +41,8 @@ import {
   type RateLimits,
 } from './guard.js';
 import { handleHttp, type HttpContext } from './http.js';
-import { checkClientMessage, checkHello, checkWorkerMessage } from './validate.js';
+import { checkClientMessage, checkWorkerMessage } from './validate.js';
+import { handshake } from './handshake.js';
 import { closeServer, listen } from './listen.js';
 import { ClientLimits } from './limits.js';
 import { Uploads, type ConnectionUploads } from './uploads.js';
@@ -298,7 +299,12 @@ export class SchedulerServer {
       }
       if (role === undefined) {
         clearTimeout(helloTimer);
-        role = this.handshake(conn, message, local, openUploads, (reason, code, text, claimed) => {
+        const ctx = {
+          cluster: this.cluster,
+          policy: this.policy,
+          workerHttp: `${this.httpAddress}/w/${this.moduleSecret}`,
+        };
+        role = handshake(ctx, conn, message, local, openUploads, (reason, code, text, claimed) => {
           ended = true;
           this.refused(reason, `${conn.id} (${claimed ?? 'no role'}): ${text.message}`, remote);
           conn.send({ type: 'refused', code: text.code, message: text.message } satisfies Welcome);
@@ -363,75 +369,6 @@ export class SchedulerServer {
           socket.close(code, reason);
       },
     };
-  }
-
-  private handshake(
-    conn: Conn,
-    message: unknown,
-    local: boolean,
-    /** Opens the uploads of a client's connection; gives their path. */
-    openUploads: () => string,
-    refuse: (
-      reason: Refusal,
-      code: number,
-      text: { code: string; message: string },
-      role?: string,
-    ) => void,
-  ): Hello['role'] | undefined {
-    const claimed = message as { type?: unknown; version?: unknown } | null;
-    if (
-      claimed !== null &&
-      typeof claimed === 'object' &&
-      claimed.type === 'hello' &&
-      claimed.version !== PROTOCOL_VERSION
-    ) {
-      refuse('version', CLOSE.version, {
-        code: 'ERR_PROTOCOL_VERSION',
-        message: `Protocol version mismatch: this scheduler speaks version ${PROTOCOL_VERSION}, the peer speaks ${String(claimed.version)}. Use the same bask version on every machine.`,
-      });
-      return undefined;
-    }
-    const checked = checkHello(message);
-    if (!checked.ok) {
-      refuse('invalid', CLOSE.invalid, {
-        code: 'ERR_PROTOCOL',
-        message: `The first message must be a valid hello (${checked.reason})`,
-      });
-      return undefined;
-    }
-    const hello = checked.message;
-    const denied = admit(this.policy, hello.role, hello.token, local);
-    if (denied !== undefined) {
-      refuse(denied.reason, CLOSE.auth, { code: 'ERR_AUTH', message: denied.message }, hello.role);
-      return undefined;
-    }
-    if (hello.role === 'worker') {
-      if (hello.worker === undefined) {
-        refuse('invalid', CLOSE.invalid, {
-          code: 'ERR_PROTOCOL',
-          message: 'A worker hello needs worker information',
-        });
-        return undefined;
-      }
-      const threads = this.cluster.addWorkerProcess(conn, hello);
-      conn.send({
-        type: 'welcome',
-        version: PROTOCOL_VERSION,
-        id: conn.id,
-        threads,
-        http: `${this.httpAddress}/w/${this.moduleSecret}`,
-      } satisfies Welcome);
-    } else {
-      const upload = hello.role === 'client' ? openUploads() : undefined;
-      if (hello.role === 'client') this.cluster.addClient(conn, hello);
-      conn.send({
-        type: 'welcome',
-        version: PROTOCOL_VERSION,
-        id: conn.id,
-        ...(upload === undefined ? {} : { upload }),
-      } satisfies Welcome);
-    }
-    return hello.role;
   }
 
   private dispatch(
