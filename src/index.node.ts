@@ -5,7 +5,7 @@
  */
 import './setup-node.js';
 import { bundleModule } from './client/bundle.js';
-import { setModuleBundler } from './client/remote.js';
+import { setModuleBundler } from './client/module-bundler.js';
 
 export * from './index.js';
 

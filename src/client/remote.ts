@@ -7,8 +7,8 @@
  *
  * Task modules given as file: URLs (a Node client's own modules) are bundled once per
  * connection and uploaded before the first submission that needs them, so workers on other
- * machines can import them. The bundler is injected by the Node entry (`setModuleBundler`):
- * this module never imports Node-only code, so browser bundles stay free of it.
+ * machines can import them, by the bundler the Node entry installs (module-bundler.ts). Files
+ * and Blobs go ahead of their submissions as uploads (uploads.ts).
  *
  * Reconnecting (connection.ts): when the socket drops, every pending request rejects with
  * ERR_CONNECTION and the client drops its keys (a restarted scheduler knows none of them);
@@ -16,7 +16,7 @@
  * retries run out. Messages about keys of an older connection (release, cancel...) are not
  * sent on a newer one, and task modules are uploaded again to the new scheduler.
  */
-import { BaskError, deserializeError, taskFailed, type SerializedError } from '../errors.js';
+import { deserializeError, taskFailed, type SerializedError } from '../errors.js';
 import type { GraphBatch } from '../graph/prepare.js';
 import type { ClusterInfo, SubmitOptions } from '../local/backend.js';
 import { importTaskModule } from '../worker/builtins.js';
@@ -40,30 +40,8 @@ import {
   submitPartOf,
   type QueuedSubmit,
 } from './submits.js';
+import { bundleTaskModule } from './module-bundler.js';
 import { BlobSender, dropStale } from './uploads.js';
-
-/** Turns a task module (a file: URL) into one self-contained ES module text for workers. */
-export type ModuleBundler = (url: string) => Promise<string>;
-
-let moduleBundler: ModuleBundler | undefined;
-
-/** Installs the task-module bundler (the Node entry does; browsers have none). */
-export function setModuleBundler(bundler: ModuleBundler): void {
-  moduleBundler = bundler;
-}
-
-/** The module at `url` bundled; fails with ERR_UNSHIPPABLE_FUNCTION where nothing can bundle. */
-function bundleTaskModule(url: string): Promise<string> {
-  if (moduleBundler !== undefined) return moduleBundler(url);
-  return Promise.reject(
-    new BaskError(
-      'ERR_UNSHIPPABLE_FUNCTION',
-      `Task module ${url} is a file: URL (in a browser bundle, usually import.meta.url as the bundler baked it in): ` +
-        'workers elsewhere cannot import it, and only a Node client can bundle and upload it. ' +
-        'From a browser, name task modules by an http(s) URL the workers can import, or submit from Node',
-    ),
-  );
-}
 
 interface Pending {
   resolve: (value: unknown) => void;

@@ -126,8 +126,9 @@ export function dropStale<P>(
   uploadedIn: readonly number[],
   now: number,
 ): [P[], QueuedSubmit[]] {
-  const keep = uploadedIn.map((g) => g === -1 || g === now);
-  if (keep.every(Boolean)) return [parts, owners];
+  const current = (g: number): boolean => g === -1 || g === now;
+  if (uploadedIn.every(current)) return [parts, owners];
+  const keep = uploadedIn.map(current);
   owners.forEach((q, i) => {
     if (keep[i] !== true)
       q.reject(

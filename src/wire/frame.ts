@@ -242,8 +242,9 @@ function restore(value: unknown, found: readonly Found[], uploads?: UploadResolv
     return value;
   }
   if (!isPlainObject(value)) return value;
-  if (value[MARK] === 'buf') return bufferFrom(value, found);
-  if (value[MARK] === 'up') return uploadFrom(value, uploads);
+  const mark = value[MARK];
+  if (mark === 'buf') return bufferFrom(value, found);
+  if (mark === 'up') return uploadFrom(value, uploads);
   for (const k of Object.keys(value)) value[k] = restore(value[k], found, uploads);
   return value;
 }
