@@ -161,7 +161,7 @@ export class BaseEngine extends SubmitCore {
     hash: string | undefined,
   ): void {
     const w = this.workers.get(workerId);
-    const t = this.taskOf(key);
+    const t = this.taskOf(key, w);
     if (w === undefined) {
       if (t !== undefined && hash !== undefined)
         this.lateResult(t, workerId, { hash, nbytes, duration });

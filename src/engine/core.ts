@@ -141,7 +141,6 @@ export abstract class EngineCore extends EngineRecords {
   protected toProcessing(t: TaskRecord, w: WorkerRecord): void {
     transition(t, 'processing');
     t.processingOn = w;
-    this.lastSent = t;
     t.estimate = estimateMicros(t.group, this.policy);
     assignTask(t, w);
     let fetch = NO_FETCH as Fetch[];

@@ -18,10 +18,20 @@ interface Held<W> {
   readonly holders: readonly W[] | null;
 }
 
+/** What every index needs of a task: its key (see `near`). */
+interface Keyed {
+  readonly key: string;
+}
+
+/** How many entries past the last one found `near` looks at. */
+const NEAR = 8;
+
 /** Tasks that one worker (`owner`) has, by a truth the tasks themselves carry. */
-export class LazyIndex<T, W> {
+export class LazyIndex<T extends Keyed, W> {
   private list: T[] = [];
   private live = 0;
+  /** Just past the entry `near` found last (0 after a compaction). */
+  private cursor = 0;
 
   constructor(
     private readonly owner: W,
@@ -42,8 +52,10 @@ export class LazyIndex<T, W> {
 
   /** The owner no longer has one task (call when the truth became false for it). */
   delete(): void {
-    this.live--;
-    if (this.list.length > 64 && this.list.length > 4 * this.live) this.compact();
+    if (--this.live === 0) {
+      this.list.length = 0;
+      this.cursor = 0;
+    } else if (this.list.length > 64 && this.list.length > 4 * this.live) this.compact();
   }
 
   /** The tasks the owner has, each once, in the order first added since the last compaction. */
@@ -59,11 +71,31 @@ export class LazyIndex<T, W> {
     return this.list.includes(t);
   }
 
+  /**
+   * The task of key `key` that the owner has, when it is listed within a few entries after the
+   * one found last; else undefined (look it up by key). Tasks end in about the order they
+   * were added (a worker runs its tasks in the order sent), so a result finds its task by a
+   * look at the list, not a hash per task.
+   */
+  near(key: string): T | undefined {
+    const list = this.list;
+    const end = Math.min(list.length, this.cursor + NEAR);
+    for (let i = this.cursor; i < end; i++) {
+      const t = list[i] as T;
+      if (t.key === key && this.truth(t, this.owner)) {
+        this.cursor = i + 1;
+        return t;
+      }
+    }
+    return undefined;
+  }
+
   [Symbol.iterator](): Iterator<T> {
     return this.values()[Symbol.iterator]();
   }
 
   private compact(): void {
+    this.cursor = 0;
     if (this.live === 0) {
       this.list.length = 0;
       return;
@@ -77,7 +109,7 @@ export class LazyIndex<T, W> {
 }
 
 /** The tasks whose data one worker (`owner`) holds: those with the owner in `holders`. */
-export class HeldIndex<T extends Held<W>, W> extends LazyIndex<T, W> {
+export class HeldIndex<T extends Held<W> & Keyed, W> extends LazyIndex<T, W> {
   constructor(owner: W) {
     super(owner, holds);
   }

@@ -97,11 +97,6 @@ export abstract class EngineRecords {
   protected readonly freeing: WorkerRecord[] = [];
   protected readonly releaseChecks: TaskRecord[] = [];
   protected previousRootWorker: WorkerRecord | undefined;
-  /**
-   * The task sent last (`toProcessing`): the one a sync run finishes next, found without a
-   * lookup by key. A record not forgotten is the one `tasks` holds under its key.
-   */
-  protected lastSent: TaskRecord | undefined;
   protected lastGroup: TaskGroup | undefined;
   protected readonly validate: ((engine: EngineRecords) => void) | undefined;
   protected readonly allowedFailures: number;
@@ -257,16 +252,12 @@ export abstract class EngineRecords {
     } else keys.push(key);
   }
 
-  /** The task sent last (for validateState). */
-  get sentLast(): TaskRecord | undefined {
-    return this.lastSent;
-  }
-
-  /** The live record of `key`, or undefined. */
-  protected taskOf(key: string): TaskRecord | undefined {
-    const sent = this.lastSent;
-    if (sent !== undefined && sent.key === key && sent.state !== 'forgotten') return sent;
-    return this.tasks.get(key);
+  /**
+   * The live record of `key`, a result from worker `w`: found in `w`'s running tasks near the
+   * one found last (results come in about the order sent), else by key.
+   */
+  protected taskOf(key: string, w: WorkerRecord | undefined): TaskRecord | undefined {
+    return w?.processing.near(key) ?? this.tasks.get(key);
   }
 
   /** released/erred -> forgotten: the record goes, and dependencies may follow. */

@@ -18,9 +18,6 @@ export function validateState(engine: EngineRecords): void {
     if (t.key !== key) fail(`task stored under '${key}' has key '${t.key}'`);
     validateTask(engine, t, queued);
   }
-  const sent = engine.sentLast;
-  if (sent !== undefined && sent.state !== 'forgotten' && engine.tasks.get(sent.key) !== sent)
-    fail(`the task sent last, '${sent.key}', is not the record stored under its key`);
   for (const [id, w] of engine.workers) {
     let occupancy = 0;
     let processing = 0;
@@ -28,6 +25,10 @@ export function validateState(engine: EngineRecords): void {
     let bytes = 0;
     const held = new Set(w.held.values());
     const runs = new Set(w.processing.values());
+    // A result finds its task in this index (`near`): each entry must be the stored record.
+    for (const t of runs)
+      if (engine.tasks.get(t.key) !== t)
+        fail(`worker ${id} runs '${t.key}', not the stored record`);
     for (const t of engine.tasks.values()) {
       if (t.processingOn === w || (t.processingOn === null && t.checks?.running.includes(w))) {
         processing++;

@@ -1,7 +1,7 @@
 /**
  * The engine's and the graph layer's fast paths keep their semantics: a flat task's refs read
  * in place, a batch's outputs, wanted keys found by position or refused, the lazy processing
- * index, the task sent last.
+ * index and its lookup of a result's task (`near`).
  */
 import { describe, expect, it } from 'vitest';
 import { BaseEngine, Engine } from '../../src/engine/engine.js';
@@ -98,10 +98,11 @@ describe("a batch's outputs", () => {
 describe('the lazy processing index', () => {
   it('is exact through churn, repeats and a truth that changes under it', () => {
     interface T {
+      key: string;
       on: string | null;
     }
     const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
-    const tasks: T[] = Array.from({ length: 200 }, () => ({ on: null }));
+    const tasks: T[] = Array.from({ length: 200 }, (_, i) => ({ key: `t${i}`, on: null }));
     for (const t of tasks) {
       t.on = 'w';
       index.add(t);
@@ -116,9 +117,47 @@ describe('the lazy processing index', () => {
     expect(index.size).toBe(11);
     expect(index.has(back)).toBe(true);
     expect(index.has(tasks[6] as T)).toBe(false);
-    expect([...index]).toEqual(
-      [back, ...tasks.slice(190)].sort((a, b) => tasks.indexOf(a) - tasks.indexOf(b)),
-    );
+    // In the order added since the last compaction: the one back comes last.
+    expect([...index]).toEqual([...tasks.slice(190), back]);
+  });
+
+  it('finds a task by key near the one found last, and only one the owner has', () => {
+    interface T {
+      key: string;
+      on: string | null;
+    }
+    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
+    const tasks: T[] = Array.from({ length: 40 }, (_, i) => ({ key: `t${i}`, on: 'w' }));
+    for (const t of tasks) index.add(t);
+    // In order: each is the next entry.
+    for (const t of tasks.slice(0, 5)) {
+      expect(index.near(t.key)).toBe(t);
+      t.on = null;
+      index.delete();
+    }
+    // Out of order, within reach: found; the ones skipped are left for a lookup by key.
+    expect(index.near('t7')).toBe(tasks[7]);
+    expect(index.near('t5')).toBeUndefined();
+    // Beyond reach, or not the owner's any more: not found here.
+    expect(index.near('t30')).toBeUndefined();
+    (tasks[8] as T).on = null;
+    index.delete();
+    expect(index.near('t8')).toBeUndefined();
+    expect(index.near('nope')).toBeUndefined();
+    // A task listed again after it left is found once it is back.
+    (tasks[8] as T).on = 'w';
+    index.add(tasks[8] as T);
+    expect(index.near('t9')).toBe(tasks[9]);
+    // After a compaction the search starts from the first entry again.
+    for (const t of tasks) {
+      if (t.on === 'w') {
+        t.on = null;
+        index.delete();
+      }
+    }
+    const fresh = { key: 't0', on: 'w' };
+    index.add(fresh);
+    expect(index.near('t0')).toBe(fresh);
   });
 
   it("moves a dead worker's runs, pipelined ones included", () => {
@@ -138,7 +177,7 @@ describe('the lazy processing index', () => {
   });
 });
 
-describe('the task sent last', () => {
+describe("a result's task", () => {
   it('is not taken for its key once forgotten: a late completion is dropped', () => {
     const engine = new BaseEngine({ validate: validateState });
     engine.handle({ type: 'worker-added', worker: 'w', nthreads: 1 });
@@ -158,5 +197,29 @@ describe('the task sent last', () => {
     submit('x');
     expect(finish('x').some((i) => i.type === 'report' && i.key === 'x')).toBe(true);
     expect(engine.tasks.get('x')?.state).toBe('memory');
+  });
+
+  it('is the live record when results come out of order, and after a key is submitted again', () => {
+    const engine = new BaseEngine({ validate: validateState });
+    engine.handle({ type: 'worker-added', worker: 'w', nthreads: 1 });
+    const graph: Record<string, unknown> = {};
+    for (let i = 0; i < 30; i++) graph[`k${i}`] = task(f, i);
+    const keys = Object.keys(graph);
+    const batch = prepareGraph(viewGraph(graph), keys);
+    engine.handle({ type: 'graph-submitted', client: 'c', batch, wanted: keys });
+    const finish = (key: string): ReturnType<BaseEngine['handle']> =>
+      engine.handle({ type: 'task-finished', key, worker: 'w', nbytes: 1, duration: 0 });
+    const reported = (out: ReturnType<BaseEngine['handle']>, key: string): boolean =>
+      out.some((i) => i.type === 'report' && i.key === key);
+    const running = [...(engine.workers.get('w') as WorkerRecord).processing].map((t) => t.key);
+    // The last first, then the rest backwards: every one found and reported once.
+    for (const key of [...running].reverse()) expect(reported(finish(key), key)).toBe(true);
+    for (const key of running) expect(engine.tasks.get(key)?.state).toBe('memory');
+    // Released and forgotten, then submitted again: the new record, not the listed old one.
+    engine.handle({ type: 'keys-released', client: 'c', keys });
+    const again = prepareGraph(viewGraph({ k3: task(f, 3) }), ['k3']);
+    engine.handle({ type: 'graph-submitted', client: 'c', batch: again, wanted: ['k3'] });
+    expect(reported(finish('k3'), 'k3')).toBe(true);
+    expect(engine.tasks.get('k3')?.state).toBe('memory');
   });
 });
