@@ -45,6 +45,9 @@ export function fuseIndex(
   ordering: Ordering,
   options: FuseOptions = {},
 ): GraphIndex {
+  // Only a task depending on another in the index can take it in: without such an edge
+  // (independent tasks, a map over inputs), there is nothing to fuse.
+  if (!hasInternalEdge(index.depList)) return index;
   const maxHeight = options.maxHeight ?? 32;
   const aveWidth = options.aveWidth ?? 1;
   const n = index.keys.length;
@@ -210,4 +213,10 @@ function compact(index: GraphIndex, nodes: unknown[], removed: Uint8Array): Grap
     external: index.external,
     outputs: index.outputs.map((o) => newId[o] as number),
   };
+}
+
+/** Whether some dependency is a task of the index (entries below 0 are external keys). */
+function hasInternalEdge(depList: Int32Array): boolean {
+  for (let e = 0; e < depList.length; e++) if ((depList[e] as number) >= 0) return true;
+  return false;
 }
