@@ -8,10 +8,10 @@
  */
 import type * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';
-import type { FnRef } from '../graph/fnref.js';
+import { describeFunction, type FnRef } from '../graph/fnref.js';
 import { decodeWithImports, type BlobContents } from '../wire/clone.js';
 import { recordMoved } from '../wire/hand-over.js';
-import { encodeSpec } from '../wire/spec-codec.js';
+import { encodeSpec, type Fn } from '../wire/spec-codec.js';
 import type { WireSpec } from '../wire/protocol.js';
 import type {
   FromWorker,
@@ -52,6 +52,19 @@ export class WorkerHandle {
   /** Resolves when the worker has exited. */
   readonly exited: Promise<void>;
   private readonly knownSources = new Map<string, FnRef>();
+  /** Hashes whose source the task being encoded is the first to carry (see `encode`). */
+  private readonly shippedNow: string[] = [];
+  /** The function named last and its reference as sent now: most tasks of a run share one. */
+  private lastFn: Fn | undefined = undefined;
+  private lastRef: FnRef | undefined = undefined;
+  private readonly name = (fn: Fn): FnRef => {
+    if (fn === this.lastFn) return this.lastRef as FnRef;
+    const ref = this.ship(describeFunction(fn));
+    this.lastFn = fn;
+    // A source goes once: from the next task on, its short form.
+    this.lastRef = ref.kind === 'source' ? this.knownSources.get(ref.hash) : ref;
+    return ref;
+  };
   private run: WireTask[] = [];
   /** Handed-over buffers the pending batch's tasks hold (wire/hand-over.ts): moved with it. */
   private moving: Transferable[] = [];
@@ -181,14 +194,14 @@ export class WorkerHandle {
     const moving = this.moving;
     const before = moving.length;
     let spec: WireSpec;
+    this.shippedNow.length = 0;
     try {
-      spec = encodeSpec(ins.spec, ins.key, {
-        ship: (ref) => this.ship(ref),
-        blobs,
-        handedOver: moving,
-      });
+      spec = encodeSpec(ins.spec, ins.key, { name: this.name, blobs, handedOver: moving });
     } catch (error) {
       moving.length = before; // a task that is not sent moves nothing
+      // ...and sends no source: the next task with these functions must carry them.
+      for (const hash of this.shippedNow) this.knownSources.delete(hash);
+      if (this.shippedNow.length > 0) this.lastFn = undefined;
       throw error;
     }
     return {
@@ -207,6 +220,7 @@ export class WorkerHandle {
     const known = this.knownSources.get(ref.hash);
     if (known !== undefined) return known;
     this.knownSources.set(ref.hash, { kind: 'source', hash: ref.hash, name: ref.name, source: '' });
+    this.shippedNow.push(ref.hash);
     return ref;
   }
 }

@@ -12,12 +12,18 @@ import { Task } from '../graph/spec.js';
 import { CloneEncoder, type BlobContents } from './clone.js';
 import type { WireSpec } from './protocol.js';
 
-type Fn = (...args: never[]) => unknown;
+/** A task's function, or a callback among its args. */
+export type Fn = (...args: never[]) => unknown;
 
 /** Options of {@link encodeSpec}. */
 export interface EncodeSpecOptions {
   /** Rewrites function references (e.g. drops sources already sent). */
   ship?: (ref: FnRef) => FnRef;
+  /**
+   * Names a function as it goes to the worker; given, it replaces `describeFunction` and
+   * `ship` (a caller that keeps the names of the functions it sent).
+   */
+  name?: (fn: Fn) => FnRef;
   /** Bytes of Files and Blobs to send instead of them (see CloneEncoder). */
   blobs?: BlobContents | undefined;
   /** Where to put the handed-over buffers its args hold, to move them (pools of threads). */
@@ -31,8 +37,10 @@ export interface EncodeSpecOptions {
 
 /** Encodes a spec for a worker (see the header). */
 export function encodeSpec(spec: unknown, key: string, options: EncodeSpecOptions = {}): WireSpec {
-  const ship = options.ship ?? ((r: FnRef): FnRef => r);
-  const name = (fn: Fn): FnRef => ship(describeFunction(fn));
+  const ship = options.ship;
+  const name =
+    options.name ??
+    (ship === undefined ? describeFunction : (fn: Fn): FnRef => ship(describeFunction(fn)));
   try {
     return encodeWith(spec, name, options);
   } catch (error) {

@@ -189,6 +189,22 @@ describe('pool: function shipping', () => {
     );
     expect(isBaskError(native, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
   });
+
+  it('sends a function with the next task when the first task naming it could not be sent', async () => {
+    // Regression: the function was marked as sent although its task (a native callback in
+    // its args) never went, and the next task failed with ERR_FUNCTION_NOT_FOUND.
+    const kind = (x: unknown): string => typeof x;
+    const small = new Pool({ numWorkers: 1 });
+    try {
+      const error = await get({ a: task(kind, Math.max) }, 'a', { scheduler: small }).catch(
+        (e: unknown) => e,
+      );
+      expect(isBaskError(error, 'ERR_UNSHIPPABLE_FUNCTION')).toBe(true);
+      expect(await get({ b: task(kind, 1) }, 'b', { scheduler: small })).toBe('number');
+    } finally {
+      await small.close();
+    }
+  });
 });
 
 describe('pool: default scheduler', () => {
