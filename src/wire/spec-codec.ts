@@ -17,11 +17,9 @@ export type Fn = (...args: never[]) => unknown;
 
 /** Options of {@link encodeSpec}. */
 export interface EncodeSpecOptions {
-  /** Rewrites function references (e.g. drops sources already sent). */
-  ship?: (ref: FnRef) => FnRef;
   /**
-   * Names a function as it goes to the worker; given, it replaces `describeFunction` and
-   * `ship` (a caller that keeps the names of the functions it sent).
+   * Names a function as it goes to the worker (default `describeFunction`): a caller that
+   * keeps the functions it sent names them by hash after the first time.
    */
   name?: (fn: Fn) => FnRef;
   /** Bytes of Files and Blobs to send instead of them (see CloneEncoder). */
@@ -37,10 +35,7 @@ export interface EncodeSpecOptions {
 
 /** Encodes a spec for a worker (see the header). */
 export function encodeSpec(spec: unknown, key: string, options: EncodeSpecOptions = {}): WireSpec {
-  const ship = options.ship;
-  const name =
-    options.name ??
-    (ship === undefined ? describeFunction : (fn: Fn): FnRef => ship(describeFunction(fn)));
+  const name = options.name ?? describeFunction;
   try {
     return encodeWith(spec, name, options);
   } catch (error) {
