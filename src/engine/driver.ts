@@ -69,17 +69,28 @@ export interface WorkerResult {
   forged?: { key: string; from: string }[];
 }
 
-/** A value that came with a completion, and the worker that sent it. */
+/** A value that came with a completion (the worker's result itself). */
 export interface SentValue {
-  readonly worker: WorkerId;
-  readonly value: unknown;
+  readonly value?: unknown;
 }
+
+/** How many results past the last one found `sentValue` looks at before it indexes them. */
+const NEAR = 8;
 
 /** The drain loop and the instruction dispatch around one engine. */
 export class Driver<E extends DrivenEngine = DrivenEngine> {
   private events: EngineEvent[] = [];
   private draining = false;
-  private readonly values = new Map<string, SentValue>();
+  /**
+   * This drain's results that came with values, and who sent each, in the order they came:
+   * the engine reports in that order, so a report finds its value a few entries after the
+   * last one found (`valuedAt`), without a hash per value. `valuedIndex` (key -> positions)
+   * is made on the first report that is not near.
+   */
+  private readonly valued: WorkerResult[] = [];
+  private readonly valuedBy: WorkerId[] = [];
+  private valuedAt = 0;
+  private valuedIndex: Map<string, number[]> | undefined;
 
   constructor(
     readonly engine: E,
@@ -119,7 +130,7 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
       }
     } finally {
       this.draining = false;
-      if (this.values.size > 0) this.values.clear();
+      if (this.valued.length > 0) this.dropValues();
     }
     this.adapter.drained?.();
   }
@@ -145,7 +156,11 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
           ...(r.forged !== undefined ? { forged: r.forged } : {}),
         });
       } else {
-        if (r.hasValue === true) this.values.set(r.key, { worker, value: r.value });
+        if (r.hasValue === true) {
+          this.valued.push(r);
+          this.valuedBy.push(worker);
+          this.valuedIndex = undefined;
+        }
         const nbytes = r.nbytes ?? 0;
         this.events.push(
           r.hash === undefined
@@ -158,8 +173,29 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
 
   /** The value `worker` sent with `key`'s completion in this drain, if it sent one. */
   sentValue(key: string, worker: WorkerId): SentValue | undefined {
-    const sent = this.values.get(key);
-    return sent !== undefined && sent.worker === worker ? sent : undefined;
+    const { valued, valuedBy } = this;
+    const end = Math.min(valued.length, this.valuedAt + NEAR);
+    for (let i = this.valuedAt; i < end; i++) {
+      if ((valued[i] as WorkerResult).key === key && valuedBy[i] === worker) {
+        // Not past it: another client's report of the same key may come next.
+        this.valuedAt = i;
+        return valued[i];
+      }
+    }
+    if (valued.length === 0) return undefined;
+    const index = (this.valuedIndex ??= indexByKey(valued));
+    // The last one wins, as it would in a map.
+    const at = index.get(key) ?? [];
+    for (let j = at.length - 1; j >= 0; j--)
+      if (valuedBy[at[j] as number] === worker) return valued[at[j] as number];
+    return undefined;
+  }
+
+  private dropValues(): void {
+    this.valued.length = 0;
+    this.valuedBy.length = 0;
+    this.valuedAt = 0;
+    this.valuedIndex = undefined;
   }
 
   /** The queued events, leaving the queue empty (a fresh array only when there were any). */
@@ -192,6 +228,18 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
       }
     }
   }
+}
+
+/** Positions of each key in `results`. */
+function indexByKey(results: readonly WorkerResult[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (let i = 0; i < results.length; i++) {
+    const key = (results[i] as WorkerResult).key;
+    const at = index.get(key);
+    if (at === undefined) index.set(key, [i]);
+    else at.push(i);
+  }
+  return index;
 }
 
 /** Keys grouped by the worker holding each (its first holder), and the keys nobody holds. */

@@ -168,6 +168,51 @@ describe('Driver', () => {
     });
     expect(plain).toEqual({ type: 'task-finished', key: 'g', worker: 'w', nbytes: 0, duration: 0 });
   });
+
+  it("finds each report's value in any order, twice for two clients, from its own worker", () => {
+    const n = 40;
+    const results = Array.from({ length: n }, (_, i) => ({
+      key: `k${i}`,
+      start: 0,
+      end: 0,
+      hasValue: true,
+      value: i,
+    }));
+    // The same key from another worker (a replica's result): only the holder's is its value.
+    const replica = { key: 'k3', start: 0, end: 0, hasValue: true, value: 'replica' };
+    // Reported in order, each twice (two clients), then backwards, then far ones.
+    const order = [
+      ...results.flatMap((r) => [r.key, r.key]),
+      ...results.map((r) => r.key).reverse(),
+      'k0',
+      'k39',
+      'k20',
+    ];
+    const seen: unknown[] = [];
+    const driver = new Driver(
+      // One step takes every result; its reports come with the first event.
+      fakeEngine((event) =>
+        event.type === 'task-finished' && event.key === 'k0' && event.worker === 'w'
+          ? order.map((key) => ({ type: 'report', client: 'c', key, state: 'lost' }) as const)
+          : [],
+      ),
+      {
+        ...recorder(),
+        report: (ins) => {
+          seen.push(driver.sentValue(ins.key, 'w')?.value);
+          if (ins.key === 'k3') seen.push(driver.sentValue('k3', 'v')?.value);
+        },
+      },
+    );
+    driver.queueResults('w', results.slice(0, 20));
+    driver.queueResults('v', [replica]);
+    driver.queueResults('w', results.slice(20));
+    driver.submit([]);
+    const value = (key: string): number => Number(key.slice(1));
+    const expected = order.flatMap((key) => (key === 'k3' ? [3, 'replica'] : [value(key)]));
+    expect(seen).toEqual(expected);
+    expect(driver.sentValue('k1', 'w')).toBeUndefined();
+  });
 });
 
 describe('groupByHolder', () => {
