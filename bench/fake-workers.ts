@@ -8,7 +8,7 @@ import { serializeError } from '../src/errors.js';
 import { Task } from '../src/graph/spec.js';
 import { CloneDecoder, CloneEncoder } from '../src/wire/clone.js';
 import { decodeFrame, encodeFrame, type FrameData } from '../src/wire/frame.js';
-import type { TaskResult, WireTask } from '../src/wire/pool-protocol.js';
+import { fetchesOf, type TaskResult, type WireTask } from '../src/wire/pool-protocol.js';
 import {
   PROTOCOL_VERSION,
   type FromWorkerProcess,
@@ -149,7 +149,7 @@ export class FakeWorker {
     const results: TaskResult[] = [];
     for (const t of tasks) {
       const start = Date.now();
-      const missing = t.fetch.filter((f) => !this.store.has(f.key));
+      const missing = fetchesOf(t).filter((f) => !this.store.has(f.key));
       if (missing.length > 0) {
         results.push({
           key: t.key,

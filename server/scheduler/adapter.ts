@@ -30,7 +30,7 @@ import {
 import type { Engine } from '../../src/engine/engine.js';
 import type { EngineEvent, Instruction } from '../../src/engine/types.js';
 import { serializeError, type SerializedError } from '../../src/errors.js';
-import type { WireTask } from '../../src/wire/pool-protocol.js';
+import { wireTask, type WireTask } from '../../src/wire/pool-protocol.js';
 import type { KeyReport, ToClient, WireSpec } from '../../src/wire/protocol.js';
 import type { Deadlines } from './deadlines.js';
 import type { Metrics } from './metrics.js';
@@ -89,15 +89,7 @@ export class ClusterAdapter implements DriverAdapter {
 
   execute(ins: Execute): void {
     const spec = ins.spec as WireSpec;
-    const task: WireTask = {
-      key: ins.key,
-      fn: spec.fn,
-      args: spec.args,
-      marked: spec.marked,
-      fetch: ins.fetch,
-      report: ins.report ? 1 : 0,
-      ...(ins.hash === true ? { hash: 1 as const } : {}),
-    };
+    const task = wireTask(ins.key, spec, ins.fetch, ins.report ? 1 : 0, ins.hash === true);
     if (ins.timeout !== undefined) this.io.deadlines.add(ins.worker, ins.key, ins.timeout);
     const list = this.runs.get(ins.worker);
     if (list === undefined) this.runs.set(ins.worker, [task]);

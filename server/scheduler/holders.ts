@@ -8,7 +8,7 @@
  *
  * Cost: one map lookup per fetch of the run; nothing for tasks whose inputs are all local.
  */
-import type { WireTask } from '../../src/wire/pool-protocol.js';
+import { fetchesOf, type WireTask } from '../../src/wire/pool-protocol.js';
 import type { WorkerInfo } from '../../src/wire/protocol.js';
 import { infoOf, type WorkerProcesses, type WorkerProcessRecord } from './processes.js';
 
@@ -20,7 +20,7 @@ export function holdersOf(
 ): WorkerInfo[] | undefined {
   let holders: Map<string, WorkerInfo> | undefined;
   for (const task of tasks) {
-    for (const f of task.fetch) {
+    for (const f of fetchesOf(task)) {
       if (holders?.has(f.from) === true) continue;
       const holder = processes.ofThread(f.from);
       if (holder === undefined || holder === to) continue;

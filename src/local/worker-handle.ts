@@ -13,12 +13,13 @@ import { decodeWithImports, type BlobContents } from '../wire/clone.js';
 import { recordMoved } from '../wire/hand-over.js';
 import { encodeSpec, type Fn } from '../wire/spec-codec.js';
 import type { WireSpec } from '../wire/protocol.js';
-import type {
-  FromWorker,
-  ReportMode,
-  ToWorker,
-  WireTask,
-  WorkerApi,
+import {
+  wireTask,
+  type FromWorker,
+  type ReportMode,
+  type ToWorker,
+  type WireTask,
+  type WorkerApi,
 } from '../wire/pool-protocol.js';
 import type { MainPort, SpawnedWorker } from './runtime.js';
 import { SentKeys } from './sent-keys.js';
@@ -204,14 +205,7 @@ export class WorkerHandle {
       if (this.shippedNow.length > 0) this.lastFn = undefined;
       throw error;
     }
-    return {
-      key: ins.key,
-      fn: spec.fn,
-      args: spec.args,
-      marked: spec.marked,
-      fetch: ins.fetch,
-      report,
-    };
+    return wireTask(ins.key, spec, ins.fetch, report, ins.hash === true);
   }
 
   /** The reference to send: full source the first time, then only the hash. */

@@ -13,9 +13,37 @@ import type { SerializedError } from '../errors.js';
 import type { WorkerResult } from '../engine/driver.js';
 import type { Fetch } from '../engine/types.js';
 import type { FnRef } from '../graph/fnref.js';
+import type { WireSpec } from './protocol.js';
 
 /** How a result goes back to the caller with its completion. */
 export type ReportMode = 0 | 1 | 2; // 0: keep only; 1: send a copy; 2: give it away (transfer)
+
+const NO_FETCHES: readonly Fetch[] = [];
+
+/** A task as it goes to a worker: its encoded spec, with the fields at their defaults left out. */
+export function wireTask(
+  key: string,
+  spec: WireSpec,
+  fetch: readonly Fetch[],
+  report: ReportMode,
+  hash: boolean,
+): WireTask {
+  const task: { -readonly [K in keyof WireTask]: WireTask[K] } = {
+    key,
+    fn: spec.fn,
+    args: spec.args,
+  };
+  if (spec.marked) task.marked = true;
+  if (fetch.length > 0) task.fetch = fetch;
+  if (report !== 0) task.report = report;
+  if (hash) task.hash = 1;
+  return task;
+}
+
+/** A task's dependencies held elsewhere (its `fetch`, empty when left out). */
+export function fetchesOf(task: WireTask): readonly Fetch[] {
+  return task.fetch ?? NO_FETCHES;
+}
 
 /** One task as a worker receives it. */
 export interface WireTask {
@@ -24,10 +52,16 @@ export interface WireTask {
   readonly fn: FnRef | null;
   /** Encoded args (markers for refs, nested tasks and registered types). */
   readonly args: readonly unknown[];
-  /** Whether args hold markers to decode. */
-  readonly marked: boolean;
-  readonly fetch: readonly Fetch[];
-  readonly report: ReportMode;
+  /**
+   * Whether args hold markers to decode. This and the next two are left out where they are
+   * false, empty and 0: a pool posts 100k tasks a second, and a field costs every one of them
+   * its name in the structured clone.
+   */
+  readonly marked?: boolean;
+  /** Dependencies held elsewhere (none when left out). */
+  readonly fetch?: readonly Fetch[];
+  /** 0 when left out. */
+  readonly report?: ReportMode;
   /** 1: report the result's content hash (a replica of a task with `verify`). */
   readonly hash?: 1;
 }

@@ -8,7 +8,7 @@
  * Each value is hashed once (remembered by identity while held), whatever the number of tasks
  * that read it; a value replaced by a new fetch or put is checked again.
  */
-import type { WireTask } from '../wire/pool-protocol.js';
+import { fetchesOf, type WireTask } from '../wire/pool-protocol.js';
 import { digestValue, isDigestReady } from './digest.js';
 
 /** An input that did not match its hash, and who served it. */
@@ -23,7 +23,7 @@ export class CheckedInputs {
 
   /** Whether `task` has inputs to check (then the digest must be loaded first). */
   needsCheck(task: WireTask, store: ReadonlyMap<string, unknown>): boolean {
-    for (const f of task.fetch)
+    for (const f of fetchesOf(task))
       if (f.hash !== undefined && this.checked.get(f.key) !== store.get(f.key)) return true;
     return false;
   }
@@ -39,7 +39,7 @@ export class CheckedInputs {
    */
   check(task: WireTask, store: Map<string, unknown>): ForgedInput[] {
     const forged: ForgedInput[] = [];
-    for (const f of task.fetch) {
+    for (const f of fetchesOf(task)) {
       if (f.hash === undefined) continue;
       const value = store.get(f.key);
       if (this.checked.get(f.key) === value && this.checked.has(f.key)) continue;

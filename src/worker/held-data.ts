@@ -10,7 +10,7 @@
  * spill store.
  */
 import { MARK } from '../wire/clone.js';
-import type { TaskResult, ToWorker, WireTask } from '../wire/pool-protocol.js';
+import { fetchesOf, type TaskResult, type ToWorker, type WireTask } from '../wire/pool-protocol.js';
 import { addToGroup, type FetchGroup } from './fetch-groups.js';
 import { Ledger } from './ledger.js';
 import { movesAll, type Got } from './scheduler-dispatch.js';
@@ -88,7 +88,7 @@ export class HeldData {
     const fromSpill: { from: string; key: string; move: boolean }[] = [];
     for (const task of tasks) {
       const needs = task.marked ? refsIn(task.args) : [];
-      for (const f of task.fetch) {
+      for (const f of fetchesOf(task)) {
         needs.push(f.key);
         if (this.options.port(f.from) !== undefined) {
           if (this.spiller.isSpilled(f.from, f.key)) fromSpill.push(f);

@@ -14,12 +14,13 @@
 import { now } from '../hooks.js';
 import { afterThisTurn } from '../wire/next-turn.js';
 import { serializeError } from '../errors.js';
-import type {
-  FromWorker,
-  TaskResult,
-  ToWorker,
-  WireTask,
-  WorkerStats,
+import {
+  fetchesOf,
+  type FromWorker,
+  type TaskResult,
+  type ToWorker,
+  type WireTask,
+  type WorkerStats,
 } from '../wire/pool-protocol.js';
 import { CloneDecoder, CloneEncoder, MARK, decodeWithImports } from '../wire/clone.js';
 import { Task } from '../graph/spec.js';
@@ -207,8 +208,9 @@ export class WorkerRuntime {
       const needed = this.modulesNeeded(task);
       if (needed.length > 0) return this.afterLoading(needed, task, start);
       if (task.hash === 1 && !isDigestReady()) return this.afterLoading([], task, start);
-      if (task.fetch.length > 0) {
-        if (task.fetch.some((f) => !this.store.has(f.key))) return this.fetchThenRun(task, start);
+      const fetch = fetchesOf(task);
+      if (fetch.length > 0) {
+        if (fetch.some((f) => !this.store.has(f.key))) return this.fetchThenRun(task, start);
         if (this.inputs.needsCheck(task, this.store)) {
           if (!this.inputs.isReady) return this.afterLoading([], task, start);
           const forged = this.inputs.check(task, this.store);
@@ -236,7 +238,7 @@ export class WorkerRuntime {
   private async afterLoading(urls: string[], task: WireTask, start: number): Promise<void> {
     try {
       await Promise.all(urls.map((u) => this.functions.load(u)));
-      if (task.hash === 1 || task.fetch.some((f) => f.hash !== undefined)) await loadDigest();
+      if (task.hash === 1 || fetchesOf(task).some((f) => f.hash !== undefined)) await loadDigest();
     } catch (error) {
       this.fail(task, start, error);
       return;
@@ -246,7 +248,7 @@ export class WorkerRuntime {
   }
 
   private async fetchThenRun(task: WireTask, start: number): Promise<void> {
-    const byPeer = groupByHolder(task.fetch, (f) => this.store.has(f.key));
+    const byPeer = groupByHolder(fetchesOf(task), (f) => this.store.has(f.key));
     const missing: { key: string; from: string }[] = [];
     // Waiting for data is not running: a death meanwhile is not this task's doing.
     this.slot?.leave();

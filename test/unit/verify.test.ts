@@ -7,7 +7,7 @@ import { validateState } from '../../src/engine/validate.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import type { Instruction, TaskOptions } from '../../src/engine/types.js';
+import type { Fetch, Instruction, TaskOptions } from '../../src/engine/types.js';
 import { errorVote, maxResults, tally } from '../../src/engine/verify.js';
 import { delayed, isBaskError } from '../../src/index.node.js';
 import { viewGraph } from '../../src/graph/analyze.js';
@@ -16,7 +16,7 @@ import { ref, task } from '../../src/graph/spec.js';
 import { registerType } from '../../src/wire/registry.js';
 import { CheckedInputs } from '../../src/worker/checked-inputs.js';
 import { digestValue, loadDigest } from '../../src/worker/digest.js';
-import type { WireTask } from '../../src/wire/pool-protocol.js';
+import { fetchesOf, type WireTask } from '../../src/wire/pool-protocol.js';
 import { Sha256 } from '../../src/worker/sha256.js';
 
 const f = (..._args: unknown[]): number => 0;
@@ -736,7 +736,7 @@ describe('CheckedInputs (worker side)', () => {
     expect(inputs.check(task, store)).toEqual([{ key: 'b', from: 'q/0' }]);
     expect([...store.keys()]).toEqual(['a', 'c']);
     // 'a' is not hashed again while the same value is held; a new value is checked again.
-    const onlyA = wire([task.fetch[0] as WireTask['fetch'][number]]);
+    const onlyA = wire([fetchesOf(task)[0] as Fetch]);
     expect(inputs.needsCheck(onlyA, store)).toBe(false);
     store.set('a', { v: [9] });
     expect(inputs.needsCheck(onlyA, store)).toBe(true);
