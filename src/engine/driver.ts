@@ -186,8 +186,12 @@ export class Driver<E extends DrivenEngine = DrivenEngine> {
     const index = (this.valuedIndex ??= indexByKey(valued));
     // The last one wins, as it would in a map.
     const at = index.get(key) ?? [];
-    for (let j = at.length - 1; j >= 0; j--)
-      if (valuedBy[at[j] as number] === worker) return valued[at[j] as number];
+    for (let j = at.length - 1; j >= 0; j--) {
+      const i = at[j] as number;
+      if (valuedBy[i] !== worker) continue;
+      this.valuedAt = i; // the next report is likely near this one
+      return valued[i];
+    }
     return undefined;
   }
 

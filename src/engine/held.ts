@@ -78,11 +78,15 @@ export class LazyIndex<T extends Keyed, W> {
    * look at the list, not a hash per task.
    */
   near(key: string): T | undefined {
-    const list = this.list;
-    const end = Math.min(list.length, this.cursor + NEAR);
-    for (let i = this.cursor; i < end; i++) {
+    const { list, owner, truth } = this;
+    // Entries the owner no longer has are skipped for good (one it has again is listed again).
+    let from = this.cursor;
+    while (from < list.length && !truth(list[from] as T, owner)) from++;
+    this.cursor = from;
+    const end = Math.min(list.length, from + NEAR);
+    for (let i = from; i < end; i++) {
       const t = list[i] as T;
-      if (t.key === key && this.truth(t, this.owner)) {
+      if (t.key === key && truth(t, owner)) {
         this.cursor = i + 1;
         return t;
       }

@@ -160,6 +160,23 @@ describe('the lazy processing index', () => {
     expect(index.near('t0')).toBe(fresh);
   });
 
+  it('looks past the tasks the owner no longer has, however many', () => {
+    interface T {
+      key: string;
+      on: string | null;
+    }
+    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
+    const tasks: T[] = Array.from({ length: 30 }, (_, i) => ({ key: `t${i}`, on: 'w' }));
+    for (const t of tasks) index.add(t);
+    // Twelve leave without being looked up (cancelled, moved): more than `near` looks at.
+    for (const t of tasks.slice(0, 12)) {
+      t.on = null;
+      index.delete();
+    }
+    expect(index.near('t12')).toBe(tasks[12]);
+    expect(index.near('t13')).toBe(tasks[13]);
+  });
+
   it("moves a dead worker's runs, pipelined ones included", () => {
     const engine = new BaseEngine({ validate: validateState });
     engine.handle({ type: 'worker-added', worker: 'a', nthreads: 1 });
