@@ -74,7 +74,7 @@ export function fuseIndex(
     if (jNode instanceof Task) {
       const first = depStart[j] as number;
       const linear = (depStart[j + 1] as number) - first === 1;
-      branches.length = 0;
+      if (branches.length > 0) branches.length = 0; // a length write costs ~25 ns
       let fusedHeight = height[j]!;
       let fusedSize = size[j]!;
       for (let e = first; e < (depStart[j + 1] as number); e++) {

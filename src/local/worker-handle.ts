@@ -11,7 +11,7 @@ import type { Instruction } from '../engine/types.js';
 import { describeFunction, type FnRef } from '../graph/fnref.js';
 import { decodeWithImports, type BlobContents } from '../wire/clone.js';
 import { recordMoved } from '../wire/hand-over.js';
-import { encodeSpec, type Fn } from '../wire/spec-codec.js';
+import { encodeSpec, type EncodeSpecOptions, type Fn } from '../wire/spec-codec.js';
 import type { WireSpec } from '../wire/protocol.js';
 import {
   wireTask,
@@ -66,6 +66,8 @@ export class WorkerHandle {
     this.lastRef = ref.kind === 'source' ? this.knownSources.get(ref.hash) : ref;
     return ref;
   };
+  /** `encodeSpec`'s options, kept and refilled: encoding a task allocates none. */
+  private readonly encoding: EncodeSpecOptions = { name: this.name };
   private run: WireTask[] = [];
   /** Handed-over buffers the pending batch's tasks hold (wire/hand-over.ts): moved with it. */
   private moving: Transferable[] = [];
@@ -195,9 +197,12 @@ export class WorkerHandle {
     const moving = this.moving;
     const before = moving.length;
     let spec: WireSpec;
-    this.shippedNow.length = 0;
+    if (this.shippedNow.length > 0) this.shippedNow.length = 0;
     try {
-      spec = encodeSpec(ins.spec, ins.key, { name: this.name, blobs, handedOver: moving });
+      const options = this.encoding;
+      options.blobs = blobs;
+      options.handedOver = moving;
+      spec = encodeSpec(ins.spec, ins.key, options);
     } catch (error) {
       moving.length = before; // a task that is not sent moves nothing
       // ...and sends no source: the next task with these functions must carry them.
