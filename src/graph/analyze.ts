@@ -126,11 +126,30 @@ export function indexGraph(
     return fresh;
   };
 
+  // The outputs of a `get` are usually distinct keys of the graph: each takes one probe of
+  // `ids` (its size tells a repeat) instead of a miss and then a set, until one repeats.
+  let distinct = true;
+  const newOutput = (key: string): number => {
+    const node = view.get(key);
+    if (node === undefined && !view.has(key)) return idOf(key, undefined);
+    const fresh = keys.length;
+    ids.set(key, fresh);
+    if (ids.size === fresh) {
+      // A repeat: it keeps the id it had (and the rest go the usual way).
+      const id = keys.indexOf(key);
+      ids.set(key, id);
+      distinct = false;
+      return id;
+    }
+    keys.push(key);
+    nodes.push(node);
+    return fresh;
+  };
   for (const key of outputs) {
     if (typeof key !== 'string') {
       throw new BaskError('ERR_INVALID_ARGUMENT', `Keys must be strings, got ${typeof key}`);
     }
-    outputIds.push(idOf(key, undefined));
+    outputIds.push(distinct ? newOutput(key) : idOf(key, undefined));
   }
   // Where deps are a plain graph's, a task with flat args is read in place: the ids of its
   // refs' keys, each once, in order (what nodeDependencies gives, without a list per task).

@@ -60,6 +60,29 @@ describe('indexing flat tasks in place', () => {
   });
 });
 
+describe('indexing outputs', () => {
+  it('gives a repeated output the id it had, and indexes each key once', () => {
+    const graph = { a: 1, b: task(f, ref('a')), c: task(f, ref('b')) };
+    const index = indexGraph(viewGraph(graph), ['b', 'c', 'b', 'a', 'c']);
+    expect(index.keys).toEqual(['b', 'c', 'a']);
+    expect(index.outputs.map((id) => index.keys[id])).toEqual(['b', 'c', 'b', 'a', 'c']);
+    const c = index.keys.indexOf('c');
+    const row = [...index.depList.subarray(index.depStart[c], index.depStart[c + 1])];
+    expect(row.map((id) => index.keys[id])).toEqual(['b']);
+  });
+
+  it('leaves an external output out and refuses a missing one, repeated or not', () => {
+    const graph = { a: 1 };
+    const index = indexGraph(viewGraph(graph), ['a', 'x', 'a'], { isExternal: (k) => k === 'x' });
+    expect(index.keys).toEqual(['a']);
+    expect(index.outputs).toEqual([0, 0]);
+    for (const outputs of [['nope'], ['a', 'a', 'nope']]) {
+      const error = thrown(() => indexGraph(viewGraph(graph), outputs));
+      expect(isBaskError(error) && error.code).toBe('ERR_MISSING_KEY');
+    }
+  });
+});
+
 describe("a batch's outputs", () => {
   it('point at the wanted keys in priority order', () => {
     const graph = { a: 1, b: task(f, ref('a')), c: task(f, ref('b')), d: task(f, ref('a')) };
