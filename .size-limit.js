@@ -57,9 +57,11 @@ export default [
     // round: a result finds its task in its worker's running list (engine/held.js) and a
     // report its value among the drain's results (engine/driver.js), both without a hash per
     // task, and a pool worker's handle names the function of the task before again without a
-    // lookup (local/worker-handle.js): +15-50% pool throughput on 100k tiny tasks (alternated
-    // with the round's start): 27.97 -> 28.31 kB.
-    limit: '28.4 kB',
+    // lookup (local/worker-handle.js): 27.97 -> 28.31 kB; tasks sent with their default
+    // fields left out (wire/pool-protocol.js `wireTask`) and a get's outputs indexed with one
+    // probe each (graph/analyze.js): 28.31 -> 28.46 kB. Together +20-40% pool throughput on
+    // 100k tiny tasks, alternated with the round's start.
+    limit: '28.5 kB',
     gzip: true,
     modifyEsbuildConfig: upFront,
   },
