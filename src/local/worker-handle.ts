@@ -3,8 +3,10 @@
  * batch being assembled for it, and the tasks it was sent and has not answered.
  *
  * Invariants: tasks run in the order they were sent; what a crash blames is the task the worker
- * wrote in its running slot (worker/running-slot.ts), else the first key in `inflight`; a function's source is sent to a worker once,
- * later references carry only its hash; every pending gather settles when the worker dies.
+ * wrote in its running slot (worker/running-slot.ts), else the first key in `inflight`; a
+ * function's source is sent to a worker once, with the first task sent that names it (a task
+ * that fails to encode sends none), later references carry only its hash; every pending
+ * gather settles when the worker dies.
  */
 import type * as Comlink from 'comlink';
 import type { Instruction } from '../engine/types.js';

@@ -1,5 +1,5 @@
 /**
- * The pool's messages (types only). Two planes:
+ * The pool's messages (types, and `wireTask`, which builds a task as it is sent). Two planes:
  *
  * - control (comlink calls): `WorkerApi` — start a worker, connect it to peers, close it;
  * - data (raw MessagePorts, for speed): batches of tasks main -> worker and their results
