@@ -118,84 +118,70 @@ describe("a batch's outputs", () => {
   });
 });
 
+/** A task as the lazy index sees it: its key, and the worker that has it (the index's truth). */
+interface Listed {
+  key: string;
+  on: string | null;
+}
+
+/** Worker 'w''s index of `n` tasks, t0 to t(n-1), each listed and on 'w'. */
+function listed(n: number): { index: LazyIndex<Listed, string>; tasks: Listed[] } {
+  const index = new LazyIndex<Listed, string>('w', (t, w) => t.on === w);
+  const tasks = Array.from({ length: n }, (_, i): Listed => ({ key: `t${i}`, on: 'w' }));
+  for (const t of tasks) index.add(t);
+  return { index, tasks };
+}
+
+/** Task `t` leaves the worker (as state.ts tells the index). */
+function leave(index: LazyIndex<Listed, string>, t: Listed): void {
+  t.on = null;
+  index.delete();
+}
+
 describe('the lazy processing index', () => {
   it('is exact through churn, repeats and a truth that changes under it', () => {
-    interface T {
-      key: string;
-      on: string | null;
-    }
-    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
-    const tasks: T[] = Array.from({ length: 200 }, (_, i) => ({ key: `t${i}`, on: null }));
-    for (const t of tasks) {
-      t.on = 'w';
-      index.add(t);
-    }
-    for (const t of tasks.slice(0, 190)) {
-      t.on = null;
-      index.delete();
-    }
-    const back = tasks[5] as T;
+    const { index, tasks } = listed(200);
+    for (const t of tasks.slice(0, 190)) leave(index, t);
+    const back = tasks[5] as Listed;
     back.on = 'w';
     index.add(back);
     expect(index.size).toBe(11);
     expect(index.has(back)).toBe(true);
-    expect(index.has(tasks[6] as T)).toBe(false);
+    expect(index.has(tasks[6] as Listed)).toBe(false);
     // In the order added since the last compaction: the one back comes last.
     expect([...index]).toEqual([...tasks.slice(190), back]);
   });
 
   it('finds a task by key near the one found last, and only one the owner has', () => {
-    interface T {
-      key: string;
-      on: string | null;
-    }
-    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
-    const tasks: T[] = Array.from({ length: 40 }, (_, i) => ({ key: `t${i}`, on: 'w' }));
-    for (const t of tasks) index.add(t);
+    const { index, tasks } = listed(40);
     // In order: each is the next entry.
     for (const t of tasks.slice(0, 5)) {
       expect(index.near(t.key)).toBe(t);
-      t.on = null;
-      index.delete();
+      leave(index, t);
     }
     // Out of order, within reach: found; the ones skipped are left for a lookup by key.
     expect(index.near('t7')).toBe(tasks[7]);
     expect(index.near('t5')).toBeUndefined();
     // Beyond reach, or not the owner's any more: not found here.
     expect(index.near('t30')).toBeUndefined();
-    (tasks[8] as T).on = null;
-    index.delete();
+    leave(index, tasks[8] as Listed);
     expect(index.near('t8')).toBeUndefined();
     expect(index.near('nope')).toBeUndefined();
     // A task listed again after it left is found once it is back.
-    (tasks[8] as T).on = 'w';
-    index.add(tasks[8] as T);
+    (tasks[8] as Listed).on = 'w';
+    index.add(tasks[8] as Listed);
     expect(index.near('t9')).toBe(tasks[9]);
-    // After a compaction the search starts from the first entry again.
-    for (const t of tasks) {
-      if (t.on === 'w') {
-        t.on = null;
-        index.delete();
-      }
-    }
+    // Once the worker runs nothing, the search starts from the first entry again.
+    for (const t of tasks) if (t.on === 'w') leave(index, t);
     const fresh = { key: 't0', on: 'w' };
     index.add(fresh);
     expect(index.near('t0')).toBe(fresh);
   });
 
   it('looks past the tasks the owner no longer has, however many', () => {
-    interface T {
-      key: string;
-      on: string | null;
-    }
-    const index = new LazyIndex<T, string>('w', (t, w) => t.on === w);
-    const tasks: T[] = Array.from({ length: 30 }, (_, i) => ({ key: `t${i}`, on: 'w' }));
-    for (const t of tasks) index.add(t);
+    const { index, tasks } = listed(30);
     // Twelve leave without being looked up (cancelled, moved): more than `near` looks at.
-    for (const t of tasks.slice(0, 12)) {
-      t.on = null;
-      index.delete();
-    }
+    for (const t of tasks.slice(0, 12)) leave(index, t);
     expect(index.near('t12')).toBe(tasks[12]);
     expect(index.near('t13')).toBe(tasks[13]);
   });
