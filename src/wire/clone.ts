@@ -350,7 +350,9 @@ export function findBlobs(value: unknown, out: Set<Blob> = new Set()): Set<Blob>
 /** A File (or Blob where File is missing) with the bytes that were sent. */
 function fileFrom(marker: Extract<Marker, { [MARK]: 'file' }>): Blob {
   // Uploaded bytes arrive in place (the scheduler put them back: uploaded.ts).
-  const bytes = marker.bytes as Uint8Array;
+  const bytes = marker.bytes;
+  if (!(bytes instanceof Uint8Array))
+    throw new BaskError('ERR_SERIALIZE', 'A File arrived without its contents');
   const parts = [bytes as BlobPart];
   const FileClass = (globalThis as { File?: typeof File }).File;
   const blob =

@@ -8,7 +8,7 @@ import '../../src/frame/codec.js';
 import { parseCsv } from '../../src/frame/csv.js';
 import { DataFrame } from '../../src/frame/dataframe.js';
 import { task } from '../../src/graph/spec.js';
-import { CloneDecoder, CloneEncoder } from '../../src/wire/clone.js';
+import { CloneDecoder, CloneEncoder, MARK } from '../../src/wire/clone.js';
 import { encodeSpec } from '../../src/wire/spec-codec.js';
 
 /** What a receiving thread gets: encoded, structured-cloned (transferring), decoded. */
@@ -84,5 +84,20 @@ describe('views of a small part of a large buffer', () => {
     expect((local.args[0] as Uint8Array).buffer.byteLength).toBe(100);
     const wire = encodeSpec(task(byteLength, inGroup), 'k', { wire: true });
     expect(wire.args[0]).toBe(inGroup);
+  });
+});
+
+describe('a File marker', () => {
+  it('becomes a File with its bytes, and one without bytes fails with ERR_SERIALIZE', async () => {
+    const bytes = new Uint8Array([104, 105]);
+    const file = new CloneDecoder().decode({ [MARK]: 'file', name: 'a.csv', mime: '', bytes });
+    expect((file as File).name).toBe('a.csv');
+    expect(await (file as File).text()).toBe('hi');
+    // Regression: a marker without its bytes (hostile or broken) made a File of 'undefined'.
+    for (const broken of [undefined, 'hi', { pieces: [] }]) {
+      const decode = (): unknown =>
+        new CloneDecoder().decode({ [MARK]: 'file', name: 'a.csv', mime: '', bytes: broken });
+      expect(decode).toThrow(expect.objectContaining({ code: 'ERR_SERIALIZE' }));
+    }
   });
 });
